@@ -1,0 +1,8 @@
+// Registers the kvcolumn module. Placeholder until that component lands: registers nothing.
+#include "registry.hpp"
+
+namespace kvx {
+
+int register_kvcolumn(sqlite3*, char**) { return SQLITE_OK; }
+
+}  // namespace kvx

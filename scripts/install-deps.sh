@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs every Debian package the project needs to build, test, bench and demo.
+# Idempotent: does nothing when all packages are present. Needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  sqlite3 libsqlite3-dev
+  libmsgpack-dev libcbor-dev nlohmann-json3-dev libvalijson-dev
+  googletest libgtest-dev libbenchmark-dev
+  clang libclang-rt-14-dev clang-format
+  python3 python3-msgpack python3-cbor2
+  binutils time
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,7 @@
+-- kohakuvault quickstart: run with `make demo`, or
+--   sqlite3 -cmd '.load ./build/kohakuvault' :memory: < sql/quickstart.sql
+.headers on
+.mode box
+
+.print '== kohakuvault is loaded'
+select kohakuvault_version() as version, sqlite_version() as sqlite;
