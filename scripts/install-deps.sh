@@ -7,10 +7,13 @@ packages=(
   build-essential cmake pkg-config
   sqlite3 libsqlite3-dev
   libmsgpack-dev libcbor-dev nlohmann-json3-dev libvalijson-dev
-  googletest libgtest-dev libbenchmark-dev
+  googletest libgtest-dev libbenchmark-dev libabsl-dev
   clang libclang-rt-14-dev clang-format
   python3 python3-msgpack python3-cbor2
   binutils time
+  # driver matrix (tests/drivers/): every common SQLite binding loads the module
+  python3-apsw tcl libsqlite3-tcl libdbd-sqlite3-perl ruby ruby-sqlite3
+  golang-go golang-github-mattn-go-sqlite3-dev libxerial-sqlite-jdbc-java default-jdk-headless
 )
 
 missing=()
