@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs one driver of the matrix against the built module:
+#   tests/drivers/run.sh <shell|python|apsw|tcl|perl|ruby|go|java>
+# Environment (set by ctest): KV_MODULE (module path without .so), KV_SOURCE_DIR,
+# KV_BUILD_DIR. Go and Java programs are compiled once into
+# $KV_BUILD_DIR/drivers/ and rebuilt only when their source changes; Go builds
+# offline (GOPATH mode against Debian's /usr/share/gocode, GOPROXY=off) with
+# its cache in the build directory.
+set -euo pipefail
+driver=${1:?usage: run.sh <driver>}
+here=$(cd "$(dirname "$0")" && pwd)
+export KV_SOURCE_DIR=${KV_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
+export KV_BUILD_DIR=${KV_BUILD_DIR:-$KV_SOURCE_DIR/build}
+export KV_MODULE=${KV_MODULE:-$KV_BUILD_DIR/kohakuvault}
+out=$KV_BUILD_DIR/drivers
+mkdir -p "$out"
+
+# Under the sanitizers ctest preloads the ASan runtime; compilers and the JVM
+# must not run with it.
+host_preload=${LD_PRELOAD:-}
+unset LD_PRELOAD
+
+stale() {  # stale <target> <sources...>: target missing or older than a source
+  local target=$1; shift
+  [ ! -e "$target" ] && return 0
+  for s in "$@"; do [ "$s" -nt "$target" ] && return 0; done
+  return 1
+}
+
+case "$driver" in
+  shell|python|apsw)
+    LD_PRELOAD=$host_preload exec /usr/bin/python3 "$here/driver_$driver.py" ;;
+  tcl)
+    LD_PRELOAD=$host_preload exec tclsh "$here/driver_tcl.tcl" ;;
+  perl)
+    LD_PRELOAD=$host_preload exec perl "$here/driver_perl.pl" ;;
+  ruby)
+    LD_PRELOAD=$host_preload exec ruby "$here/driver_ruby.rb" ;;
+  go)
+    bin=$out/driver_go
+    if stale "$bin" "$here/go/driver_go.go"; then
+      (cd "$here/go" && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= CGO_ENABLED=1 \
+        GOCACHE="$out/go-cache" go build -tags libsqlite3 -o "$bin.tmp" driver_go.go)
+      mv "$bin.tmp" "$bin"
+    fi
+    LD_PRELOAD=$host_preload exec "$bin" ;;
+  java)
+    jar=/usr/share/java/xerial-sqlite-jdbc.jar
+    classes=$out/java-classes
+    if stale "$classes/DriverCheck.class" "$here/java/DriverCheck.java"; then
+      rm -rf "$classes"
+      javac -d "$classes" -cp "$jar" "$here/java/DriverCheck.java"
+    fi
+    exec java -cp "$classes:$jar" DriverCheck ;;
+  *)
+    echo "run.sh: unknown driver '$driver'" >&2; exit 2 ;;
+esac
