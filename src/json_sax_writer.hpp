@@ -1,0 +1,143 @@
+// JSON text -> MessagePack / CBOR, in one SAX pass (no DOM): the shared half of
+// kv_pack('msgpack'|'cbor', text). nlohmann_json's sax_parse drives
+// JsonSaxWriter, which forwards every event to a Writer (MsgpackWriter in
+// codec_msgpack.cpp, CborWriter in codec_cbor.cpp).
+//
+// Containers need their element count before their elements, which a SAX pass
+// only knows at the end: open_container() writes a one-byte placeholder (the
+// fix-size header that holds up to 15 / 23 elements, the common case) and
+// close_array()/close_map() overwrite it, or widen it in place when the count
+// needs a longer header. Object keys stay in document order; duplicate keys
+// are kept as written.
+//
+// JSON integers that do not fit 64 bits are an error (nlohmann would hand them
+// over as doubles, silently losing digits). Nesting deeper than kMaxNesting is
+// an error, the same limit the decoders apply, so whatever packs also unpacks.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "error.hpp"
+
+namespace kv {
+
+// Deepest array/map nesting accepted by the structured codecs, both ways.
+inline constexpr std::size_t kMaxNesting = 10000;
+
+template <class Writer>
+class JsonSaxWriter {
+ public:
+  using json = nlohmann::json;
+  using number_integer_t = json::number_integer_t;
+  using number_unsigned_t = json::number_unsigned_t;
+  using number_float_t = json::number_float_t;
+  using string_t = json::string_t;
+  using binary_t = json::binary_t;
+
+  JsonSaxWriter(Writer& writer, const char* format) : w_(writer), format_(format) {}
+
+  bool null() {
+    value();
+    w_.nil();
+    return true;
+  }
+  bool boolean(bool v) {
+    value();
+    w_.boolean(v);
+    return true;
+  }
+  bool number_integer(number_integer_t v) {
+    value();
+    w_.int64(v);
+    return true;
+  }
+  bool number_unsigned(number_unsigned_t v) {
+    value();
+    w_.uint64(v);
+    return true;
+  }
+  bool number_float(number_float_t v, const string_t& text) {
+    // An integer literal too large for 64 bits arrives here as a double.
+    if (text.find_first_of(".eE") == string_t::npos)
+      fail(Errc::out_of_range, std::string("JSON integer ") + text + " does not fit in 64 bits (" + format_ +
+                                   " integers are at most 64-bit)");
+    value();
+    w_.float64(v);
+    return true;
+  }
+  bool string(string_t& v) {
+    value();
+    w_.str(v);
+    return true;
+  }
+  bool binary(binary_t&) { fail(Errc::invalid_argument, "binary values are not part of JSON text"); }
+  bool start_object(std::size_t) {
+    value();
+    open(true);
+    return true;
+  }
+  bool key(string_t& k) {
+    ++stack_.back().count;
+    w_.str(k);
+    return true;
+  }
+  bool end_object() {
+    Frame f = stack_.back();
+    stack_.pop_back();
+    w_.close_map(f.header_pos, f.count);
+    return true;
+  }
+  bool start_array(std::size_t) {
+    value();
+    open(false);
+    return true;
+  }
+  bool end_array() {
+    Frame f = stack_.back();
+    stack_.pop_back();
+    w_.close_array(f.header_pos, f.count);
+    return true;
+  }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) {
+    std::string what = ex.what();
+    // nlohmann prefixes "[json.exception.parse_error.101] parse error at line 1, column 2: ".
+    if (auto colon = what.find("parse error"); colon != std::string::npos) what.erase(0, colon);
+    fail(Errc::invalid_argument, std::string("TEXT for ") + format_ + " must be a JSON document; byte " +
+                                     std::to_string(position) + ": " + what);
+  }
+
+ private:
+  struct Frame {
+    std::size_t header_pos;
+    std::uint64_t count;
+    bool is_map;
+  };
+
+  void value() {
+    if (!stack_.empty() && !stack_.back().is_map) ++stack_.back().count;
+  }
+  void open(bool is_map) {
+    if (stack_.size() >= kMaxNesting)
+      fail(Errc::too_big, std::string("JSON nesting deeper than ") + std::to_string(kMaxNesting) +
+                              " levels cannot be packed as " + format_);
+    stack_.push_back({w_.open_container(), 0, is_map});
+  }
+
+  Writer& w_;
+  const char* format_;
+  std::vector<Frame> stack_;
+};
+
+// Parses json_text and feeds it to writer; throws kv::Error on invalid JSON.
+template <class Writer>
+void write_json_text(Writer& writer, std::string_view json_text, const char* format) {
+  JsonSaxWriter<Writer> sax(writer, format);
+  nlohmann::json::sax_parse(json_text.begin(), json_text.end(), &sax);
+}
+
+}  // namespace kv

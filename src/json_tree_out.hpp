@@ -1,0 +1,99 @@
+// MessagePack / CBOR -> JSON text while decoding: the shared bookkeeping of
+// both decoders (separators, map keys, nesting depth), with no recursion.
+//
+// The decoder calls before_item() before writing each item's JSON text,
+// after_item() once the item is complete, open()/close() around arrays and
+// maps. A map key that is not a string (an integer, an array, ...) is written
+// as the JSON string of its JSON text: key 1 -> "1", key [1,2] -> "[1,2]".
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "error.hpp"
+#include "json_sax_writer.hpp"
+#include "json_text.hpp"
+
+namespace kv {
+
+class JsonTreeOut {
+ public:
+  struct Frame {
+    bool is_map;
+    bool expect_key;          // map: the next item is a key
+    bool indefinite;          // CBOR indefinite length: ends at a break
+    std::uint64_t expected;   // definite: items (array) or pairs (map)
+    std::uint64_t done = 0;   // items / pairs completed
+    std::size_t key_pos = 0;  // where the current key's text starts
+  };
+
+  explicit JsonTreeOut(const char* format) : format_(format) {}
+
+  std::string out;
+
+  bool empty() const { return stack_.empty(); }
+  Frame& top() { return stack_.back(); }
+
+  void before_item() {
+    if (stack_.empty()) return;
+    Frame& f = stack_.back();
+    if (f.is_map) {
+      if (!f.expect_key) return;
+      if (f.done) out.push_back(',');
+      f.key_pos = out.size();
+    } else if (f.done) {
+      out.push_back(',');
+    }
+  }
+
+  // is_json_string: the item's text is a JSON string (fine as a key as is).
+  void after_item(bool is_json_string) {
+    if (stack_.empty()) return;
+    Frame& f = stack_.back();
+    if (!f.is_map) {
+      ++f.done;
+      return;
+    }
+    if (f.expect_key) {
+      if (!is_json_string) {
+        std::string key = out.substr(f.key_pos);
+        out.resize(f.key_pos);
+        json::append_string(out, key);
+      }
+      out.push_back(':');
+      f.expect_key = false;
+    } else {
+      f.expect_key = true;
+      ++f.done;
+    }
+  }
+
+  void open(bool is_map, bool indefinite, std::uint64_t expected) {
+    if (stack_.size() >= kMaxNesting)
+      fail(Errc::corrupt,
+           std::string(format_) + " data nests deeper than " + std::to_string(kMaxNesting) + " levels");
+    out.push_back(is_map ? '{' : '[');
+    stack_.push_back({is_map, true, indefinite, expected});
+  }
+
+  // Closes the innermost container and completes it as an item of its parent.
+  void close() {
+    out.push_back(stack_.back().is_map ? '}' : ']');
+    stack_.pop_back();
+    after_item(false);
+  }
+
+  // Closes every definite container whose last item has been written.
+  void close_finished() {
+    while (!stack_.empty() && !stack_.back().indefinite && stack_.back().done == stack_.back().expected)
+      close();
+  }
+
+ private:
+  const char* format_;
+  std::vector<Frame> stack_;
+};
+
+}  // namespace kv
