@@ -4,6 +4,7 @@
 
 #include "codec_numeric.hpp"
 #include "codec_string.hpp"
+#include "codec_vec.hpp"
 #include "error.hpp"
 
 namespace kv {
@@ -31,6 +32,7 @@ void pack(const DType& dtype, const ValueView& value, std::string& out) {
     }
     case Family::bytes: return strcodec::pack_bytes(dtype, value, out);
     case Family::str: return strcodec::pack_str(dtype, value, out);
+    case Family::vec: return veccodec::pack(dtype, value, out);
     default: unsupported(dtype);
   }
 }
@@ -43,6 +45,7 @@ Value unpack(const DType& dtype, std::string_view element) {
       return numeric::unpack(dtype.num, element.data());
     case Family::bytes: return strcodec::unpack_bytes(dtype, element);
     case Family::str: return strcodec::unpack_str(dtype, element);
+    case Family::vec: return veccodec::unpack(dtype, element);
     default: unsupported(dtype);
   }
 }
