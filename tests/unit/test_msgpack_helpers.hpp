@@ -1,0 +1,93 @@
+// Helpers shared by the MessagePack / CBOR unit tests: hex conversion, the
+// public test vectors' location, and an independent base64url for oracles.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include "error.hpp"
+#include "value.hpp"
+
+namespace kvtest {
+
+// "c4-02-00-ff" or "c40200ff" -> bytes.
+inline std::string unhex(std::string_view hex) {
+  std::string out;
+  int hi = -1;
+  for (char c : hex) {
+    int v;
+    if (c >= '0' && c <= '9')
+      v = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      v = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      v = c - 'A' + 10;
+    else
+      continue;
+    if (hi < 0) {
+      hi = v;
+    } else {
+      out.push_back(static_cast<char>(hi * 16 + v));
+      hi = -1;
+    }
+  }
+  return out;
+}
+
+inline std::string hex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+inline nlohmann::ordered_json load_testdata(const char* name) {
+  std::string path = std::string(KV_TESTDATA_DIR) + "/" + name;
+  std::ifstream in(path);
+  if (!in) {
+    ADD_FAILURE() << "cannot open test vectors " << path;
+    return nlohmann::ordered_json();
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return nlohmann::ordered_json::parse(ss.str());
+}
+
+// Straightforward base64url (RFC 4648 §5, no padding), bit by bit.
+inline std::string b64url(std::string_view bytes) {
+  static constexpr char kAlpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  unsigned acc = 0;
+  int bits = 0;
+  for (unsigned char c : bytes) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      out.push_back(kAlpha[(acc >> (bits - 6)) & 63]);
+      bits -= 6;
+    }
+  }
+  if (bits) out.push_back(kAlpha[(acc << (6 - bits)) & 63]);
+  return out;
+}
+
+inline kv::Errc errc_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const kv::Error& e) {
+    return e.code();
+  }
+  ADD_FAILURE() << "expected a kv::Error";
+  return kv::Errc::internal;
+}
+
+}  // namespace kvtest
