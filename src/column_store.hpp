@@ -1,0 +1,79 @@
+// The two interfaces that separate "what a column storage is" from "how SQL
+// drives it" (no SQLite types here).
+//
+//  * ChunkStore: raw, durable chunk rows plus the stored length. ext/ implements
+//    it over the "<table>_chunks" / "<table>_info" shadow tables; unit tests
+//    implement it over a std::map.
+//  * Column: a mutable sequence of elements with a write-back buffer,
+//    Python-list semantics (append, insert-at, update, delete with
+//    renumbering), lazily applied multi-row deletes and savepoints. The SQL
+//    glue (xFilter/xUpdate/xBegin/...) talks only to this interface, so the
+//    variable-size column (issue 4) plugs into the same transaction, cache,
+//    renumbering and pushdown machinery.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kv {
+
+class ChunkStore {
+ public:
+  virtual ~ChunkStore() = default;
+  // The stored element count; throws Error(corrupt) when missing or invalid.
+  virtual std::uint64_t load_length() = 0;
+  virtual void save_length(std::uint64_t length) = 0;
+  // Size in bytes of chunk `chunk`'s blob, or nullopt when the row is missing.
+  virtual std::optional<std::uint64_t> chunk_size(std::uint64_t chunk) = 0;
+  // Reads the whole blob of a chunk into out; false when the row is missing.
+  virtual bool read_chunk(std::uint64_t chunk, std::string& out) = 0;
+  // Overwrites bytes [offset, offset + data.size()) of an existing blob.
+  virtual void write_in_place(std::uint64_t chunk, std::uint64_t offset, std::string_view data) = 0;
+  // Inserts or replaces a chunk row with exactly `bytes`.
+  virtual void put_chunk(std::uint64_t chunk, std::string_view bytes) = 0;
+  // Deletes every chunk row with index >= first.
+  virtual void delete_chunks_from(std::uint64_t first) = 0;
+};
+
+class Column {
+ public:
+  virtual ~Column() = default;
+
+  // Current length as the SQL layer sees it (pending deletes not yet applied:
+  // call settle() first when the numbering matters).
+  virtual std::uint64_t length() = 0;
+  // Applies pending deletes (renumbering). Cheap when there are none.
+  virtual void settle() = 0;
+
+  // A view of the bytes of element i (i < length()) and possibly following
+  // elements: at least one and at most max_elems whole elements, contiguous.
+  // Valid until epoch() changes.
+  virtual std::string_view read_run(std::uint64_t i, std::uint64_t max_elems) = 0;
+  // Bytes per element, or 0 for variable-size columns.
+  virtual std::uint64_t elem_size() const = 0;
+  // Changes whenever a view returned by read_run may have become invalid.
+  virtual std::uint64_t epoch() const = 0;
+
+  // Element writes. `elem` holds exactly one packed element.
+  virtual void update(std::uint64_t i, std::string_view elem) = 0;
+  virtual void insert(std::uint64_t i, std::string_view elem) = 0;  // i <= length
+  // Appends packed elements back to back (fixed-size: a multiple of elem_size).
+  virtual void append_packed(std::string_view packed) = 0;
+  // Records the deletion of element i in the numbering before this statement's
+  // deletes (SQLite passes original rowids); applied by settle().
+  virtual void mark_deleted(std::uint64_t i) = 0;
+
+  // Write-back buffer and transactions.
+  virtual std::uint64_t buffered_bytes() const = 0;
+  virtual void flush() = 0;                 // buffer -> store (inside the SQLite transaction)
+  virtual void savepoint(int level) = 0;    // remember the state as savepoint `level`
+  virtual void release(int level) = 0;      // forget savepoints >= level
+  virtual void rollback_to(int level) = 0;  // back to savepoint `level` (it stays)
+  virtual void end_transaction() = 0;       // commit done: forget savepoints
+  virtual void discard() = 0;               // rollback: drop the buffer, reload from the store
+  virtual void invalidate() = 0;            // the store changed underneath: drop caches
+};
+
+}  // namespace kv
