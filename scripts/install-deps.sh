@@ -11,6 +11,7 @@ packages=(
   clang libclang-rt-14-dev clang-format
   python3 python3-msgpack python3-cbor2
   binutils time
+  sqlcipher  # SQLite 3.15 shell: the oldest host Debian ships, for the minimum-version test
   # driver matrix (tests/drivers/): every common SQLite binding loads the module
   python3-apsw tcl libsqlite3-tcl libdbd-sqlite3-perl ruby ruby-sqlite3
   golang-go golang-github-mattn-go-sqlite3-dev libxerial-sqlite-jdbc-java default-jdk-headless
