@@ -157,11 +157,11 @@ class Decoder {
       } else if (c >= 0xe0 && c <= 0xf3) {  // simple(0..19)
         on_null();
         pos += 1;
-      } else if (c == 0xf8) {  // simple(n), n >= 32
+      } else if (c == 0xf8) {  // simple(n): RFC 7049 lists simple(24) this way
         if (pos + 1 >= data.size())
           fail(Errc::corrupt,
                "cbor data is truncated: simple value at byte " + std::to_string(pos) + " needs 1 more byte");
-        if (bytes[pos + 1] < 32)
+        if (bytes[pos + 1] < 24)
           fail(Errc::corrupt, "cbor simple value " + std::to_string(bytes[pos + 1]) + " at byte " +
                                   std::to_string(pos) + " must use the one-byte form");
         on_null();
