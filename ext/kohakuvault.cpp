@@ -78,6 +78,14 @@ int register_module(sqlite3* db, const char* name, const sqlite3_module* module,
 extern "C" __attribute__((visibility("default"))) int sqlite3_kohakuvault_init(
     sqlite3* db, char** pzErrMsg, const sqlite3_api_routines* pApi) {
   SQLITE_EXTENSION_INIT2(pApi);
+  // Older hosts lack API routines the components call: refuse to load there.
+  if (sqlite3_libversion_number() < KOHAKUVAULT_MIN_SQLITE_VERSION_NUMBER) {
+    if (pzErrMsg)
+      *pzErrMsg = sqlite3_mprintf("kohakuvault: needs SQLite " KOHAKUVAULT_MIN_SQLITE_VERSION
+                                  " or newer, this host runs %s",
+                                  sqlite3_libversion());
+    return SQLITE_ERROR;
+  }
   using Register = int (*)(sqlite3*, char**);
   static constexpr Register components[] = {
       kvx::register_core_functions, kvx::register_pack_functions, kvx::register_kvcolumn,

@@ -16,6 +16,14 @@
 #define KOHAKUVAULT_VERSION_MINOR 1
 #define KOHAKUVAULT_VERSION_PATCH 0
 #define KOHAKUVAULT_VERSION "0.1.0"
+#define KOHAKUVAULT_VERSION_NUMBER 1000 /* major * 1000000 + minor * 1000 + patch */
+
+/* The oldest SQLite the extension runs in. Loading it into an older host fails
+** with "kohakuvault: needs SQLite 3.37.0 or newer ..." instead of calling
+** routines that host doesn't have; features of newer SQLite versions are used
+** only after a run-time version check. */
+#define KOHAKUVAULT_MIN_SQLITE_VERSION "3.37.0"
+#define KOHAKUVAULT_MIN_SQLITE_VERSION_NUMBER 3037000
 
 #ifdef __cplusplus
 extern "C" {
