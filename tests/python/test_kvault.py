@@ -1,0 +1,264 @@
+"""kvault through Python's sqlite3: a differential test against a dict, plus
+transactions, conflict handling, pushdown and the hidden columns."""
+import os
+import random
+import sqlite3
+import tempfile
+import unittest
+
+from kvtest import connect, error_of
+
+
+def as_bytes(k):
+    return k.encode() if isinstance(k, str) else k
+
+
+class DifferentialTest(unittest.TestCase):
+    """Random operations on a kvault table and on a dict must agree."""
+
+    ALPHABET = [b"a", b"b", b"c:", b"\x00", b"\xff", b"\xfe", b"z"]
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.path = os.path.join(self.tmp.name, "d.db")
+        self.conn = connect(self.path, isolation_level=None)
+        self.conn.execute("CREATE VIRTUAL TABLE kv USING kvault")
+        self.rng = random.Random(1234)
+
+    def tearDown(self):
+        self.conn.close()
+        self.tmp.cleanup()
+
+    def random_key(self):
+        k = b"".join(self.rng.choice(self.ALPHABET) for _ in range(self.rng.randint(0, 4)))
+        # TEXT and BLOB with the same bytes are the same key: pass both forms.
+        if self.rng.random() < 0.5:
+            try:
+                return k.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+        return k
+
+    def check_all(self, model):
+        rows = self.conn.execute("SELECT key, value, size FROM kv ORDER BY key").fetchall()
+        self.assertEqual(rows, [(k, v, len(v)) for k, v in sorted(model.items())])
+        self.assertEqual(self.conn.execute("SELECT count(*) FROM kv").fetchone()[0], len(model))
+
+    def check_queries(self, model):
+        rng = self.rng
+        keys = sorted(model)
+        p = as_bytes(self.random_key())[:2]
+        got = [r[0] for r in self.conn.execute("SELECT key FROM kv WHERE prefix = ? ORDER BY key", (p,))]
+        self.assertEqual(got, [k for k in keys if k.startswith(p)], p)
+        got = [r[0] for r in self.conn.execute("SELECT key FROM kv WHERE prefix = ? ORDER BY key DESC", (p,))]
+        self.assertEqual(got, [k for k in keys if k.startswith(p)][::-1], p)
+        lo, hi = sorted([as_bytes(self.random_key()), as_bytes(self.random_key())])
+        lo_op, hi_op = rng.choice([">", ">="]), rng.choice(["<", "<="])
+        lim = rng.randint(0, 5)
+        desc = rng.random() < 0.5
+        lo_arg = lo.decode("latin-1") if rng.random() < 0.3 and lo.isascii() else lo
+        sql = f"SELECT key FROM kv WHERE key {lo_op} ? AND key {hi_op} ? ORDER BY key {'DESC' if desc else ''} LIMIT ?"
+        got = [r[0] for r in self.conn.execute(sql, (lo_arg, hi, lim))]
+
+        def ok(k):
+            return (k > lo if lo_op == ">" else k >= lo) and (k < hi if hi_op == "<" else k <= hi)
+        want = [k for k in keys if ok(k)]
+        want = (want[::-1] if desc else want)[:lim]
+        self.assertEqual(got, want, sql)
+        probe = [self.random_key() for _ in range(3)]
+        got = [r[0] for r in self.conn.execute("SELECT key FROM kv WHERE key IN (?, ?, ?) ORDER BY key", probe)]
+        self.assertEqual(got, sorted({as_bytes(k) for k in probe} & set(model)))
+        k = self.random_key()
+        got = self.conn.execute("SELECT value FROM kv WHERE key = ?", (k,)).fetchall()
+        self.assertEqual(got, [(model[as_bytes(k)],)] if as_bytes(k) in model else [])
+        got = {r[0] for r in self.conn.execute("SELECT key FROM kv WHERE key != ?", (k,))}
+        self.assertEqual(got, set(model) - {as_bytes(k)})
+
+    def apply_random(self, model):
+        rng, c = self.rng, self.conn
+        op = rng.randrange(8)
+        k = self.random_key()
+        kb = as_bytes(k)
+        v = bytes(rng.randrange(256) for _ in range(rng.randint(0, 40)))
+        if op == 0:
+            err = error_of(c, "INSERT INTO kv(key, value) VALUES (?, ?)", (k, v))
+            if kb in model:
+                self.assertIn("UNIQUE constraint failed", err)
+            else:
+                self.assertIsNone(err)
+                model[kb] = v
+        elif op == 1:
+            c.execute("INSERT OR REPLACE INTO kv(key, value) VALUES (?, ?)", (k, v))
+            model[kb] = v
+        elif op == 2:
+            c.execute("INSERT OR IGNORE INTO kv(key, value) VALUES (?, ?)", (k, v))
+            model.setdefault(kb, v)
+        elif op == 3:
+            c.execute("DELETE FROM kv WHERE key = ?", (k,))
+            model.pop(kb, None)
+        elif op == 4:
+            p = kb[:1]
+            c.execute("DELETE FROM kv WHERE prefix = ?", (p,))
+            for key in [key for key in model if key.startswith(p)]:
+                del model[key]
+        elif op == 5:
+            c.execute("UPDATE kv SET value = ? WHERE key = ?", (v, k))
+            if kb in model:
+                model[kb] = v
+        elif op == 6:
+            new = self.random_key()
+            nb = as_bytes(new)
+            err = error_of(c, "UPDATE kv SET key = ? WHERE key = ?", (new, k))
+            if kb in model and nb in model and nb != kb:
+                self.assertIn("UNIQUE constraint failed", err)
+            else:
+                self.assertIsNone(err)
+                if kb in model:
+                    model[nb] = model.pop(kb)
+        else:
+            c.execute("DELETE FROM kv WHERE key >= ? AND key < ?", (k, as_bytes(k) + b"\x01"))
+            for key in [key for key in model if kb <= key < kb + b"\x01"]:
+                del model[key]
+
+    def test_random_operations_match_a_dict(self):
+        model = {}
+        for round_ in range(40):
+            kind = round_ % 4
+            if kind == 1:  # a transaction that is rolled back
+                self.conn.execute("BEGIN")
+                for _ in range(10):
+                    self.apply_random(dict(model))
+                self.conn.execute("ROLLBACK")
+            elif kind == 2:  # savepoints: the inner one is rolled back
+                self.conn.execute("BEGIN")
+                for _ in range(5):
+                    self.apply_random(model)
+                self.conn.execute("SAVEPOINT s1")
+                for _ in range(5):
+                    self.apply_random(dict(model))
+                self.conn.execute("ROLLBACK TO s1")
+                self.conn.execute("RELEASE s1")
+                self.conn.execute("COMMIT")
+            else:
+                for _ in range(15):
+                    self.apply_random(model)
+            self.check_all(model)
+            self.check_queries(model)
+            if round_ % 10 == 9:  # reopen, and a second connection sees the committed state
+                other = connect(self.path)
+                self.assertEqual(dict(other.execute("SELECT key, value FROM kv")), model)
+                other.close()
+                self.conn.close()
+                self.conn = connect(self.path, isolation_level=None)
+                self.check_all(model)
+
+
+class TableTest(unittest.TestCase):
+    def setUp(self):
+        self.conn = connect(isolation_level=None)
+        self.conn.execute("CREATE VIRTUAL TABLE media USING kvault")
+
+    def tearDown(self):
+        self.conn.close()
+
+    def test_text_and_blob_keys_are_the_same_key_and_select_returns_blob(self):
+        self.conn.execute("INSERT INTO media(key, value) VALUES ('k', X'01')")
+        self.assertIn("UNIQUE", error_of(self.conn, "INSERT INTO media(key, value) VALUES (X'6B', X'02')"))
+        self.assertEqual(self.conn.execute("SELECT key, typeof(key) FROM media").fetchall(), [(b"k", "blob")])
+        for sql in ("SELECT value FROM media WHERE key = 'k'", "SELECT value FROM media WHERE key = X'6B'"):
+            self.assertEqual(self.conn.execute(sql).fetchall(), [(b"\x01",)])
+
+    def test_bad_keys_and_values(self):
+        self.assertIn("NOT NULL", error_of(self.conn, "INSERT INTO media(key, value) VALUES (NULL, X'01')"))
+        self.assertIn("keys are bytes", error_of(self.conn, "INSERT INTO media(key, value) VALUES (5, X'01')"))
+        self.assertIn("kv_pack('auto'", error_of(self.conn, "INSERT INTO media(key, value) VALUES ('a', 5)"))
+        self.assertIn("NOT NULL", error_of(self.conn, "INSERT INTO media(key, value) VALUES ('a', NULL)"))
+        self.assertIn("cannot be set", error_of(self.conn, "INSERT INTO media(key, value, size) VALUES ('a', X'', 3)"))
+        self.conn.execute("INSERT INTO media(key, value) VALUES ('', 'text')")  # empty key, TEXT value
+        self.assertEqual(self.conn.execute("SELECT key, value FROM media").fetchall(), [(b"", b"text")])
+        self.assertIn("cannot be set", error_of(self.conn, "UPDATE media SET size = 1"))
+        self.assertIn("no arguments", error_of(self.conn, "CREATE VIRTUAL TABLE bad USING kvault(x)"))
+
+    def test_numbers_compare_below_every_key_and_null_matches_nothing(self):
+        self.conn.executemany("INSERT INTO media(key, value) VALUES (?, X'')", [("a",), ("b",)])
+        q = lambda w, *p: [r[0] for r in self.conn.execute(f"SELECT key FROM media WHERE {w} ORDER BY key", p)]
+        self.assertEqual(q("key > 5"), [b"a", b"b"])
+        self.assertEqual(q("key = 5"), [])
+        self.assertEqual(q("key < 5"), [])
+        self.assertEqual(q("key = ?", None), [])
+        self.assertEqual(q("key > ?", None), [])
+        self.assertEqual(q("key IN (1, 'b', NULL)"), [b"b"])
+
+    def test_failed_multi_row_statement_changes_nothing(self):
+        self.conn.execute("INSERT INTO media(key, value) VALUES ('b', X'00')")
+        err = error_of(self.conn, "INSERT INTO media(key, value) VALUES ('a', X''), ('b', X''), ('c', X'')")
+        self.assertIn("UNIQUE", err)
+        self.assertEqual([r[0] for r in self.conn.execute("SELECT key FROM media")], [b"b"])
+        self.conn.execute("INSERT INTO media(key, value) VALUES ('a', X'00'), ('c', X'00')")
+        # SQLite itself evaluates the CASE: compare the BLOB key with a BLOB there
+        err = error_of(self.conn, "UPDATE media SET value = CASE WHEN key = X'63' THEN 1 ELSE X'FF' END")
+        self.assertIn("must be a BLOB or TEXT", err)
+        self.assertEqual(self.conn.execute("SELECT value FROM media").fetchall(), [(b"\x00",)] * 3)
+
+    def test_more_than_ten_thousand_keys(self):
+        with self.conn:
+            self.conn.execute("BEGIN")
+            self.conn.executemany("INSERT INTO media(key, value) VALUES (?, X'')",
+                                  ((f"k{i:06d}",) for i in range(12345)))
+            self.conn.execute("COMMIT")
+        self.assertEqual(self.conn.execute("SELECT count(*) FROM media").fetchone()[0], 12345)
+        self.assertEqual(self.conn.execute("SELECT count(key) FROM media WHERE prefix = 'k00'").fetchone()[0], 10000)
+
+    def test_rollback_in_the_middle_of_a_scan(self):
+        self.conn.executemany("INSERT INTO media(key, value) VALUES (?, X'01')", ((f"k{i}",) for i in range(50)))
+        self.conn.execute("BEGIN")
+        self.conn.execute("DELETE FROM media WHERE key < 'k3'")
+        cur = self.conn.execute("SELECT key FROM media")
+        cur.fetchone()
+        try:
+            self.conn.execute("ROLLBACK")
+            rest = cur.fetchall()  # SQLite may end the scan or report an abort; never a crash
+            self.assertLessEqual(len(rest), 50)
+        except sqlite3.Error as e:
+            self.assertIn("abort", str(e).lower())
+        self.assertEqual(self.conn.execute("SELECT count(*) FROM media").fetchone()[0], 50)
+
+    def test_encoding_and_size_columns(self):
+        rows = [("raw", "X'89504E47'"), ("int", "kv_pack('auto', 7)"), ("txt", "kv_pack('auto', 'hé')"),
+                ("short", "X'894B'")]
+        for k, expr in rows:
+            self.conn.execute(f"INSERT INTO media(key, value) VALUES ('{k}', {expr})")
+        got = dict(self.conn.execute("SELECT key, encoding FROM media"))
+        self.assertEqual(got, {b"raw": None, b"int": "msgpack", b"txt": "utf8", b"short": None})
+        got = dict(self.conn.execute("SELECT key, size FROM media"))
+        self.assertEqual(got[b"int"], 11)
+        self.assertEqual(got[b"txt"], 13)
+        # with the value column in the same query the encoding comes from the loaded value
+        got = {k: (e, len(v)) for k, e, v in self.conn.execute("SELECT key, encoding, value FROM media")}
+        self.assertEqual(got[b"txt"], ("utf8", 13))
+
+    def test_second_connection_sees_commits(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "x.db")
+            a = connect(path, isolation_level=None)
+            b = connect(path, isolation_level=None)
+            a.execute("CREATE VIRTUAL TABLE media USING kvault")
+            a.execute("INSERT INTO media(key, value) VALUES ('k', X'01')")
+            self.assertEqual(b.execute("SELECT value FROM media WHERE key = 'k'").fetchall(), [(b"\x01",)])
+            a.execute("UPDATE media SET value = X'02' WHERE key = 'k'")
+            self.assertEqual(b.execute("SELECT value FROM media WHERE key = 'k'").fetchall(), [(b"\x02",)])
+            a.close()
+            b.close()
+
+    def test_plans_use_the_key_index(self):
+        plan = " ".join(r[3] for r in self.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT value FROM media WHERE key = 'x'"))
+        self.assertIn("VIRTUAL TABLE INDEX 4:E", plan)
+        plan = " ".join(r[3] for r in self.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT key FROM media WHERE prefix = 'x' ORDER BY key DESC"))
+        self.assertIn(":P", plan)
+        self.assertNotIn("ORDER BY", plan)  # consumed by the table
+
+
+if __name__ == "__main__":
+    unittest.main()
