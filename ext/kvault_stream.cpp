@@ -204,7 +204,7 @@ void kvault_import(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
         argc > 3 ? int_arg(argv[3], "kvault_import: chunk_bytes", 1, kMaxChunk) : kDefaultChunk;
 
     Fd file;
-    file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // a FIFO must not block
     if (file.fd < 0)
       throw kv::Error(kv::Errc::cant_open, "cannot open '" + path + "' for reading: " + errno_text(errno));
     struct stat st;
