@@ -1,0 +1,23 @@
+-- DataPacker: vec:E (any shape) and vec:E:dims (fixed shape).
+select 'fixed_layout', hex(kv_pack('vec:f32:3', '[1, 2.5, -0.0]')) = '010000803F0000204000000080';
+select 'fixed_513', length(kv_pack('vec:f32:128', (select json_group_array(0) from generate_series(1, 128)))) = 513;
+select 'fixed_roundtrip', kv_unpack('vec:i32:2:3', kv_pack('vec:i32:2:3', '[[1,2,3],[4,5,6]]')) = '[[1,2,3],[4,5,6]]';
+select 'fixed_flat_in', kv_unpack('vec:i32:2:3', kv_pack('vec:i32:2:3', '[1,2,3,4,5,6]')) = '[[1,2,3],[4,5,6]]';
+select 'fixed_blob_in', hex(kv_pack('vec:u8:3', x'010203')) = '05010203';
+select 'any_2x2', hex(kv_pack('vec:f32', '[[1,2],[3,4]]')) = '0102020000000200000000' || '00803F000000400000404000008040';
+select 'any_2x2_back', kv_unpack('vec:f32', kv_pack('vec:f32', '[[1,2],[3,4]]')) = '[[1.0,2.0],[3.0,4.0]]';
+select 'any_1d_blob', hex(kv_pack('vec:u16', x'01000200')) = '0601020000000100' || '0200';
+select 'any_scalar', hex(kv_pack('vec:i8', '7')) = '090007';
+select 'any_scalar_int', hex(kv_pack('vec:i8', 7)) = '090007';
+select 'any_scalar_back', kv_unpack('vec:i8', x'090007') = '7';
+select 'any_empty', kv_unpack('vec:f64', kv_pack('vec:f64', '[]')) = '[]';
+select 'any_empty_2d', kv_unpack('vec:f64', kv_pack('vec:f64', '[[],[]]')) = '[[],[]]';
+select 'any_3d', kv_unpack('vec:i16', kv_pack('vec:i16', '[[[1],[2]],[[3],[4]]]')) = '[[[1],[2]],[[3],[4]]]';
+select 'f32_shortest', kv_unpack('vec:f32', kv_pack('vec:f32', '[0.1, 1e-45]')) = '[0.1,1e-45]';
+select 'f64_special', kv_unpack('vec:f64', kv_pack('vec:f64', '[null, 9e999, -0.0]')) = '[null,9e999,-0.0]';
+select 'u64_exact', kv_unpack('vec:u64', kv_pack('vec:u64', '[18446744073709551615]')) = '[18446744073709551615]';
+select 'i8_limits', kv_unpack('vec:i8', kv_pack('vec:i8', '[-128, 127]')) = '[-128,127]';
+select 'integral_float_ok', kv_unpack('vec:i8', kv_pack('vec:i8', '[2.0]')) = '[2]';
+select 'json_extract', json_extract(kv_unpack('vec:f32', kv_pack('vec:f32', '[[1,2],[3,4]]')), '$[1][0]') = 3.0;
+select 'json_subtype', json_array(kv_unpack('vec:i8', x'09010100000005')) = '[[5]]';
+select 'every_elem_type', (select group_concat(hex(substr(kv_pack('vec:' || value || ':1', '[1]'), 1, 1)), ',') from json_each('["f32","f64","i32","i64","u8","u16","u32","u64","i8","i16"]')) = '01,02,03,04,05,06,07,08,09,0A';
