@@ -5,7 +5,7 @@
 JOBS ?= $(shell nproc)
 BUILD ?= build
 
-.PHONY: all deps build demo test test-release test-asan bench format clean
+.PHONY: all deps build demo test test-release test-asan fuzz-build test-fuzz fuzz bench format clean
 
 all: build
 
@@ -19,7 +19,7 @@ build: deps
 demo: build
 	sqlite3 -batch -cmd ".load ./$(BUILD)/kohakuvault" :memory: < sql/quickstart.sql
 
-test: test-release test-asan
+test: test-release test-asan test-fuzz
 
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -29,6 +29,28 @@ test-asan: deps
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ctest --output-on-failure -j $(JOBS)
 
+# libFuzzer over kv_unpack's engine for every dtype family (clang, ASan+UBSan):
+# a bounded run in `make test`, a longer one on demand (FUZZ_TIME seconds).
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TIME ?= 600
+fuzz-build: deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKV_FUZZ=ON -DKV_BENCH=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_unpack
+	python3 tests/fuzz/make_seeds.py $(FUZZ_BUILD)/fuzz-seeds
+	mkdir -p $(FUZZ_BUILD)/fuzz-corpus
+
+test-fuzz: fuzz-build
+	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_unpack -max_total_time=30 -rss_limit_mb=1024 fuzz-corpus fuzz-seeds
+
+fuzz: fuzz-build
+	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_unpack -max_total_time=$(FUZZ_TIME) -rss_limit_mb=1024 fuzz-corpus fuzz-seeds
+
+# The concurrent skip list under ThreadSanitizer (stress tests with 4 writers + 4 readers).
+test-tsan: deps
+	cmake -S . -B build-tsan -DKV_TSAN=ON -DKV_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-tsan -j $(JOBS) --target kv_unit_tests
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ./tests/kv_unit_tests --gtest_filter='SkipList*'
+
 bench: build
 	bash bench/run.sh $(BUILD)
 
@@ -36,4 +58,4 @@ format:
 	clang-format -i ext/*.cpp ext/*.hpp src/*.cpp src/*.hpp tests/unit/*.cpp tests/sqlite/*.cpp tests/sqlite/*.hpp bench/*.cpp
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan build-fuzz
