@@ -15,8 +15,8 @@ export KV_MODULE=${KV_MODULE:-$KV_BUILD_DIR/kohakuvault}
 out=$KV_BUILD_DIR/drivers
 mkdir -p "$out"
 
-# Under the sanitizers ctest preloads the ASan runtime; compilers and the JVM
-# must not run with it.
+# Under the sanitizers ctest preloads the ASan runtime: the hosts run with it,
+# the compilers (go, javac) without.
 host_preload=${LD_PRELOAD:-}
 unset LD_PRELOAD
 
@@ -51,7 +51,7 @@ case "$driver" in
       rm -rf "$classes"
       javac -d "$classes" -cp "$jar" "$here/java/DriverCheck.java"
     fi
-    exec java -cp "$classes:$jar" DriverCheck ;;
+    LD_PRELOAD=$host_preload exec java -cp "$classes:$jar" DriverCheck ;;
   *)
     echo "run.sh: unknown driver '$driver'" >&2; exit 2 ;;
 esac

@@ -19,9 +19,11 @@ langs=("$@")
 [ ${#langs[@]} -eq 0 ] && langs=(shell python apsw tcl perl ruby go java)
 
 passed=0 failed=0 skipped=0
-version=$(sqlite3 -batch -cmd ".load $KV_MODULE" :memory: "select kohakuvault_version()")
-has_pack=$(sqlite3 -batch -cmd ".load $KV_MODULE" :memory: \
-  "select count(distinct name) from pragma_function_list where name in ('kv_pack', 'kv_unpack')")
+probe() { LD_PRELOAD=$host_preload sqlite3 -batch -cmd ".load $KV_MODULE" :memory: "$1"; }
+if ! version=$(probe "select kohakuvault_version()"); then
+  echo "FAIL the module does not load into the sqlite3 shell"; echo "examples: 0 passed, 1 failed"; exit 1
+fi
+has_pack=$(probe "select count(distinct name) from pragma_function_list where name in ('kv_pack', 'kv_unpack')")
 
 stale() { [ ! -e "$1" ] || [ "$2" -nt "$1" ]; }
 
@@ -51,9 +53,7 @@ for lang in "${langs[@]}"; do
       cmd=(java -cp "$out/java:$jar" Example) ;;
     *) echo "FAIL $lang: unknown example"; failed=$((failed + 1)); continue ;;
   esac
-  preload=$host_preload
-  [ "$lang" = java ] && preload=""  # the JVM does not run under a preloaded sanitizer runtime
-  if ! text=$(LD_PRELOAD=$preload "${cmd[@]}" "$KV_MODULE" 2>&1); then
+  if ! text=$(LD_PRELOAD=$host_preload "${cmd[@]}" "$KV_MODULE" 2>&1); then
     echo "FAIL $lang: exited non-zero"; echo "$text" | sed 's/^/    /'; failed=$((failed + 1)); continue
   fi
   problem=""
