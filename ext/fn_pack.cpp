@@ -129,6 +129,8 @@ void kv_pack(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   guard_function(ctx, [&] {
     const kv::DType& d = dtype_arg(ctx, argv, 0);
     kv::ValueView v = to_view(argv[1]);
+    // JSON-subtyped TEXT (json(...)) is JSON to the codecs: `auto` writes it as encoding 0x03.
+    if (v.kind == kv::Kind::text && sqlite3_value_subtype(argv[1]) == kJsonSubtype) v.kind = kv::Kind::json;
     if (argc == 3) kv::schema::require_valid(text_arg(argv[2], "schema"), value_as_json(d, v));
     std::string out;
     kv::pack(d, v, out);

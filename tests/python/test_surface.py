@@ -24,10 +24,17 @@ EXPECTED_FUNCTIONS = {
     ("kohakuvault_version", 0): ("s", PURE),
     # not deterministic: the host SQLite version can differ between loads
     ("kohakuvault_debug", 0): ("s", frozenset({"innocuous"})),
+    # kvault streaming (docs/kvault.md): file functions are direct-only
+    ("kvault_import", 3): ("s", frozenset({"directonly"})),
+    ("kvault_import", 4): ("s", frozenset({"directonly"})),
+    ("kvault_export", 3): ("s", frozenset({"directonly"})),
+    ("kvault_export", 4): ("s", frozenset({"directonly"})),
+    ("kvault_read", 3): ("s", frozenset()),
+    ("kvault_read", 4): ("s", frozenset()),
 }
 
 # Virtual table modules, including eponymous / table-valued functions.
-EXPECTED_MODULES = set()
+EXPECTED_MODULES = {"kvault"}
 
 
 def functions(conn):

@@ -1,0 +1,125 @@
+// kvault through the C API: shadow table lifecycle and protection, corrupt
+// shadow rows, cursors across ROLLBACK, and the auto header from SQL.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "kvdb.hpp"
+
+using kvtest::Db;
+
+namespace {
+
+std::string shadow_tables(const Db& db) {
+  std::string names;
+  for (const auto& row : db.query("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").rows)
+    names += row[0] + ";";
+  return names;
+}
+
+TEST(Kvault, ShadowTableIsCreatedRenamedAndDropped) {
+  Db db;
+  ASSERT_EQ(db.query("CREATE VIRTUAL TABLE media USING kvault").rc, SQLITE_OK);
+  EXPECT_EQ(shadow_tables(db), "media;media_data;");
+  ASSERT_EQ(db.query("INSERT INTO media(key, value) VALUES ('k', X'01')").rc, SQLITE_OK);
+  ASSERT_EQ(db.query("ALTER TABLE media RENAME TO pics").rc, SQLITE_OK);
+  EXPECT_EQ(shadow_tables(db), "pics;pics_data;");
+  EXPECT_EQ(db.scalar("SELECT hex(value) FROM pics WHERE key = 'k'"), "01");
+  ASSERT_EQ(db.query("DROP TABLE pics").rc, SQLITE_OK);
+  EXPECT_EQ(shadow_tables(db), "");
+}
+
+TEST(Kvault, ShadowTableIsReadOnlyInDefensiveMode) {
+  Db db;
+  ASSERT_EQ(db.query("CREATE VIRTUAL TABLE media USING kvault").rc, SQLITE_OK);
+  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  const auto r = db.query("INSERT INTO media_data(key, value) VALUES ('k', X'01')");
+  EXPECT_NE(r.rc, SQLITE_OK);
+  EXPECT_NE(r.error.find("may not be modified"), std::string::npos) << r.error;
+  EXPECT_EQ(db.query("INSERT INTO media(key, value) VALUES ('k', X'01')").rc, SQLITE_OK);
+}
+
+TEST(Kvault, CorruptShadowRowsAreReportedNotReturned) {
+  Db db;
+  ASSERT_EQ(db.query("CREATE VIRTUAL TABLE media USING kvault").rc, SQLITE_OK);
+  ASSERT_EQ(db.query("INSERT INTO media_data(key, value) VALUES ('text-key', X'01')").rc, SQLITE_OK);
+  auto r = db.query("SELECT key FROM media");
+  EXPECT_EQ(r.rc & 0xFF, SQLITE_CORRUPT);
+  EXPECT_NE(r.error.find("kvault table 'media'"), std::string::npos) << r.error;
+  ASSERT_EQ(db.query("UPDATE media_data SET key = X'6B', value = 'text-value'").rc, SQLITE_OK);
+  r = db.query("SELECT value FROM media");
+  EXPECT_EQ(r.rc & 0xFF, SQLITE_CORRUPT);
+}
+
+TEST(Kvault, CursorSurvivesRollbackMidScan) {
+  Db db;
+  ASSERT_EQ(db.query("CREATE VIRTUAL TABLE media USING kvault").rc, SQLITE_OK);
+  ASSERT_EQ(db.query("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) "
+                     "INSERT INTO media(key, value) SELECT printf('k%03d', i), X'00' FROM n")
+                .rc,
+            SQLITE_OK);
+  ASSERT_EQ(db.query("BEGIN; DELETE FROM media WHERE key < 'k050';").rc, SQLITE_OK);
+  sqlite3_stmt* scan = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db.get(), "SELECT key FROM media", -1, &scan, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(scan), SQLITE_ROW);
+  EXPECT_EQ(db.query("ROLLBACK").rc, SQLITE_OK);
+  int rc;
+  int rows = 0;
+  while ((rc = sqlite3_step(scan)) == SQLITE_ROW) ++rows;
+  EXPECT_TRUE(rc == SQLITE_DONE || (rc & 0xFF) == SQLITE_ABORT) << rc;
+  EXPECT_LE(rows, 100);
+  sqlite3_finalize(scan);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM media"), "100");
+}
+
+TEST(Kvault, DeleteDuringScanOfTheSameTable) {
+  Db db;
+  ASSERT_EQ(db.query("CREATE VIRTUAL TABLE media USING kvault").rc, SQLITE_OK);
+  ASSERT_EQ(db.query("INSERT INTO media(key, value) VALUES ('a', X''), ('b', X''), ('c', X'')").rc,
+            SQLITE_OK);
+  ASSERT_EQ(db.query("DELETE FROM media WHERE key IN (SELECT key FROM media WHERE key > 'a')").rc, SQLITE_OK);
+  EXPECT_EQ(db.scalar("SELECT group_concat(CAST(key AS TEXT)) FROM media"), "a");
+}
+
+TEST(Kvault, SelfJoinUsesTwoCursors) {
+  Db db;
+  ASSERT_EQ(db.query("CREATE VIRTUAL TABLE media USING kvault").rc, SQLITE_OK);
+  ASSERT_EQ(db.query("INSERT INTO media(key, value) VALUES ('a', X'01'), ('b', X'02'), ('c', X'03')").rc,
+            SQLITE_OK);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM media x JOIN media y ON y.key = x.key"), "3");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM media x JOIN media y ON y.key > x.key"), "3");
+}
+
+TEST(Kvault, RenameKeyDoesNotTouchTheValue) {
+  Db db;
+  ASSERT_EQ(db.query("CREATE VIRTUAL TABLE media USING kvault").rc, SQLITE_OK);
+  ASSERT_EQ(db.query("INSERT INTO media(key, value) VALUES ('a', zeroblob(100000))").rc, SQLITE_OK);
+  ASSERT_EQ(db.query("UPDATE media SET key = 'b' WHERE key = 'a'").rc, SQLITE_OK);
+  EXPECT_EQ(db.scalar("SELECT size FROM media WHERE key = 'b'"), "100000");
+  ASSERT_EQ(db.query("INSERT INTO media(key, value) VALUES ('c', X'01')").rc, SQLITE_OK);
+  EXPECT_EQ(db.query("UPDATE media SET key = 'b' WHERE key = 'c'").rc, SQLITE_CONSTRAINT);
+  ASSERT_EQ(db.query("UPDATE OR REPLACE media SET key = 'b' WHERE key = 'c'").rc, SQLITE_OK);
+  EXPECT_EQ(db.scalar("SELECT count(*) || ':' || hex(value) FROM media"), "1:01");
+}
+
+TEST(Kvault, EncodingColumnWithoutLoadingTheValue) {
+  Db db;
+  ASSERT_EQ(db.query("CREATE VIRTUAL TABLE media USING kvault").rc, SQLITE_OK);
+  ASSERT_EQ(db.query("INSERT INTO media(key, value) VALUES ('n', kv_pack('auto', 1.5)), ('r', X'00'), "
+                     "('big', X'894B010600000000564B' || zeroblob(2000000))")
+                .rc,
+            SQLITE_OK);
+  EXPECT_EQ(db.scalar("SELECT group_concat(CAST(key AS TEXT) || '=' || ifnull(encoding, 'raw')) FROM media"),
+            "n=msgpack,r=raw,big=utf8");
+}
+
+TEST(Kvault, AutoHeaderRoundTripsFromSql) {
+  Db db;
+  EXPECT_EQ(db.scalar("SELECT hex(kv_pack('auto', 1))"), "894B010400000000564B01");
+  EXPECT_EQ(db.scalar("SELECT kv_unpack('auto', kv_pack('auto', 1700000000000))"), "1700000000000");
+  EXPECT_EQ(db.scalar("SELECT typeof(kv_unpack('auto', kv_pack('auto', 0.0)))"), "real");
+  EXPECT_EQ(db.scalar("SELECT kv_unpack('auto', kv_pack('auto', 'hé'))"), "hé");
+  EXPECT_EQ(db.scalar("SELECT hex(kv_unpack('auto', X'0102'))"), "0102");
+}
+
+}  // namespace
