@@ -6,3 +6,4 @@
 .print '== kohakuvault is loaded'
 select kohakuvault_version() as version, sqlite_version() as sqlite;
 .read sql/demo/kvault.sql
+.read sql/demo/reach.sql
