@@ -146,9 +146,10 @@ std::vector<std::string> violations(std::string_view schema_text, std::string_vi
   nlohmann::json doc = parse_json(json_text, "document");
   valijson::Validator validator;
   valijson::ValidationResults results;
+  bool valid = true;
   try {
     valijson::adapters::NlohmannJsonAdapter adapter(doc);
-    validator.validate(*compiled, adapter, &results);
+    valid = validator.validate(*compiled, adapter, &results);
   } catch (const std::exception& e) {  // e.g. a "pattern" std::regex rejects
     fail(Errc::invalid_argument, std::string("invalid JSON Schema (draft 7): ") + e.what());
   }
@@ -156,6 +157,8 @@ std::vector<std::string> violations(std::string_view schema_text, std::string_vi
   valijson::ValidationResults::Error error;
   while (out.size() < max_errors && results.popError(error))
     out.push_back(json_path(error.context) + ": " + error.description);
+  // valijson reports a failing boolean `false` schema without a message.
+  if (!valid && out.empty() && max_errors > 0) out.push_back("$: the schema accepts no value (false)");
   return out;
 }
 

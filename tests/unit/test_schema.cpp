@@ -35,6 +35,14 @@ TEST(Schema, ValidDocumentHasNoViolations) {
   EXPECT_TRUE(sc::violations("{}", "null").empty());
 }
 
+TEST(Schema, FalseSchemaRejectsEverythingWithAMessage) {
+  auto v = sc::violations("false", "1");
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0], "$: the schema accepts no value (false)");
+  EXPECT_FALSE(sc::violations(R"({"properties":{"a":false}})", R"({"a":1})").empty());
+  EXPECT_TRUE(sc::violations(R"({"properties":{"a":false}})", R"({"b":1})").empty());
+}
+
 TEST(Schema, ViolationsNameThePath) {
   auto v = sc::violations(kUser, R"({"name":"x","age":-1,"tags":["a",7]})");
   ASSERT_GE(v.size(), 2u);
