@@ -5,7 +5,7 @@
 JOBS ?= $(shell nproc)
 BUILD ?= build
 
-.PHONY: all deps build demo test test-release test-asan fuzz-build test-fuzz fuzz bench format clean
+.PHONY: all deps build demo test test-release test-asan test-tsan fuzz-build test-fuzz fuzz bench format clean
 
 all: build
 
@@ -19,7 +19,7 @@ build: deps
 demo: build
 	sqlite3 -batch -cmd ".load ./$(BUILD)/kohakuvault" :memory: < sql/quickstart.sql
 
-test: test-release test-asan test-fuzz
+test: test-release test-asan test-tsan test-fuzz
 
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
