@@ -1,8 +1,434 @@
-// Registers the kvcolumn module. Placeholder until that component lands: registers nothing.
+// kvcolumn — a typed column of fixed-size elements as a virtual table that
+// behaves like a Python list.
+//
+//   CREATE VIRTUAL TABLE temps USING kvcolumn(f64);
+//   CREATE VIRTUAL TABLE names USING kvcolumn('str:32:utf8', max_chunk_bytes=1048576);
+//   INSERT INTO temps(value) VALUES (21.5);                 -- append
+//   INSERT INTO temps(idx, value) VALUES (0, 19.0);         -- insert at 0, later rows shift up
+//   UPDATE temps SET value = 20 WHERE idx = 1;              -- in place
+//   DELETE FROM temps WHERE value < 0;                      -- rows renumbered 0..n-1
+//   INSERT INTO temps(temps, value) VALUES ('append', kv_pack_many('f64', '[1,2,3]'));  -- bulk
+//
+// Arguments: the dtype (any fixed-size dtype, quoted or not), then options
+//   min_chunk_bytes=N  (default 131072)   first size of the last chunk
+//   max_chunk_bytes=N  (default 16777216) size of every full chunk
+//   cache_bytes=N      (default 67108864) write-back buffer cap per connection
+//
+// Declared schema:
+//   CREATE TABLE x(idx INTEGER, value, "<table>" HIDDEN)
+// idx equals the rowid. The hidden column named like the table takes commands
+// (FTS5 style): 'append' with a BLOB of packed elements in `value`.
+//
+// Shadow tables (created in xCreate, listed in xShadowName, renamed in
+// xRename, dropped in xDestroy):
+//   CREATE TABLE "<table>_info"(key TEXT PRIMARY KEY, value) WITHOUT ROWID
+//     rows: format_version=1, dtype (normalised), elem_size, min_chunk_bytes,
+//           max_chunk_bytes, length (committed element count)
+//   CREATE TABLE "<table>_chunks"(chunk_idx INTEGER PRIMARY KEY, data BLOB NOT NULL)
+//
+// Chunk byte layout: elements back to back, little-endian as kv_pack packs
+// them, no header. With M = floor(max_chunk_bytes / elem_size), chunk c holds
+// elements [c*M, c*M + M); every chunk but the last is exactly M*elem_size
+// bytes; the last holds the rest in a blob with spare room (whole elements,
+// ChunkLayout::capacity_for) so small appends are in-place blob writes.
+// Chunks 0..ceil(length/M)-1 exist, no others.
+//
+// Writes go to the per-connection write-back buffer of kv::FixedColumn
+// (src/column_fixed.hpp) and reach the shadow tables in xSync, or earlier when
+// the buffer passes cache_bytes (inside SQLite's transaction, so SQLite's own
+// rollback undoes such flushes). Multi-row DELETEs are recorded in the
+// original numbering (SQLite collects the rowids first, then calls xUpdate per
+// row) and compacted before the next scan, insert, update, savepoint or sync.
+// Outside its own write transaction the table compares the database's data
+// version (SQLITE_FCNTL_DATA_VERSION) at every xBegin/xFilter/xUpdate and
+// drops its cached length and chunks when another connection committed.
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+#include "error.hpp"
+#include "firewall.hpp"
+#include "kvcolumn.hpp"
 #include "registry.hpp"
+
+namespace kvx::kvcolumn {
+
+namespace {
+
+std::string unquote(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n')) s.remove_suffix(1);
+  if (s.size() >= 2 && (s.front() == '\'' || s.front() == '"' || s.front() == '`') && s.back() == s.front()) {
+    char q = s.front();
+    std::string out;
+    for (std::size_t i = 1; i + 1 < s.size(); ++i) {
+      out += s[i];
+      if (s[i] == q && i + 2 < s.size() && s[i + 1] == q) ++i;  // doubled quote
+    }
+    return out;
+  }
+  return std::string(s);
+}
+
+std::uint64_t parse_size(const std::string& key, const std::string& text) {
+  bool ok = !text.empty() && text.size() <= 19;
+  for (char ch : text) ok = ok && ch >= '0' && ch <= '9';
+  if (!ok)
+    kv::fail(kv::Errc::invalid_argument, "kvcolumn: option " + key + "='" + text +
+                                             "' is not a valid size: expected a positive number of bytes");
+  std::uint64_t v = std::strtoull(text.c_str(), nullptr, 10);
+  if (v == 0)
+    kv::fail(kv::Errc::invalid_argument,
+             "kvcolumn: option " + key + "=0 is not valid: expected a positive number of bytes");
+  return v;
+}
+
+}  // namespace
+
+Options parse_options(int argc, const char* const* argv) {
+  if (argc < 4)
+    kv::fail(
+        kv::Errc::invalid_argument,
+        "kvcolumn: missing dtype: expected USING kvcolumn(dtype [, min_chunk_bytes=N] [, max_chunk_bytes=N] "
+        "[, cache_bytes=N])");
+  Options o;
+  std::string dtype_text = unquote(argv[3]);
+  o.dtype = kv::parse_dtype(dtype_text);
+  if (o.dtype.family == kv::Family::auto_header)
+    kv::fail(kv::Errc::invalid_argument,
+             "kvcolumn: dtype 'auto' cannot be a column type: expected a fixed-size dtype such as f64, i32, "
+             "'str:32:utf8', 'bytes:16' or 'vec:f32:3'");
+  if (o.dtype.is_varsize())
+    kv::fail(kv::Errc::invalid_argument,
+             "kvcolumn: dtype '" + o.dtype.name() +
+                 "' has variable-size elements; this version of kvcolumn stores fixed-size dtypes (e.g. "
+                 "'str:32:utf8', 'bytes:16', 'msgpack:64', 'vec:f32:3')");
+  bool seen_min = false, seen_max = false, seen_cache = false;
+  for (int i = 4; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::size_t eq = arg.find('=');
+    if (eq == std::string::npos)
+      kv::fail(kv::Errc::invalid_argument,
+               "kvcolumn: argument '" + unquote(arg) +
+                   "' is not an option: expected key=value with key min_chunk_bytes, "
+                   "max_chunk_bytes or cache_bytes");
+    std::string key = unquote(arg.substr(0, eq)), value = unquote(arg.substr(eq + 1));
+    auto take = [&](bool& seen, std::uint64_t& slot) {
+      if (seen) kv::fail(kv::Errc::invalid_argument, "kvcolumn: option " + key + " given twice");
+      seen = true;
+      slot = parse_size(key, value);
+    };
+    if (key == "min_chunk_bytes")
+      take(seen_min, o.min_chunk_bytes);
+    else if (key == "max_chunk_bytes")
+      take(seen_max, o.max_chunk_bytes);
+    else if (key == "cache_bytes")
+      take(seen_cache, o.cache_bytes);
+    else
+      kv::fail(kv::Errc::invalid_argument, "kvcolumn: unknown option '" + key +
+                                               "': expected min_chunk_bytes, max_chunk_bytes or cache_bytes");
+  }
+  if (seen_max && !seen_min && o.min_chunk_bytes > o.max_chunk_bytes) o.min_chunk_bytes = o.max_chunk_bytes;
+  if (seen_min && !seen_max && o.max_chunk_bytes < o.min_chunk_bytes)
+    kv::fail(kv::Errc::invalid_argument,
+             "kvcolumn: min_chunk_bytes=" + std::to_string(o.min_chunk_bytes) +
+                 " is larger than max_chunk_bytes=" + std::to_string(o.max_chunk_bytes));
+  kv::ChunkLayout check(o.dtype.elem_size(), o.min_chunk_bytes, o.max_chunk_bytes);  // validates the sizes
+  return o;
+}
+
+void Table::revalidate() {
+  if (in_write_txn) return;
+  unsigned v = 0;
+  int rc = sqlite3_file_control(db, schema.c_str(), SQLITE_FCNTL_DATA_VERSION, &v);
+  if (rc != SQLITE_OK) {
+    column->invalidate();  // no version available: never trust the cache
+    version_known = false;
+    return;
+  }
+  if (!version_known || v != data_version) column->invalidate();
+  data_version = v;
+  version_known = true;
+}
+
+void Table::remember_version() {
+  unsigned v = 0;
+  version_known = sqlite3_file_control(db, schema.c_str(), SQLITE_FCNTL_DATA_VERSION, &v) == SQLITE_OK;
+  data_version = v;
+}
+
+namespace {
+
+// Builds the Table for xCreate (create = true: also the shadow tables) and xConnect.
+int kvcolumnInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** out, char** err,
+                 bool create) {
+  *out = nullptr;
+  return guard_status(err, [&] {
+    Options options = parse_options(argc, argv);
+    auto table = std::make_unique<Table>();
+    std::memset(static_cast<sqlite3_vtab*>(table.get()), 0, sizeof(sqlite3_vtab));
+    table->db = db;
+    table->schema = argv[1];
+    table->name = argv[2];
+    table->options = options;
+    const std::string info = shadow_name(table->schema, table->name, "info");
+    const std::string chunks = shadow_name(table->schema, table->name, "chunks");
+    if (create) {
+      exec(db, "CREATE TABLE " + info + "(key TEXT PRIMARY KEY, value) WITHOUT ROWID");
+      exec(db, "CREATE TABLE " + chunks + "(chunk_idx INTEGER PRIMARY KEY, data BLOB NOT NULL)");
+      char* rows = sqlite3_mprintf(
+          "INSERT INTO %s(key, value) VALUES ('format_version', %d), ('dtype', %Q), ('elem_size', %llu), "
+          "('min_chunk_bytes', %llu), ('max_chunk_bytes', %llu), ('length', 0)",
+          info.c_str(), kFormatVersion, options.dtype.name().c_str(),
+          static_cast<unsigned long long>(options.dtype.elem_size()),
+          static_cast<unsigned long long>(options.min_chunk_bytes),
+          static_cast<unsigned long long>(options.max_chunk_bytes));
+      if (!rows) throw std::bad_alloc();
+      std::string sql(rows);
+      sqlite3_free(rows);
+      exec(db, sql);
+    } else {
+      // The stored format and dtype must be ones this version reads.
+      sqlite3_stmt* s = nullptr;
+      std::string q = "SELECT (SELECT value FROM " + info +
+                      " WHERE key = 'format_version'), (SELECT value FROM " + info + " WHERE key = 'dtype')";
+      int rc = sqlite3_prepare_v2(db, q.c_str(), -1, &s, nullptr);
+      if (rc != SQLITE_OK) {
+        sqlite3_finalize(s);
+        kv::fail(kv::Errc::corrupt, "kvcolumn '" + table->name + "' is corrupt: cannot read " + table->name +
+                                        "_info: " + sqlite3_errmsg(db));
+      }
+      rc = sqlite3_step(s);
+      sqlite3_int64 version = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+      const unsigned char* dt = rc == SQLITE_ROW ? sqlite3_column_text(s, 1) : nullptr;
+      std::string stored_dtype = dt ? reinterpret_cast<const char*>(dt) : "";
+      sqlite3_finalize(s);
+      if (rc != SQLITE_ROW)
+        fail_sqlite(db, rc, "kvcolumn '" + table->name + "': cannot read " + table->name + "_info");
+      if (version != kFormatVersion)
+        kv::fail(kv::Errc::corrupt, "kvcolumn '" + table->name + "' has format_version " +
+                                        std::to_string(version) + ", this build reads format " +
+                                        std::to_string(kFormatVersion));
+      if (stored_dtype != options.dtype.name())
+        kv::fail(kv::Errc::corrupt, "kvcolumn '" + table->name + "' is corrupt: " + table->name +
+                                        "_info says dtype '" + stored_dtype +
+                                        "' but the table was declared as '" + options.dtype.name() + "'");
+    }
+    char* decl = sqlite3_mprintf("CREATE TABLE x(idx INTEGER, value, \"%w\" HIDDEN)", table->name.c_str());
+    if (!decl) throw std::bad_alloc();
+    int rc = sqlite3_declare_vtab(db, decl);
+    sqlite3_free(decl);
+    if (rc != SQLITE_OK) fail_sqlite(db, rc, "kvcolumn: cannot declare the table");
+    table->store = std::make_unique<SqliteChunkStore>(db, table->schema, table->name);
+    table->column = std::make_unique<kv::FixedColumn>(
+        *table->store,
+        kv::ChunkLayout(options.dtype.elem_size(), options.min_chunk_bytes, options.max_chunk_bytes),
+        table->name, options.cache_bytes, kReadCacheBytes);
+    *out = table.release();
+    return SQLITE_OK;
+  });
+}
+
+// xCreate: CREATE VIRTUAL TABLE; creates the shadow tables.
+int kvcolumnCreate(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab** out, char** err) {
+  return kvcolumnInit(db, argc, argv, out, err, true);
+}
+
+// xConnect: the table exists; attach to its shadow tables.
+int kvcolumnConnect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab** out, char** err) {
+  return kvcolumnInit(db, argc, argv, out, err, false);
+}
+
+// Query plans. idxNum is a bit set (enum Plan in kvcolumn.hpp); xFilter's argv
+// holds the constraint values in this order, each present only if its bit is:
+//
+//   kPlanEq | kPlanIn   idx = ? (kPlanIn: an IN list read with sqlite3_vtab_in_first/next)
+//   kPlanGt | kPlanGe   lower bound idx > ? / idx >= ?
+//   kPlanLt | kPlanLe   upper bound idx < ? / idx <= ?
+//   kPlanLimit          LIMIT ?   (only when every constraint is consumed and the order is ours)
+//   kPlanOffset         OFFSET ?  (same)
+//   kPlanDesc           no argument: produce rows in descending idx order
+//
+// Constraints on idx (or the rowid) are all omitted: xFilter compares REAL and
+// TEXT values the way SQLite compares them with an INTEGER column (numeric
+// affinity; TEXT that is not a number sorts after every number, BLOB after
+// TEXT, NULL matches nothing). Rows come out in idx order, so ORDER BY idx
+// [DESC] is consumed. Cost: point < IN < range < full scan.
+int kvcolumnBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
+  return guard_status(&vtab->zErrMsg, [&] {
+    int eq = -1, lower = -1, upper = -1, limit = -1, offset = -1;
+    int plan = 0;
+    bool all_consumed = true;
+    for (int i = 0; i < info->nConstraint; ++i) {
+      const auto& c = info->aConstraint[i];
+      if (c.op == SQLITE_INDEX_CONSTRAINT_LIMIT || c.op == SQLITE_INDEX_CONSTRAINT_OFFSET) {
+        if (!c.usable) continue;
+        if (c.op == SQLITE_INDEX_CONSTRAINT_LIMIT && limit < 0) limit = i;
+        if (c.op == SQLITE_INDEX_CONSTRAINT_OFFSET && offset < 0) offset = i;
+        continue;
+      }
+      bool on_idx = c.iColumn == kIdx || c.iColumn == -1;
+      if (!on_idx || !c.usable) {
+        all_consumed = false;
+        continue;
+      }
+      switch (c.op) {
+        case SQLITE_INDEX_CONSTRAINT_EQ:
+          if (eq < 0)
+            eq = i;
+          else
+            all_consumed = false;
+          break;
+        case SQLITE_INDEX_CONSTRAINT_GT:
+        case SQLITE_INDEX_CONSTRAINT_GE:
+          if (lower < 0)
+            lower = i;
+          else
+            all_consumed = false;
+          break;
+        case SQLITE_INDEX_CONSTRAINT_LT:
+        case SQLITE_INDEX_CONSTRAINT_LE:
+          if (upper < 0)
+            upper = i;
+          else
+            all_consumed = false;
+          break;
+        default: all_consumed = false;
+      }
+    }
+    int argc = 0;
+    double cost = 4e6, rows = 1e6;
+    if (eq >= 0) {
+      bool in_list = runtime_features().vtab_in && sqlite3_vtab_in(info, eq, -1);
+      if (in_list) sqlite3_vtab_in(info, eq, 1);
+      plan |= in_list ? kPlanIn : kPlanEq;
+      info->aConstraintUsage[eq].argvIndex = ++argc;
+      info->aConstraintUsage[eq].omit = 1;
+      cost = in_list ? 20 : 2;
+      rows = in_list ? 10 : 1;
+    }
+    if (lower >= 0) {
+      plan |= info->aConstraint[lower].op == SQLITE_INDEX_CONSTRAINT_GT ? kPlanGt : kPlanGe;
+      info->aConstraintUsage[lower].argvIndex = ++argc;
+      info->aConstraintUsage[lower].omit = 1;
+    }
+    if (upper >= 0) {
+      plan |= info->aConstraint[upper].op == SQLITE_INDEX_CONSTRAINT_LT ? kPlanLt : kPlanLe;
+      info->aConstraintUsage[upper].argvIndex = ++argc;
+      info->aConstraintUsage[upper].omit = 1;
+    }
+    if (eq < 0 && (lower >= 0 || upper >= 0)) {
+      cost = lower >= 0 && upper >= 0 ? 1000 : 1e6;
+      rows = lower >= 0 && upper >= 0 ? 100 : 5e5;
+    }
+    bool order_ok = true;
+    if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn <= kIdx) {  // idx or rowid
+      if (info->aOrderBy[0].desc) plan |= kPlanDesc;
+      info->orderByConsumed = 1;
+    } else if (info->nOrderBy > 0) {
+      order_ok = false;
+    }
+    if (all_consumed && order_ok && runtime_features().vtab_rhs_value) {
+      if (limit >= 0) {
+        plan |= kPlanLimit;
+        info->aConstraintUsage[limit].argvIndex = ++argc;
+        info->aConstraintUsage[limit].omit = 1;
+        if (offset >= 0) {
+          plan |= kPlanOffset;
+          info->aConstraintUsage[offset].argvIndex = ++argc;
+          info->aConstraintUsage[offset].omit = 1;
+        }
+      }
+    }
+    info->idxNum = plan;
+    info->estimatedCost = cost;
+    info->estimatedRows = static_cast<sqlite3_int64>(rows);
+    return SQLITE_OK;
+  });
+}
+
+// xDisconnect: the connection closes or the schema is reloaded.
+int kvcolumnDisconnect(sqlite3_vtab* vtab) {
+  delete static_cast<Table*>(vtab);
+  return SQLITE_OK;
+}
+
+// xDestroy: DROP TABLE; removes the shadow tables.
+int kvcolumnDestroy(sqlite3_vtab* vtab) {
+  Table* t = static_cast<Table*>(vtab);
+  int rc = guard_status(&vtab->zErrMsg, [&] {
+    exec(t->db, "DROP TABLE IF EXISTS " + shadow_name(t->schema, t->name, "info"));
+    exec(t->db, "DROP TABLE IF EXISTS " + shadow_name(t->schema, t->name, "chunks"));
+    return SQLITE_OK;
+  });
+  if (rc == SQLITE_OK) delete t;
+  return rc;
+}
+
+// xRename: ALTER TABLE ... RENAME TO; buffered writes go to the old shadow
+// tables first, then the shadow tables are renamed along.
+int kvcolumnRename(sqlite3_vtab* vtab, const char* new_name) {
+  Table* t = static_cast<Table*>(vtab);
+  return guard_status(&vtab->zErrMsg, [&] {
+    t->column->flush();
+    for (const char* suffix : {"info", "chunks"}) {
+      char* sql = sqlite3_mprintf("ALTER TABLE \"%w\".\"%w_%s\" RENAME TO \"%w_%s\"", t->schema.c_str(),
+                                  t->name.c_str(), suffix, new_name, suffix);
+      if (!sql) throw std::bad_alloc();
+      std::string s(sql);
+      sqlite3_free(sql);
+      exec(t->db, s);
+    }
+    t->name = new_name;
+    t->store->rename(new_name);
+    return SQLITE_OK;
+  });
+}
+
+// xShadowName: the suffixes that mark "<table>_<suffix>" as our shadow tables.
+int kvcolumnShadowName(const char* suffix) {
+  return sqlite3_stricmp(suffix, "info") == 0 || sqlite3_stricmp(suffix, "chunks") == 0;
+}
+
+const sqlite3_module kModule = {
+    /* iVersion      */ 3,
+    /* xCreate       */ kvcolumnCreate,
+    /* xConnect      */ kvcolumnConnect,
+    /* xBestIndex    */ kvcolumnBestIndex,
+    /* xDisconnect   */ kvcolumnDisconnect,
+    /* xDestroy      */ kvcolumnDestroy,
+    /* xOpen         */ kvcolumnOpen,
+    /* xClose        */ kvcolumnClose,
+    /* xFilter       */ kvcolumnFilter,
+    /* xNext         */ kvcolumnNext,
+    /* xEof          */ kvcolumnEof,
+    /* xColumn       */ kvcolumnColumn,
+    /* xRowid        */ kvcolumnRowid,
+    /* xUpdate       */ kvcolumnUpdate,
+    /* xBegin        */ kvcolumnBegin,
+    /* xSync         */ kvcolumnSync,
+    /* xCommit       */ kvcolumnCommit,
+    /* xRollback     */ kvcolumnRollback,
+    /* xFindFunction */ nullptr,
+    /* xRename       */ kvcolumnRename,
+    /* xSavepoint    */ kvcolumnSavepoint,
+    /* xRelease      */ kvcolumnRelease,
+    /* xRollbackTo   */ kvcolumnRollbackTo,
+    /* xShadowName   */ kvcolumnShadowName,
+};
+
+}  // namespace
+
+}  // namespace kvx::kvcolumn
 
 namespace kvx {
 
-int register_kvcolumn(sqlite3*, char**) { return SQLITE_OK; }
+int register_kvcolumn(sqlite3* db, char** err) {
+  int rc = register_module(db, "kvcolumn", &kvcolumn::kModule, err);
+  if (rc == SQLITE_OK) rc = kvcolumn::register_list(db, err);
+  return rc;
+}
 
 }  // namespace kvx

@@ -337,6 +337,12 @@ void FixedColumn::flush() {
   ++epoch_;
 }
 
+void FixedColumn::begin_transaction() {
+  settle();
+  savepoints_.clear();
+  savepoints_.emplace_back(-1, state_);
+}
+
 void FixedColumn::savepoint(int level) {
   settle();
   while (!savepoints_.empty() && savepoints_.back().first >= level) savepoints_.pop_back();
@@ -348,13 +354,17 @@ void FixedColumn::release(int level) {
 }
 
 void FixedColumn::rollback_to(int level) {
-  // The earliest snapshot at or above `level` is the state when savepoint
-  // `level` was opened (or when this table joined the transaction, later).
-  auto it = std::find_if(savepoints_.begin(), savepoints_.end(), [&](auto& s) { return s.first >= level; });
-  if (it == savepoints_.end()) return;
-  it->first = level;
-  savepoints_.erase(it + 1, savepoints_.end());
-  state_ = savepoints_.back().second;
+  // Savepoint `level` was opened either while this table was in the
+  // transaction (an exact snapshot exists) or before it joined (the state at
+  // join is the state of that savepoint).
+  auto it = std::find_if(savepoints_.begin(), savepoints_.end(), [&](auto& s) { return s.first == level; });
+  if (it == savepoints_.end()) {
+    if (savepoints_.empty() || savepoints_.front().first != -1) return;
+    it = savepoints_.begin();
+  }
+  State restored = it->second;
+  while (!savepoints_.empty() && savepoints_.back().first > level) savepoints_.pop_back();
+  state_ = std::move(restored);
   clear_cache();
 }
 

@@ -62,6 +62,7 @@ class FixedColumn final : public Column {
 
   std::uint64_t buffered_bytes() const override { return state_.buffered; }
   void flush() override;
+  void begin_transaction() override;
   void savepoint(int level) override;
   void release(int level) override;
   void rollback_to(int level) override;
@@ -113,7 +114,9 @@ class FixedColumn final : public Column {
   std::uint64_t cache_bytes_, read_cache_bytes_;
   bool loaded_ = false;
   State state_;
-  std::vector<std::pair<int, State>> savepoints_;  // ascending levels
+  // Ascending levels; level -1 is the state when the table joined the
+  // transaction, which is also the state of every savepoint opened before.
+  std::vector<std::pair<int, State>> savepoints_;
   std::uint64_t epoch_ = 1;
   // LRU of stored chunk blobs (front = most recent).
   std::list<std::uint64_t> lru_order_;

@@ -68,6 +68,7 @@ class Column {
   // Write-back buffer and transactions.
   virtual std::uint64_t buffered_bytes() const = 0;
   virtual void flush() = 0;                 // buffer -> store (inside the SQLite transaction)
+  virtual void begin_transaction() = 0;     // joined a transaction: remember the state at join
   virtual void savepoint(int level) = 0;    // remember the state as savepoint `level`
   virtual void release(int level) = 0;      // forget savepoints >= level
   virtual void rollback_to(int level) = 0;  // back to savepoint `level` (it stays)

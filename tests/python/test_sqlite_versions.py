@@ -8,7 +8,8 @@ refuses older hosts cleanly.
   minimum; loading there fails with a message naming both versions instead of
   calling routines that host lacks. No Debian 12 package ships a SQLite between
   3.15 and 3.40 (and bookworm's source package is 3.40.1), so hosts 3.37-3.39
-  are covered by the static check only.
+  are covered by the static check plus a host that reports 3.37.2 (the
+  *_on_3_37 tests in tests/drivers/CMakeLists.txt).
 * Current host: kohakuvault_debug() reports the SQLite it was compiled against
   and the one it runs in.
 """

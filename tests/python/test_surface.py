@@ -24,6 +24,18 @@ EXPECTED_FUNCTIONS = {
     ("kohakuvault_version", 0): ("s", PURE),
     # not deterministic: the host SQLite version can differ between loads
     ("kohakuvault_debug", 0): ("s", frozenset({"innocuous"})),
+    # DataPacker (kv_pack and friends): pure
+    ("kv_dtype", 1): ("s", PURE),
+    ("kv_pack", 2): ("s", PURE),
+    ("kv_pack", 3): ("s", PURE),
+    ("kv_pack_agg", 2): ("a", PURE),
+    ("kv_pack_many", 2): ("s", PURE),
+    ("kv_unpack", 2): ("s", PURE),
+    ("kv_unpack", 3): ("s", PURE),
+    ("kv_unpack_many", 2): ("s", PURE),
+    ("kv_unpack_many", 3): ("s", PURE),
+    ("kv_validate", 2): ("s", PURE),
+    ("kv_validate_errors", 2): ("s", PURE),
     # kvault streaming (docs/kvault.md): file functions are direct-only
     ("kvault_import", 3): ("s", frozenset({"directonly"})),
     ("kvault_import", 4): ("s", frozenset({"directonly"})),
@@ -34,7 +46,7 @@ EXPECTED_FUNCTIONS = {
 }
 
 # Virtual table modules, including eponymous / table-valued functions.
-EXPECTED_MODULES = {"kvault"}
+EXPECTED_MODULES = {"kv_unpack_each", "kvindex", "kvault"}
 
 
 def functions(conn):

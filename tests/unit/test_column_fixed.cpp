@@ -149,6 +149,7 @@ TEST(ColumnFixed, CorruptChunkIsReported) {
 TEST(ColumnFixed, SavepointsRestoreExactly) {
   Fixture f;
   f.col.append_packed(elem(1) + elem(2) + elem(3));
+  f.col.begin_transaction();
   f.col.savepoint(0);
   f.col.update(0, elem(10));
   f.col.insert(1, elem(20));
@@ -160,6 +161,20 @@ TEST(ColumnFixed, SavepointsRestoreExactly) {
   EXPECT_EQ(contents(f.col), (std::vector<std::uint32_t>{10, 20, 2, 3}));
   f.col.rollback_to(0);
   EXPECT_EQ(contents(f.col), (std::vector<std::uint32_t>{1, 2, 3}));
+}
+
+TEST(ColumnFixed, RollbackToASavepointOpenedBeforeJoining) {
+  Fixture f;
+  f.col.append_packed(elem(1) + elem(2));
+  f.col.flush();
+  f.col.begin_transaction();  // SAVEPOINT s0 happened before the first write
+  f.col.savepoint(1);         // the statement savepoint SQLite opens at join
+  f.col.mark_deleted(0);
+  f.col.release(1);
+  f.col.append_packed(elem(3));
+  EXPECT_EQ(contents(f.col), (std::vector<std::uint32_t>{2, 3}));
+  f.col.rollback_to(0);  // ROLLBACK TO s0
+  EXPECT_EQ(contents(f.col), (std::vector<std::uint32_t>{1, 2}));
 }
 
 TEST(ColumnFixed, RandomOpsMatchAVectorModel) {
@@ -179,6 +194,7 @@ TEST(ColumnFixed, RandomOpsMatchAVectorModel) {
       std::uint64_t committed_length = 0;
       std::mt19937 rng(seed);
       int level = 0;
+      f.col.begin_transaction();
       for (int step = 0; step < 400; ++step) {
         int op = rng() % 12;
         std::uint32_t v = rng() % 100000;
@@ -232,6 +248,7 @@ TEST(ColumnFixed, RandomOpsMatchAVectorModel) {
           committed = model;
           committed_chunks = f.store.chunks;
           committed_length = f.store.length;
+          f.col.begin_transaction();
         } else if (op == 11 && rng() % 4 == 0) {  // rollback
           f.col.discard();
           saves.clear();
@@ -239,6 +256,7 @@ TEST(ColumnFixed, RandomOpsMatchAVectorModel) {
           model = committed;
           f.store.chunks = committed_chunks;  // SQLite reverts the store
           f.store.length = committed_length;
+          f.col.begin_transaction();
         }
         if (step % 20 == 0) {
           ASSERT_EQ(contents(f.col), model) << "seed " << seed << " step " << step;
