@@ -15,18 +15,19 @@ int main(void) {
   /* Every connection opened from now on gets kohakuvault's functions and tables. */
   sqlite3_auto_extension((void (*)(void))sqlite3_kohakuvault_init);
 
-  sqlite3 *db = NULL;
+  sqlite3* db = NULL;
   if (sqlite3_open(":memory:", &db) != SQLITE_OK) {
     fprintf(stderr, "open: %s\n", sqlite3_errmsg(db));
     return 1;
   }
-  sqlite3_stmt *stmt = NULL;
-  const char *sql = "select kohakuvault_version(), hex(kv_pack('i32', 7)), kv_unpack('i32', kv_pack('i32', 7))";
+  sqlite3_stmt* stmt = NULL;
+  const char* sql =
+      "select kohakuvault_version(), hex(kv_pack('i32', 7)), kv_unpack('i32', kv_pack('i32', 7))";
   if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK || sqlite3_step(stmt) != SQLITE_ROW) {
     fprintf(stderr, "query: %s\n", sqlite3_errmsg(db));
     return 1;
   }
-  const char *version = (const char *)sqlite3_column_text(stmt, 0);
+  const char* version = (const char*)sqlite3_column_text(stmt, 0);
   printf("kohakuvault %s (header %s), sqlite %s\n", version, KOHAKUVAULT_VERSION, sqlite3_libversion());
   printf("kv_pack('i32', 7) = X'%s', unpacked back: %d\n", sqlite3_column_text(stmt, 1),
          sqlite3_column_int(stmt, 2));

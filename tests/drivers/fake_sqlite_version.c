@@ -11,11 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-const char *sqlite3_libversion(void);
+const char* sqlite3_libversion(void);
 int sqlite3_libversion_number(void);
 
-const char *sqlite3_libversion(void) {
-  const char *v = getenv("KV_FAKE_SQLITE_VERSION");
+const char* sqlite3_libversion(void) {
+  const char* v = getenv("KV_FAKE_SQLITE_VERSION");
   return v ? v : "3.37.2";
 }
 
