@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   sqlite3 libsqlite3-dev
-  libmsgpack-dev libcbor-dev nlohmann-json3-dev libvalijson-dev
+  libmsgpack-dev libcbor-dev nlohmann-json3-dev libvalijson-dev libsimdjson-dev
   googletest libgtest-dev libbenchmark-dev libabsl-dev
   clang libclang-rt-14-dev clang-format
   python3 python3-msgpack python3-cbor2

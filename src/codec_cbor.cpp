@@ -3,8 +3,9 @@
 // Packing uses libcbor's encoders (cbor_encode_*): shortest integer heads,
 // float64 for every REAL and JSON fraction, definite lengths, text strings for
 // JSON strings and byte strings for BLOBs: the same bytes Python's cbor2.dumps
-// writes for those values. TEXT is parsed as JSON by nlohmann's SAX parser
-// straight into the encoder (json_sax_writer.hpp).
+// writes for those values. TEXT is parsed as JSON (simdjson; nlohmann's SAX
+// parser for what simdjson declines) straight into the encoder
+// (json_sax_writer.hpp).
 //
 // Unpacking drives libcbor's streaming decoder (cbor_stream_decode): one call
 // per item head, callbacks with no allocation; strings are handed over in
@@ -66,6 +67,8 @@ class CborWriter {
     put(cbor_encode_bytestring_start(b.size(), buf_, sizeof buf_));
     out_.append(b);
   }
+  void array_header(std::size_t n) { put(cbor_encode_array_start(n, buf_, sizeof buf_)); }
+  void map_header(std::size_t n) { put(cbor_encode_map_start(n, buf_, sizeof buf_)); }
   std::size_t open_container() {
     out_.push_back('\0');
     return out_.size() - 1;

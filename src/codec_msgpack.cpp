@@ -4,8 +4,8 @@
 // to the output string, so integers take their most compact encoding (uint
 // formats for non-negative values), floats are float64, strings use str8..32
 // and blobs bin8..32: byte for byte what Python's msgpack.packb writes with its
-// defaults. TEXT is parsed as JSON by nlohmann's SAX parser straight into the
-// packer (json_sax_writer.hpp).
+// defaults. TEXT is parsed as JSON (simdjson, nlohmann's SAX parser for what
+// simdjson declines) straight into the packer (json_sax_writer.hpp).
 //
 // Unpacking is a streaming decoder over the bytes in this file rather than
 // msgpack_unpack_next: msgpack-c builds a zone tree whose allocations are sized
@@ -68,6 +68,14 @@ class MsgpackWriter {
     check_length(b.size(), "BLOB");
     msgpack_pack_bin(&pk_, b.size());
     msgpack_pack_bin_body(&pk_, b.data(), b.size());
+  }
+  void array_header(std::size_t n) {
+    check_length(n, "array");
+    msgpack_pack_array(&pk_, n);
+  }
+  void map_header(std::size_t n) {
+    check_length(n, "map");
+    msgpack_pack_map(&pk_, n);
   }
   std::size_t open_container() {
     out_.push_back('\0');

@@ -1,22 +1,30 @@
-// JSON text -> MessagePack / CBOR, in one SAX pass (no DOM): the shared half of
-// kv_pack('msgpack'|'cbor', text). nlohmann_json's sax_parse drives
-// JsonSaxWriter, which forwards every event to a Writer (MsgpackWriter in
-// codec_msgpack.cpp, CborWriter in codec_cbor.cpp).
+// JSON text -> MessagePack / CBOR with no intermediate JSON value: the shared
+// half of kv_pack('msgpack'|'cbor', text). The Writer (MsgpackWriter in
+// codec_msgpack.cpp, CborWriter in codec_cbor.cpp) turns events into bytes.
 //
-// Containers need their element count before their elements, which a SAX pass
-// only knows at the end: open_container() writes a one-byte placeholder (the
-// fix-size header that holds up to 15 / 23 elements, the common case) and
-// close_array()/close_map() overwrite it, or widen it in place when the count
-// needs a longer header. Object keys stay in document order; duplicate keys
-// are kept as written.
-//
-// JSON integers that do not fit 64 bits are an error (nlohmann would hand them
-// over as doubles, silently losing digits). Nesting deeper than kMaxNesting is
-// an error, the same limit the decoders apply, so whatever packs also unpacks.
+// Two parsers, one result:
+//  * Fast path: simdjson's DOM parser (a thread-local instance, so its buffers
+//    are reused). Its tape already knows every container's element count, so
+//    headers are written directly. simdjson stops at 1024 levels of nesting.
+//  * Validating path: nlohmann_json's sax_parse driving JsonSaxWriter. Used when
+//    simdjson rejects the text, so every error message (and every document
+//    simdjson declines, e.g. nesting past 1024 levels) comes from one parser:
+//    a message naming the byte and the problem.
+//    Here a SAX pass only learns a container's count at its end:
+//    open_container() writes a one-byte placeholder (the fix-size header that
+//    holds up to 15 / 23 elements) and close_array()/close_map() overwrite it,
+//    or widen it in place when the count needs a longer header.
+// Object keys stay in document order; duplicate keys are kept as written.
+// JSON integers that do not fit 64 bits are an error (never a silent double).
+// Nesting deeper than kMaxNesting is an error, the same limit the decoders
+// apply, so whatever packs also unpacks.
 #pragma once
+
+#include <simdjson.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -133,9 +141,70 @@ class JsonSaxWriter {
   std::vector<Frame> stack_;
 };
 
+namespace detail {
+
+// Largest text parsed with the reused thread-local simdjson parser; longer texts
+// get a parser of their own so a one-off huge document does not pin memory.
+inline constexpr std::size_t kReusedParserBytes = std::size_t{1} << 20;
+
+template <class Writer>
+void write_simdjson(Writer& w, simdjson::dom::element e) {
+  using Type = simdjson::dom::element_type;
+  switch (e.type()) {
+    case Type::ARRAY: {
+      simdjson::dom::array a = e.get_array().value_unsafe();
+      std::size_t n = a.size();
+      if (n == 0xFFFFFF) n = static_cast<std::size_t>(std::distance(a.begin(), a.end()));  // saturated
+      w.array_header(n);
+      for (simdjson::dom::element item : a) write_simdjson(w, item);
+      break;
+    }
+    case Type::OBJECT: {
+      simdjson::dom::object o = e.get_object().value_unsafe();
+      std::size_t n = o.size();
+      if (n == 0xFFFFFF) n = static_cast<std::size_t>(std::distance(o.begin(), o.end()));
+      w.map_header(n);
+      for (simdjson::dom::key_value_pair member : o) {
+        w.str(member.key);
+        write_simdjson(w, member.value);
+      }
+      break;
+    }
+    case Type::INT64: w.int64(e.get_int64().value_unsafe()); break;
+    case Type::UINT64: w.uint64(e.get_uint64().value_unsafe()); break;
+    case Type::DOUBLE: w.float64(e.get_double().value_unsafe()); break;
+    case Type::STRING: w.str(e.get_string().value_unsafe()); break;
+    case Type::BOOL: w.boolean(e.get_bool().value_unsafe()); break;
+    case Type::NULL_VALUE: w.nil(); break;
+  }
+}
+
+// True when simdjson parsed the text and the writer got it; false (nothing
+// written) when the validating path must take over.
+template <class Writer>
+bool try_simdjson(Writer& writer, std::string_view json_text) {
+  simdjson::dom::element root;
+  auto parse = [&](simdjson::dom::parser& parser) {
+    return parser.parse(json_text.data(), json_text.size(), true).get(root) == simdjson::SUCCESS;
+  };
+  if (json_text.size() <= kReusedParserBytes) {
+    thread_local simdjson::dom::parser parser;
+    if (!parse(parser)) return false;
+    write_simdjson(writer, root);
+  } else {
+    simdjson::dom::parser parser;
+    if (!parse(parser)) return false;
+    write_simdjson(writer, root);
+  }
+  return true;
+}
+
+}  // namespace detail
+
 // Parses json_text and feeds it to writer; throws kv::Error on invalid JSON.
 template <class Writer>
 void write_json_text(Writer& writer, std::string_view json_text, const char* format) {
+  if (detail::try_simdjson(writer, json_text)) return;
   JsonSaxWriter<Writer> sax(writer, format);
   nlohmann::json::sax_parse(json_text.begin(), json_text.end(), &sax);
 }

@@ -277,3 +277,18 @@ TEST(CborUnpack, AbsurdNestingIsCorruptNotACrash) {
   std::string ok = std::string(kv::kMaxNesting, '[') + std::string(kv::kMaxNesting, ']');
   EXPECT_EQ(unpack(pack_json(ok)), Value::json(ok));
 }
+
+// Texts nested deeper than simdjson's 1024 levels take the nlohmann SAX path:
+// both parsers must produce the same bytes for the same content.
+TEST(CborPack, ValidatingParserMatchesFastParser) {
+  std::string inner = R"({"z":1,"a":[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24],)"
+                      R"("s":"str\u00e9\n","f":1.5,"e":-2.5e-300,"n":null,"t":true,"u":18446744073709551615,)"
+                      R"("neg":-129,"min":-9223372036854775808,"o":{},"l":[],"k":{"a":1,"a":2}})";
+  const int depth = 1100;
+  std::string deep = std::string(depth, '[') + inner + std::string(depth, ']');
+  std::string fast = pack_json(inner);
+  std::string slow = pack_json(deep);
+  EXPECT_EQ(hex(slow), hex(std::string(depth, static_cast<char>(0x81)) + fast));
+  EXPECT_EQ(unpack(slow),
+            Value::json(std::string(depth, '[') + unpack(fast).bytes + std::string(depth, ']')));
+}
