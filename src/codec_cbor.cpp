@@ -145,6 +145,7 @@ class Decoder {
   Decoder() : tree_("cbor") {}
 
   Value run(std::string_view data, std::size_t& consumed) {
+    tree_.out.reserve(2 * data.size() + 16);  // typical JSON size; grows if needed
     const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
     std::size_t pos = 0;
     while (!done_) {
@@ -309,7 +310,7 @@ class Decoder {
   void emit_string(std::string_view s, bool is_text, std::uint64_t tag) {
     if (is_text) {
       tree_.before_item();
-      json::append_string(tree_.out, s);  // validates UTF-8
+      tree_.append_string(s);  // validates UTF-8
       complete(true);
       return;
     }
@@ -510,7 +511,10 @@ void pack(const ValueView& value, std::string& out) {
       case Kind::real: w.float64(value.r); break;
       case Kind::blob: w.bin(value.bytes); break;
       case Kind::text:
-      case Kind::json: write_json_text(w, value.bytes, "cbor"); break;
+      case Kind::json:
+        out.reserve(out.size() + value.bytes.size() + 16);  // packed is usually smaller
+        write_json_text(w, value.bytes, "cbor");
+        break;
     }
   } catch (...) {
     out.resize(start);

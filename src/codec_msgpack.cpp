@@ -192,10 +192,11 @@ class Reader {
 
  private:
   void need(std::uint64_t n) const {
-    if (n > static_cast<std::uint64_t>(end_ - p_))
-      fail(Errc::corrupt, "msgpack data is truncated: an item at byte " + std::to_string(offset()) +
-                              " needs " + std::to_string(n) + " more bytes, " + std::to_string(end_ - p_) +
-                              " left");
+    if (n > static_cast<std::uint64_t>(end_ - p_)) truncated(n);
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] void truncated(std::uint64_t n) const {
+    fail(Errc::corrupt, "msgpack data is truncated: an item at byte " + std::to_string(offset()) + " needs " +
+                            std::to_string(n) + " more bytes, " + std::to_string(end_ - p_) + " left");
   }
 
   const unsigned char* p_;
@@ -276,7 +277,7 @@ void decode_json(Reader& in, JsonTreeOut& tree) {
       continue;
     } else if (c <= 0xbf || (c >= 0xd9 && c <= 0xdb)) {
       std::uint64_t n = c <= 0xbf ? c & 0x1f : in.be(1 << (c - 0xd9));
-      json::append_string(out, in.bytes(n));
+      tree.append_string(in.bytes(n));
       is_string = true;
     } else {
       switch (c) {
@@ -342,7 +343,10 @@ void pack(const ValueView& value, std::string& out) {
       case Kind::real: w.float64(value.r); break;
       case Kind::blob: w.bin(value.bytes); break;
       case Kind::text:
-      case Kind::json: write_json_text(w, value.bytes, "msgpack"); break;
+      case Kind::json:
+        out.reserve(out.size() + value.bytes.size() + 16);  // packed is usually smaller
+        write_json_text(w, value.bytes, "msgpack");
+        break;
     }
   } catch (...) {
     out.resize(start);
@@ -418,6 +422,7 @@ Value unpack_one(std::string_view data, std::size_t& consumed) {
   }
   if (!scalar) {
     JsonTreeOut tree("msgpack");
+    tree.out.reserve(2 * data.size() + 16);  // typical JSON size; grows if needed
     decode_json(in, tree);
     v = Value::json(std::move(tree.out));
   }

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "error.hpp"
@@ -71,9 +72,7 @@ class JsonTreeOut {
   }
 
   void open(bool is_map, bool indefinite, std::uint64_t expected) {
-    if (stack_.size() >= kMaxNesting)
-      fail(Errc::corrupt,
-           std::string(format_) + " data nests deeper than " + std::to_string(kMaxNesting) + " levels");
+    if (stack_.size() >= kMaxNesting) too_deep();
     out.push_back(is_map ? '{' : '[');
     stack_.push_back({is_map, true, indefinite, expected});
   }
@@ -91,7 +90,24 @@ class JsonTreeOut {
       close();
   }
 
+  // A JSON string literal of UTF-8 text. Plain printable ASCII (the common case
+  // for keys and short values) is copied in one pass; anything else goes through
+  // json::append_string, which validates UTF-8 and escapes.
+  void append_string(std::string_view s) {
+    for (unsigned char c : s) {
+      if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return json::append_string(out, s);
+    }
+    out.push_back('"');
+    out.append(s);
+    out.push_back('"');
+  }
+
  private:
+  [[noreturn, gnu::cold, gnu::noinline]] void too_deep() const {
+    fail(Errc::corrupt,
+         std::string(format_) + " data nests deeper than " + std::to_string(kMaxNesting) + " levels");
+  }
+
   const char* format_;
   std::vector<Frame> stack_;
 };
