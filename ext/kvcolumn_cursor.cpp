@@ -1,5 +1,6 @@
 // kvcolumn reads: cursors, constraint values -> idx ranges, element values.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -93,7 +94,8 @@ void position(Cursor* cur) {
 }  // namespace
 
 void result_element(sqlite3_context* ctx, const kv::DType& dtype, std::string_view e) {
-  // Numeric fast paths; everything else goes through the DataPacker.
+  // Numeric fast paths (little-endian hosts); everything else goes through the DataPacker.
+  if constexpr (std::endian::native != std::endian::little) return set_result(ctx, kv::unpack(dtype, e));
   if (dtype.family == kv::Family::floating) {
     if (dtype.num == kv::Num::f64) {
       double d;

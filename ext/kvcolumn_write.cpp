@@ -1,5 +1,6 @@
 // kvcolumn writes: xUpdate (append, insert-at, update, delete, the 'append'
 // command) and the transaction methods that drive the write-back buffer.
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -37,6 +38,13 @@ std::uint64_t idx_arg(const Table* t, sqlite3_value* v, std::uint64_t length) {
 
 const std::string& pack_value(Table* t, sqlite3_value* v) {
   t->scratch.clear();
+  if (std::endian::native == std::endian::little && t->options.dtype.family == kv::Family::floating &&
+      t->options.dtype.num == kv::Num::f64 &&
+      sqlite3_value_type(v) == SQLITE_FLOAT) {  // the common case, without the generic dispatch
+    double d = sqlite3_value_double(v);
+    t->scratch.append(reinterpret_cast<const char*>(&d), sizeof d);
+    return t->scratch;
+  }
   try {
     kv::pack(t->options.dtype, to_view(v), t->scratch);
   } catch (const kv::Error& e) {
@@ -86,6 +94,11 @@ int kvcolumnUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_i
         return SQLITE_OK;
       }
       const std::string& packed = pack_value(t, argv[2 + kValue]);
+      if (sqlite3_value_type(argv[2 + kIdx]) == SQLITE_NULL && sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+        col.append_packed(packed);
+        *rowid = static_cast<sqlite3_int64>(col.length()) - 1;
+        return SQLITE_OK;
+      }
       col.settle();
       const std::uint64_t length = col.length();
       sqlite3_value* given = sqlite3_value_type(argv[2 + kIdx]) != SQLITE_NULL ? argv[2 + kIdx]
