@@ -145,7 +145,7 @@ namespace detail {
 
 // Largest text parsed with the reused thread-local simdjson parser; longer texts
 // get a parser of their own so a one-off huge document does not pin memory.
-inline constexpr std::size_t kReusedParserBytes = std::size_t{1} << 20;
+inline constexpr std::size_t kReusedParserBytes = std::size_t{64} << 10;
 
 template <class Writer>
 void write_simdjson(Writer& w, simdjson::dom::element e) {
