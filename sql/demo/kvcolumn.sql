@@ -1,0 +1,17 @@
+.print '== kvcolumn: a typed column that behaves like a Python list'
+create virtual table temps using kvcolumn(f64);
+insert into temps(value) values (21.5), (23.0), (19.25);
+insert into temps(idx, value) values (0, 18.0);
+select idx, value from temps;
+.print '== delete renumbers; update writes in place'
+delete from temps where value < 20;
+update temps set value = value + 1 where idx = 0;
+select idx, value from temps;
+.print '== bulk append from one packed BLOB, then pushed-down range reads'
+insert into temps(temps, value) values ('append', kv_pack_many('f64', '[30, 31, 32, 33, 34]'));
+select idx, value from temps where idx between 3 and 5 order by idx desc;
+.print '== fixed-width strings, and the catalogue'
+create virtual table names using kvcolumn('str:16:utf8', max_chunk_bytes=65536);
+insert into names(value) values ('ada'), ('grace'), ('edsger');
+select name, dtype, elem_size, length, chunks, bytes from kvcolumns;
+select kvcolumn_check('temps') as check_temps;

@@ -1,0 +1,166 @@
+// kvcolumn through the C API: result codes, defensive mode, two connections,
+// flushes inside savepoints, rollback under an open cursor, storage overhead.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "kvdb.hpp"
+
+using kvtest::Db;
+
+namespace {
+
+std::string temp_db(const char* name) {
+  auto p = std::filesystem::temp_directory_path() /
+           (std::string("kvcolumn_") + name + "_" + std::to_string(getpid()) + ".db");
+  std::filesystem::remove(p);
+  std::filesystem::remove(p.string() + "-wal");
+  std::filesystem::remove(p.string() + "-shm");
+  std::filesystem::remove(p.string() + "-journal");
+  return p.string();
+}
+
+}  // namespace
+
+TEST(KvColumnSql, CorruptChunkIsCorruptVtabNamingTheTable) {
+  Db db;
+  ASSERT_EQ(db.query("CREATE VIRTUAL TABLE temps USING kvcolumn(i32, min_chunk_bytes=8, max_chunk_bytes=8);"
+                     "INSERT INTO temps(value) VALUES (1), (2), (3);"
+                     "UPDATE temps_chunks SET data = x'0102' WHERE chunk_idx = 1;")
+                .rc,
+            SQLITE_OK);
+  auto r = db.query("SELECT value FROM temps");
+  EXPECT_EQ(r.rc, SQLITE_CORRUPT);
+  EXPECT_EQ(sqlite3_extended_errcode(db.get()), SQLITE_CORRUPT_VTAB);
+  EXPECT_NE(r.error.find("kohakuvault: kvcolumn 'temps' is corrupt"), std::string::npos) << r.error;
+  ASSERT_EQ(db.query("DELETE FROM temps_chunks WHERE chunk_idx = 1").rc, SQLITE_OK);
+  EXPECT_EQ(db.query("SELECT value FROM temps WHERE idx = 2").rc, SQLITE_CORRUPT);
+  EXPECT_EQ(sqlite3_extended_errcode(db.get()), SQLITE_CORRUPT_VTAB);
+  ASSERT_EQ(db.query("UPDATE temps_info SET value = 'x' WHERE key = 'length'").rc, SQLITE_OK);
+  EXPECT_EQ(db.query("SELECT count(*) FROM temps").rc, SQLITE_CORRUPT);
+  EXPECT_NE(db.scalar("SELECT kvcolumn_check('temps')"), "ok");
+}
+
+TEST(KvColumnSql, ErrorCodes) {
+  Db db;
+  ASSERT_EQ(db.query("CREATE VIRTUAL TABLE t USING kvcolumn(u8); INSERT INTO t(value) VALUES (1)").rc,
+            SQLITE_OK);
+  EXPECT_EQ(db.query("INSERT INTO t(idx, value) VALUES (5, 1)").rc, SQLITE_RANGE);
+  EXPECT_EQ(db.query("INSERT INTO t(value) VALUES (256)").rc, SQLITE_RANGE);
+  EXPECT_EQ(db.query("INSERT INTO t(value) VALUES ('x')").rc, SQLITE_MISMATCH);
+  EXPECT_EQ(db.query("UPDATE t SET idx = 3").rc, SQLITE_CONSTRAINT);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM t"), "1");
+}
+
+TEST(KvColumnSql, DefensiveModeMakesShadowTablesReadOnly) {
+  Db db;
+  ASSERT_EQ(db.query("CREATE VIRTUAL TABLE t USING kvcolumn(f64); INSERT INTO t(value) VALUES (1.5)").rc,
+            SQLITE_OK);
+  int on = 0;
+  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, &on);
+  ASSERT_EQ(on, 1);
+  EXPECT_NE(db.query("DELETE FROM t_chunks").rc, SQLITE_OK);
+  EXPECT_NE(db.query("UPDATE t_info SET value = 5 WHERE key = 'length'").rc, SQLITE_OK);
+  // The table itself still writes its shadow tables (incl. blob writes in place).
+  EXPECT_EQ(db.query("INSERT INTO t(value) VALUES (2.5); UPDATE t SET value = 9 WHERE idx = 0").rc,
+            SQLITE_OK);
+  EXPECT_EQ(db.scalar("SELECT group_concat(value) FROM t"), "9.0,2.5");
+  EXPECT_EQ(db.scalar("SELECT kvcolumn_check('t')"), "ok");
+}
+
+TEST(KvColumnSql, SecondConnectionSeesOnlyCommittedData) {
+  std::string path = temp_db("two");
+  Db a(path), b(path);
+  ASSERT_EQ(a.query("CREATE VIRTUAL TABLE t USING kvcolumn(i64, min_chunk_bytes=16, max_chunk_bytes=32);"
+                    "INSERT INTO t(value) VALUES (1), (2), (3)")
+                .rc,
+            SQLITE_OK);
+  EXPECT_EQ(b.scalar("SELECT group_concat(value) FROM t"), "1,2,3");
+  ASSERT_EQ(a.query("BEGIN; INSERT INTO t(value) VALUES (4); DELETE FROM t WHERE idx = 0").rc, SQLITE_OK);
+  EXPECT_EQ(a.scalar("SELECT group_concat(value) FROM t"), "2,3,4");
+  EXPECT_EQ(b.scalar("SELECT group_concat(value) FROM t"), "1,2,3");
+  ASSERT_EQ(a.query("COMMIT").rc, SQLITE_OK);
+  EXPECT_EQ(b.scalar("SELECT group_concat(value) FROM t"), "2,3,4");
+  ASSERT_EQ(b.query("UPDATE t SET value = 20 WHERE idx = 0").rc, SQLITE_OK);
+  EXPECT_EQ(a.scalar("SELECT group_concat(value) FROM t"), "20,3,4");  // a's chunk cache revalidated
+  EXPECT_EQ(a.scalar("SELECT length FROM kvcolumns WHERE name = 't'"), "3");
+}
+
+TEST(KvColumnSql, BusyIsSqliteBusy) {
+  std::string path = temp_db("busy");
+  Db a(path), b(path);
+  ASSERT_EQ(a.query("CREATE VIRTUAL TABLE t USING kvcolumn(i64)").rc, SQLITE_OK);
+  ASSERT_EQ(a.query("BEGIN IMMEDIATE; INSERT INTO t(value) VALUES (1)").rc, SQLITE_OK);
+  EXPECT_EQ(b.query("INSERT INTO t(value) VALUES (2)").rc, SQLITE_BUSY);
+  ASSERT_EQ(a.query("COMMIT").rc, SQLITE_OK);
+  EXPECT_EQ(b.query("INSERT INTO t(value) VALUES (2)").rc, SQLITE_OK);
+  EXPECT_EQ(a.scalar("SELECT group_concat(value) FROM t"), "1,2");
+}
+
+TEST(KvColumnSql, FlushInsideSavepointIsRolledBackExactly) {
+  Db db(temp_db("flush"));
+  ASSERT_EQ(db.query("CREATE VIRTUAL TABLE t USING kvcolumn(i32, min_chunk_bytes=8, max_chunk_bytes=16, "
+                     "cache_bytes=12);"
+                     "INSERT INTO t(value) VALUES (1), (2), (3), (4), (5)")
+                .rc,
+            SQLITE_OK);
+  ASSERT_EQ(db.query("BEGIN; SAVEPOINT a; INSERT INTO t(value) VALUES (6), (7), (8), (9), (10), (11);"
+                     "DELETE FROM t WHERE idx % 2 = 0; INSERT INTO t(idx, value) VALUES (0, 100)")
+                .rc,
+            SQLITE_OK);
+  EXPECT_EQ(db.scalar("SELECT group_concat(value) FROM t"), "100,2,4,6,8,10");
+  ASSERT_EQ(db.query("ROLLBACK TO a").rc, SQLITE_OK);
+  EXPECT_EQ(db.scalar("SELECT group_concat(value) FROM t"), "1,2,3,4,5");
+  ASSERT_EQ(db.query("INSERT INTO t(value) VALUES (6); COMMIT").rc, SQLITE_OK);
+  EXPECT_EQ(db.scalar("SELECT group_concat(value) FROM t"), "1,2,3,4,5,6");
+  EXPECT_EQ(db.scalar("SELECT kvcolumn_check('t')"), "ok");
+}
+
+TEST(KvColumnSql, RollbackUnderAnOpenCursorDoesNotCrash) {
+  Db db;
+  ASSERT_EQ(db.query("CREATE VIRTUAL TABLE t USING kvcolumn(i32); INSERT INTO t(value) VALUES (1), (2), (3);"
+                     "BEGIN; INSERT INTO t(value) VALUES (4), (5)")
+                .rc,
+            SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db.get(), "SELECT value FROM t", -1, &s, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+  sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+  }
+  sqlite3_finalize(s);
+  EXPECT_EQ(db.scalar("SELECT group_concat(value) FROM t"), "1,2,3");
+}
+
+TEST(KvColumnSql, StorageOverheadAndCounts) {
+  Db db(temp_db("overhead"));
+  ASSERT_EQ(db.query("CREATE VIRTUAL TABLE t USING kvcolumn(f64, max_chunk_bytes=1048576);"
+                     "WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x < 299999) "
+                     "INSERT INTO t(t, value) SELECT 'append', kv_pack_agg('f64', x) FROM c")
+                .rc,
+            SQLITE_OK);
+  EXPECT_EQ(db.scalar("SELECT length || ':' || chunks FROM kvcolumns WHERE name = 't'"), "300000:3");
+  // Full chunks are exact; the last one has at most one min_chunk_bytes of spare room.
+  EXPECT_EQ(db.scalar("SELECT bytes <= 300000 * 8 + 131072 FROM kvcolumns WHERE name = 't'"), "1");
+  EXPECT_EQ(db.scalar("SELECT sum(value) = 299999.0 * 300000 / 2 FROM t"), "1");
+  EXPECT_EQ(db.scalar("SELECT value FROM t WHERE idx = 131072"), "131072.0");  // first element of chunk 1
+  EXPECT_EQ(db.scalar("SELECT group_concat(idx) FROM t WHERE idx BETWEEN 131070 AND 131073"),
+            "131070,131071,131072,131073");
+}
+
+TEST(KvColumnSql, RenameAndVacuumKeepData) {
+  Db db(temp_db("rename"));
+  ASSERT_EQ(
+      db.query(
+            "CREATE VIRTUAL TABLE t USING kvcolumn('bytes:4'); INSERT INTO t(value) VALUES (x'01'), "
+            "(x'02030405'); BEGIN; INSERT INTO t(value) VALUES (x'AA'); ALTER TABLE t RENAME TO u; COMMIT; "
+            "VACUUM")
+          .rc,
+      SQLITE_OK);
+  EXPECT_EQ(db.scalar("SELECT group_concat(hex(value)) FROM u"), "01000000,02030405,AA000000");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM sqlite_schema WHERE name IN ('u_info', 'u_chunks')"), "2");
+  EXPECT_EQ(db.scalar("SELECT kvcolumn_check('u')"), "ok");
+}
