@@ -8,3 +8,4 @@ select kohakuvault_version() as version, sqlite_version() as sqlite;
 .read sql/demo/kvault.sql
 .read sql/demo/reach.sql
 .read sql/demo/msgpack.sql
+.read sql/demo/kvcolumn.sql
