@@ -7,5 +7,6 @@
 select kohakuvault_version() as version, sqlite_version() as sqlite;
 .read sql/demo/kvault.sql
 .read sql/demo/reach.sql
+.read sql/demo/datapacker.sql
 .read sql/demo/msgpack.sql
 .read sql/demo/kvcolumn.sql
