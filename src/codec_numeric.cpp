@@ -1,8 +1,12 @@
 #include "codec_numeric.hpp"
 
+#include <algorithm>
 #include <cfloat>
+#include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "codec_util.hpp"
 #include "error.hpp"
@@ -185,32 +189,67 @@ Value unpack(Num n, const char* src) {
 
 namespace {
 
-template <class T, class Append>
-void list_loop(const char* src, std::size_t count, std::string& out, Append append) {
-  for (std::size_t k = 0; k < count; ++k) {
-    if (k) out.push_back(',');
-    append(out, load_le<T>(src + k * sizeof(T)));
+// One element as JSON text at p (at most kMaxChars); the same text as
+// json::append_int/append_uint/append_double/append_float write.
+constexpr std::size_t kMaxChars = 32;
+
+template <class T>
+char* write_json(char* p, T v) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (std::isnan(v)) {
+      std::memcpy(p, "null", 4);
+      return p + 4;
+    }
+    if (std::isinf(v)) {
+      const char* text = v > 0 ? "9e999" : "-9e999";
+      std::size_t n = v > 0 ? 5 : 6;
+      std::memcpy(p, text, n);
+      return p + n;
+    }
+    char* start = p;
+    p = std::to_chars(p, p + kMaxChars, v).ptr;
+    for (char* q = start; q < p; ++q)
+      if (*q == '.' || *q == 'e') return p;
+    *p++ = '.';  // reads back as a float: "1.0", not "1"
+    *p++ = '0';
+    return p;
+  } else {
+    return std::to_chars(p, p + kMaxChars, v).ptr;
+  }
+}
+
+// The batch loop: formats straight into out's buffer, a chunk at a time.
+template <class T>
+void list_loop(const char* src, std::size_t count, std::string& out) {
+  constexpr std::size_t kChunk = 4096;
+  for (std::size_t done = 0; done < count;) {
+    const std::size_t n = std::min(kChunk, count - done);
+    const std::size_t at = out.size();
+    out.resize(at + n * (kMaxChars + 1));
+    char* p = out.data() + at;
+    for (std::size_t k = 0; k < n; ++k) {
+      if (done + k) *p++ = ',';
+      p = write_json(p, load_le<T>(src + (done + k) * sizeof(T)));
+    }
+    out.resize(static_cast<std::size_t>(p - out.data()));
+    done += n;
   }
 }
 
 }  // namespace
 
 void append_json_list(Num n, const char* src, std::size_t count, std::string& out) {
-  auto as_int = [](std::string& o, std::int64_t v) { json::append_int(o, v); };
-  auto as_uint = [](std::string& o, std::uint64_t v) { json::append_uint(o, v); };
   switch (n) {
-    case Num::i8: return list_loop<std::int8_t>(src, count, out, as_int);
-    case Num::i16: return list_loop<std::int16_t>(src, count, out, as_int);
-    case Num::i32: return list_loop<std::int32_t>(src, count, out, as_int);
-    case Num::i64: return list_loop<std::int64_t>(src, count, out, as_int);
-    case Num::u8: return list_loop<std::uint8_t>(src, count, out, as_uint);
-    case Num::u16: return list_loop<std::uint16_t>(src, count, out, as_uint);
-    case Num::u32: return list_loop<std::uint32_t>(src, count, out, as_uint);
-    case Num::u64: return list_loop<std::uint64_t>(src, count, out, as_uint);
-    case Num::f32:
-      return list_loop<float>(src, count, out, [](std::string& o, float v) { json::append_float(o, v); });
-    case Num::f64:
-      return list_loop<double>(src, count, out, [](std::string& o, double v) { json::append_double(o, v); });
+    case Num::i8: return list_loop<std::int8_t>(src, count, out);
+    case Num::i16: return list_loop<std::int16_t>(src, count, out);
+    case Num::i32: return list_loop<std::int32_t>(src, count, out);
+    case Num::i64: return list_loop<std::int64_t>(src, count, out);
+    case Num::u8: return list_loop<std::uint8_t>(src, count, out);
+    case Num::u16: return list_loop<std::uint16_t>(src, count, out);
+    case Num::u32: return list_loop<std::uint32_t>(src, count, out);
+    case Num::u64: return list_loop<std::uint64_t>(src, count, out);
+    case Num::f32: return list_loop<float>(src, count, out);
+    case Num::f64: return list_loop<double>(src, count, out);
   }
 }
 
