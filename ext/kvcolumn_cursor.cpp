@@ -173,6 +173,7 @@ int kvcolumnFilter(sqlite3_vtab_cursor* cursor, int plan, const char*, int, sqli
     range.hi = length - 1;
     cur->use_list = false;
     cur->list.clear();
+    // runtime-guarded: vtab_in (xBestIndex sets kPlanIn only after checking runtime_features().vtab_in)
     if (plan & kPlanIn) {
       cur->use_list = true;
       sqlite3_value* v = nullptr;

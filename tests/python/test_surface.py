@@ -36,6 +36,9 @@ EXPECTED_FUNCTIONS = {
     ("kv_unpack_many", 3): ("s", PURE),
     ("kv_validate", 2): ("s", PURE),
     ("kv_validate_errors", 2): ("s", PURE),
+    # kvcolumn integrity check (docs/kvcolumn.md): reads the database, so not pure
+    ("kvcolumn_check", 1): ("s", frozenset()),
+    ("kvcolumn_check", 2): ("s", frozenset()),
     # kvault streaming (docs/kvault.md): file functions are direct-only
     ("kvault_import", 3): ("s", frozenset({"directonly"})),
     ("kvault_import", 4): ("s", frozenset({"directonly"})),
@@ -46,7 +49,7 @@ EXPECTED_FUNCTIONS = {
 }
 
 # Virtual table modules, including eponymous / table-valued functions.
-EXPECTED_MODULES = {"kv_unpack_each", "kvindex", "kvault"}
+EXPECTED_MODULES = {"kv_unpack_each", "kvcolumn", "kvcolumns", "kvindex", "kvault"}
 
 
 def functions(conn):
