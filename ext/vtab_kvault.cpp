@@ -41,9 +41,10 @@
 //
 // xBestIndex plan encoding (series.c style):
 //   idxStr: one letter per xFilter argument, in argv order
-//     'E' key = v     'I' key IN (all values at once, sqlite3_vtab_in)
+//     'E' key = v (or IS v)                          'I' key IN (all values at once, sqlite3_vtab_in)
 //     'G' key > v     'g' key >= v    'L' key < v    'l' key <= v
-//     'N' key != v    'P' prefix = v  'M' LIMIT n    'O' OFFSET n
+//     'N' key != v    'n' key IS NOT v               'P' prefix = v
+//     'M' LIMIT n     'O' OFFSET n
 //   idxNum bits:
 //     1  ORDER BY key DESC consumed (ORDER BY key ASC is the default order of
 //        every plan with orderByConsumed)
@@ -228,8 +229,8 @@ char key_op_letter(unsigned char op) {
     case SQLITE_INDEX_CONSTRAINT_GE: return 'g';
     case SQLITE_INDEX_CONSTRAINT_LT: return 'L';
     case SQLITE_INDEX_CONSTRAINT_LE: return 'l';
-    case SQLITE_INDEX_CONSTRAINT_NE:
-    case SQLITE_INDEX_CONSTRAINT_ISNOT: return 'N';
+    case SQLITE_INDEX_CONSTRAINT_NE: return 'N';
+    case SQLITE_INDEX_CONSTRAINT_ISNOT: return 'n';
     default: return 'E';
   }
 }
@@ -429,10 +430,10 @@ int kvaultFilter(sqlite3_vtab_cursor* cur, int idxNum, const char* idxStr, int a
       }
       const KeyArg a = key_arg(argv[i]);
       if (a.kind == KeyArg::null) {
-        c->range.empty = true;  // comparisons with NULL are never true
-        continue;
+        if (letter != 'n') c->range.empty = true;  // comparisons with NULL are never true...
+        continue;                                  // ...but every key IS NOT NULL
       }
-      if (letter == 'N') {
+      if (letter == 'N' || letter == 'n') {
         if (a.kind == KeyArg::bytes) c->not_equal.emplace_back(a.key);
         continue;
       }

@@ -188,6 +188,9 @@ class TableTest(unittest.TestCase):
         self.assertEqual(q("key = ?", None), [])
         self.assertEqual(q("key > ?", None), [])
         self.assertEqual(q("key IN (1, 'b', NULL)"), [b"b"])
+        self.assertEqual(q("key IS ?", None), [])
+        self.assertEqual(q("key IS NOT ?", None), [b"a", b"b"])
+        self.assertEqual(q("key IS NOT ?", "a"), [b"b"])
 
     def test_failed_multi_row_statement_changes_nothing(self):
         self.conn.execute("INSERT INTO media(key, value) VALUES ('b', X'00')")

@@ -2,6 +2,7 @@
 // shadow rows, cursors across ROLLBACK, and the auto header from SQL.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 
 #include "kvdb.hpp"
@@ -37,6 +38,15 @@ TEST(Kvault, ShadowTableIsReadOnlyInDefensiveMode) {
   EXPECT_NE(r.rc, SQLITE_OK);
   EXPECT_NE(r.error.find("may not be modified"), std::string::npos) << r.error;
   EXPECT_EQ(db.query("INSERT INTO media(key, value) VALUES ('k', X'01')").rc, SQLITE_OK);
+  // the streaming functions write through the module, so they keep working
+  const std::string path = testing::TempDir() + "kvault_defensive.bin";
+  FILE* f = std::fopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  std::fputs("hello", f);
+  std::fclose(f);
+  EXPECT_EQ(db.scalar("SELECT kvault_import('media', 'f', '" + path + "')"), "5");
+  EXPECT_EQ(db.scalar("SELECT CAST(value AS TEXT) FROM media WHERE key = 'f'"), "hello");
+  std::remove(path.c_str());
 }
 
 TEST(Kvault, CorruptShadowRowsAreReportedNotReturned) {
