@@ -89,6 +89,11 @@ class StreamTest(unittest.TestCase):
         # /proc files say size 0 and then deliver bytes: the import notices and rolls back
         code, msg = code_of(self.conn, "SELECT kvault_import('media', 'k', '/proc/self/status')")
         self.assertIn("grew", msg)
+        # sysfs files say 4096 bytes and deliver fewer: a short read, rolled back
+        short = "/sys/devices/system/cpu/online"
+        if os.path.exists(short) and os.stat(short).st_size > len(open(short, "rb").read()):
+            code, msg = code_of(self.conn, "SELECT kvault_import('media', 'k', ?, 2)", (short,))
+            self.assertIn("ended after", msg)
         fifo = os.path.join(self.dir, "fifo")
         os.mkfifo(fifo)
         code, msg = code_of(self.conn, "SELECT kvault_import('media', 'k', ?)", (fifo,))  # size unknown
