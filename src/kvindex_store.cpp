@@ -195,7 +195,14 @@ void Journal::release(int level) {
 }
 
 void Journal::rollback_to(int level, OrderedIndex& index) {
-  if (level < 0 || static_cast<std::size_t>(level) >= marks_.size()) return;
+  // SQLite numbers savepoints from the start of its transaction. A level below
+  // 0, or one we never saw (opened before this table joined the transaction),
+  // predates every change we logged: undo everything.
+  if (level < 0 || static_cast<std::size_t>(level) >= marks_.size()) {
+    undo_to(0, index);
+    marks_.assign(level < 0 ? 0 : static_cast<std::size_t>(level) + 1, 0);
+    return;
+  }
   undo_to(marks_[static_cast<std::size_t>(level)], index);
   marks_.resize(static_cast<std::size_t>(level) + 1);
 }

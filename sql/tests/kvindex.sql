@@ -47,6 +47,12 @@ release s1;
 select 'savepoint_rolled_back', (select count(*) from t where key in (100, 101, 'b')) = 2;
 rollback;
 select 'rollback_all', (select count(*) from t where key = 100) = 0 and (select count(*) from t) = 4;
+savepoint outer_sp;
+delete from t where key > 0;
+select 'savepoint_without_begin_inside', (select count(*) from t) = 0;
+rollback to outer_sp;
+release outer_sp;
+select 'savepoint_without_begin_rolled_back', (select count(*) from t) = 4;
 begin;
 insert into t values (200, 'a'), (201, 'b');
 insert into t values (202, 'c'), (1, 'dup'); -- error: UNIQUE constraint failed

@@ -45,6 +45,7 @@ class Differential:
         self.t, self.conn, self.rng = test, conn, rng
         self.depth = 0  # open savepoints
         self.in_tx = False
+        self.sp_started = False  # the transaction was started by SAVEPOINT s1
 
     def both(self, sql, params=()):
         results = []
@@ -111,9 +112,12 @@ class Differential:
     def transaction_step(self):
         r = self.rng.random()
         if not self.in_tx:
-            if r < 0.6:
+            if r < 0.35:
                 self.conn.execute("BEGIN")
-                self.in_tx = True
+                self.in_tx, self.sp_started = True, False
+            elif r < 0.6:  # a SAVEPOINT outside BEGIN starts the transaction
+                self.conn.execute("SAVEPOINT s1")
+                self.in_tx, self.depth, self.sp_started = True, 1, True
             return
         if r < 0.3:
             self.depth += 1
@@ -123,6 +127,8 @@ class Differential:
         elif r < 0.55 and self.depth:
             self.conn.execute(f"RELEASE s{self.depth}")
             self.depth -= 1
+            if self.depth == 0 and self.sp_started:  # releasing the outermost savepoint commits
+                self.in_tx = False
         elif r < 0.8:
             self.conn.execute("COMMIT")
             self.in_tx, self.depth = False, 0

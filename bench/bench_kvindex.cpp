@@ -1,0 +1,228 @@
+// kvindex vs a plain table, same run, same machine. Prints a ratio table:
+// ratio = plain time / kvindex time (> 1 means kvindex is faster).
+//
+// Plain side: CREATE TABLE p(key PRIMARY KEY, value) WITHOUT ROWID, same data.
+//   point   200k random point lookups   SELECT value FROM t WHERE key = ?
+//   range   20k scans of 100 keys       SELECT key, value FROM t WHERE key >= ? AND key < ? ORDER BY key
+//   insert  500k random keys in one transaction into an empty durable table, COMMIT included
+//   rebuild first use of a 1M-key durable table after reopening (absolute time; target < 1 s)
+// Both backends (csbtree, skiplist). Databases in a temporary directory, WAL,
+// synchronous=NORMAL. Each timed workload runs kRounds times alternating the
+// sides; the best time of each side counts.
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kohakuvault.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+constexpr int kTableKeys = 200000;
+constexpr int kPointLookups = 200000;
+constexpr int kRangeScans = 20000;
+constexpr int kRangeWidth = 100;
+constexpr int kInsertKeys = 500000;
+constexpr int kRebuildKeys = 1000000;
+constexpr int kRounds = 3;
+
+void check(int rc, sqlite3* db, const char* what) {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+    throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+void exec(sqlite3* db, const std::string& sql) {
+  check(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), db, sql.c_str());
+}
+
+sqlite3* open_db(const fs::path& path) {
+  sqlite3* db = nullptr;
+  check(sqlite3_open(path.c_str(), &db), db, "open");
+  exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
+  return db;
+}
+
+struct Stmt {
+  sqlite3_stmt* s = nullptr;
+  Stmt(sqlite3* db, const std::string& sql) {
+    check(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), db, sql.c_str());
+  }
+  ~Stmt() { sqlite3_finalize(s); }
+};
+
+double seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+std::vector<long long> shuffled(int n, unsigned seed) {
+  std::vector<long long> v(static_cast<std::size_t>(n));
+  std::iota(v.begin(), v.end(), 0);
+  std::shuffle(v.begin(), v.end(), std::mt19937(seed));
+  return v;
+}
+
+// Inserts keys (value 'value-<key>') into table in one transaction; returns seconds.
+double insert_keys(sqlite3* db, const std::string& table, const std::vector<long long>& keys) {
+  Stmt ins(db, "INSERT INTO " + table + "(key, value) VALUES (?, ?)");
+  char buf[32];
+  const auto t0 = Clock::now();
+  exec(db, "BEGIN");
+  for (long long k : keys) {
+    const int n = std::snprintf(buf, sizeof buf, "value-%lld", k);
+    sqlite3_bind_int64(ins.s, 1, k);
+    sqlite3_bind_text(ins.s, 2, buf, n, SQLITE_STATIC);
+    check(sqlite3_step(ins.s), db, "insert");
+    sqlite3_reset(ins.s);
+  }
+  exec(db, "COMMIT");
+  return seconds(t0, Clock::now());
+}
+
+double point_lookups(sqlite3* db, const std::string& table, const std::vector<long long>& probes) {
+  Stmt q(db, "SELECT value FROM " + table + " WHERE key = ?");
+  long long found = 0;
+  const auto t0 = Clock::now();
+  for (long long k : probes) {
+    sqlite3_bind_int64(q.s, 1, k);
+    while (sqlite3_step(q.s) == SQLITE_ROW) found += sqlite3_column_bytes(q.s, 0) > 0;
+    sqlite3_reset(q.s);
+  }
+  const double t = seconds(t0, Clock::now());
+  if (found != static_cast<long long>(probes.size()))
+    throw std::runtime_error("point lookups missed keys in " + table);
+  return t;
+}
+
+double range_scans(sqlite3* db, const std::string& table, const std::vector<long long>& starts) {
+  Stmt q(db, "SELECT key, value FROM " + table + " WHERE key >= ? AND key < ? ORDER BY key");
+  long long rows = 0;
+  const auto t0 = Clock::now();
+  for (long long s : starts) {
+    sqlite3_bind_int64(q.s, 1, s);
+    sqlite3_bind_int64(q.s, 2, s + kRangeWidth);
+    while (sqlite3_step(q.s) == SQLITE_ROW) {
+      rows += sqlite3_column_int64(q.s, 0) >= s;
+      (void)sqlite3_column_text(q.s, 1);
+    }
+    sqlite3_reset(q.s);
+  }
+  const double t = seconds(t0, Clock::now());
+  if (rows != static_cast<long long>(starts.size()) * kRangeWidth)
+    throw std::runtime_error("range scans short in " + table);
+  return t;
+}
+
+struct Row {
+  std::string workload;
+  double ours, plain;
+};
+
+void print(const std::vector<Row>& rows) {
+  std::printf("%-34s %12s %12s %8s\n", "workload", "kvindex s", "plain s", "ratio");
+  for (const Row& r : rows)
+    std::printf("%-34s %12.4f %12.4f %8.2fx\n", r.workload.c_str(), r.ours, r.plain, r.plain / r.ours);
+}
+
+void run_backend(const fs::path& dir, const std::string& backend, std::vector<Row>& out) {
+  // point + range on kTableKeys keys
+  {
+    const fs::path path = dir / (backend + "_read.db");
+    sqlite3* db = open_db(path);
+    exec(db, "CREATE VIRTUAL TABLE t USING kvindex(" + backend + ")");
+    exec(db, "CREATE TABLE p(key PRIMARY KEY, value) WITHOUT ROWID");
+    const auto keys = shuffled(kTableKeys, 1);
+    insert_keys(db, "t", keys);
+    insert_keys(db, "p", keys);
+    std::mt19937 rng(7);
+    std::vector<long long> probes(kPointLookups), starts(kRangeScans);
+    for (auto& p : probes) p = static_cast<long long>(rng() % kTableKeys);
+    for (auto& s : starts) s = static_cast<long long>(rng() % (kTableKeys - kRangeWidth));
+    double ours = 1e9, plain = 1e9, ours_r = 1e9, plain_r = 1e9;
+    for (int r = 0; r < kRounds; ++r) {
+      ours = std::min(ours, point_lookups(db, "t", probes));
+      plain = std::min(plain, point_lookups(db, "p", probes));
+      ours_r = std::min(ours_r, range_scans(db, "t", starts));
+      plain_r = std::min(plain_r, range_scans(db, "p", starts));
+    }
+    out.push_back({backend + ": 200k point lookups", ours, plain});
+    out.push_back({backend + ": 20k 100-key range scans", ours_r, plain_r});
+    sqlite3_close(db);
+  }
+  // durable inserts
+  {
+    const auto keys = shuffled(kInsertKeys, 2);
+    double ours = 1e9, plain = 1e9;
+    for (int r = 0; r < kRounds; ++r) {
+      const fs::path path = dir / (backend + "_ins" + std::to_string(r) + ".db");
+      sqlite3* db = open_db(path);
+      exec(db, "CREATE VIRTUAL TABLE t USING kvindex(" + backend + ")");
+      exec(db, "CREATE TABLE p(key PRIMARY KEY, value) WITHOUT ROWID");
+      ours = std::min(ours, insert_keys(db, "t", keys));
+      plain = std::min(plain, insert_keys(db, "p", keys));
+      sqlite3_close(db);
+      fs::remove(path);
+    }
+    out.push_back({backend + ": 500k durable inserts (1 txn)", ours, plain});
+  }
+  // first-use rebuild of 1M keys
+  {
+    const fs::path path = dir / (backend + "_rebuild.db");
+    sqlite3* db = open_db(path);
+    exec(db, "CREATE VIRTUAL TABLE t USING kvindex(" + backend + ")");
+    exec(db, "CREATE TABLE p(key PRIMARY KEY, value) WITHOUT ROWID");
+    const auto keys = shuffled(kRebuildKeys, 3);
+    insert_keys(db, "t", keys);
+    insert_keys(db, "p", keys);
+    sqlite3_close(db);
+    double ours = 1e9, plain = 1e9;
+    for (int r = 0; r < kRounds; ++r) {
+      for (const char* table : {"t", "p"}) {
+        db = open_db(path);
+        const auto t0 = Clock::now();
+        Stmt q(db, std::string("SELECT value FROM ") + table + " WHERE key = 12345");
+        check(sqlite3_step(q.s), db, "first query");
+        const double t = seconds(t0, Clock::now());
+        if (table[0] == 't')
+          ours = std::min(ours, t);
+        else
+          plain = std::min(plain, t);
+        sqlite3_finalize(q.s);
+        q.s = nullptr;
+        sqlite3_close(db);
+      }
+    }
+    out.push_back({backend + ": first use, 1M keys (rebuild)", ours, plain});
+  }
+}
+
+}  // namespace
+
+int main() {
+  try {
+    sqlite3_auto_extension(reinterpret_cast<void (*)()>(sqlite3_kohakuvault_init));
+    const fs::path dir = fs::temp_directory_path() / ("kvindex_bench_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    std::vector<Row> rows;
+    for (const char* backend : {"csbtree", "skiplist"}) run_backend(dir, backend, rows);
+    fs::remove_all(dir);
+    std::printf(
+        "kvindex vs CREATE TABLE p(key PRIMARY KEY, value) WITHOUT ROWID (ratio = plain / kvindex)\n");
+    print(rows);
+    std::printf("targets: point >= 1.5x, range >= 1.5x, durable insert >= 0.8x, 1M rebuild < 1 s\n");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_kvindex: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,152 @@
+// kvindex through the C API (static library): transactions, statement
+// rollback, defensive-mode shadow protection, persistence and rebuild,
+// corrupt shadow tables.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "kvdb.hpp"
+
+namespace {
+
+class TempFile {
+ public:
+  TempFile()
+      : path_((std::filesystem::temp_directory_path() /
+               ("kvindex_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++) + ".db"))
+                  .string()) {}
+  ~TempFile() {
+    for (const char* suffix : {"", "-journal", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  static inline int counter_ = 0;
+  std::string path_;
+};
+
+class KvindexBackends : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(KvindexBackends, StatementRollbackInsideTransactionUndoesOnlyThatStatement) {
+  kvtest::Db db;
+  ASSERT_EQ(db.query(std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ")").rc, SQLITE_OK);
+  ASSERT_EQ(db.query("BEGIN; INSERT INTO t VALUES (1, 'a'), (2, 'b')").rc, SQLITE_OK);
+  auto r = db.query("INSERT INTO t VALUES (3, 'c'), (4, 'd'), (2, 'dup'), (5, 'e')");
+  EXPECT_EQ(r.rc, SQLITE_CONSTRAINT);
+  EXPECT_NE(r.error.find("kohakuvault: kvindex table 't': UNIQUE constraint failed: key 2 already exists"),
+            std::string::npos)
+      << r.error;
+  EXPECT_EQ(db.scalar("SELECT group_concat(key) FROM t"), "1,2");
+  ASSERT_EQ(db.query("COMMIT").rc, SQLITE_OK);
+  EXPECT_EQ(db.scalar("SELECT group_concat(key) FROM t_data"), "1,2");
+}
+
+TEST_P(KvindexBackends, OrFailKeepsEarlierRowsOfTheStatement) {
+  kvtest::Db db;
+  ASSERT_EQ(db.query(std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ")").rc, SQLITE_OK);
+  ASSERT_EQ(db.query("INSERT INTO t VALUES (2, 'b')").rc, SQLITE_OK);
+  EXPECT_EQ(db.query("INSERT OR FAIL INTO t VALUES (1, 'a'), (2, 'dup'), (3, 'c')").rc, SQLITE_CONSTRAINT);
+  EXPECT_EQ(db.scalar("SELECT group_concat(key || '=' || value) FROM t"), "1=a,2=b");
+  EXPECT_EQ(db.scalar("SELECT group_concat(key) FROM t_data"), "1,2");
+}
+
+TEST_P(KvindexBackends, NestedSavepoints) {
+  kvtest::Db db;
+  ASSERT_EQ(db.query(std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ")").rc, SQLITE_OK);
+  ASSERT_EQ(db.query("INSERT INTO t VALUES (1, 'a')").rc, SQLITE_OK);
+  ASSERT_EQ(db.query("SAVEPOINT a; UPDATE t SET value = 'a2' WHERE key = 1; SAVEPOINT b; DELETE FROM t; "
+                     "INSERT INTO t VALUES (9, 'z'); SAVEPOINT c; INSERT INTO t VALUES (10, 'y')")
+                .rc,
+            SQLITE_OK);
+  EXPECT_EQ(db.scalar("SELECT group_concat(key || value) FROM t"), "9z,10y");
+  ASSERT_EQ(db.query("ROLLBACK TO b").rc, SQLITE_OK);
+  EXPECT_EQ(db.scalar("SELECT group_concat(key || value) FROM t"), "1a2");
+  ASSERT_EQ(db.query("INSERT INTO t VALUES (5, 'e'); RELEASE b; ROLLBACK TO a").rc, SQLITE_OK);
+  EXPECT_EQ(db.scalar("SELECT group_concat(key || value) FROM t"), "1a");
+  ASSERT_EQ(db.query("INSERT INTO t VALUES (6, 'f'); RELEASE a").rc, SQLITE_OK);
+  EXPECT_EQ(db.scalar("SELECT group_concat(key || value) FROM t_data"), "1a,6f");
+}
+
+TEST_P(KvindexBackends, PersistsAndSeesOtherConnections) {
+  TempFile f;
+  {
+    kvtest::Db a(f.path());
+    ASSERT_EQ(a.query(std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ")").rc, SQLITE_OK);
+    ASSERT_EQ(a.query("INSERT INTO t VALUES ('x', 1), (2.5, 2), (X'00', 3)").rc, SQLITE_OK);
+    kvtest::Db b(f.path());
+    EXPECT_EQ(b.scalar("SELECT group_concat(quote(key)) FROM t"), "2.5,'x',X'00'");
+    ASSERT_EQ(b.query("DELETE FROM t WHERE key = 'x'; INSERT INTO t VALUES (-1, 0)").rc, SQLITE_OK);
+    EXPECT_EQ(a.scalar("SELECT group_concat(quote(key)) FROM t"), "-1,2.5,X'00'");
+    EXPECT_EQ(a.scalar("SELECT value FROM t WHERE key = -1"), "0");
+  }
+  kvtest::Db c(f.path());
+  EXPECT_EQ(c.scalar("SELECT group_concat(quote(key)) FROM t ORDER BY key"), "-1,2.5,X'00'");
+}
+
+INSTANTIATE_TEST_SUITE_P(Both, KvindexBackends, ::testing::Values("csbtree", "skiplist", "csbtree, order=3"));
+
+TEST(Kvindex, DefensiveModeProtectsShadowTables) {
+  kvtest::Db db;
+  ASSERT_EQ(db.query("CREATE VIRTUAL TABLE t USING kvindex(csbtree)").rc, SQLITE_OK);
+  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  auto r = db.query("INSERT INTO t_data VALUES (1, 2)");
+  EXPECT_NE(r.rc, SQLITE_OK);
+  EXPECT_NE(r.error.find("may not be modified"), std::string::npos) << r.error;
+  EXPECT_EQ(db.query("INSERT INTO t VALUES (1, 2)").rc, SQLITE_OK);
+}
+
+TEST(Kvindex, CorruptFormatVersionIsCorruptVtab) {
+  TempFile f;
+  {
+    kvtest::Db a(f.path());
+    ASSERT_EQ(a.query("CREATE VIRTUAL TABLE t USING kvindex(csbtree); INSERT INTO t VALUES (1, 1);"
+                      "UPDATE t_info SET v = 2 WHERE k = 'format_version'")
+                  .rc,
+              SQLITE_OK);
+  }
+  kvtest::Db b(f.path());
+  auto r = b.query("SELECT * FROM t");
+  EXPECT_EQ(r.rc, SQLITE_CORRUPT) << r.error;
+  EXPECT_EQ(sqlite3_extended_errcode(b.get()), SQLITE_CORRUPT_VTAB);
+  EXPECT_NE(r.error.find("kvindex table 't' is corrupt: format_version is 2, expected 1"), std::string::npos)
+      << r.error;
+}
+
+TEST(Kvindex, MissingInfoRowIsCorrupt) {
+  TempFile f;
+  {
+    kvtest::Db a(f.path());
+    ASSERT_EQ(a.query("CREATE VIRTUAL TABLE t USING kvindex(skiplist); DELETE FROM t_info").rc, SQLITE_OK);
+  }
+  kvtest::Db b(f.path());
+  auto r = b.query("INSERT INTO t VALUES (1, 1)");
+  EXPECT_EQ(r.rc, SQLITE_CORRUPT) << r.error;
+  EXPECT_EQ(sqlite3_extended_errcode(b.get()), SQLITE_CORRUPT_VTAB);
+  EXPECT_NE(r.error.find("_info has no format_version row"), std::string::npos) << r.error;
+}
+
+TEST(Kvindex, RollbackInTheMiddleOfAnOpenQuery) {
+  kvtest::Db db;
+  ASSERT_EQ(db.query("CREATE VIRTUAL TABLE t USING kvindex(csbtree, order=3)").rc, SQLITE_OK);
+  ASSERT_EQ(db.query("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) "
+                     "INSERT INTO t SELECT i, i FROM n")
+                .rc,
+            SQLITE_OK);
+  ASSERT_EQ(db.query("BEGIN; DELETE FROM t WHERE key > 50").rc, SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db.get(), "SELECT key FROM t ORDER BY key", -1, &s, nullptr), SQLITE_OK);
+  int seen = 0;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    if (++seen == 10) {
+      ASSERT_EQ(db.query("INSERT INTO t VALUES (1000, 0)").rc, SQLITE_OK);
+    }
+  }
+  sqlite3_finalize(s);
+  EXPECT_EQ(seen, 51);  // 1..50 then 1000, inserted while the scan was open, after its position
+  ASSERT_EQ(db.query("ROLLBACK").rc, SQLITE_OK);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM t"), "100");
+}
+
+}  // namespace
