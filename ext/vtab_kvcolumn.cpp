@@ -324,7 +324,10 @@ int kvcolumnBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       rows = lower >= 0 && upper >= 0 ? 100 : 5e5;
     }
     bool order_ok = true;
-    if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn <= kIdx) {  // idx or rowid
+    // Without sqlite3_vtab_in an `idx IN (...)` looks like `idx = ?` and SQLite
+    // calls xFilter once per listed value, in an order we do not control.
+    bool maybe_looped_in = (plan & kPlanEq) && !runtime_features().vtab_in;
+    if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn <= kIdx && !maybe_looped_in) {  // idx or rowid
       if (info->aOrderBy[0].desc) plan |= kPlanDesc;
       info->orderByConsumed = 1;
     } else if (info->nOrderBy > 0) {

@@ -66,6 +66,15 @@ select 'null_bound', (select count(*) from t where idx = null) = 0;
 select 'rowid_eq', (select value from t where rowid = 4) = 4.0;
 select 'value_filter', (select group_concat(idx) from t where value > 7) = '8,9';
 select 'out_of_range_eq', (select count(*) from t where idx = 100) = 0;
+select 'in_desc', (select group_concat(idx) from (select idx from t where idx in (1, 7, 3) order by idx desc)) = '7,3,1';
+select 'in_limit', (select group_concat(idx) from (select idx from t where idx in (1, 7, 3) limit 2)) = '1,3';
+select 'in_and_range', (select group_concat(idx) from t where idx in (1, 7, 3) and idx > 2) = '3,7';
+select 'desc_scan', (select group_concat(value) from (select value from t order by idx desc limit 3)) = '9.0,8.0,7.0';
+select 'rowid_order', (select group_concat(rowid) from (select rowid from t where rowid < 3 order by rowid desc)) = '2,1,0';
+create virtual table temp.tt using kvcolumn(i16);
+insert into tt(value) values (5), (6);
+select 'temp_schema', (select group_concat(value) from temp.tt) = '5,6' and (select schema from kvcolumns where name = 'tt') = 'temp';
+select 'temp_check', kvcolumn_check('temp', 'tt') = 'ok';
 insert into t(t, value) values ('append', x'0102'); -- error: not a whole number
 insert into t(t, value) values ('append', 'text'); -- error: needs a BLOB
 insert into t(t, value) values ('frobnicate', x''); -- error: unknown command
