@@ -26,6 +26,8 @@ DTYPES = {
     "'str:16:utf8'": lambda r: "".join(r.choice("abcxyzé€") for _ in range(r.randint(0, 5))),
     "'bytes:8'": lambda r: bytes(r.randint(1, 255) for _ in range(8)),
     "f32": _f32,
+    "'vec:f32:3'": lambda r: "[" + ",".join(repr(r.randint(-40, 40) * 0.25) for _ in range(3)) + "]",
+    "'msgpack:16'": lambda r: r.choice([r.randint(-1000, 1000), '{"k":%d}' % r.randint(0, 99)]),
 }
 
 WHERES = [
