@@ -13,7 +13,8 @@
 //   kvault_read(table, key, offset [, length])        -> BLOB, NULL if no key
 //       length bytes (default: to the end) of the value from byte offset
 //       (0-based); a range past the end is cut at the end, an offset past the
-//       end is SQLITE_RANGE.
+//       end is SQLITE_RANGE. Reaching offset walks the value's overflow-page
+//       chain (about offset / page_size pages): SQLite's layout, not a choice.
 //
 // table is "name" or "schema.name" and must be a kvault table. chunk_bytes
 // defaults to 1 MiB (1 .. 256 MiB). Import and export touch the file system:
