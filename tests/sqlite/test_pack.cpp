@@ -132,6 +132,18 @@ TEST(Pack, UnpackEachRows) {
   EXPECT_EQ(j.rows[1][1], "3");
 }
 
+TEST(Pack, UnpackEachDecodesLazilyInIdxOrder) {
+  Db db;
+  // Element 1 is not UTF-8, but LIMIT 1 never decodes it.
+  EXPECT_EQ(db.scalar("select value from kv_unpack_each('str:1', x'41FF') limit 1"), "A");
+  EXPECT_EQ(db.scalar("select value from kv_unpack_each('i8', x'0102') where idx = 1"), "2");
+  auto r = db.query("select idx from kv_unpack_each('i8', x'030201') order by idx");
+  ASSERT_EQ(r.rows.size(), 3u);
+  EXPECT_EQ(r.rows[2][0], "2");
+  EXPECT_EQ(db.scalar("select count(*) from kv_unpack_each('i8', x'030201') order by idx desc"), "3");
+  EXPECT_EQ(db.scalar("select dtype || ':' || hex(blob) from kv_unpack_each('i8', x'03') "), "i8:03");
+}
+
 TEST(Pack, UnpackEachErrors) {
   Db db;
   EXPECT_EQ(db.query("select * from kv_unpack_each('f64', x'00')").error,
