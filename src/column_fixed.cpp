@@ -7,6 +7,11 @@
 
 namespace kv {
 
+namespace {
+// Approximate memory of one patch besides its bytes (map node, string).
+constexpr std::uint64_t kPatchOverhead = 64;
+}  // namespace
+
 FixedColumn::FixedColumn(ChunkStore& store, ChunkLayout layout, std::string table_name,
                          std::uint64_t cache_bytes, std::uint64_t read_cache_bytes)
     : store_(store),
@@ -106,7 +111,7 @@ FixedColumn::ChunkImage& FixedColumn::image(std::uint64_t chunk, bool full) {
       img.mark(k, k + 1);
     }
     state_.buffered += img.lo * E;
-    state_.buffered -= img.patches.size() * E;
+    state_.buffered -= img.patches.size() * (E + kPatchOverhead);
     img.patches.clear();
     whole += img.data;
     img.data = std::move(whole);
@@ -153,7 +158,10 @@ void FixedColumn::update(std::uint64_t i, std::string_view elem) {
   } else {
     auto [pos, inserted] = img.patches.try_emplace(k);
     pos->second.assign(elem.data(), E);
-    if (inserted) state_.buffered += E;
+    if (inserted) state_.buffered += E + kPatchOverhead;
+    // Many scattered updates in one chunk: a full in-memory copy is smaller
+    // than the patch map and is still written back as one dirty range.
+    if (img.patches.size() * (E + kPatchOverhead) > img.lo * E) image(chunk, true);
   }
   ++epoch_;
   maybe_flush();

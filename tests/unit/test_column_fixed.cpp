@@ -269,3 +269,24 @@ TEST(ColumnFixed, RandomOpsMatchAVectorModel) {
     }
   }
 }
+
+TEST(ColumnFixed, ScatteredUpdatesStayInPlaceWrites) {
+  MemStore store;
+  kv::FixedColumn col(store, kv::ChunkLayout(4, 64, 4096), "t", 1 << 20, 1 << 20);  // 1024 per chunk
+  std::string packed;
+  for (std::uint32_t i = 0; i < 2048; ++i) packed += elem(i);
+  col.append_packed(packed);
+  col.flush();
+  const int puts = store.put_writes;
+  std::vector<std::uint32_t> model(2048);
+  for (std::uint32_t i = 0; i < 2048; ++i) model[i] = i;
+  for (std::uint32_t i = 0; i < 2048; i += 7) {  // enough patches to switch to a full in-memory copy
+    col.update(i, elem(i + 100000));
+    model[i] = i + 100000;
+  }
+  EXPECT_EQ(contents(col), model);
+  col.flush();
+  EXPECT_EQ(store.put_writes, puts);  // never a chunk rewrite
+  kv::FixedColumn again(store, kv::ChunkLayout(4, 64, 4096), "t", 1 << 20, 1 << 20);
+  EXPECT_EQ(contents(again), model);
+}
