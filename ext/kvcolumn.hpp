@@ -122,9 +122,10 @@ struct Cursor : sqlite3_vtab_cursor {
   std::uint64_t cur = 0;  // current idx (range plans)
   std::uint64_t remaining = 0;
   bool eof = true;
-  // A window of element bytes from Column::read_run.
-  std::string_view run;
-  std::uint64_t run_first = 0, run_epoch = 0;
+  // A window of element bytes from Column::read_run: elements
+  // [run_first, run_end) start at run_data, valid while the column's epoch is run_epoch.
+  const char* run_data = nullptr;
+  std::uint64_t run_first = 0, run_end = 0, run_epoch = 0;
   std::uint64_t current() const { return use_list ? list[list_pos] : cur; }
 };
 

@@ -225,7 +225,8 @@ int kvcolumnFilter(sqlite3_vtab_cursor* cursor, int plan, const char*, int, sqli
       cur->cur = cur->desc ? hi - 1 : lo;
       cur->remaining = limit < 0 ? UINT64_MAX : static_cast<std::uint64_t>(limit);
     }
-    cur->run = {};
+    cur->run_data = nullptr;
+    cur->run_first = cur->run_end = 0;
     position(cur);
     return SQLITE_OK;
   });
@@ -263,13 +264,15 @@ int kvcolumnColumn(sqlite3_vtab_cursor* cursor, sqlite3_context* ctx, int col) {
     } else if (col == kValue) {
       kv::Column& c = *t->column;
       const std::uint64_t E = c.elem_size();
-      if (cur->run_epoch != c.epoch() || i < cur->run_first || i >= cur->run_first + cur->run.size() / E) {
+      if (cur->run_epoch != c.epoch() || i < cur->run_first || i >= cur->run_end) {
         if (i >= c.length()) return SQLITE_OK;  // the row went away under this cursor: NULL
-        cur->run = c.read_run(i, cur->desc || cur->use_list ? 1 : 4096);
+        std::string_view run = c.read_run(i, cur->desc || cur->use_list ? 1 : 4096);
+        cur->run_data = run.data();
         cur->run_first = i;
+        cur->run_end = i + run.size() / E;
         cur->run_epoch = c.epoch();
       }
-      result_element(ctx, t->options.dtype, cur->run.substr((i - cur->run_first) * E, E));
+      result_element(ctx, t->options.dtype, std::string_view(cur->run_data + (i - cur->run_first) * E, E));
     } else {
       sqlite3_result_null(ctx);
     }
