@@ -5,6 +5,9 @@
 // after_item() once the item is complete, open()/close() around arrays and
 // maps. A map key that is not a string (an integer, an array, ...) is written
 // as the JSON string of its JSON text: key 1 -> "1", key [1,2] -> "[1,2]".
+// An array or map key inside another array or map key is an error: each such
+// level would escape the same text once more, doubling it (exponential output
+// from linear input).
 #pragma once
 
 #include <cstddef>
@@ -28,6 +31,7 @@ class JsonTreeOut {
     std::uint64_t expected;   // definite: items (array) or pairs (map)
     std::uint64_t done = 0;   // items / pairs completed
     std::size_t key_pos = 0;  // where the current key's text starts
+    bool is_key = false;      // this container is a map key
   };
 
   explicit JsonTreeOut(const char* format) : format_(format) {}
@@ -73,13 +77,17 @@ class JsonTreeOut {
 
   void open(bool is_map, bool indefinite, std::uint64_t expected) {
     if (stack_.size() >= kMaxNesting) too_deep();
+    const bool is_key = !stack_.empty() && stack_.back().is_map && stack_.back().expect_key;
+    if (is_key && key_containers_++ > 0) key_in_key();
     out.push_back(is_map ? '{' : '[');
     stack_.push_back({is_map, true, indefinite, expected});
+    stack_.back().is_key = is_key;
   }
 
   // Closes the innermost container and completes it as an item of its parent.
   void close() {
     out.push_back(stack_.back().is_map ? '}' : ']');
+    if (stack_.back().is_key) --key_containers_;
     stack_.pop_back();
     after_item(false);
   }
@@ -108,8 +116,15 @@ class JsonTreeOut {
          std::string(format_) + " data nests deeper than " + std::to_string(kMaxNesting) + " levels");
   }
 
+  [[noreturn, gnu::cold, gnu::noinline]] void key_in_key() const {
+    fail(Errc::corrupt, std::string(format_) +
+                            " data has an array or map key inside another array or map key; "
+                            "JSON text cannot show it");
+  }
+
   const char* format_;
   std::vector<Frame> stack_;
+  int key_containers_ = 0;  // enclosing containers that are map keys (at most 1)
 };
 
 }  // namespace kv

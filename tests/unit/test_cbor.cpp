@@ -265,6 +265,14 @@ TEST(CborUnpack, MalformedAndLyingInputIsCorrupt) {
   EXPECT_EQ(unpack_error(""), Errc::corrupt);
 }
 
+TEST(CborUnpack, ContainerKeysNestOnlyOnce) {
+  EXPECT_EQ(unpack(unhex("a1810102")), Value::json(R"({"[1]":2})"));
+  EXPECT_EQ(unpack(unhex("a1a2010203040a")), Value::json(R"({"{\"1\":2,\"3\":4}":10})"));
+  EXPECT_EQ(unpack_error(unhex("a1a1a10102030405")), Errc::corrupt);
+  std::string blowup(60, static_cast<char>(0xbf));  // indefinite maps, each the key of the next
+  EXPECT_EQ(unpack_error(blowup), Errc::corrupt);
+}
+
 TEST(CborUnpack, AbsurdNestingIsCorruptNotACrash) {
   std::string deep(100000, static_cast<char>(0x81));
   deep.push_back(static_cast<char>(0xf6));

@@ -364,6 +364,17 @@ TEST(MsgpackUnpack, LyingLengthsAreCorruptWithoutHugeAllocations) {
   EXPECT_EQ(unpack_error(unhex("d7ffffffffff00000000")), Errc::corrupt);  // nsec > 999999999
 }
 
+TEST(MsgpackUnpack, ContainerKeysNestOnlyOnce) {
+  // {[1]: 2} and {[{1: 2}]: 3} are shown; a map key inside a map key would
+  // escape the same text again per level (exponential output), so it is an error.
+  EXPECT_EQ(unpack(unhex("81910102")), Value::json(R"({"[1]":2})"));
+  EXPECT_EQ(unpack(unhex("819181010203")), Value::json(R"({"[{\"1\":2}]":3})"));
+  EXPECT_EQ(unpack_error(unhex("81818101020304")), Errc::corrupt);
+  std::string blowup;
+  for (int k = 0; k < 60; ++k) blowup += unhex("81");
+  EXPECT_EQ(unpack_error(blowup + unhex("a0c0") + std::string(60, '\x00')), Errc::corrupt);
+}
+
 TEST(MsgpackUnpack, AbsurdNestingIsCorruptNotACrash) {
   std::string deep(100000, static_cast<char>(0x91));
   deep.push_back(static_cast<char>(0xc0));
