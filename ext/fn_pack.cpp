@@ -5,6 +5,7 @@
 //                                             Schema text first when given)
 //   kv_unpack(dtype, blob [, byte_offset]) -> the SQL value (NULL for NULL)
 //   kv_pack_many(dtype, json_array)        -> BLOB, elements back to back
+//   kv_pack_many(dtype, blob)              -> the same BLOB, checked (fixed-size)
 //   kv_unpack_many(dtype, blob [, offsets])-> JSON array
 //   kv_pack_agg(dtype, value)              -> aggregate: BLOB in row order
 //   kv_validate(schema, json)              -> 1 / 0
@@ -168,10 +169,14 @@ void kv_unpack(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   });
 }
 
-// kv_pack_many(dtype, json_array)
+// kv_pack_many(dtype, json_array) / kv_pack_many(dtype, blob_of_packed_elements)
 void kv_pack_many(sqlite3_context* ctx, int, sqlite3_value** argv) {
   guard_function(ctx, [&] {
     const kv::DType& d = dtype_arg(ctx, argv, 0);
+    if (sqlite3_value_type(argv[1]) == SQLITE_BLOB) {
+      kv::batch::check_packed(d, to_view(argv[1]).bytes);
+      return sqlite3_result_value(ctx, argv[1]);  // one copy, no parsing
+    }
     std::string out;
     kv::batch::pack_many(d, text_arg(argv[1], "kv_pack_many's json_array"), out);
     set_blob_result(ctx, out);

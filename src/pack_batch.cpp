@@ -93,6 +93,21 @@ void pack_many(const DType& dtype, std::string_view json_array, std::string& out
   r.expect_end();
 }
 
+void check_packed(const DType& dtype, std::string_view blob) {
+  require_batch_dtype(dtype);
+  const std::size_t n = dtype.elem_size();
+  if (!n)
+    fail(Errc::type_mismatch, "kv_pack_many takes a BLOB of packed elements only for fixed-size dtypes; " +
+                                  dtype.name() + " needs a JSON array");
+  if (blob.size() % n)
+    fail(Errc::invalid_argument, "BLOB of " + std::to_string(blob.size()) +
+                                     " bytes is not a whole number of " + std::to_string(n) + "-byte " +
+                                     dtype.name() + " elements");
+  if (dtype.family != Family::integer && dtype.family != Family::floating)
+    for (std::size_t at = 0; at < blob.size(); at += n)
+      at_element(at / n, [&] { unpack(dtype, blob.substr(at, n)); });
+}
+
 std::vector<std::size_t> parse_offsets(std::string_view json, std::size_t blob_size) {
   json::Reader r(json, "offsets (a JSON array of byte offsets)");
   r.expect('[');

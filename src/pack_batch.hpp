@@ -6,7 +6,8 @@
 //    allocation); other dtypes take each item as kv_pack would take the SQL
 //    value: strings as TEXT for bytes/str, the item's JSON text for
 //    msgpack/cbor/vec, numbers as INTEGER/REAL; JSON null is NaN for f32/f64
-//    and nil for msgpack/cbor.
+//    and nil for msgpack/cbor. A BLOB of already-packed elements of a
+//    fixed-size dtype is checked and taken as is (the memcpy-speed path).
 //  * unpack_many: a JSON array of the elements: numbers, str as JSON strings,
 //    bytes (and top-level msgpack/cbor binary) as base64url strings without
 //    padding (RFC 8949 §6.1), msgpack/cbor/vec as their JSON.
@@ -29,6 +30,10 @@ namespace kv::batch {
 void require_batch_dtype(const DType& dtype);
 
 void pack_many(const DType& dtype, std::string_view json_array, std::string& out);
+// The BLOB form of pack_many: checks that blob holds elements already packed
+// back to back (fixed-size dtypes only): a whole number of elements, each of
+// which decodes (for numbers any bytes do). The caller returns it unchanged.
+void check_packed(const DType& dtype, std::string_view blob);
 
 // Start offsets from a JSON array of integers: ascending (equal neighbours
 // are empty elements), each within [0, blob_size].

@@ -1,6 +1,9 @@
 -- DataPacker batches: kv_pack_many, kv_unpack_many, kv_pack_agg, kv_unpack_each.
 select 'many_i16', hex(kv_pack_many('i16', '[1, -1, 256]')) = '0100FFFF0001';
 select 'many_empty', length(kv_pack_many('f64', '[]')) = 0;
+select 'many_blob_in', kv_pack_many('f64', kv_pack_many('f64', '[1,2]')) = kv_pack_many('f64', '[1,2]');
+select 'many_blob_in_str', kv_pack_many('str:2', x'61620000') = x'61620000';
+select 'many_blob_in_empty', kv_pack_many('i32', x'') = x'';
 select 'many_roundtrip_f64', kv_unpack_many('f64', kv_pack_many('f64', '[1, 2.5, -0.0, 1e300]')) = '[1.0,2.5,-0.0,1e+300]';
 select 'many_roundtrip_f32', kv_unpack_many('f32', kv_pack_many('f32', '[0.1, 3]')) = '[0.1,3.0]';
 select 'many_nan', kv_unpack_many('f64', kv_pack_many('f64', '[null]')) = '[null]';

@@ -73,7 +73,11 @@ select kv_pack_many('i8', '[1, 2, 300]'); -- error: element 2: 300 is out of ran
 select kv_pack_many('i8', '[1, "a"]'); -- error: element 1: i8 expects a number, got JSON "a"
 select kv_pack_many('i8', '{"a":1}'); -- error: malformed JSON array for kv_pack_many at byte 0: expected '['
 select kv_pack_many('i8', '[1 2]'); -- error: expected ',' or ']'
-select kv_pack_many('i8', x'01'); -- error: kv_pack_many's json_array must be TEXT, got BLOB
+select kv_pack_many('i8', 1); -- error: kv_pack_many's json_array must be TEXT, got INTEGER
+select kv_pack_many('f64', x'00'); -- error: BLOB of 1 bytes is not a whole number of 8-byte f64 elements
+select kv_pack_many('str', x'00'); -- error: kv_pack_many takes a BLOB of packed elements only for fixed-size dtypes; str:utf8 needs a JSON array
+select kv_pack_many('str:2', x'6162FF00'); -- error: element 1: cannot decode str:2:utf8
+select kv_pack_many('vec:f32:1', x'0200000000'); -- error: element 0: malformed vec:f32:1 value: element type byte 0x02
 select kv_pack_many('str', '[1]'); -- error: element 0: str:utf8 expects a JSON string, got JSON 1
 select kv_pack_many('auto', '[1]'); -- error: dtype auto is for kv_pack/kv_unpack only
 select kv_unpack_many('f64', x'000000'); -- error: blob of 3 bytes is not a whole number of 8-byte f64 elements

@@ -118,6 +118,22 @@ TEST(PackBatch, PackManyErrorsNameTheElement) {
   EXPECT_EQ(error_of([] { pack_many("bytes:2", "[\"abc\"]"); }).first, Errc::too_big);
 }
 
+TEST(PackBatch, CheckPacked) {
+  auto check = [](const char* dtype, std::string_view blob) {
+    kv::batch::check_packed(kv::parse_dtype(dtype), blob);
+  };
+  check("f64", std::string(16, '\xFF'));
+  check("str:2", std::string("ab\0\0", 4));
+  check("i8", "");
+  EXPECT_EQ(error_of([&] { check("f64", "abc"); }).second,
+            "BLOB of 3 bytes is not a whole number of 8-byte f64 elements");
+  EXPECT_EQ(error_of([&] { check("str:2", "ab\xFF\xFF"); }).second,
+            "element 1: cannot decode str:2:utf8: bytes are not valid UTF-8");
+  EXPECT_EQ(error_of([&] { check("msgpack:2", "\x01\x01"); }).first, Errc::corrupt);
+  EXPECT_EQ(error_of([&] { check("bytes", "ab"); }).first, Errc::type_mismatch);
+  EXPECT_EQ(error_of([&] { check("auto", "ab"); }).first, Errc::invalid_argument);
+}
+
 TEST(PackBatch, VariableSizeDtypes) {
   EXPECT_EQ(pack_many("str", "[\"ab\", \"\\u00e9\\ud83d\\ude00\"]"), "ab\xC3\xA9\xF0\x9F\x98\x80");
   EXPECT_EQ(hex(pack_many("str:2:utf16le", "[\"a\",\"b\"]")), "61006200");
