@@ -125,6 +125,7 @@ class PackDifferentialTest(unittest.TestCase):
             blob = self.one("select kv_pack_many(?, ?)", (dtype, json.dumps(values)))
             self.assertEqual(blob, b"".join(struct.pack(fmt, v) for v in values))
             self.assertEqual(json.loads(self.one("select kv_unpack_many(?, ?)", (dtype, blob))), values)
+            self.assertEqual(self.one("select kv_pack_many(?, ?)", (dtype, blob)), blob)  # BLOB in: checked, as is
             rows = self.conn.execute("select idx, value from kv_unpack_each(?, ?)", (dtype, blob)).fetchall()
             self.assertEqual(rows, [(k, sql_int(v)) for k, v in enumerate(values)])
         doubles = [self.rng.uniform(-1e10, 1e10) for _ in range(300)]
