@@ -386,6 +386,7 @@ int kvcolumnRename(sqlite3_vtab* vtab, const char* new_name) {
     }
     t->name = new_name;
     t->store->rename(new_name);
+    t->column->set_name(new_name);
     return SQLITE_OK;
   });
 }

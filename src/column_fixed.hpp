@@ -71,6 +71,7 @@ class FixedColumn final : public Column {
   void invalidate() override;
 
   const ChunkLayout& layout() const { return layout_; }
+  void set_name(std::string table_name) { name_ = std::move(table_name); }  // after ALTER TABLE RENAME
   std::uint64_t pending_deletes() const { return state_.pending.size(); }
   std::size_t savepoint_depth() const { return savepoints_.size(); }
 
