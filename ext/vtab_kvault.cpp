@@ -92,10 +92,16 @@ struct KvaultTable : sqlite3_vtab {
   std::string name;
   std::string data;  // "schema"."name_data", quoted
   kvault::StatementCache cache;
+  std::string point_sql[2];  // point lookup by key, without / with the value column
 
   KvaultTable(sqlite3* d, std::string s, std::string n)
       : sqlite3_vtab{}, db(d), schema(std::move(s)), name(std::move(n)), cache(d) {
+    set_names();
+  }
+  void set_names() {
     data = kvault::quoted_data_table(schema, name);
+    point_sql[0] = "SELECT id, key, length(value) FROM " + data + " WHERE key = ?1";
+    point_sql[1] = "SELECT id, key, length(value), value FROM " + data + " WHERE key = ?1";
   }
 };
 
@@ -373,10 +379,10 @@ void advance(KvaultCursor* c) {
 
 // Builds the shadow query for the cursor's range and order.
 std::string scan_query(const KvaultCursor* c, bool point, bool ordered, bool desc) {
+  if (point) return c->table()->point_sql[c->with_value];
   std::string sql = "SELECT id, key, length(value)";
   if (c->with_value) sql += ", value";
   sql += " FROM " + c->table()->data;
-  if (point) return sql + " WHERE key = ?1";
   const char* sep = " WHERE ";
   if (c->range.lower) {
     sql += sep + std::string(c->range.lower->inclusive ? "key >= ?1" : "key > ?1");
@@ -405,7 +411,7 @@ int kvaultFilter(sqlite3_vtab_cursor* cur, int idxNum, const char* idxStr, int a
     const bool desc = idxNum & kOrderDesc, ordered = idxNum & kOrderConsumed;
 
     std::int64_t limit = -1, offset = 0;
-    const std::string letters = idxStr ? idxStr : "";
+    const std::string_view letters = idxStr ? idxStr : "";
     for (int i = 0; i < argc && i < static_cast<int>(letters.size()); ++i) {
       const char letter = letters[static_cast<std::size_t>(i)];
       if (letter == 'M' || letter == 'O') {
@@ -455,7 +461,9 @@ int kvaultFilter(sqlite3_vtab_cursor* cur, int idxNum, const char* idxStr, int a
           c->range.with_prefix(a.key);
           c->prefix.emplace(a.key);
           break;
-        default: throw kv::Error(kv::Errc::internal, "kvault: bad plan letter in idxStr '" + letters + "'");
+        default:
+          throw kv::Error(kv::Errc::internal,
+                          "kvault: bad plan letter in idxStr '" + std::string(letters) + "'");
       }
     }
     if (limit >= 0) c->limit = limit + offset;
@@ -704,7 +712,7 @@ int kvaultRename(sqlite3_vtab* vtab, const char* new_name) {
     sqlite3_free(sql);
     if (rc != SQLITE_OK) kvault::throw_sqlite(t->db, rc, "kvault: renaming the shadow table of " + t->name);
     t->name = new_name;
-    t->data = kvault::quoted_data_table(t->schema, t->name);
+    t->set_names();
     return SQLITE_OK;
   });
 }
