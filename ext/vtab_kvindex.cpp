@@ -415,7 +415,7 @@ int kvindexFilter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sql
   Table* t = table_of(cur);
   return guard_status(&t->zErrMsg, [&] {
     ensure_fresh(t);
-    c->it = t->state->index->cursor();
+    if (!c->it) c->it = t->state->index->cursor();  // the index object lives as long as the table
     c->eof = false;
     c->detached = false;
     c->desc = (plan & kDesc) != 0;

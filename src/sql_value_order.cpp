@@ -54,7 +54,7 @@ int compare_int_real(std::int64_t i, double r) noexcept {
   return 0;
 }
 
-int sql_compare(const ValueView& a, const ValueView& b) noexcept {
+int sql_compare_slow(const ValueView& a, const ValueView& b) noexcept {
   const int ra = rank(a.kind), rb = rank(b.kind);
   if (ra != rb) return ra < rb ? -1 : 1;
   switch (ra) {

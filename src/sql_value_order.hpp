@@ -20,8 +20,15 @@
 namespace kv {
 
 // <0, 0, >0 as a is before, equal to, after b.
-int sql_compare(const ValueView& a, const ValueView& b) noexcept;
-inline int sql_compare(const Value& a, const Value& b) noexcept { return sql_compare(a.view(), b.view()); }
+int sql_compare_slow(const ValueView& a, const ValueView& b) noexcept;
+inline int sql_compare(const ValueView& a, const ValueView& b) noexcept {
+  if (a.kind == Kind::integer && b.kind == Kind::integer) return a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
+  return sql_compare_slow(a, b);
+}
+inline int sql_compare(const Value& a, const Value& b) noexcept {
+  if (a.kind == Kind::integer && b.kind == Kind::integer) return a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
+  return sql_compare_slow(a.view(), b.view());
+}
 
 // Exact comparison of an integer with a double (-1, 0, 1); NaN is below all.
 int compare_int_real(std::int64_t i, double r) noexcept;
