@@ -10,3 +10,4 @@ select kohakuvault_version() as version, sqlite_version() as sqlite;
 .read sql/demo/datapacker.sql
 .read sql/demo/msgpack.sql
 .read sql/demo/kvcolumn.sql
+.read sql/demo/kvindex.sql
