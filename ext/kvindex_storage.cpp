@@ -265,11 +265,11 @@ void Storage::flush(const std::vector<kv::Value>& keys, const kv::OrderedIndex& 
   sqlite3_stmt* up = cached(upsert_, "INSERT OR REPLACE INTO \"%w\".\"%w_data\"(key, value) VALUES (?1, ?2)");
   sqlite3_stmt* del = cached(delete_, "DELETE FROM \"%w\".\"%w_data\" WHERE key = ?1");
   for (const kv::Value& k : keys) {
-    const kv::Value* stored = index.find_key(k);
-    sqlite3_stmt* s = stored ? up : del;
-    if (stored) {
-      bind_value(s, 1, *stored);
-      bind_value(s, 2, *index.find(k));
+    const auto found = index.lookup(k);
+    sqlite3_stmt* s = found.key ? up : del;
+    if (found.key) {
+      bind_value(s, 1, *found.key);
+      bind_value(s, 2, *found.value);
     } else {
       bind_value(s, 1, k);
     }

@@ -563,16 +563,20 @@ void null_key(const Table* t) {
 
 // Removes k (journaled); false when absent.
 bool journaled_erase(State& s, const kv::Value& k) {
-  const kv::Value* stored_key = s.index->find_key(k);
-  if (!stored_key) return false;
-  s.journal.record(k, stored_key, s.index->find(k));
+  const auto found = s.index->lookup(k);
+  if (!found.key) return false;
+  s.journal.record(k, found.key, found.value);
   s.index->erase(k);
   return true;
 }
 
-void journaled_put(State& s, const kv::Value& k, const kv::Value& v) {
-  s.journal.record(k, s.index->find_key(k), s.index->find(k));
-  s.index->put(k, v);
+// Stores (k, v); `found` is what lookup(k) returned just before.
+void journaled_put(State& s, const kv::Value& k, const kv::Value& v, const kv::OrderedIndex::Found& found) {
+  s.journal.record(k, found.key, found.value);
+  if (found.key)
+    s.index->put(k, v);
+  else
+    s.index->insert_absent(k, v);
 }
 
 int kvindexUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64*) {
@@ -591,17 +595,19 @@ int kvindexUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_in
     const kv::Value v = to_value(argv[3]);
     const bool replace = sqlite3_vtab_on_conflict(t->db) == SQLITE_REPLACE;
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {  // INSERT
-      if (s.index->find_key(k) && !replace) duplicate_key(t, k);
+      const auto found = s.index->lookup(k);
+      if (found.key && !replace) duplicate_key(t, k);
       detach_cursors(t);
-      journaled_put(s, k, v);
+      journaled_put(s, k, v, found);
       return SQLITE_OK;
     }
     // UPDATE: argv[0] is the old key.
     const kv::Value old = to_value(argv[0]);
-    if (kv::sql_compare(old, k) != 0 && s.index->find_key(k) && !replace) duplicate_key(t, k);
+    const bool moves = kv::sql_compare(old, k) != 0;
+    if (moves && s.index->lookup(k).key && !replace) duplicate_key(t, k);
     detach_cursors(t);
-    if (kv::sql_compare(old, k) != 0) journaled_erase(s, old);
-    journaled_put(s, k, v);
+    if (moves) journaled_erase(s, old);
+    journaled_put(s, k, v, s.index->lookup(k));
     return SQLITE_OK;
   });
 }

@@ -66,6 +66,12 @@ class TreeIndex final : public OrderedIndex {
     auto it = t_.find_iter(k);
     return it == t_.end() ? nullptr : &it.key();
   }
+  Found lookup(const Value& k) const override {
+    auto it = t_.find_iter(k);
+    if (it == t_.end()) return {};
+    return {&it.key(), &it.value()};
+  }
+  void insert_absent(const Value& k, const Value& v) override { t_.insert(k, v); }
   bool put(const Value& k, const Value& v) override {
     auto it = t_.find_iter(k);
     if (it == t_.end()) {
@@ -149,6 +155,13 @@ class ListIndex final : public OrderedIndex {
     const auto* n = l_.find_node(k);
     return n ? &n->key() : nullptr;
   }
+  Found lookup(const Value& k) const override {
+    EpochGuard g;
+    const auto* n = l_.find_node(k);
+    if (!n) return {};
+    return {&n->key(), &n->value()};
+  }
+  void insert_absent(const Value& k, const Value& v) override { l_.insert(k, v); }
   bool put(const Value& k, const Value& v) override {
     const Value* stored = find_key(k);
     if (stored && !same_representation(*stored, k)) l_.erase(k);  // the key itself changes form

@@ -50,6 +50,14 @@ class OrderedIndex {
   virtual const Value* find(const Value& k) const = 0;
   // The stored key equal to k in the ordering (e.g. 2 for 2.0), or nullptr.
   virtual const Value* find_key(const Value& k) const = 0;
+  // Both in one search: {stored key, value}, or {nullptr, nullptr}.
+  struct Found {
+    const Value* key = nullptr;
+    const Value* value = nullptr;
+  };
+  virtual Found lookup(const Value& k) const = 0;
+  // Inserts k, known to be absent (one search).
+  virtual void insert_absent(const Value& k, const Value& v) = 0;
   // Inserts or replaces; the stored key takes k's exact representation (as an
   // SQLite REPLACE would). Returns true when k was absent.
   virtual bool put(const Value& k, const Value& v) = 0;
