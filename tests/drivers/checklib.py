@@ -1,7 +1,8 @@
 """Reads checks.tsv and runs it through a driver adapter (Python, APSW, shell).
 
 An adapter has: query(sql, params=()) -> first column of the first row (or
-None), execute(sql), error_type (the driver's exception class). See
+None), execute(sql) -> runs a statement of any kind to completion, error_type
+(the driver's exception class). See
 checks.tsv for the format; the Tcl/Perl/Ruby/Go/Java drivers implement the
 same loop in their own language.
 """
@@ -73,7 +74,7 @@ def check_one(adapter, c):
         got = as_text(adapter.query(c["sql2"], (blob,)))
     elif kind == "error":
         try:
-            adapter.query(c["sql"])
+            adapter.execute(c["sql"])
         except adapter.error_type as e:
             return None if expected in str(e) else f"error {str(e)!r} does not contain {expected!r}"
         return "succeeded, expected an error"

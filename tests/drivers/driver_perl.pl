@@ -39,7 +39,7 @@ sub check_one {
     $got = first($sql2, $blob);
   }
   elsif ($kind eq "error") {
-    eval { first($sql); 1 } and return "succeeded, expected an error";
+    eval { $dbh->do($sql); 1 } and return "succeeded, expected an error";
     my $msg = $DBI::errstr // "$@";
     return index($msg, $expected) >= 0 ? "" : "error '$msg' does not contain '$expected'";
   }

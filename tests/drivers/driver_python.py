@@ -10,7 +10,9 @@ class Adapter:
     error_type = sqlite3.Error
 
     def __init__(self, module):
-        self.conn = sqlite3.connect(":memory:")
+        # Autocommit, like the other drivers (the module's default would open a
+        # transaction before each INSERT and keep it open).
+        self.conn = sqlite3.connect(":memory:", isolation_level=None)
         self.conn.enable_load_extension(True)
         self.conn.load_extension(module)
         self.conn.enable_load_extension(False)
@@ -20,7 +22,7 @@ class Adapter:
         return None if row is None else row[0]
 
     def execute(self, sql):
-        self.conn.execute(sql)
+        self.conn.execute(sql).fetchall()
 
 
 if __name__ == "__main__":

@@ -58,8 +58,8 @@ public final class DriverCheck {
         got = first(sql2, blob);
         break;
       case "error":
-        try {
-          first(sql);
+        try (Statement st = conn.createStatement()) {
+          st.execute(sql);
         } catch (SQLException e) {
           String msg = String.valueOf(e.getMessage());
           return msg.contains(expected) ? null : "error '" + msg + "' does not contain '" + expected + "'";
