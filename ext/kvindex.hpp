@@ -31,9 +31,10 @@ struct State {
   Options opts;
   std::unique_ptr<kv::OrderedIndex> index;
   kv::Journal journal;
-  bool loaded = false;    // durable: built from the shadow table
-  bool in_write = false;  // between xBegin and xCommit/xRollback
-  unsigned data_version = 0;
+  bool loaded = false;           // durable: built from the shadow table
+  bool in_write = false;         // between xBegin and xCommit/xRollback
+  unsigned data_version = 0;     // SQLITE_FCNTL_DATA_VERSION at the last load/commit/check
+  long long others_version = 0;  // PRAGMA data_version at the last load/check
 };
 
 // Memory-only tables of one connection, keyed by schema + table name, so their
@@ -81,7 +82,10 @@ class Storage {
   std::vector<std::pair<kv::Value, kv::Value>> load(const Options& opts);
   // Writes the current state of `keys` (sorted) from index to _data.
   void flush(const std::vector<kv::Value>& keys, const kv::OrderedIndex& index);
+  // SQLITE_FCNTL_DATA_VERSION: changes on every commit, ours included (cheap).
   unsigned data_version() const;
+  // PRAGMA data_version: changes only when another connection committed.
+  long long others_version();
 
  private:
   void exec(const std::string& sql);
@@ -91,7 +95,7 @@ class Storage {
 
   sqlite3* db_;
   std::string schema_, table_;
-  Stmt upsert_, delete_;
+  Stmt upsert_, delete_, version_;
 };
 
 // sqlite3_value -> owned kv::Value.

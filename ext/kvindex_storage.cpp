@@ -160,6 +160,7 @@ void Storage::create(const Options& opts) {
 void Storage::drop() {
   upsert_ = Stmt();
   delete_ = Stmt();
+  version_ = Stmt();
   char* sql =
       sqlite3_mprintf("DROP TABLE IF EXISTS \"%w\".\"%w_info\"; DROP TABLE IF EXISTS \"%w\".\"%w_data\";",
                       schema_.c_str(), table_.c_str(), schema_.c_str(), table_.c_str());
@@ -278,6 +279,23 @@ void Storage::flush(const std::vector<kv::Value>& keys, const kv::OrderedIndex& 
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_DONE) fail_sqlite(rc, "writing _data");
   }
+}
+
+long long Storage::others_version() {
+  if (!version_) {
+    char* sql = sqlite3_mprintf("PRAGMA \"%w\".data_version", schema_.c_str());
+    if (!sql) throw std::bad_alloc();
+    sqlite3_stmt* raw = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+    sqlite3_free(sql);
+    version_ = Stmt(raw);
+    if (rc != SQLITE_OK) fail_sqlite(rc, "reading the data version");
+  }
+  const int rc = sqlite3_step(version_.get());
+  const long long v = rc == SQLITE_ROW ? sqlite3_column_int64(version_.get(), 0) : -1;
+  sqlite3_reset(version_.get());
+  if (rc != SQLITE_ROW) fail_sqlite(rc, "reading the data version");
+  return v;
 }
 
 unsigned Storage::data_version() const {

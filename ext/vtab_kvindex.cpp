@@ -39,7 +39,9 @@
 // use in a connection, and rebuilt whenever another connection committed: at
 // every xBegin and xFilter the table compares the database's data version
 // (SQLITE_FCNTL_DATA_VERSION) with the one it recorded after its own last
-// load/commit. A memory-only table keeps its index in a per-connection
+// load/commit; when it changed, PRAGMA data_version (which ignores this
+// connection's own commits, e.g. to other tables) decides whether to rebuild.
+// A memory-only table keeps its index in a per-connection
 // registry (the module's client data) keyed by schema and table name, not in
 // the sqlite3_vtab, so xDisconnect/xConnect do not lose it.
 //
@@ -147,13 +149,19 @@ void ensure_fresh(Table* t) {
   if (!s.opts.durable) return;
   if (s.in_write && s.loaded) return;
   const unsigned v = t->storage->data_version();
-  if (s.loaded && v == s.data_version) return;
+  if (s.loaded && v == s.data_version) return;  // nobody committed anything
+  const long long others = t->storage->others_version();
+  if (s.loaded && others == s.others_version) {  // only this connection committed
+    s.data_version = v;
+    return;
+  }
   detach_cursors(t);
   auto rows = t->storage->load(s.opts);
   s.index->bulk_load(std::move(rows));
   s.journal.clear();
   s.loaded = true;
   s.data_version = v;
+  s.others_version = others;
 }
 
 // ---- create / connect ------------------------------------------------------

@@ -264,6 +264,25 @@ class KvindexBehaviour(unittest.TestCase):
             conn = connect(path)
             self.assertIn("_info backend is 'skiplist'", kvtest.error_of(conn, "SELECT * FROM t"))
 
+    def test_rebuilds_only_after_other_connections_commit(self):
+        # Observed through _info: a rebuild re-reads it, so a bad format_version
+        # written by this connection surfaces only once another connection commits.
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "r.db")
+            conn = connect(path)
+            conn.execute("CREATE VIRTUAL TABLE t USING kvindex(csbtree)")
+            conn.execute("CREATE TABLE other(x)")
+            conn.execute("INSERT INTO t VALUES (1, 'a')")
+            self.assertEqual(conn.execute("SELECT value FROM t WHERE key = 1").fetchall(), [("a",)])
+            conn.execute("UPDATE t_info SET v = 9 WHERE k = 'format_version'")  # own commit
+            conn.execute("INSERT INTO other VALUES (1)")  # own commit to another table
+            self.assertEqual(conn.execute("SELECT value FROM t WHERE key = 1").fetchall(), [("a",)])
+            second = connect(path)
+            second.execute("INSERT INTO other VALUES (2)")  # someone else commits
+            second.close()
+            self.assertIn("format_version is 9", kvtest.error_of(conn, "SELECT value FROM t WHERE key = 1"))
+            conn.close()
+
     def test_query_plan_uses_the_index(self):
         conn = connect()
         conn.execute("CREATE VIRTUAL TABLE t USING kvindex(csbtree)")
