@@ -20,6 +20,9 @@ mkdir -p "$out"
 host_preload=${LD_PRELOAD:-}
 unset LD_PRELOAD
 
+# ctest -j runs several tests that need the same program: build under a lock.
+locked() { (flock 9 && "$@") 9>"$out/.build.lock"; }
+
 stale() {  # stale <target> <sources...>: target missing or older than a source
   local target=$1; shift
   [ ! -e "$target" ] && return 0
@@ -38,19 +41,22 @@ case "$driver" in
     LD_PRELOAD=$host_preload exec ruby "$here/driver_ruby.rb" ;;
   go)
     bin=$out/driver_go
-    if stale "$bin" "$here/go/driver_go.go"; then
+    build_go() {
+      stale "$bin" "$here/go/driver_go.go" || return 0
       (cd "$here/go" && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= CGO_ENABLED=1 \
-        GOCACHE="$out/go-cache" go build -tags libsqlite3 -o "$bin.tmp" driver_go.go)
-      mv "$bin.tmp" "$bin"
-    fi
+        GOCACHE="$out/go-cache" go build -tags libsqlite3 -o "$bin.tmp" driver_go.go) && mv "$bin.tmp" "$bin"
+    }
+    locked build_go
     LD_PRELOAD=$host_preload exec "$bin" ;;
   java)
     jar=/usr/share/java/xerial-sqlite-jdbc.jar
     classes=$out/java-classes
-    if stale "$classes/DriverCheck.class" "$here/java/DriverCheck.java"; then
-      rm -rf "$classes"
-      javac -d "$classes" -cp "$jar" "$here/java/DriverCheck.java"
-    fi
+    build_java() {
+      stale "$classes/DriverCheck.class" "$here/java/DriverCheck.java" || return 0
+      rm -rf "$classes.tmp" && javac -d "$classes.tmp" -cp "$jar" "$here/java/DriverCheck.java" &&
+        rm -rf "$classes" && mv "$classes.tmp" "$classes"
+    }
+    locked build_java
     LD_PRELOAD=$host_preload exec java -cp "$classes:$jar" DriverCheck ;;
   *)
     echo "run.sh: unknown driver '$driver'" >&2; exit 2 ;;

@@ -26,6 +26,18 @@ fi
 has_pack=$(probe "select count(distinct name) from pragma_function_list where name in ('kv_pack', 'kv_unpack')")
 
 stale() { [ ! -e "$1" ] || [ "$2" -nt "$1" ]; }
+# ctest -j may run this next to the driver tests; builds share the Go cache.
+locked() { (flock 9 && "$@") 9>"$out/.build.lock"; }
+build_go() {
+  stale "$out/kv_example_go" "$ex/go/main.go" || return 0
+  (cd "$ex/go" && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= CGO_ENABLED=1 \
+    GOCACHE="$build/drivers/go-cache" go build -tags libsqlite3 -o "$out/kv_example_go" main.go)
+}
+build_java() {
+  stale "$out/java/Example.class" "$ex/java/Example.java" || return 0
+  javac -d "$out/java" -cp "$jar" "$ex/java/Example.java"
+}
+jar=/usr/share/java/xerial-sqlite-jdbc.jar
 
 for lang in "${langs[@]}"; do
   if [ "$has_pack" != 2 ]; then
@@ -38,18 +50,10 @@ for lang in "${langs[@]}"; do
     perl) cmd=(perl "$ex/perl/example.pl") ;;
     ruby) cmd=(ruby "$ex/ruby/example.rb") ;;
     go)
-      if stale "$out/kv_example_go" "$ex/go/main.go"; then
-        (cd "$ex/go" && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= CGO_ENABLED=1 \
-          GOCACHE="$build/drivers/go-cache" go build -tags libsqlite3 -o "$out/kv_example_go" main.go) ||
-          { echo "FAIL go: build"; failed=$((failed + 1)); continue; }
-      fi
+      locked build_go || { echo "FAIL go: build"; failed=$((failed + 1)); continue; }
       cmd=("$out/kv_example_go") ;;
     java)
-      jar=/usr/share/java/xerial-sqlite-jdbc.jar
-      if stale "$out/java/Example.class" "$ex/java/Example.java"; then
-        javac -d "$out/java" -cp "$jar" "$ex/java/Example.java" ||
-          { echo "FAIL java: build"; failed=$((failed + 1)); continue; }
-      fi
+      locked build_java || { echo "FAIL java: build"; failed=$((failed + 1)); continue; }
       cmd=(java -cp "$out/java:$jar" Example) ;;
     *) echo "FAIL $lang: unknown example"; failed=$((failed + 1)); continue ;;
   esac
