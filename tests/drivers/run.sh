@@ -43,7 +43,7 @@ case "$driver" in
     bin=$out/driver_go
     build_go() {
       stale "$bin" "$here/go/driver_go.go" || return 0
-      (cd "$here/go" && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= CGO_ENABLED=1 \
+      (cd "$here/go" && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= GOENV=off CGO_ENABLED=1 \
         GOCACHE="$out/go-cache" go build -tags libsqlite3 -o "$bin.tmp" driver_go.go) && mv "$bin.tmp" "$bin"
     }
     locked build_go

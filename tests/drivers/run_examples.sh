@@ -30,7 +30,7 @@ stale() { [ ! -e "$1" ] || [ "$2" -nt "$1" ]; }
 locked() { (flock 9 && "$@") 9>"$out/.build.lock"; }
 build_go() {
   stale "$out/kv_example_go" "$ex/go/main.go" || return 0
-  (cd "$ex/go" && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= CGO_ENABLED=1 \
+  (cd "$ex/go" && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= GOENV=off CGO_ENABLED=1 \
     GOCACHE="$build/drivers/go-cache" go build -tags libsqlite3 -o "$out/kv_example_go" main.go)
 }
 build_java() {
