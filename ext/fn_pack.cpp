@@ -55,7 +55,7 @@ std::string_view text_arg(sqlite3_value* v, const char* what) {
   return view.bytes;
 }
 
-// A BLOB argument to unpack; NULL gives nullopt-like empty with is_null.
+// A BLOB argument (the caller handles NULL first), or a type_mismatch error.
 std::string_view blob_arg(sqlite3_value* v, const char* fn) {
   kv::ValueView view = to_view(v);
   if (view.kind != kv::Kind::blob)
