@@ -540,8 +540,8 @@ std::string value_head(KvaultCursor* c, std::int64_t size) {
 }
 
 // xColumn: the current row's columns. During UPDATE, columns that are not
-// being changed are skipped (sqlite3_vtab_nochange), so a rename never loads
-// the value.
+// being changed are skipped (sqlite3_vtab_nochange), so a rename does not
+// pass the value through the virtual table.
 int kvaultColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
   auto* c = static_cast<KvaultCursor*>(cur);
   return guard_status(&cur->pVtab->zErrMsg, [&] {
