@@ -1,5 +1,6 @@
 // kvault through the C API: shadow table lifecycle and protection, corrupt
-// shadow rows, cursors across ROLLBACK, and the auto header from SQL.
+// shadow rows, cursors across ROLLBACK, renames, the encoding column and the
+// auto header from SQL.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -100,7 +101,7 @@ TEST(Kvault, SelfJoinUsesTwoCursors) {
   EXPECT_EQ(db.scalar("SELECT count(*) FROM media x JOIN media y ON y.key > x.key"), "3");
 }
 
-TEST(Kvault, RenameKeyDoesNotTouchTheValue) {
+TEST(Kvault, RenameKeyKeepsTheValueAndHonoursConflicts) {
   Db db;
   ASSERT_EQ(db.query("CREATE VIRTUAL TABLE media USING kvault").rc, SQLITE_OK);
   ASSERT_EQ(db.query("INSERT INTO media(key, value) VALUES ('a', zeroblob(100000))").rc, SQLITE_OK);
