@@ -1,10 +1,10 @@
 """Reads checks.tsv and runs it through a driver adapter (Python, APSW, shell).
 
 An adapter has: query(sql, params=()) -> first column of the first row (or
-None), execute(sql) -> runs a statement of any kind to completion, error_type
-(the driver's exception class). See
-checks.tsv for the format; the Tcl/Perl/Ruby/Go/Java drivers implement the
-same loop in their own language.
+None); execute(sql), which runs a statement of any kind to completion; and
+error_type, the driver's exception class. See checks.tsv for the format; the
+Tcl/Perl/Ruby/Go/Java drivers implement the same loop in their own language.
+KV_DRIVER_CHECKS names another checks file (selftest.tsv).
 """
 import os
 import sys
@@ -28,11 +28,7 @@ def load_checks(path=os.environ.get("KV_DRIVER_CHECKS") or os.path.join(HERE, "c
 
 
 def as_text(value):
-    if value is None:
-        return "NULL"
-    if isinstance(value, float) and value.is_integer():
-        return repr(value)
-    return str(value)
+    return "NULL" if value is None else str(value)
 
 
 REGISTERED = ("select (select count(*) from pragma_function_list where name = '{0}')"
