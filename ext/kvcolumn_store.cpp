@@ -57,6 +57,9 @@ std::string shadow_name(const std::string& schema, const std::string& table, con
 
 namespace {
 
+// Chunks at least this large are written through a zeroblob + blob write.
+constexpr std::size_t kLargeChunk = 1 << 20;
+
 // Steps a statement that was bound by the caller; resets it on every exit.
 struct Reset {
   sqlite3_stmt* s;
@@ -154,13 +157,22 @@ void SqliteChunkStore::write_in_place(std::uint64_t chunk, std::uint64_t offset,
 }
 
 void SqliteChunkStore::put_chunk(std::uint64_t chunk, std::string_view bytes) {
+  // Large chunks: insert a zeroblob, then copy the bytes straight into its
+  // pages with one blob write (no record-sized temporary copy).
+  const bool large = bytes.size() >= kLargeChunk;
   sqlite3_stmt* s = put_.get(db_, "INSERT OR REPLACE INTO " + chunks_ + "(chunk_idx, data) VALUES (?1, ?2)");
-  Reset r{s};
-  sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(chunk));
-  sqlite3_bind_blob64(s, 2, bytes.data(), bytes.size(), SQLITE_STATIC);
-  int rc = sqlite3_step(s);
-  if (rc != SQLITE_DONE)
-    fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot write chunk " + std::to_string(chunk));
+  {
+    Reset r{s};
+    sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(chunk));
+    if (large)
+      sqlite3_bind_zeroblob64(s, 2, bytes.size());
+    else
+      sqlite3_bind_blob64(s, 2, bytes.data(), bytes.size(), SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE)
+      fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot write chunk " + std::to_string(chunk));
+  }
+  if (large) write_in_place(chunk, 0, bytes);
 }
 
 void SqliteChunkStore::delete_chunks_from(std::uint64_t first) {
