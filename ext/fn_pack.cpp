@@ -258,8 +258,10 @@ void kv_validate_errors(sqlite3_context* ctx, int, sqlite3_value** argv) {
 
 constexpr FunctionSpec kPackFunctions[] = {
     {"kv_dtype", 1, kPure, true, kv_dtype, nullptr},
-    {"kv_pack", 2, kPure, false, kv_pack, nullptr},
-    {"kv_pack", 3, kPure, false, kv_pack, nullptr},
+    // kv_pack reads its value's subtype (JSON text from json() packs as JSON for `auto`):
+    // SQLITE_SUBTYPE tells SQLite to keep argument subtypes for it.
+    {"kv_pack", 2, kPure | SQLITE_SUBTYPE, false, kv_pack, nullptr},
+    {"kv_pack", 3, kPure | SQLITE_SUBTYPE, false, kv_pack, nullptr},
     {"kv_unpack", 2, kPure, true, kv_unpack, nullptr},
     {"kv_unpack", 3, kPure, true, kv_unpack, nullptr},
     {"kv_pack_many", 2, kPure, false, kv_pack_many, nullptr},

@@ -86,6 +86,15 @@ extern "C" __attribute__((visibility("default"))) int sqlite3_kohakuvault_init(
                                   sqlite3_libversion());
     return SQLITE_ERROR;
   }
+  // Already registered on this connection (loaded twice, or an auto-extension
+  // plus a load): nothing to do. Registering again would replace functions,
+  // which SQLite refuses while a statement runs (SELECT load_extension(...)).
+  sqlite3_stmt* probe = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT kohakuvault_version()", -1, &probe, nullptr) == SQLITE_OK) {
+    sqlite3_finalize(probe);
+    return SQLITE_OK;
+  }
+  sqlite3_finalize(probe);
   using Register = int (*)(sqlite3*, char**);
   static constexpr Register components[] = {
       kvx::register_core_functions, kvx::register_pack_functions, kvx::register_kvcolumn,

@@ -22,6 +22,22 @@ class LoadingTest(unittest.TestCase):
         conn.load_extension(kvtest.MODULE)
         self.assertEqual(conn.execute("select typeof(kohakuvault_version())").fetchone()[0], "text")
 
+    def test_load_again_from_sql_inside_a_statement(self):
+        # The second load finds kohakuvault registered and does nothing; registering
+        # again would replace functions while this SELECT runs, which SQLite refuses.
+        conn = kvtest.connect()
+        conn.enable_load_extension(True)
+        for _ in range(2):
+            conn.execute("select load_extension(?)", (kvtest.MODULE,)).fetchall()
+        self.assertEqual(conn.execute("select kv_unpack('i32', kv_pack('i32', 7))").fetchone()[0], 7)
+
+    def test_auto_pack_sees_json_subtype(self):
+        conn = kvtest.connect()
+        (enc,) = conn.execute("select hex(substr(kv_pack('auto', json_object('a', 1)), 4, 1))").fetchone()
+        self.assertEqual(enc, "03")  # JSON text from json_object() is stored as JSON (0x03)
+        (enc,) = conn.execute("select hex(substr(kv_pack('auto', '{\"a\":1}'), 4, 1))").fetchone()
+        self.assertEqual(enc, "06")  # plain TEXT is a UTF-8 string (0x06)
+
     def test_missing_module_is_an_error(self):
         conn = sqlite3.connect(":memory:")
         conn.enable_load_extension(True)
