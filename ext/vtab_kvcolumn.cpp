@@ -173,6 +173,12 @@ int kvcolumnInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** 
     table->schema = argv[1];
     table->name = argv[2];
     table->options = options;
+    if (sqlite3_stricmp(table->name.c_str(), "idx") == 0 ||
+        sqlite3_stricmp(table->name.c_str(), "value") == 0)
+      kv::fail(kv::Errc::invalid_argument,
+               "kvcolumn: a table cannot be named '" + table->name +
+                   "': its hidden command column takes the table's name, and idx and "
+                   "value are the visible columns");
     const std::string info = shadow_name(table->schema, table->name, "info");
     const std::string chunks = shadow_name(table->schema, table->name, "chunks");
     if (create) {

@@ -119,6 +119,8 @@ create virtual table e4 using kvcolumn(f64, max_chunk_bytes=4); -- error: smalle
 create virtual table e5 using kvcolumn('str:utf8'); -- error: variable-size
 create virtual table e6 using kvcolumn(auto); -- error: 'auto' cannot be a column type
 create virtual table e7 using kvcolumn(f65); -- error: f65
+create virtual table value using kvcolumn(f64); -- error: cannot be named 'value'
+create virtual table IDX using kvcolumn(f64); -- error: cannot be named 'IDX'
 create virtual table q using kvcolumn('vec:f32:3');
 insert into q(value) values ('[1,2,3]');
 select 'vec_roundtrip', (select value from q) = '[1.0,2.0,3.0]' or (select value from q) = '[1,2,3]';
