@@ -87,12 +87,18 @@ class SqliteChunkStore final : public kv::ChunkStore {
   void write_in_place(std::uint64_t chunk, std::uint64_t offset, std::string_view data) override;
   void put_chunk(std::uint64_t chunk, std::string_view bytes) override;
   void delete_chunks_from(std::uint64_t first) override;
+  void finish_writes() override;
+  ~SqliteChunkStore() override { finish_writes(); }
 
  private:
   [[noreturn]] void corrupt(const std::string& what) const;
   sqlite3* db_;
   std::string schema_, table_, info_, chunks_, chunks_table_;
   Stmt get_length_, set_length_, size_, put_, delete_from_;
+  // One writable blob handle reused (sqlite3_blob_reopen) across the in-place
+  // writes of a flush; closed by finish_writes() and before statements that
+  // modify the chunk rows.
+  sqlite3_blob* write_blob_ = nullptr;
 };
 
 struct Table : sqlite3_vtab {

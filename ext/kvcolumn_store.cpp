@@ -77,6 +77,7 @@ SqliteChunkStore::SqliteChunkStore(sqlite3* db, std::string schema, std::string 
 }
 
 void SqliteChunkStore::rename(const std::string& table) {
+  finish_writes();
   table_ = table;
   info_ = shadow_name(schema_, table_, "info");
   chunks_ = shadow_name(schema_, table_, "chunks");
@@ -104,6 +105,7 @@ std::uint64_t SqliteChunkStore::load_length() {
 }
 
 void SqliteChunkStore::save_length(std::uint64_t length) {
+  finish_writes();
   sqlite3_stmt* s = set_length_.get(db_, "UPDATE " + info_ + " SET value = ?1 WHERE key = 'length'");
   Reset r{s};
   sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(length));
@@ -145,18 +147,34 @@ bool SqliteChunkStore::read_chunk(std::uint64_t chunk, std::string& out) {
 }
 
 void SqliteChunkStore::write_in_place(std::uint64_t chunk, std::uint64_t offset, std::string_view data) {
-  sqlite3_blob* blob = nullptr;
-  int rc = sqlite3_blob_open(db_, schema_.c_str(), chunks_table_.c_str(), "data",
-                             static_cast<sqlite3_int64>(chunk), 1, &blob);
+  int rc = SQLITE_OK;
+  if (write_blob_) {
+    rc = sqlite3_blob_reopen(write_blob_, static_cast<sqlite3_int64>(chunk));
+    if (rc != SQLITE_OK) finish_writes();
+  }
+  if (!write_blob_) {
+    rc = sqlite3_blob_open(db_, schema_.c_str(), chunks_table_.c_str(), "data",
+                           static_cast<sqlite3_int64>(chunk), 1, &write_blob_);
+    if (rc != SQLITE_OK) finish_writes();
+  }
   if (rc == SQLITE_OK)
-    rc = sqlite3_blob_write(blob, data.data(), static_cast<int>(data.size()), static_cast<int>(offset));
-  int close_rc = sqlite3_blob_close(blob);
-  if (rc == SQLITE_OK) rc = close_rc;
-  if (rc != SQLITE_OK)
-    fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot write chunk " + std::to_string(chunk));
+    rc =
+        sqlite3_blob_write(write_blob_, data.data(), static_cast<int>(data.size()), static_cast<int>(offset));
+  if (rc != SQLITE_OK) {
+    std::string what = "kvcolumn '" + table_ + "': cannot write chunk " + std::to_string(chunk);
+    std::string msg = sqlite3_errmsg(db_);
+    finish_writes();
+    fail_sqlite(nullptr, rc, what + ": " + msg);
+  }
+}
+
+void SqliteChunkStore::finish_writes() {
+  if (write_blob_) sqlite3_blob_close(write_blob_);
+  write_blob_ = nullptr;
 }
 
 void SqliteChunkStore::put_chunk(std::uint64_t chunk, std::string_view bytes) {
+  finish_writes();
   // Large chunks: insert a zeroblob, then copy the bytes straight into its
   // pages with one blob write (no record-sized temporary copy).
   const bool large = bytes.size() >= kLargeChunk;
@@ -176,6 +194,7 @@ void SqliteChunkStore::put_chunk(std::uint64_t chunk, std::string_view bytes) {
 }
 
 void SqliteChunkStore::delete_chunks_from(std::uint64_t first) {
+  finish_writes();
   sqlite3_stmt* s = delete_from_.get(db_, "DELETE FROM " + chunks_ + " WHERE chunk_idx >= ?1");
   Reset r{s};
   sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(first));

@@ -329,6 +329,10 @@ void FixedColumn::write_chunk(std::uint64_t chunk, ChunkImage& img) {
 
 void FixedColumn::flush() {
   settle();
+  struct Finish {
+    ChunkStore& store;
+    ~Finish() { store.finish_writes(); }
+  } finish{store_};
   for (auto& [chunk, img] : state_.images) {
     if (img.use_count() > 1) img = std::make_shared<ChunkImage>(*img);
     write_chunk(chunk, *img);

@@ -35,6 +35,8 @@ class ChunkStore {
   virtual void put_chunk(std::uint64_t chunk, std::string_view bytes) = 0;
   // Deletes every chunk row with index >= first.
   virtual void delete_chunks_from(std::uint64_t first) = 0;
+  // End of one flush: release anything kept open between its writes.
+  virtual void finish_writes() {}
 };
 
 class Column {

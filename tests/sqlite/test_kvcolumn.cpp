@@ -164,3 +164,20 @@ TEST(KvColumnSql, RenameAndVacuumKeepData) {
   EXPECT_EQ(db.scalar("SELECT count(*) FROM sqlite_schema WHERE name IN ('u_info', 'u_chunks')"), "2");
   EXPECT_EQ(db.scalar("SELECT kvcolumn_check('u')"), "ok");
 }
+
+TEST(KvColumnSql, FlushLeavesNoBlobHandleOpen) {
+  std::string path = temp_db("handles");
+  Db a(path), b(path);
+  ASSERT_EQ(a.query("CREATE VIRTUAL TABLE t USING kvcolumn(i32, min_chunk_bytes=8, max_chunk_bytes=16);"
+                    "INSERT INTO t(value) VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9)")
+                .rc,
+            SQLITE_OK);
+  // In-place writes into three chunks reuse one blob handle inside the flush.
+  ASSERT_EQ(a.query("BEGIN; UPDATE t SET value = value * 10 WHERE idx IN (0, 5, 8); COMMIT").rc, SQLITE_OK);
+  EXPECT_EQ(a.scalar("SELECT group_concat(value) FROM t"), "10,2,3,4,5,60,7,8,90");
+  for (sqlite3_stmt* s = sqlite3_next_stmt(a.get(), nullptr); s; s = sqlite3_next_stmt(a.get(), s))
+    EXPECT_FALSE(sqlite3_stmt_busy(s)) << sqlite3_sql(s);       // cached statements are reset; no blob handle
+  EXPECT_EQ(a.query("VACUUM").rc, SQLITE_OK);                   // no statement in progress
+  EXPECT_EQ(b.query("BEGIN EXCLUSIVE; COMMIT").rc, SQLITE_OK);  // no read lock pinned by a
+  EXPECT_EQ(b.scalar("SELECT group_concat(value) FROM t"), "10,2,3,4,5,60,7,8,90");
+}
