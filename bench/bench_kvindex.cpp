@@ -160,12 +160,14 @@ void run_backend(const fs::path& dir, const std::string& backend, std::vector<Ro
     for (auto& p : probes) p = static_cast<long long>(rng() % kTableKeys);
     for (auto& s : starts) s = static_cast<long long>(rng() % (kTableKeys - kRangeWidth));
     double ours = 1e9, plain = 1e9, ours_r = 1e9, plain_r = 1e9;
-    const int rounds = std::getenv("KV_BENCH_RANGES_ONLY") ? 10 : kRounds;
+    const int rounds =
+        std::getenv("KV_BENCH_RANGES_ONLY") || std::getenv("KV_BENCH_POINTS_ONLY") ? 10 : kRounds;
     for (int r = 0; r < rounds; ++r) {
       if (!std::getenv("KV_BENCH_RANGES_ONLY")) {  // profiling aid
         ours = std::min(ours, point_lookups(db, "t", probes));
         plain = std::min(plain, point_lookups(db, "p", probes));
       }
+      if (std::getenv("KV_BENCH_POINTS_ONLY")) continue;  // profiling aid
       ours_r = std::min(ours_r, range_scans(db, "t", starts));
       plain_r = std::min(plain_r, range_scans(db, "p", starts));
     }
