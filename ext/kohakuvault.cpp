@@ -94,7 +94,10 @@ extern "C" __attribute__((visibility("default"))) int sqlite3_kohakuvault_init(
     sqlite3_finalize(probe);
     return SQLITE_OK;
   }
-  sqlite3_finalize(probe);
+  // The failed probe left "no such function" as the connection's error, and
+  // sqlite3_open() fails when an auto-extension leaves an error behind: a
+  // successful prepare resets it.
+  if (sqlite3_prepare_v2(db, "SELECT 1", -1, &probe, nullptr) == SQLITE_OK) sqlite3_finalize(probe);
   using Register = int (*)(sqlite3*, char**);
   static constexpr Register components[] = {
       kvx::register_core_functions, kvx::register_pack_functions, kvx::register_kvcolumn,
