@@ -333,26 +333,7 @@ void decode_json(Reader& in, JsonTreeOut& tree) {
 
 }  // namespace
 
-void pack(const ValueView& value, std::string& out) {
-  const std::size_t start = out.size();
-  try {
-    MsgpackWriter w(out);
-    switch (value.kind) {
-      case Kind::null: w.nil(); break;
-      case Kind::integer: w.int64(value.i); break;
-      case Kind::real: w.float64(value.r); break;
-      case Kind::blob: w.bin(value.bytes); break;
-      case Kind::text:
-      case Kind::json:
-        out.reserve(out.size() + value.bytes.size() + 16);  // packed is usually smaller
-        write_json_text(w, value.bytes, "msgpack");
-        break;
-    }
-  } catch (...) {
-    out.resize(start);
-    throw;
-  }
-}
+void pack(const ValueView& value, std::string& out) { pack_sql_value<MsgpackWriter>(value, out, "msgpack"); }
 
 Value unpack_one(std::string_view data, std::size_t& consumed) {
   if (data.empty()) fail(Errc::corrupt, "msgpack data is empty; expected one item");

@@ -19,24 +19,6 @@ std::uint32_t next_code_point(const unsigned char*& p) {
   return cp;
 }
 
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 void append_unit16(std::string& out, std::uint16_t u, bool big_endian) {
   char hi = static_cast<char>(u >> 8), lo = static_cast<char>(u & 0xFF);
   if (big_endian) {
@@ -55,7 +37,7 @@ std::string code_point_name(std::uint32_t cp) {
   for (int k = digits - 1; k >= 0; --k) s.push_back(kHex[(cp >> (4 * k)) & 15]);
   if (cp >= 0x20 && cp != 0x7F) {
     s += " '";
-    append_utf8(s, cp);
+    json::append_utf8(s, cp);
     s += "'";
   }
   return s;
@@ -125,7 +107,7 @@ std::string decode(Encoding enc, std::string_view data, const std::string& dtype
       return out;
     case Encoding::latin1:
       out.reserve(data.size());
-      for (char c : data) append_utf8(out, static_cast<unsigned char>(c));
+      for (char c : data) json::append_utf8(out, static_cast<unsigned char>(c));
       return out;
     case Encoding::utf16le:
     case Encoding::utf16be: {
@@ -148,7 +130,7 @@ std::string decode(Encoding enc, std::string_view data, const std::string& dtype
         } else if (u >= 0xDC00 && u <= 0xDFFF) {
           corrupt(dtype_name, "lone low surrogate at offset " + std::to_string(k));
         }
-        append_utf8(out, u);
+        json::append_utf8(out, u);
       }
       return out;
     }

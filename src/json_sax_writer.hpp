@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "error.hpp"
+#include "value.hpp"
 
 namespace kv {
 
@@ -207,6 +208,31 @@ void write_json_text(Writer& writer, std::string_view json_text, const char* for
   if (detail::try_simdjson(writer, json_text)) return;
   JsonSaxWriter<Writer> sax(writer, format);
   nlohmann::json::sax_parse(json_text.begin(), json_text.end(), &sax);
+}
+
+// Appends one SQL value as a MessagePack / CBOR item (Writer is the format's
+// writer): scalars map directly, TEXT is parsed as a JSON document. On an
+// error nothing is appended.
+template <class Writer>
+void pack_sql_value(const ValueView& value, std::string& out, const char* format) {
+  const std::size_t start = out.size();
+  try {
+    Writer w(out);
+    switch (value.kind) {
+      case Kind::null: w.nil(); break;
+      case Kind::integer: w.int64(value.i); break;
+      case Kind::real: w.float64(value.r); break;
+      case Kind::blob: w.bin(value.bytes); break;
+      case Kind::text:
+      case Kind::json:
+        out.reserve(out.size() + value.bytes.size() + 16);  // packed is usually smaller
+        write_json_text(w, value.bytes, format);
+        break;
+    }
+  } catch (...) {
+    out.resize(start);
+    throw;
+  }
 }
 
 }  // namespace kv

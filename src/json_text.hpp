@@ -23,6 +23,9 @@ void append_double(std::string& out, double v);
 // The same for a float32 value (shortest text that reads back as that float).
 void append_float(std::string& out, float v);
 
+// Appends code point cp (<= U+10FFFF, not a surrogate) as UTF-8.
+void append_utf8(std::string& out, std::uint32_t cp);
+
 // True when text is valid UTF-8 (no overlongs, surrogates or > U+10FFFF).
 bool is_valid_utf8(std::string_view text) noexcept;
 
