@@ -20,6 +20,10 @@ demo: build
 	sqlite3 -batch -cmd ".load ./$(BUILD)/kohakuvault" :memory: < sql/quickstart.sql
 
 test: test-release test-asan test-tsan test-fuzz
+	@# Reached only when every step passed (make stops at the first failure).
+	@echo "make test: $$(( $$(cd $(BUILD) && ctest -N | sed -n 's/^Total Tests: //p') \
+	  + $$(cd build-asan && ctest -N | sed -n 's/^Total Tests: //p') \
+	  + $$(build-tsan/tests/kv_unit_tests --gtest_filter='SkipList*' --gtest_list_tests | grep -c '^  ') + 1 )) passed, 0 failed"
 
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
