@@ -6,20 +6,20 @@
 #include "error.hpp"
 #include "json_reader.hpp"
 #include "pack_batch.hpp"
+#include "test_helpers.hpp"
 
 namespace {
+
+using kvtest::error_of;
+using kvtest::pack;
+using kvtest::unpack;
+const auto hex = kvtest::hex_upper;
 
 using kv::Errc;
 using kv::Kind;
 using kv::Value;
 using kv::ValueView;
 
-std::string pack(const char* dtype, const ValueView& v) {
-  std::string out;
-  kv::pack(kv::parse_dtype(dtype), v, out);
-  return out;
-}
-Value unpack(const char* dtype, std::string_view b) { return kv::unpack(kv::parse_dtype(dtype), b); }
 std::string pack_many(const char* dtype, const char* json) {
   std::string out;
   kv::batch::pack_many(kv::parse_dtype(dtype), json, out);
@@ -31,22 +31,6 @@ std::string unpack_many(const char* dtype, std::string_view blob) {
 std::string unpack_many_at(const char* dtype, std::string_view blob, const char* offsets) {
   auto o = kv::batch::parse_offsets(offsets, blob.size());
   return kv::batch::unpack_many(kv::parse_dtype(dtype), blob, &o);
-}
-std::string hex(std::string_view s) {
-  static const char* d = "0123456789ABCDEF";
-  std::string h;
-  for (unsigned char c : s) h += std::string{d[c >> 4], d[c & 15]};
-  return h;
-}
-template <class F>
-std::pair<Errc, std::string> error_of(F f) {
-  try {
-    f();
-  } catch (const kv::Error& e) {
-    return {e.code(), e.what()};
-  }
-  ADD_FAILURE() << "no error thrown";
-  return {Errc::internal, ""};
 }
 
 TEST(CodecDispatch, MsgpackAndCborFraming) {

@@ -8,44 +8,20 @@
 
 #include "codec.hpp"
 #include "error.hpp"
+#include "test_helpers.hpp"
 
 namespace {
+
+using kvtest::error_of;
+using kvtest::pack;
+using kvtest::unpack;
+const auto hex = kvtest::hex_upper;
 
 using kv::DType;
 using kv::Errc;
 using kv::Kind;
 using kv::Value;
 using kv::ValueView;
-
-std::string pack(const char* dtype, const ValueView& v) {
-  std::string out;
-  kv::pack(kv::parse_dtype(dtype), v, out);
-  return out;
-}
-
-Value unpack(const char* dtype, std::string_view b) { return kv::unpack(kv::parse_dtype(dtype), b); }
-
-std::string hex(std::string_view s) {
-  static const char* d = "0123456789ABCDEF";
-  std::string h;
-  for (unsigned char c : s) {
-    h += d[c >> 4];
-    h += d[c & 15];
-  }
-  return h;
-}
-
-// Runs f and returns the kv::Error code and message it throws.
-template <class F>
-std::pair<Errc, std::string> error_of(F f) {
-  try {
-    f();
-  } catch (const kv::Error& e) {
-    return {e.code(), e.what()};
-  }
-  ADD_FAILURE() << "no error thrown";
-  return {Errc::internal, ""};
-}
 
 TEST(CodecNumeric, IntegerLayoutsAreLittleEndian) {
   EXPECT_EQ(hex(pack("i8", ValueView::integer(-1))), "FF");

@@ -3,35 +3,18 @@
 
 #include "codec.hpp"
 #include "error.hpp"
+#include "test_helpers.hpp"
 
 namespace {
+
+using kvtest::error_of;
+using kvtest::pack;
+using kvtest::unpack;
+const auto hex = kvtest::hex_upper;
 
 using kv::Errc;
 using kv::Value;
 using kv::ValueView;
-
-std::string pack(const char* dtype, const ValueView& v) {
-  std::string out;
-  kv::pack(kv::parse_dtype(dtype), v, out);
-  return out;
-}
-Value unpack(const char* dtype, std::string_view b) { return kv::unpack(kv::parse_dtype(dtype), b); }
-std::string hex(std::string_view s) {
-  static const char* d = "0123456789ABCDEF";
-  std::string h;
-  for (unsigned char c : s) h += std::string{d[c >> 4], d[c & 15]};
-  return h;
-}
-template <class F>
-std::pair<Errc, std::string> error_of(F f) {
-  try {
-    f();
-  } catch (const kv::Error& e) {
-    return {e.code(), e.what()};
-  }
-  ADD_FAILURE() << "no error thrown";
-  return {Errc::internal, ""};
-}
 
 // "a", "é" (2-byte UTF-8), "€" (3-byte), "😀" U+1F600 (4-byte, a surrogate pair in UTF-16).
 const std::string kMixed = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80";

@@ -4,42 +4,26 @@
 
 #include "codec.hpp"
 #include "error.hpp"
+#include "test_helpers.hpp"
 
 namespace {
+
+using kvtest::error_of;
+using kvtest::pack;
+using kvtest::pack_json;
+using kvtest::unpack;
+const auto hex = kvtest::hex_upper;
 
 using kv::Errc;
 using kv::Kind;
 using kv::Value;
 using kv::ValueView;
 
-std::string pack(const char* dtype, const ValueView& v) {
-  std::string out;
-  kv::pack(kv::parse_dtype(dtype), v, out);
-  return out;
-}
-std::string pack_json(const char* dtype, const char* json) { return pack(dtype, ValueView::text(json)); }
-Value unpack(const char* dtype, std::string_view b) { return kv::unpack(kv::parse_dtype(dtype), b); }
-std::string hex(std::string_view s) {
-  static const char* d = "0123456789ABCDEF";
-  std::string h;
-  for (unsigned char c : s) h += std::string{d[c >> 4], d[c & 15]};
-  return h;
-}
 std::string unhex(std::string_view h) {
   std::string s;
   for (std::size_t k = 0; k + 1 < h.size(); k += 2)
     s.push_back(static_cast<char>(std::stoi(std::string(h.substr(k, 2)), nullptr, 16)));
   return s;
-}
-template <class F>
-std::pair<Errc, std::string> error_of(F f) {
-  try {
-    f();
-  } catch (const kv::Error& e) {
-    return {e.code(), e.what()};
-  }
-  ADD_FAILURE() << "no error thrown";
-  return {Errc::internal, ""};
 }
 std::string json_of(const char* dtype, const char* json) {
   Value v = unpack(dtype, pack_json(dtype, json));

@@ -1,5 +1,6 @@
-// Helpers shared by the MessagePack / CBOR unit tests: hex conversion, the
-// public test vectors' location, and an independent base64url for oracles.
+// Helpers shared by the engine unit tests: dtype-level pack/unpack, hex
+// conversion, catching kv::Error, the public test vectors' location, and an
+// independent base64url for oracles.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "codec.hpp"
 #include "error.hpp"
 #include "value.hpp"
 
@@ -48,6 +50,38 @@ inline std::string hex(std::string_view bytes) {
     out.push_back(kHex[c & 15]);
   }
   return out;
+}
+
+// Upper-case hex, as SQLite's hex() writes it.
+inline std::string hex_upper(std::string_view bytes) {
+  std::string out = hex(bytes);
+  for (char& c : out) c = static_cast<char>(c >= 'a' ? c - 'a' + 'A' : c);
+  return out;
+}
+
+// One element through the dtype dispatch (kv::pack / kv::unpack).
+inline std::string pack(const char* dtype, const kv::ValueView& v) {
+  std::string out;
+  kv::pack(kv::parse_dtype(dtype), v, out);
+  return out;
+}
+inline std::string pack_json(const char* dtype, const char* json) {
+  return pack(dtype, kv::ValueView::text(json));
+}
+inline kv::Value unpack(const char* dtype, std::string_view bytes) {
+  return kv::unpack(kv::parse_dtype(dtype), bytes);
+}
+
+// Runs f and returns the code and message of the kv::Error it throws.
+template <class F>
+std::pair<kv::Errc, std::string> error_of(F f) {
+  try {
+    f();
+  } catch (const kv::Error& e) {
+    return {e.code(), e.what()};
+  }
+  ADD_FAILURE() << "no error thrown";
+  return {kv::Errc::internal, ""};
 }
 
 inline nlohmann::ordered_json load_testdata(const char* name) {

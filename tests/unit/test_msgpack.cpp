@@ -12,7 +12,7 @@
 
 #include "codec_structured.hpp"
 #include "json_sax_writer.hpp"
-#include "test_msgpack_helpers.hpp"
+#include "test_helpers.hpp"
 
 using kv::Errc;
 using kv::Kind;

@@ -10,7 +10,7 @@
 
 #include "codec_structured.hpp"
 #include "error.hpp"
-#include "test_msgpack_helpers.hpp"
+#include "test_helpers.hpp"
 
 namespace sc = kv::schema;
 using kv::Errc;
