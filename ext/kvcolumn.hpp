@@ -14,6 +14,7 @@
 
 #include "chunk_layout.hpp"
 #include "column_fixed.hpp"
+#include "column_var.hpp"
 #include "dtype.hpp"
 #include "sqlite.hpp"
 
@@ -77,7 +78,10 @@ std::string shadow_name(const std::string& schema, const std::string& table, con
 
 class SqliteChunkStore final : public kv::ChunkStore {
  public:
-  SqliteChunkStore(sqlite3* db, std::string schema, std::string table);
+  // The chunks live in "<table>_<chunks_suffix>", the length in the
+  // "<table>_info" row named length_key.
+  SqliteChunkStore(sqlite3* db, std::string schema, std::string table, const char* chunks_suffix = "chunks",
+                   const char* length_key = "length");
   void rename(const std::string& table);
 
   std::uint64_t load_length() override;
@@ -93,6 +97,8 @@ class SqliteChunkStore final : public kv::ChunkStore {
  private:
   [[noreturn]] void corrupt(const std::string& what) const;
   sqlite3* db_;
+  const char* suffix_;
+  std::string length_key_;
   std::string schema_, table_, info_, chunks_, chunks_table_;
   Stmt get_length_, set_length_, size_, put_, delete_from_;
   // One writable blob handle reused (sqlite3_blob_reopen) across the in-place
@@ -105,8 +111,13 @@ struct Table : sqlite3_vtab {
   sqlite3* db = nullptr;
   std::string schema, name;
   Options options;
-  std::unique_ptr<SqliteChunkStore> store;
-  std::unique_ptr<kv::FixedColumn> column;
+  // Fixed-size dtypes: store = "<table>_chunks", fixed = the column.
+  // Variable-size dtypes: store = "<table>_idx", data_store = "<table>_data",
+  // var = the column. column is whichever of the two exists.
+  std::unique_ptr<SqliteChunkStore> store, data_store;
+  std::unique_ptr<kv::Column> column;
+  kv::FixedColumn* fixed = nullptr;
+  kv::VarColumn* var = nullptr;
   bool in_write_txn = false;  // between xBegin and xCommit/xRollback
   bool version_known = false;
   unsigned data_version = 0;

@@ -261,8 +261,12 @@ int kvcolumnColumn(sqlite3_vtab_cursor* cursor, sqlite3_context* ctx, int col) {
     const std::uint64_t i = cur->current();
     if (col == kIdx) {
       sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(i));
+    } else if (col == kValue && t->var) {
+      kv::VarColumn& c = *t->var;             // one element per read; its view is valid until the next read
+      if (i >= c.length()) return SQLITE_OK;  // the row went away under this cursor: NULL
+      result_element(ctx, t->options.dtype, c.read_run(i, 1));
     } else if (col == kValue) {
-      kv::FixedColumn& c = *t->column;  // the concrete (final) class: inlined epoch()/elem_size() per row
+      kv::FixedColumn& c = *t->fixed;  // the concrete (final) class: inlined epoch()/elem_size() per row
       const std::uint64_t E = c.elem_size();
       if (cur->run_epoch != c.epoch() || i < cur->run_first || i >= cur->run_end) {
         if (i >= c.length()) return SQLITE_OK;  // the row went away under this cursor: NULL

@@ -101,8 +101,13 @@ std::vector<Listed> list_tables(sqlite3* db) {
       try {
         for (const Row& kv : query(db, "SELECT key, value FROM " + shadow_name(schema, l.name, "info")))
           if (kv[0]) l.info[*kv[0]] = kv[1];
-        auto agg =
-            query(db, "SELECT count(*), sum(length(data)) FROM " + shadow_name(schema, l.name, "chunks"));
+        auto es = l.info.find("elem_size");
+        const bool varsize = es != l.info.end() && es->second && *es->second == "0";
+        auto agg = query(
+            db, varsize ? "SELECT count(*), sum(length(data)) FROM (SELECT data FROM " +
+                              shadow_name(schema, l.name, "idx") + " UNION ALL SELECT data FROM " +
+                              shadow_name(schema, l.name, "data") + ")"
+                        : "SELECT count(*), sum(length(data)) FROM " + shadow_name(schema, l.name, "chunks"));
         l.chunks = agg[0][0];
         l.bytes = agg[0][1] ? agg[0][1] : std::optional<std::string>("0");
       } catch (const kv::Error&) {
@@ -240,6 +245,45 @@ const sqlite3_module kListModule = {
 
 // ---- kvcolumn_check -----------------------------------------------------------
 
+// The rows of "<name>_<suffix>" against a layout and element count: indexes
+// 0..n-1, BLOBs of whole elements, full chunks exactly max, the last large enough.
+void check_chunks(sqlite3* db, const std::string& schema, const std::string& name, const char* suffix,
+                  const kv::ChunkLayout& layout, std::uint64_t n, std::vector<std::string>& problems) {
+  const std::string where = std::string(suffix) == "chunks" ? "" : std::string(" of ") + name + "_" + suffix;
+  const std::uint64_t expected = layout.chunk_count(n);
+  auto chunks = query(db, "SELECT chunk_idx, typeof(data), length(data) FROM " +
+                              shadow_name(schema, name, suffix) + " ORDER BY chunk_idx");
+  std::uint64_t next = 0;
+  for (const Row& c : chunks) {
+    std::int64_t idx = std::strtoll(c[0]->c_str(), nullptr, 10);
+    if (idx < 0 || static_cast<std::uint64_t>(idx) >= expected) {
+      problems.push_back("chunk " + std::to_string(idx) + where + " is outside 0.." +
+                         std::to_string(static_cast<std::int64_t>(expected) - 1) + " for length " +
+                         std::to_string(n));
+      continue;
+    }
+    if (static_cast<std::uint64_t>(idx) != next)
+      problems.push_back("chunk " + std::to_string(next) + where + " is missing");
+    next = static_cast<std::uint64_t>(idx) + 1;
+    if (*c[1] != "blob") {
+      problems.push_back("chunk " + std::to_string(idx) + where + " is " + *c[1] + ", not a BLOB");
+      continue;
+    }
+    std::uint64_t size = std::strtoull(c[2]->c_str(), nullptr, 10);
+    std::uint64_t elems = layout.elems_in_chunk(static_cast<std::uint64_t>(idx), n);
+    if (!layout.valid_blob_size(size, elems))
+      problems.push_back("chunk " + std::to_string(idx) + where + " has " + std::to_string(size) +
+                         " bytes, expected room for " + std::to_string(elems) + " elements of " +
+                         std::to_string(layout.elem_size()) + " bytes" +
+                         (elems == layout.elems_per_chunk()
+                              ? " (exactly " + std::to_string(layout.full_chunk_bytes()) + ")"
+                              : ""));
+  }
+  if (next < expected)
+    problems.push_back("chunks " + std::to_string(next) + ".." + std::to_string(expected - 1) + where +
+                       " are missing for length " + std::to_string(n));
+}
+
 std::string check_table(sqlite3* db, const std::string& schema, const std::string& name) {
   std::vector<std::string> problems;
   auto found = query(
@@ -284,43 +328,20 @@ std::string check_table(sqlite3* db, const std::string& schema, const std::strin
       problems.push_back(std::string("dtype: ") + e.what());
     }
   }
-  if (elem && min_b && max_b && length && problems.empty()) {
+  const bool varsize = elem && *elem == 0;
+  auto data_length = varsize ? number("data_length") : std::optional<std::int64_t>(0);
+  if (elem && min_b && max_b && length && data_length && problems.empty()) {
     try {
-      kv::ChunkLayout layout(static_cast<std::uint64_t>(*elem), static_cast<std::uint64_t>(*min_b),
-                             static_cast<std::uint64_t>(*max_b));
-      const std::uint64_t n = static_cast<std::uint64_t>(*length);
-      const std::uint64_t expected = layout.chunk_count(n);
-      auto chunks = query(db, "SELECT chunk_idx, typeof(data), length(data) FROM " +
-                                  shadow_name(schema, name, "chunks") + " ORDER BY chunk_idx");
-      std::uint64_t next = 0;
-      for (const Row& c : chunks) {
-        std::int64_t idx = std::strtoll(c[0]->c_str(), nullptr, 10);
-        if (idx < 0 || static_cast<std::uint64_t>(idx) >= expected) {
-          problems.push_back("chunk " + std::to_string(idx) + " is outside 0.." +
-                             std::to_string(static_cast<std::int64_t>(expected) - 1) + " for length " +
-                             std::to_string(n));
-          continue;
-        }
-        if (static_cast<std::uint64_t>(idx) != next)
-          problems.push_back("chunk " + std::to_string(next) + " is missing");
-        next = static_cast<std::uint64_t>(idx) + 1;
-        if (*c[1] != "blob") {
-          problems.push_back("chunk " + std::to_string(idx) + " is " + *c[1] + ", not a BLOB");
-          continue;
-        }
-        std::uint64_t size = std::strtoull(c[2]->c_str(), nullptr, 10);
-        std::uint64_t elems = layout.elems_in_chunk(static_cast<std::uint64_t>(idx), n);
-        if (!layout.valid_blob_size(size, elems))
-          problems.push_back("chunk " + std::to_string(idx) + " has " + std::to_string(size) +
-                             " bytes, expected room for " + std::to_string(elems) + " elements of " +
-                             std::to_string(*elem) + " bytes" +
-                             (elems == layout.elems_per_chunk()
-                                  ? " (exactly " + std::to_string(layout.full_chunk_bytes()) + ")"
-                                  : ""));
+      auto n = [](std::int64_t v) { return static_cast<std::uint64_t>(v); };
+      if (varsize) {
+        check_chunks(db, schema, name, "idx", kv::ChunkLayout(kv::kVarIndexEntryBytes, n(*min_b), n(*max_b)),
+                     n(*length), problems);
+        check_chunks(db, schema, name, "data", kv::ChunkLayout(1, n(*min_b), n(*max_b)), n(*data_length),
+                     problems);
+      } else {
+        check_chunks(db, schema, name, "chunks", kv::ChunkLayout(n(*elem), n(*min_b), n(*max_b)), n(*length),
+                     problems);
       }
-      if (next < expected)
-        problems.push_back("chunks " + std::to_string(next) + ".." + std::to_string(expected - 1) +
-                           " are missing for length " + std::to_string(n));
     } catch (const kv::Error& e) {
       if (e.code() != kv::Errc::invalid_argument) throw;
       problems.push_back(std::string("chunk sizes: ") + e.what());

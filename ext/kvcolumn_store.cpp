@@ -71,8 +71,9 @@ struct Reset {
 
 }  // namespace
 
-SqliteChunkStore::SqliteChunkStore(sqlite3* db, std::string schema, std::string table)
-    : db_(db), schema_(std::move(schema)) {
+SqliteChunkStore::SqliteChunkStore(sqlite3* db, std::string schema, std::string table,
+                                   const char* chunks_suffix, const char* length_key)
+    : db_(db), suffix_(chunks_suffix), length_key_(length_key), schema_(std::move(schema)) {
   rename(table);
 }
 
@@ -80,8 +81,8 @@ void SqliteChunkStore::rename(const std::string& table) {
   finish_writes();
   table_ = table;
   info_ = shadow_name(schema_, table_, "info");
-  chunks_ = shadow_name(schema_, table_, "chunks");
-  chunks_table_ = table_ + "_chunks";
+  chunks_ = shadow_name(schema_, table_, suffix_);
+  chunks_table_ = table_ + "_" + suffix_;
   get_length_.finalize();
   set_length_.finalize();
   size_.finalize();
@@ -94,24 +95,25 @@ void SqliteChunkStore::corrupt(const std::string& what) const {
 }
 
 std::uint64_t SqliteChunkStore::load_length() {
-  sqlite3_stmt* s = get_length_.get(db_, "SELECT value FROM " + info_ + " WHERE key = 'length'");
+  sqlite3_stmt* s = get_length_.get(db_, "SELECT value FROM " + info_ + " WHERE key = '" + length_key_ + "'");
   Reset r{s};
   int rc = sqlite3_step(s);
-  if (rc == SQLITE_DONE) corrupt("the length row of " + table_ + "_info is missing");
+  if (rc == SQLITE_DONE) corrupt("the " + length_key_ + " row of " + table_ + "_info is missing");
   if (rc != SQLITE_ROW) fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot read the length");
   if (sqlite3_column_type(s, 0) != SQLITE_INTEGER || sqlite3_column_int64(s, 0) < 0)
-    corrupt("the length in " + table_ + "_info is not a non-negative integer");
+    corrupt("the " + length_key_ + " in " + table_ + "_info is not a non-negative integer");
   return static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
 }
 
 void SqliteChunkStore::save_length(std::uint64_t length) {
   finish_writes();
-  sqlite3_stmt* s = set_length_.get(db_, "UPDATE " + info_ + " SET value = ?1 WHERE key = 'length'");
+  sqlite3_stmt* s =
+      set_length_.get(db_, "UPDATE " + info_ + " SET value = ?1 WHERE key = '" + length_key_ + "'");
   Reset r{s};
   sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(length));
   int rc = sqlite3_step(s);
   if (rc != SQLITE_DONE) fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot save the length");
-  if (sqlite3_changes(db_) != 1) corrupt("the length row of " + table_ + "_info is missing");
+  if (sqlite3_changes(db_) != 1) corrupt("the " + length_key_ + " row of " + table_ + "_info is missing");
 }
 
 std::optional<std::uint64_t> SqliteChunkStore::chunk_size(std::uint64_t chunk) {

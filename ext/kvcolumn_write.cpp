@@ -57,6 +57,10 @@ void run_command(Table* t, sqlite3_value* command, sqlite3_value* value) {
   const unsigned char* c = sqlite3_value_text(command);
   std::string cmd = c ? reinterpret_cast<const char*>(c) : "";
   if (cmd == "append") {
+    if (t->var)
+      kv::fail(kv::Errc::invalid_argument,
+               "kvcolumn '" + t->name + "': the 'append' command takes fixed-size columns; dtype '" +
+                   t->options.dtype.name() + "' has variable-size elements: INSERT them row by row");
     if (sqlite3_value_type(value) != SQLITE_BLOB)
       kv::fail(kv::Errc::type_mismatch,
                "kvcolumn '" + t->name +

@@ -1,5 +1,5 @@
-// kvcolumn — a typed column of fixed-size elements as a virtual table that
-// behaves like a Python list.
+// kvcolumn — a typed column of fixed- or variable-size elements as a virtual
+// table that behaves like a Python list.
 //
 //   CREATE VIRTUAL TABLE temps USING kvcolumn(f64);
 //   CREATE VIRTUAL TABLE names USING kvcolumn('str:32:utf8', max_chunk_bytes=1048576);
@@ -9,7 +9,7 @@
 //   DELETE FROM temps WHERE value < 0;                      -- rows renumbered 0..n-1
 //   INSERT INTO temps(temps, value) VALUES ('append', kv_pack_many('f64', '[1,2,3]'));  -- bulk
 //
-// Arguments: the dtype (any fixed-size dtype, quoted or not), then options
+// Arguments: the dtype (any dtype but auto, quoted or not), then options
 //   min_chunk_bytes=N  (default 131072)   first size of the last chunk
 //   max_chunk_bytes=N  (default 16777216) size of every full chunk
 //   cache_bytes=N      (default 67108864) write-back buffer cap per connection
@@ -33,6 +33,17 @@
 // ChunkLayout::capacity_for) so small appends are in-place blob writes.
 // Chunks 0..ceil(length/M)-1 exist, no others.
 //
+// Variable-size dtypes (str[:ENC], bytes, msgpack, cbor, vec:E) use, instead
+// of "<table>_chunks", two chunk tables with the same DDL, each laid out as
+// above (kv::VarColumn, src/column_var.hpp):
+//   "<table>_idx"   16-byte elements, one per element in idx order:
+//                   [u64 offset][u64 length] little-endian into the stream
+//   "<table>_data"  1-byte elements: the byte stream of element bytes
+//                   (an element may span chunks; its length is "data_length"
+//                   in _info, elem_size is 0)
+// New bytes (append, insert-at, update) go to the end of the stream; updates
+// and deletes leave dead bytes behind.
+//
 // Writes go to the per-connection write-back buffer of kv::FixedColumn
 // (src/column_fixed.hpp) and reach the shadow tables in xSync, or earlier when
 // the buffer passes cache_bytes (inside SQLite's transaction, so SQLite's own
@@ -47,6 +58,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
+#include <vector>
 
 #include "error.hpp"
 #include "firewall.hpp"
@@ -100,11 +112,6 @@ Options parse_options(int argc, const char* const* argv) {
     kv::fail(kv::Errc::invalid_argument,
              "kvcolumn: dtype 'auto' cannot be a column type: expected a fixed-size dtype such as f64, i32, "
              "'str:32:utf8', 'bytes:16' or 'vec:f32:3'");
-  if (o.dtype.is_varsize())
-    kv::fail(kv::Errc::invalid_argument,
-             "kvcolumn: dtype '" + o.dtype.name() +
-                 "' has variable-size elements; this version of kvcolumn stores fixed-size dtypes (e.g. "
-                 "'str:32:utf8', 'bytes:16', 'msgpack:64', 'vec:f32:3')");
   bool seen_min = false, seen_max = false, seen_cache = false;
   for (int i = 4; i < argc; ++i) {
     std::string arg = argv[i];
@@ -135,7 +142,9 @@ Options parse_options(int argc, const char* const* argv) {
     kv::fail(kv::Errc::invalid_argument,
              "kvcolumn: min_chunk_bytes=" + std::to_string(o.min_chunk_bytes) +
                  " is larger than max_chunk_bytes=" + std::to_string(o.max_chunk_bytes));
-  kv::ChunkLayout check(o.dtype.elem_size(), o.min_chunk_bytes, o.max_chunk_bytes);  // validates the sizes
+  // Validates the sizes (variable-size columns: for their 16-byte index entries).
+  kv::ChunkLayout check(o.dtype.is_varsize() ? kv::kVarIndexEntryBytes : o.dtype.elem_size(),
+                        o.min_chunk_bytes, o.max_chunk_bytes);
   return o;
 }
 
@@ -161,6 +170,13 @@ void Table::remember_version() {
 
 namespace {
 
+// The chunk shadow tables besides "<table>_info": "chunks" for fixed-size
+// dtypes, "idx" and "data" for variable-size ones.
+std::vector<const char*> data_suffixes(bool varsize) {
+  if (varsize) return {"idx", "data"};
+  return {"chunks"};
+}
+
 // Builds the Table for xCreate (create = true: also the shadow tables) and xConnect.
 int kvcolumnInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** out, char** err,
                  bool create) {
@@ -180,17 +196,19 @@ int kvcolumnInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** 
                    "': its hidden command column takes the table's name, and idx and "
                    "value are the visible columns");
     const std::string info = shadow_name(table->schema, table->name, "info");
-    const std::string chunks = shadow_name(table->schema, table->name, "chunks");
+    const bool varsize = options.dtype.is_varsize();
     if (create) {
       exec(db, "CREATE TABLE " + info + "(key TEXT PRIMARY KEY, value) WITHOUT ROWID");
-      exec(db, "CREATE TABLE " + chunks + "(chunk_idx INTEGER PRIMARY KEY, data BLOB NOT NULL)");
+      for (const char* suffix : data_suffixes(varsize))
+        exec(db, "CREATE TABLE " + shadow_name(table->schema, table->name, suffix) +
+                     "(chunk_idx INTEGER PRIMARY KEY, data BLOB NOT NULL)");
       char* rows = sqlite3_mprintf(
           "INSERT INTO %s(key, value) VALUES ('format_version', %d), ('dtype', %Q), ('elem_size', %llu), "
-          "('min_chunk_bytes', %llu), ('max_chunk_bytes', %llu), ('length', 0)",
+          "('min_chunk_bytes', %llu), ('max_chunk_bytes', %llu), ('length', 0)%s",
           info.c_str(), kFormatVersion, options.dtype.name().c_str(),
           static_cast<unsigned long long>(options.dtype.elem_size()),
           static_cast<unsigned long long>(options.min_chunk_bytes),
-          static_cast<unsigned long long>(options.max_chunk_bytes));
+          static_cast<unsigned long long>(options.max_chunk_bytes), varsize ? ", ('data_length', 0)" : "");
       if (!rows) throw std::bad_alloc();
       std::string sql(rows);
       sqlite3_free(rows);
@@ -227,11 +245,24 @@ int kvcolumnInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** 
     int rc = sqlite3_declare_vtab(db, decl);
     sqlite3_free(decl);
     if (rc != SQLITE_OK) fail_sqlite(db, rc, "kvcolumn: cannot declare the table");
-    table->store = std::make_unique<SqliteChunkStore>(db, table->schema, table->name);
-    table->column = std::make_unique<kv::FixedColumn>(
-        *table->store,
-        kv::ChunkLayout(options.dtype.elem_size(), options.min_chunk_bytes, options.max_chunk_bytes),
-        table->name, options.cache_bytes, kReadCacheBytes);
+    if (varsize) {
+      table->store = std::make_unique<SqliteChunkStore>(db, table->schema, table->name, "idx", "length");
+      table->data_store =
+          std::make_unique<SqliteChunkStore>(db, table->schema, table->name, "data", "data_length");
+      auto column = std::make_unique<kv::VarColumn>(*table->store, *table->data_store,
+                                                    options.min_chunk_bytes, options.max_chunk_bytes,
+                                                    table->name, options.cache_bytes, kReadCacheBytes);
+      table->var = column.get();
+      table->column = std::move(column);
+    } else {
+      table->store = std::make_unique<SqliteChunkStore>(db, table->schema, table->name);
+      auto column = std::make_unique<kv::FixedColumn>(
+          *table->store,
+          kv::ChunkLayout(options.dtype.elem_size(), options.min_chunk_bytes, options.max_chunk_bytes),
+          table->name, options.cache_bytes, kReadCacheBytes);
+      table->fixed = column.get();
+      table->column = std::move(column);
+    }
     *out = table.release();
     return SQLITE_OK;
   });
@@ -369,7 +400,8 @@ int kvcolumnDestroy(sqlite3_vtab* vtab) {
   Table* t = static_cast<Table*>(vtab);
   int rc = guard_status(&vtab->zErrMsg, [&] {
     exec(t->db, "DROP TABLE IF EXISTS " + shadow_name(t->schema, t->name, "info"));
-    exec(t->db, "DROP TABLE IF EXISTS " + shadow_name(t->schema, t->name, "chunks"));
+    for (const char* suffix : {"chunks", "idx", "data"})
+      exec(t->db, "DROP TABLE IF EXISTS " + shadow_name(t->schema, t->name, suffix));
     return SQLITE_OK;
   });
   if (rc == SQLITE_OK) delete t;
@@ -382,7 +414,9 @@ int kvcolumnRename(sqlite3_vtab* vtab, const char* new_name) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
     t->column->flush();
-    for (const char* suffix : {"info", "chunks"}) {
+    std::vector<const char*> suffixes = data_suffixes(t->var != nullptr);
+    suffixes.push_back("info");
+    for (const char* suffix : suffixes) {
       char* sql = sqlite3_mprintf("ALTER TABLE \"%w\".\"%w_%s\" RENAME TO \"%w_%s\"", t->schema.c_str(),
                                   t->name.c_str(), suffix, new_name, suffix);
       if (!sql) throw std::bad_alloc();
@@ -392,14 +426,19 @@ int kvcolumnRename(sqlite3_vtab* vtab, const char* new_name) {
     }
     t->name = new_name;
     t->store->rename(new_name);
-    t->column->set_name(new_name);
+    if (t->data_store) t->data_store->rename(new_name);
+    if (t->var)
+      t->var->set_name(new_name);
+    else
+      t->fixed->set_name(new_name);
     return SQLITE_OK;
   });
 }
 
 // xShadowName: the suffixes that mark "<table>_<suffix>" as our shadow tables.
 int kvcolumnShadowName(const char* suffix) {
-  return sqlite3_stricmp(suffix, "info") == 0 || sqlite3_stricmp(suffix, "chunks") == 0;
+  return sqlite3_stricmp(suffix, "info") == 0 || sqlite3_stricmp(suffix, "chunks") == 0 ||
+         sqlite3_stricmp(suffix, "idx") == 0 || sqlite3_stricmp(suffix, "data") == 0;
 }
 
 const sqlite3_module kModule = {

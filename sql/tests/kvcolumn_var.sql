@@ -1,0 +1,43 @@
+-- kvcolumn with variable-size dtypes: same SQL semantics as fixed-size columns.
+create virtual table s using kvcolumn('str:utf8');
+insert into s(value) values ('alpha'), (''), ('gamma ray'), ('δέλτα');
+select 's_values', (select group_concat(idx || ':' || value, '|') from s) = '0:alpha|1:|2:gamma ray|3:δέλτα';
+insert into s(idx, value) values (1, 'inserted');
+select 's_insert_at', (select group_concat(value, '|') from s) = 'alpha|inserted||gamma ray|δέλτα';
+update s set value = 'a much longer value than before' where idx = 0;
+update s set value = 'g' where idx = 3;
+select 's_update_grow_shrink', (select group_concat(value, '|') from s) = 'a much longer value than before|inserted||g|δέλτα';
+delete from s where idx in (1, 2);
+select 's_delete_renumbers', (select group_concat(idx || ':' || value, '|') from s) = '0:a much longer value than before|1:g|2:δέλτα';
+select 's_point', (select value from s where idx = 2) = 'δέλτα';
+select 's_range_desc', (select group_concat(value, '|') from (select value from s where idx >= 1 order by idx desc)) = 'δέλτα|g';
+select 's_kvcolumns', (select elem_size = 0 and length = 3 from kvcolumns where name = 's');
+select 's_check', kvcolumn_check('s') = 'ok';
+select 's_shadow', (select group_concat(name) from (select name from sqlite_schema where name like 's\_%' escape '\' order by name)) = 's_data,s_idx,s_info';
+insert into s(s, value) values ('append', x'00'); -- error: variable-size
+insert into s(value) values (x'ff'); -- error: kvcolumn 's'
+begin;
+insert into s(value) values ('rolled back');
+savepoint a;
+update s set value = 'also rolled back' where idx = 0;
+rollback to a;
+select 's_rollback_to', (select value from s where idx = 0) = 'a much longer value than before';
+rollback;
+select 's_rollback', (select count(*) from s) = 3;
+create virtual table b using kvcolumn(bytes, min_chunk_bytes=16, max_chunk_bytes=32);
+insert into b(value) values (zeroblob(100)), (x'0102'), (randomblob(70));
+select 'b_large_element', (select length(value) from b where idx = 0) = 100 and (select value from b where idx = 1) = x'0102';
+select 'b_check', kvcolumn_check('b') = 'ok';
+create virtual table m using kvcolumn(msgpack);
+insert into m(value) values ('{"name":"ada","langs":["en","fr"]}'), ('[1,2,3]'), (42);
+select 'm_json_extract', (select json_extract(value, '$.name') from m where idx = 0) = 'ada';
+select 'm_array', (select json_array_length(value) from m where idx = 1) = 3;
+select 'm_int', (select value from m where idx = 2) = 42;
+create virtual table v using kvcolumn('vec:f32');
+insert into v(value) values ('[1,2]'), ('[0.5,1.5,2.5]');
+select 'v_any_shape', (select group_concat(json_array_length(value)) from v) = '2,3';
+-- corrupt index entries are reported, never crash
+update s_idx set data = x'00000000000000006400000000000000' || substr(data, 17) where chunk_idx = 0;
+select * from s where idx = 0; -- error: corrupt
+drop table s;
+select 's_dropped', (select count(*) from sqlite_schema where name like 's\_%' escape '\') = 0;

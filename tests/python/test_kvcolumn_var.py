@@ -1,0 +1,133 @@
+"""Variable-size kvcolumn (str, bytes, msgpack, vec:f32 of any length) through
+Python's sqlite3: the random operation sequences of test_kvcolumn (appends,
+insert-at, updates that grow and shrink, deletes, pushdown reads,
+savepoints/rollback, a second connection, reopen) checked against a Python
+list, plus elements larger than a chunk and error paths."""
+import os
+import random
+import tempfile
+import unittest
+
+import kvtest
+import test_kvcolumn
+
+
+def _text(r):
+    n = r.choice([0, 1, r.randint(2, 20), r.randint(20, 140)])
+    return "".join(r.choice("abcxyz é€😀") for _ in range(n))
+
+
+def _msgpack(r):
+    return r.choice([
+        r.randint(-10**12, 10**12),
+        '{"k":%d,"s":"%s"}' % (r.randint(0, 99), "x" * r.randint(0, 60)),
+        "[%s]" % ",".join(str(r.randint(-5, 300)) for _ in range(r.randint(0, 12))),
+    ])
+
+
+VAR_DTYPES = {
+    "'str:utf8'": _text,
+    "bytes": lambda r: bytes(r.randint(0, 255) for _ in range(r.choice([1, r.randint(1, 30), r.randint(30, 150)]))),
+    "msgpack": _msgpack,
+    "'vec:f32'": lambda r: "[" + ",".join(repr(r.randint(-40, 40) * 0.25) for _ in range(r.randint(1, 24))) + "]",
+}
+
+
+class KvColumnVarDifferential(unittest.TestCase):
+    setUp = test_kvcolumn.KvColumnDifferential.setUp
+    tearDown = test_kvcolumn.KvColumnDifferential.tearDown
+    open = test_kvcolumn.KvColumnDifferential.open
+    check = test_kvcolumn.KvColumnDifferential.check
+    run_random = test_kvcolumn.KvColumnDifferential.run_random
+
+    def test_dtypes_default_options(self):
+        for n, (dtype, gen) in enumerate(VAR_DTYPES.items()):
+            with self.subTest(dtype=dtype):
+                self.tearDown()
+                self.setUp()
+                self.run_random(dtype, gen, 300 + n, "")
+
+    def test_tiny_chunks_and_cache(self):
+        # Chunks of 48 bytes: most elements cross chunk boundaries.
+        for n, (dtype, gen) in enumerate(VAR_DTYPES.items()):
+            with self.subTest(dtype=dtype):
+                self.tearDown()
+                self.setUp()
+                self.run_random(dtype, gen, 400 + n, ", min_chunk_bytes=16, max_chunk_bytes=48, cache_bytes=40",
+                                steps=220)
+
+
+class KvColumnVarBehaviour(unittest.TestCase):
+    def test_element_larger_than_a_chunk(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "t.db")
+            conn = kvtest.connect(path)
+            conn.execute("create virtual table t using kvcolumn(bytes, min_chunk_bytes=64, max_chunk_bytes=1024)")
+            big = bytes(random.Random(1).randrange(256) for _ in range(100_000))
+            conn.executemany("insert into t(value) values (?)", [(b"a",), (big,), (b"z" * 2000,)])
+            conn.commit()
+            conn.close()
+            conn = kvtest.connect(path)
+            self.assertEqual([v for (v,) in conn.execute("select value from t")], [b"a", big, b"z" * 2000])
+            self.assertEqual(conn.execute("select kvcolumn_check('t')").fetchone()[0], "ok")
+            conn.execute("update t set value = x'00' where idx = 1")
+            self.assertEqual(conn.execute("select value from t where idx = 1").fetchone()[0], b"\x00")
+            conn.close()
+
+    def test_msgpack_values_are_json(self):
+        conn = kvtest.connect()
+        conn.execute("create virtual table p using kvcolumn(msgpack)")
+        conn.execute("""insert into p(value) values ('{"name":"ada","tags":[1,2]}'), (7), ('"text"')""")
+        self.assertEqual([v for (v,) in conn.execute("select json_extract(value, '$.name') from p")],
+                         ["ada", None, None])
+        # Each value reads back as kv_unpack of its kv_pack (same types, JSON subtype for containers).
+        same = conn.execute("""select count(*) from p join (select 0 as i, '{"name":"ada","tags":[1,2]}' as v
+                               union all select 1, 7 union all select 2, '"text"') on i = idx
+                               where value = kv_unpack('msgpack', kv_pack('msgpack', v))""").fetchone()[0]
+        self.assertEqual(same, 3)
+        self.assertEqual(conn.execute("select json_type(value) from p where idx = 0").fetchone()[0], "object")
+
+    def test_errors_change_nothing(self):
+        conn = kvtest.connect(isolation_level=None)
+        conn.execute("create virtual table s using kvcolumn('str:utf8')")
+        conn.execute("insert into s(value) values ('a'), ('bb')")
+        msg = kvtest.error_of(conn, "insert into s(s, value) values ('append', x'00')")
+        self.assertIn("variable-size", msg)
+        msg = kvtest.error_of(conn, "insert into s(idx, value) values (5, 'x')")
+        self.assertIn("out of range", msg)
+        msg = kvtest.error_of(conn, "insert into s(value) values (x'ff')")
+        self.assertIsNotNone(msg)
+        self.assertEqual([v for (v,) in conn.execute("select value from s")], ["a", "bb"])
+
+    def test_corrupt_index_entry(self):
+        conn = kvtest.connect()
+        conn.execute("create virtual table s using kvcolumn('str:utf8')")
+        conn.execute("insert into s(value) values ('hello')")
+        conn.commit()
+        # Entry 0: offset 0, length 5 -> point it past the 5-byte data stream.
+        conn.execute("update s_idx set data = x'0000000000000000' || x'0600000000000000' || substr(data, 17) "
+                     "where chunk_idx = 0")
+        conn.commit()
+        conn2 = kvtest.connect()
+        msg = kvtest.error_of(conn, "select value from s")
+        self.assertIn("corrupt", msg)
+        self.assertIn("'s'", msg)
+        conn2.close()
+
+    def test_kvcolumns_and_drop_and_rename(self):
+        conn = kvtest.connect()
+        conn.execute("create virtual table s using kvcolumn('str:utf8')")
+        conn.executemany("insert into s(value) values (?)", [("x" * 50,)] * 100)
+        conn.commit()
+        row = conn.execute("select dtype, elem_size, length, bytes >= 100 * 50 + 100 * 16 from kvcolumns "
+                           "where name = 's'").fetchone()
+        self.assertEqual(row, ("str:utf8", 0, 100, 1))
+        conn.execute("alter table s rename to s2")
+        self.assertEqual(conn.execute("select count(*), min(value) = max(value) from s2").fetchone(), (100, 1))
+        self.assertEqual(conn.execute("select kvcolumn_check('s2')").fetchone()[0], "ok")
+        conn.execute("drop table s2")
+        self.assertEqual(conn.execute("select count(*) from sqlite_schema where name like 's2%'").fetchone()[0], 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
