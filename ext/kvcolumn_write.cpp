@@ -72,8 +72,16 @@ void run_command(Table* t, sqlite3_value* command, sqlite3_value* value) {
     t->column->append_packed(std::string_view(static_cast<const char*>(b), n));
     return;
   }
+  if (cmd == "compact") {
+    if (!t->var)
+      kv::fail(kv::Errc::invalid_argument, "kvcolumn '" + t->name +
+                                               "': 'compact' applies to variable-size columns; dtype '" +
+                                               t->options.dtype.name() + "' has no dead bytes");
+    t->var->compact();
+    return;
+  }
   kv::fail(kv::Errc::invalid_argument,
-           "kvcolumn '" + t->name + "': unknown command '" + cmd + "': expected 'append'");
+           "kvcolumn '" + t->name + "': unknown command '" + cmd + "': expected 'append' or 'compact'");
 }
 
 }  // namespace

@@ -17,7 +17,8 @@
 // Declared schema:
 //   CREATE TABLE x(idx INTEGER, value, "<table>" HIDDEN)
 // idx equals the rowid. The hidden column named like the table takes commands
-// (FTS5 style): 'append' with a BLOB of packed elements in `value`.
+// (FTS5 style): 'append' with a BLOB of packed elements in `value`;
+// 'compact' (variable-size dtypes) to reclaim dead bytes.
 //
 // Shadow tables (created in xCreate, listed in xShadowName, renamed in
 // xRename, dropped in xDestroy):
@@ -42,7 +43,8 @@
 //                   (an element may span chunks; its length is "data_length"
 //                   in _info, elem_size is 0)
 // New bytes (append, insert-at, update) go to the end of the stream; updates
-// and deletes leave dead bytes behind.
+// and deletes leave dead bytes behind, reclaimed by the 'compact' command
+// (INSERT INTO t(t) VALUES ('compact')) or when the column becomes empty.
 //
 // Writes go to the per-connection write-back buffer of kv::FixedColumn
 // (src/column_fixed.hpp) and reach the shadow tables in xSync, or earlier when

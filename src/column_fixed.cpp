@@ -232,6 +232,14 @@ void FixedColumn::mark_deleted(std::uint64_t i) {
   state_.pending.push_back(i);
 }
 
+void FixedColumn::clear() {
+  ensure_loaded();
+  state_.images.clear();
+  state_.pending.clear();
+  state_.length = state_.base_length = state_.buffered = 0;
+  ++epoch_;
+}
+
 void FixedColumn::move_left(std::uint64_t src, std::uint64_t dst, std::uint64_t n) {
   const std::uint64_t E = layout_.elem_size(), M = layout_.elems_per_chunk();
   while (n > 0) {

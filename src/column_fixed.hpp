@@ -59,6 +59,8 @@ class FixedColumn final : public Column {
   void insert(std::uint64_t i, std::string_view elem) override;
   void append_packed(std::string_view packed) override;
   void mark_deleted(std::uint64_t i) override;
+  // Empties the column in O(1) (the store's chunks go at the next flush).
+  void clear();
 
   std::uint64_t buffered_bytes() const override { return state_.buffered; }
   void flush() override;

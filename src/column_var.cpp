@@ -104,7 +104,26 @@ void VarColumn::update(std::uint64_t i, std::string_view elem) {
   bump();
 }
 
+void VarColumn::compact() {
+  index_.settle();
+  const std::uint64_t n = index_.length();
+  std::string bytes, entries;
+  entries.reserve(n * kVarIndexEntryBytes);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    std::string_view e = read_run(i, 1);
+    entries += encode(bytes.size(), e.size());
+    bytes.append(e);
+  }
+  data_.clear();
+  index_.clear();
+  if (!bytes.empty()) data_.append_packed(bytes);
+  if (!entries.empty()) index_.append_packed(entries);
+  bump();
+}
+
 void VarColumn::flush() {
+  index_.settle();
+  if (index_.length() == 0 && data_.length() > 0) data_.clear();  // every byte is dead
   data_.flush();
   index_.flush();
   bump();

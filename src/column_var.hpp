@@ -18,8 +18,8 @@
 // shifts only index entries, 16 bytes each); an update writes a new copy at
 // the end of the stream and repoints its entry (O(element), whatever the
 // column size); delete removes the index entry. The bytes left behind are
-// dead until compaction. The data stream never shrinks except when the
-// column becomes empty.
+// dead until compaction: compact() (the 'compact' command) rewrites the
+// stream, and a flush of an empty column drops the whole stream.
 //
 // Reads: one index entry, then only the data chunk(s) holding its bytes. A
 // view into a chunk is returned when the element lies in one chunk; an
@@ -70,6 +70,10 @@ class VarColumn final : public Column {
   void invalidate() override;
 
   void set_name(const std::string& table_name);
+  // Rewrites the data stream with the live bytes only, in idx order, and
+  // repoints every entry. Holds the live bytes in memory once (flushed in
+  // cache-sized steps). Also done by flush() for an empty column.
+  void compact();
   // Bytes of the data stream (live + dead).
   std::uint64_t stream_bytes() { return data_.length(); }
 

@@ -36,6 +36,10 @@ select 'm_int', (select value from m where idx = 2) = 42;
 create virtual table v using kvcolumn('vec:f32');
 insert into v(value) values ('[1,2]'), ('[0.5,1.5,2.5]');
 select 'v_any_shape', (select group_concat(json_array_length(value)) from v) = '2,3';
+update v set value = '[1,2,3,4,5,6,7,8]' where idx = 0;
+insert into v(v) values ('compact');
+select 'v_compacted', (select group_concat(json_array_length(value)) from v) = '8,3' and kvcolumn_check('v') = 'ok';
+select 'v_compact_bytes', (select bytes from kvcolumns where name = 'v') <= 2 * 131072;
 -- corrupt index entries are reported, never crash
 update s_idx set data = x'00000000000000006400000000000000' || substr(data, 17) where chunk_idx = 0;
 select * from s where idx = 0; -- error: corrupt

@@ -128,6 +128,44 @@ class KvColumnVarBehaviour(unittest.TestCase):
         conn.execute("drop table s2")
         self.assertEqual(conn.execute("select count(*) from sqlite_schema where name like 's2%'").fetchone()[0], 0)
 
+    def test_compact_reclaims_dead_bytes(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "t.db")
+            conn = kvtest.connect(path, isolation_level=None)
+            conn.execute("create virtual table s using kvcolumn('str:utf8', min_chunk_bytes=64, max_chunk_bytes=256)")
+            r = random.Random(5)
+            rows = ["v%d" % i * r.randint(1, 8) for i in range(300)]
+            conn.executemany("insert into s(value) values (?)", [(v,) for v in rows])
+            for _ in range(3):
+                for i in range(0, 300, 2):
+                    rows[i] = "u%d" % r.randint(0, 10**6) * r.randint(1, 8)
+                    conn.execute("update s set value = ? where idx = ?", (rows[i], i))
+            conn.execute("delete from s where idx % 3 = 0")
+            rows = [v for i, v in enumerate(rows) if i % 3]
+            bytes_of = lambda: conn.execute("select bytes from kvcolumns where name = 's'").fetchone()[0]
+            before = bytes_of()
+            # A compact that is rolled back changes nothing.
+            conn.execute("begin")
+            conn.execute("insert into s(s) values ('compact')")
+            self.assertEqual([v for (v,) in conn.execute("select value from s")], rows)
+            conn.execute("rollback")
+            self.assertEqual(bytes_of(), before)
+            self.assertEqual([v for (v,) in conn.execute("select value from s")], rows)
+            conn.execute("insert into s(s) values ('compact')")
+            live = sum(len(v.encode()) for v in rows) + 16 * len(rows)
+            self.assertLess(bytes_of(), before / 2)
+            self.assertLessEqual(bytes_of(), live + 2 * 256 + 2 * 64)
+            self.assertEqual(conn.execute("select kvcolumn_check('s')").fetchone()[0], "ok")
+            conn.close()
+            conn = kvtest.connect(path)
+            self.assertEqual([v for (v,) in conn.execute("select value from s")], rows)
+            conn.execute("delete from s")
+            conn.commit()
+            self.assertEqual(conn.execute("select bytes, chunks from kvcolumns where name = 's'").fetchone(), (0, 0))
+            msg = kvtest.error_of(conn, "create virtual table f using kvcolumn(f64)") or \
+                kvtest.error_of(conn, "insert into f(f) values ('compact')")
+            self.assertIn("variable-size", msg)
+
 
 if __name__ == "__main__":
     unittest.main()

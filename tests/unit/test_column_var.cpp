@@ -194,6 +194,8 @@ TEST(ColumnVar, RandomOpsAgainstModel) {
         saves.clear();
         if (r() % 2) f.reopen(cache);
         f.col->begin_transaction();
+      } else if (op == 9 && r() % 4 == 0) {
+        f.col->compact();
       } else if (op == 9 && !model.empty()) {
         std::uint64_t i = r() % model.size();
         ASSERT_EQ(f.col->read_run(i, 1), model[i]);
@@ -212,4 +214,39 @@ TEST(ColumnVar, InsertOutOfRangeChangesNothing) {
   EXPECT_EQ(contents(*f.col), std::vector<std::string>{"a"});
   f.col->flush();
   EXPECT_EQ(f.data.length, 1u);
+}
+
+TEST(ColumnVar, CompactKeepsLiveBytesOnly) {
+  Fixture f;
+  for (int i = 0; i < 20; ++i) f.col->append_packed(std::string(10, static_cast<char>('a' + i)));
+  for (int round = 0; round < 3; ++round)
+    for (std::uint64_t i = 0; i < 20; ++i) f.col->update(i, std::string(12, static_cast<char>('A' + i)));
+  f.col->mark_deleted(0);
+  f.col->flush();
+  EXPECT_EQ(f.data.length, 200u + 3 * 240u);
+  auto before = contents(*f.col);
+  f.col->compact();
+  f.col->flush();
+  EXPECT_EQ(f.data.length, 19u * 12u);
+  EXPECT_EQ(contents(*f.col), before);
+  f.reopen();
+  EXPECT_EQ(contents(*f.col), before);
+  for (std::uint64_t i = 0; i < 19; ++i) f.col->mark_deleted(i);
+  f.col->flush();  // an empty column drops its stream
+  EXPECT_EQ(f.data.length, 0u);
+  EXPECT_TRUE(f.data.chunks.empty());
+}
+
+TEST(ColumnVar, RollbackToUndoesCompact) {
+  Fixture f;
+  f.col->begin_transaction();
+  for (int i = 0; i < 10; ++i) f.col->append_packed(std::string(static_cast<std::size_t>(i), 'x'));
+  f.col->update(3, "longer than before");
+  auto before = contents(*f.col);
+  f.col->savepoint(0);
+  f.col->compact();
+  f.col->update(0, "changed");
+  f.col->rollback_to(0);
+  EXPECT_EQ(contents(*f.col), before);
+  EXPECT_EQ(f.col->stream_bytes(), 45u + 18u);
 }
