@@ -56,7 +56,11 @@
 //
 // Cursors: a write (or rollback/rebuild) while a cursor is open detaches it:
 // the cursor copies its current row and later re-seeks by key, so it never
-// touches a freed node and never repeats or skips a key.
+// touches a freed node and never repeats or skips a key. Closed cursors (a few
+// per table) are kept and reused by the next xOpen: every statement opens and
+// closes one, and xFilter always re-seeks before reading.
+// TEXT results go to SQLite NUL-terminated when they have no embedded NUL, so
+// sqlite3_column_text() needs no reallocation (SQLite copies either way).
 //
 // xBestIndex plan (idxNum bits; xFilter argv in this order):
 //   0x01 EQ   key = ?              argv: the key
@@ -64,7 +68,8 @@
 //   0x04 GT / 0x08 GE              argv: the lower bound
 //   0x10 LT / 0x20 LE              argv: the upper bound
 //   0x40 DESC                      rows in descending key order
-//   0x80 LIMIT                     argv: the LIMIT value
+//   0x80 LIMIT                     argv: the LIMIT value (only when every other
+//                                  constraint is answered and omitted here)
 //   0x100 OFFSET                   argv: the OFFSET value (SQLite still applies
 //                                  it; the scan stops after LIMIT+OFFSET rows)
 // Only constraints on `key` with BINARY collation are used; EQ/IN win over
@@ -107,7 +112,9 @@ struct Table : sqlite3_vtab {
   Registry* registry = nullptr;
   std::unique_ptr<Storage> storage;
   std::shared_ptr<State> state;
-  std::vector<Cursor*> cursors;
+  std::vector<Cursor*> cursors;                // open ones (detach_cursors)
+  std::vector<std::unique_ptr<Cursor>> spare;  // closed ones, reused by xOpen
+  ~Table();
 };
 
 struct Cursor : sqlite3_vtab_cursor {
@@ -126,6 +133,13 @@ struct Cursor : sqlite3_vtab_cursor {
   kv::Value saved_key, saved_value;
   sqlite3_int64 row = 0;
 };
+
+Table::~Table() = default;  // Cursor is complete here
+
+// At most this many closed cursors are kept for reuse: every statement that
+// reads the table opens one (xOpen) and closes it when it ends (xClose), so
+// reusing them saves their allocations and keeps the key list's capacity.
+constexpr std::size_t kSpareCursors = 4;
 
 Table* table_of(sqlite3_vtab_cursor* c) { return static_cast<Table*>(c->pVtab); }
 
@@ -336,8 +350,17 @@ int kvindexBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       info->orderByConsumed = 1;
     }
     // LIMIT/OFFSET only bound how many rows we produce; only safe when our
-    // order is the order SQLite wants (or it wants none).
-    if (limit >= 0 && (info->nOrderBy == 0 || consumed)) {
+    // order is the order SQLite wants (or it wants none) and SQLite filters
+    // nothing after us: every other constraint (e.g. on `value`, a second
+    // bound on `key`) must be one we answer and omit, or LIMIT would cut rows
+    // before SQLite's own test (SELECT (SELECT key FROM t WHERE value = ?)
+    // has an implicit LIMIT 1).
+    bool all_consumed = true;
+    for (int i = 0; i < info->nConstraint; ++i)
+      if (i != limit && i != offset &&
+          !(info->aConstraintUsage[i].argvIndex > 0 && info->aConstraintUsage[i].omit))
+        all_consumed = false;
+    if (limit >= 0 && all_consumed && (info->nOrderBy == 0 || consumed)) {
       plan |= kLimit;
       info->aConstraintUsage[limit].argvIndex = ++argc;
       sqlite3_value* lv = nullptr;
@@ -366,7 +389,13 @@ int kvindexBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
 int kvindexOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
-    auto c = std::make_unique<Cursor>();
+    std::unique_ptr<Cursor> c;
+    if (!t->spare.empty()) {
+      c = std::move(t->spare.back());
+      t->spare.pop_back();
+    } else {
+      c = std::make_unique<Cursor>();
+    }
     t->cursors.push_back(c.get());
     *out = c.release();
     return SQLITE_OK;
@@ -375,9 +404,28 @@ int kvindexOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
 
 int kvindexClose(sqlite3_vtab_cursor* cur) {
   auto* c = static_cast<Cursor*>(cur);
-  auto& list = table_of(cur)->cursors;
+  Table* t = table_of(cur);
+  auto& list = t->cursors;
   list.erase(std::remove(list.begin(), list.end(), c), list.end());
-  delete c;
+  if (t->spare.size() >= kSpareCursors) {
+    delete c;
+    return SQLITE_OK;
+  }
+  // Keep it for the next xOpen: xFilter resets the plan and position; drop
+  // the row copies (they may be large). Its index cursor stays valid: the
+  // index object lives as long as the table's State.
+  c->eof = true;
+  c->detached = false;
+  c->saved_key = kv::Value();
+  c->saved_value = kv::Value();
+  c->lo = kv::Value();
+  c->hi = kv::Value();
+  c->keys.clear();
+  try {
+    t->spare.emplace_back(c);
+  } catch (...) {  // no room to keep it: free it
+    delete c;
+  }
   return SQLITE_OK;
 }
 
@@ -542,13 +590,26 @@ int kvindexNext(sqlite3_vtab_cursor* cur) {
 
 int kvindexEof(sqlite3_vtab_cursor* cur) { return static_cast<Cursor*>(cur)->eof ? 1 : 0; }
 
+// A column's value as the result. TEXT without an embedded NUL goes in as a
+// NUL-terminated string (length -1: std::string keeps the terminator), so SQLite
+// marks its copy terminated; with an explicit length it is not, and every
+// sqlite3_column_text()/value_text() on it reallocates to append one.
+void column_result(sqlite3_context* ctx, const kv::Value& v) {
+  if (v.kind == kv::Kind::text && v.bytes.size() < 0x7fffffff &&
+      std::memchr(v.bytes.data(), 0, v.bytes.size()) == nullptr) {
+    sqlite3_result_text(ctx, v.bytes.c_str(), -1, SQLITE_TRANSIENT);
+    return;
+  }
+  set_result(ctx, v);
+}
+
 int kvindexColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
   auto* c = static_cast<Cursor*>(cur);
   return guard_status(&table_of(cur)->zErrMsg, [&] {
     if (c->eof) return SQLITE_OK;
     const kv::Value& v =
         c->detached ? (col == 0 ? c->saved_key : c->saved_value) : (col == 0 ? c->it->key() : c->it->value());
-    set_result(ctx, v);
+    column_result(ctx, v);
     return SQLITE_OK;
   });
 }

@@ -83,6 +83,33 @@ create virtual table bad2 using kvindex(csbtree, colour=red); -- error: unknown 
 create virtual table bad3 using kvindex(csbtree, order=2); -- error: order must be an integer from 3 to 4096
 create virtual table bad4 using kvindex(skiplist, order=8); -- error: applies to the csbtree backend only
 create virtual table bad5 using kvindex(csbtree, storage=cloud); -- error: unknown storage 'cloud'
+-- text results: values with an embedded NUL keep every byte; others read back exactly
+create virtual table tz using kvindex(csbtree);
+insert into tz values (1, 'a' || char(0) || 'b'), (2, 'plain'), ('k' || char(0) || 'z', 'nul in key'), (3, ''), (4, 'Ünïcode ✓');
+select 'text_nul_value_length', (select length(cast(value as blob)) from tz where key = 1) = 3;
+select 'text_nul_value_bytes', (select hex(value) from tz where key = 1) = '610062';
+select 'text_nul_value_type', (select typeof(value) from tz where key = 1) = 'text';
+select 'text_nul_key_bytes', (select hex(key) from tz where value = 'nul in key') = '6B007A';
+select 'text_nul_key_lookup', (select value from tz where key = 'k' || char(0) || 'z') = 'nul in key';
+select 'text_empty', (select value from tz where key = 3) = '' and (select typeof(value) from tz where key = 3) = 'text';
+select 'text_unicode', (select value from tz where key = 4) = 'Ünïcode ✓';
+select 'text_plain', (select value || '!' from tz where key = 2) = 'plain!';
+-- LIMIT is not pushed down while SQLite still filters rows after the table (scalar subqueries add LIMIT 1)
+select 'limit_with_value_filter', (select hex(key) from tz where value = 'plain') = '32';
+select 'limit_with_value_filter_explicit', (select group_concat(key) from (select key from tz where value >= 'p' limit 1)) = '2';
+select 'limit_with_second_bound', (select group_concat(key) from (select key from tz where key > 0 and key > 2 order by key limit 1)) = '3';
+select 'limit_with_two_equalities', (select count(*) from (select key from tz where key = 2 and key = 3 limit 1)) = 0;
+select 'limit_with_like', (select group_concat(key) from (select key from tz where value like 'p%' limit 1)) = '2';
+select 'limit_with_offset_filter', (select group_concat(key) from (select key from tz where value <> 'plain' and typeof(key) = 'integer' order by key limit 2 offset 1)) = '3,4';
+-- aggregates keep their own copies of column values while the cursor moves on
+select 'agg_max_text', (select max(value) from tz where typeof(key) = 'integer') = 'Ünïcode ✓';
+select 'agg_min_text', (select min(value) from tz where typeof(key) = 'integer') = '';
+select 'agg_group_concat', (select group_concat(value, '|') from (select value from tz where key between 2 and 4 order by key)) = 'plain||Ünïcode ✓';
+-- several cursors on one table open at once (self joins, nested subqueries), more than are kept for reuse
+select 'self_join', (select count(*) from tz a join tz b on b.key = a.key) = 5;
+select 'nested_cursors', (select count(*) from tz a, tz b, tz c, tz d, tz e, tz f where a.key = 2 and b.key = 2 and c.key = 2 and d.key = 2 and e.key = 2 and f.key = 2) = 1;
+select 'correlated', (select group_concat((select value from tz b where b.key = a.key), '|') from (select key from tz where typeof(key) = 'integer' order by key) a) = (select group_concat(value, '|') from (select value from tz where typeof(key) = 'integer' order by key));
+drop table tz;
 -- rename keeps data and shadow tables
 alter table t rename to t2;
 select 'renamed', (select count(*) from t2) = 6 and (select count(*) from sqlite_schema where name in ('t2_data', 't2_info')) = 2;
