@@ -88,6 +88,8 @@ class SqliteChunkStore final : public kv::ChunkStore {
   void save_length(std::uint64_t length) override;
   std::optional<std::uint64_t> chunk_size(std::uint64_t chunk) override;
   bool read_chunk(std::uint64_t chunk, std::string& out) override;
+  std::optional<std::uint64_t> read_range(std::uint64_t chunk, std::uint64_t offset, std::uint64_t n,
+                                          std::string& out) override;
   void write_in_place(std::uint64_t chunk, std::uint64_t offset, std::string_view data) override;
   void put_chunk(std::uint64_t chunk, std::string_view bytes) override;
   void delete_chunks_from(std::uint64_t first) override;

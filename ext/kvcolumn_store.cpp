@@ -148,6 +148,28 @@ bool SqliteChunkStore::read_chunk(std::uint64_t chunk, std::string& out) {
   return true;
 }
 
+std::optional<std::uint64_t> SqliteChunkStore::read_range(std::uint64_t chunk, std::uint64_t offset,
+                                                          std::uint64_t n, std::string& out) {
+  sqlite3_blob* blob = nullptr;
+  int rc = sqlite3_blob_open(db_, schema_.c_str(), chunks_table_.c_str(), "data",
+                             static_cast<sqlite3_int64>(chunk), 0, &blob);
+  if (rc != SQLITE_OK) {
+    sqlite3_blob_close(blob);
+    if (!chunk_size(chunk)) return std::nullopt;  // missing row (chunk_size also rejects non-BLOBs)
+    fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot open chunk " + std::to_string(chunk));
+  }
+  const std::uint64_t size = static_cast<std::uint64_t>(sqlite3_blob_bytes(blob));
+  rc = SQLITE_OK;
+  if (offset <= size && n <= size - offset) {
+    out.resize(static_cast<std::size_t>(n));
+    if (n > 0) rc = sqlite3_blob_read(blob, out.data(), static_cast<int>(n), static_cast<int>(offset));
+  }
+  sqlite3_blob_close(blob);
+  if (rc != SQLITE_OK)
+    fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot read chunk " + std::to_string(chunk));
+  return size;
+}
+
 void SqliteChunkStore::write_in_place(std::uint64_t chunk, std::uint64_t offset, std::string_view data) {
   int rc = SQLITE_OK;
   if (write_blob_) {

@@ -81,10 +81,12 @@ void FixedColumn::drop_cached(std::uint64_t chunk) {
   lru_bytes_ -= it->second.bytes.size();
   lru_order_.erase(it->second.pos);
   lru_.erase(it);
+  partial_bytes_.erase(chunk);  // evicted: small reads go back to partial reads first
   ++epoch_;
 }
 
 void FixedColumn::clear_cache() {
+  partial_bytes_.clear();
   lru_.clear();
   lru_order_.clear();
   lru_bytes_ = 0;
@@ -138,9 +140,30 @@ std::string_view FixedColumn::read_run(std::uint64_t i, std::uint64_t max_elems)
     if (p != img.patches.end() && p->first == k) return {p->second.data(), E};
     end = std::min(img.lo, p != img.patches.end() ? p->first : img.lo);
   }
-  const std::string& base = stored_chunk(chunk);
   std::uint64_t n = std::min(end - k, max_elems);
+  if (partial_reads_ && lru_.find(chunk) == lru_.end()) {
+    std::uint64_t& seen = partial_bytes_[chunk];
+    if (seen < layout_.full_chunk_bytes() / 16) {
+      seen += n * E;
+      return read_partial(chunk, k, n);
+    }
+  }
+  const std::string& base = stored_chunk(chunk);
   return {base.data() + k * E, n * E};
+}
+
+std::string_view FixedColumn::read_partial(std::uint64_t chunk, std::uint64_t k, std::uint64_t n) {
+  const std::uint64_t E = layout_.elem_size();
+  partial_.clear();
+  std::optional<std::uint64_t> size = store_.read_range(chunk, k * E, n * E, partial_);
+  if (!size) corrupt("chunk " + std::to_string(chunk) + " is missing");
+  std::uint64_t elems = layout_.elems_in_chunk(chunk, state_.stored_length);
+  if (!layout_.valid_blob_size(*size, elems) || partial_.size() != n * E)
+    corrupt("chunk " + std::to_string(chunk) + " has " + std::to_string(*size) +
+            " bytes, expected room for " + std::to_string(elems) + " elements of " + std::to_string(E) +
+            " bytes (at most " + std::to_string(layout_.full_chunk_bytes()) + " bytes)");
+  ++epoch_;  // the previous partial view is gone
+  return partial_;
 }
 
 // ---- writes -----------------------------------------------------------------

@@ -72,6 +72,11 @@ class FixedColumn final : public Column {
   void discard() override;
   void invalidate() override;
 
+  // Reads of chunks that are not cached fetch just the bytes asked for
+  // (ChunkStore::read_range) until a chunk has been read that way for more than
+  // 1/16 of its size; then it is loaded whole into the LRU. For VarColumn's
+  // streams, where a read is one element and chunks are large.
+  void enable_partial_reads() { partial_reads_ = true; }
   const ChunkLayout& layout() const { return layout_; }
   void set_name(std::string table_name) { name_ = std::move(table_name); }  // after ALTER TABLE RENAME
   std::uint64_t pending_deletes() const { return state_.pending.size(); }
@@ -109,6 +114,7 @@ class FixedColumn final : public Column {
   void move_left(std::uint64_t src, std::uint64_t dst, std::uint64_t n);
   void write_chunk(std::uint64_t chunk, ChunkImage& img);
   void maybe_flush();
+  std::string_view read_partial(std::uint64_t chunk, std::uint64_t k, std::uint64_t n);
   void check_index(std::uint64_t i, std::uint64_t limit, const char* what) const;
 
   ChunkStore& store_;
@@ -129,6 +135,9 @@ class FixedColumn final : public Column {
   };
   std::unordered_map<std::uint64_t, Cached> lru_;
   std::uint64_t lru_bytes_ = 0;
+  bool partial_reads_ = false;
+  std::string partial_;                                             // the last partial read
+  std::unordered_map<std::uint64_t, std::uint64_t> partial_bytes_;  // chunk -> bytes read partially
 };
 
 }  // namespace kv

@@ -29,6 +29,16 @@ class ChunkStore {
   virtual std::optional<std::uint64_t> chunk_size(std::uint64_t chunk) = 0;
   // Reads the whole blob of a chunk into out; false when the row is missing.
   virtual bool read_chunk(std::uint64_t chunk, std::string& out) = 0;
+  // Reads bytes [offset, offset + n) of a chunk's blob into out and returns
+  // the blob's size; nullopt when the row is missing. Nothing is read when the
+  // range passes the blob's end (the caller reports it).
+  virtual std::optional<std::uint64_t> read_range(std::uint64_t chunk, std::uint64_t offset, std::uint64_t n,
+                                                  std::string& out) {
+    std::string whole;
+    if (!read_chunk(chunk, whole)) return std::nullopt;
+    if (offset <= whole.size() && n <= whole.size() - offset) out.assign(whole, offset, n);
+    return whole.size();
+  }
   // Overwrites bytes [offset, offset + data.size()) of an existing blob.
   virtual void write_in_place(std::uint64_t chunk, std::uint64_t offset, std::string_view data) = 0;
   // Inserts or replaces a chunk row with exactly `bytes`.

@@ -26,9 +26,12 @@ VarColumn::VarColumn(ChunkStore& index_store, ChunkStore& data_store, std::uint6
                      std::uint64_t read_cache_bytes)
     : name_(table_name),
       index_(index_store, ChunkLayout(kVarIndexEntryBytes, min_chunk_bytes, max_chunk_bytes), table_name,
-             cache_bytes / 2, read_cache_bytes / 2),
+             cache_bytes / 2, read_cache_bytes / 4),
       data_(data_store, ChunkLayout(1, min_chunk_bytes, max_chunk_bytes), table_name, cache_bytes / 2,
-            read_cache_bytes / 2) {}
+            read_cache_bytes) {
+  index_.enable_partial_reads();
+  data_.enable_partial_reads();
+}
 
 void VarColumn::set_name(const std::string& table_name) {
   name_ = table_name;
