@@ -143,7 +143,10 @@ std::string_view FixedColumn::read_run(std::uint64_t i, std::uint64_t max_elems)
   std::uint64_t n = std::min(end - k, max_elems);
   if (partial_reads_ && lru_.find(chunk) == lru_.end()) {
     std::uint64_t& seen = partial_bytes_[chunk];
-    if (seen < layout_.full_chunk_bytes() / 16) {
+    // Cache a chunk whole only when it is read often and fits without evicting
+    // another (evicting would turn random reads into whole-chunk reloads).
+    if (seen < layout_.full_chunk_bytes() / 16 ||
+        lru_bytes_ + layout_.full_chunk_bytes() > read_cache_bytes_) {
       seen += n * E;
       return read_partial(chunk, k, n);
     }

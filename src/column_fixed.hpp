@@ -74,8 +74,9 @@ class FixedColumn final : public Column {
 
   // Reads of chunks that are not cached fetch just the bytes asked for
   // (ChunkStore::read_range) until a chunk has been read that way for more than
-  // 1/16 of its size; then it is loaded whole into the LRU. For VarColumn's
-  // streams, where a read is one element and chunks are large.
+  // 1/16 of its size; then it is loaded whole into the LRU if it fits without
+  // evicting another. For VarColumn's streams, where a read is one element and
+  // chunks are large.
   void enable_partial_reads() { partial_reads_ = true; }
   const ChunkLayout& layout() const { return layout_; }
   void set_name(std::string table_name) { name_ = std::move(table_name); }  // after ALTER TABLE RENAME
