@@ -15,3 +15,10 @@ create virtual table names using kvcolumn('str:16:utf8', max_chunk_bytes=65536);
 insert into names(value) values ('ada'), ('grace'), ('edsger');
 select name, dtype, elem_size, length, chunks, bytes from kvcolumns;
 select kvcolumn_check('temps') as check_temps;
+.print '== variable-size elements: msgpack documents queried with JSON functions'
+create virtual table profiles using kvcolumn(msgpack);
+insert into profiles(value) values ('{"name":"ada","langs":["en","fr"]}'), ('{"name":"grace","langs":["en"]}');
+update profiles set value = '{"name":"grace","langs":["en","cobol"],"admiral":true}' where idx = 1;
+select idx, json_extract(value, '$.name') as name, json_array_length(value, '$.langs') as langs from profiles;
+insert into profiles(profiles) values ('compact');
+select name, dtype, length, bytes from kvcolumns where name = 'profiles';
