@@ -23,6 +23,7 @@ namespace kvx::kvcolumn {
 inline constexpr int kFormatVersion = 1;
 inline constexpr std::uint64_t kDefaultCacheBytes = 64ull * 1024 * 1024;
 inline constexpr std::uint64_t kReadCacheBytes = 64ull * 1024 * 1024;
+inline constexpr std::uint64_t kDefaultVarMaxChunkBytes = 256ull * 1024;  // variable-size dtypes
 
 // Visible columns and the hidden command column (named like the table).
 enum Col { kIdx = 0, kValue = 1, kCommand = 2 };

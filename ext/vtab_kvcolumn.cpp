@@ -55,6 +55,7 @@
 // Outside its own write transaction the table compares the database's data
 // version (SQLITE_FCNTL_DATA_VERSION) at every xBegin/xFilter/xUpdate and
 // drops its cached length and chunks when another connection committed.
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -138,6 +139,14 @@ Options parse_options(int argc, const char* const* argv) {
     else
       kv::fail(kv::Errc::invalid_argument, "kvcolumn: unknown option '" + key +
                                                "': expected min_chunk_bytes, max_chunk_bytes or cache_bytes");
+  }
+  // Variable-size columns read whole chunks of their byte stream for random
+  // access (an offset inside a large blob costs a walk of its overflow pages),
+  // so their chunks are smaller by default.
+  if (o.dtype.is_varsize() && !seen_max) {
+    o.max_chunk_bytes = kDefaultVarMaxChunkBytes;
+    if (!seen_min) o.min_chunk_bytes = std::min(o.min_chunk_bytes, kDefaultVarMaxChunkBytes / 4);
+    seen_max = true;
   }
   if (seen_max && !seen_min && o.min_chunk_bytes > o.max_chunk_bytes) o.min_chunk_bytes = o.max_chunk_bytes;
   if (seen_min && !seen_max && o.max_chunk_bytes < o.min_chunk_bytes)
