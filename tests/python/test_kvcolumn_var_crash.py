@@ -1,0 +1,80 @@
+"""SIGKILL crash safety of variable-size kvcolumns: a child process appends
+strings, rewrites old elements (their bytes move to the end of the data
+stream) and compacts, in transactions, and is killed at random moments; after
+each kill the database must pass integrity_check and kvcolumn_check, hold a
+whole number of transactions and every committed value."""
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import kvtest
+
+K = 5  # elements per transaction
+
+CHILD = r"""
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.enable_load_extension(True)
+conn.load_extension(sys.argv[2])
+K = int(sys.argv[3])
+s = lambda j: ("v%d-" % j) * (1 + j % 4)
+step = 0
+while True:
+    n = conn.execute("select count(*) from t").fetchone()[0]
+    conn.execute("begin")
+    conn.executemany("insert into t(value) values (?)", [(s(v),) for v in range(n, n + K)])
+    if n > 0:  # rewrite old elements with their own values: new bytes, repointed entries
+        conn.executemany("update t set value = ? where idx = ?", [(s(j), j) for j in (n // 2, n // 3, n - 1)])
+    if step % 4 == 3:
+        conn.execute("insert into t(t) values ('compact')")
+    conn.execute("commit")
+    step += 1
+    if step == 1:
+        sys.stdout.write("started\n"); sys.stdout.flush()
+"""
+
+
+def s(j):
+    return ("v%d-" % j) * (1 + j % 4)
+
+
+class KvColumnVarCrash(unittest.TestCase):
+    def test_sigkill_loses_nothing_committed(self):
+        rng = random.Random(4321)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "crash.db")
+            conn = kvtest.connect(path)
+            conn.execute("create virtual table t using kvcolumn('str:utf8', min_chunk_bytes=64, max_chunk_bytes=512)")
+            conn.commit()
+            conn.close()
+            last = 0
+            for round_ in range(6):
+                if round_ == 3:  # the second half runs in WAL mode
+                    c = kvtest.connect(path)
+                    c.execute("pragma journal_mode=wal")
+                    c.close()
+                child = subprocess.Popen([sys.executable, "-c", CHILD, path, kvtest.MODULE, str(K)],
+                                         stdout=subprocess.PIPE)
+                self.assertEqual(child.stdout.readline().strip(), b"started")
+                time.sleep(rng.uniform(0.05, 0.4))
+                child.send_signal(signal.SIGKILL)
+                child.wait()
+                child.stdout.close()
+                conn = kvtest.connect(path)
+                self.assertEqual(conn.execute("pragma integrity_check").fetchone()[0], "ok")
+                self.assertEqual(conn.execute("select kvcolumn_check('t')").fetchone()[0], "ok")
+                values = [v for (v,) in conn.execute("select value from t")]
+                self.assertEqual(len(values) % K, 0, f"round {round_}: {len(values)} is not whole transactions")
+                self.assertGreaterEqual(len(values), last + K, f"round {round_}: nothing was committed")
+                self.assertEqual(values, [s(j) for j in range(len(values))], f"round {round_}")
+                last = len(values)
+                conn.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
