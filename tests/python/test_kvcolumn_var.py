@@ -5,6 +5,7 @@ savepoints/rollback, a second connection, reopen) checked against a Python
 list, plus elements larger than a chunk and error paths."""
 import os
 import random
+import sqlite3
 import tempfile
 import unittest
 
@@ -113,6 +114,46 @@ class KvColumnVarBehaviour(unittest.TestCase):
         self.assertIn("corrupt", msg)
         self.assertIn("'s'", msg)
         conn2.close()
+
+    def test_fuzzed_shadow_rows_never_crash(self):
+        r = random.Random(77)
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        errors = 0
+        for trial in range(40):
+            path = os.path.join(tmp.name, "f%d.db" % trial)
+            conn = kvtest.connect(path)
+            conn.execute("create virtual table s using kvcolumn('str:utf8', min_chunk_bytes=32, max_chunk_bytes=64)")
+            conn.executemany("insert into s(value) values (?)", [("x%d" % i * (i % 7),) for i in range(60)])
+            conn.commit()
+            table = r.choice(["s_idx", "s_data"])
+            chunks = [c for (c,) in conn.execute(f"select chunk_idx from {table}")]
+            c = r.choice(chunks)
+            blob = bytearray(conn.execute(f"select data from {table} where chunk_idx = ?", (c,)).fetchone()[0])
+            how = r.randrange(4)
+            if how == 0:
+                blob[r.randrange(len(blob))] ^= 1 << r.randrange(8)
+            elif how == 1:
+                blob = blob[:r.randrange(len(blob))]
+            elif how == 2:
+                blob[r.randrange(len(blob))] = 0xff
+            if how == 3:
+                conn.execute(f"delete from {table} where chunk_idx = ?", (c,))
+            else:
+                conn.execute(f"update {table} set data = ? where chunk_idx = ?", (bytes(blob), c))
+            conn.commit()
+            conn.close()
+            conn = kvtest.connect(path)  # a fresh reader: nothing cached
+            try:
+                conn.execute("select idx, value from s").fetchall()
+                conn.execute("select value from s where idx in (3, 30, 59)").fetchall()
+            except sqlite3.Error as e:
+                errors += 1
+                self.assertTrue("corrupt" in str(e) or "UTF-8" in str(e) or "utf" in str(e).lower(),
+                                f"trial {trial}: {e}")
+            conn.execute("select kvcolumn_check('s')").fetchone()
+            conn.close()
+        self.assertGreater(errors, 5)  # the damage was seen, not served from a cache
 
     def test_kvcolumns_and_drop_and_rename(self):
         conn = kvtest.connect()
