@@ -46,6 +46,7 @@ struct Options {
   std::uint64_t min_chunk_bytes = kv::kDefaultMinChunkBytes;
   std::uint64_t max_chunk_bytes = kv::kDefaultMaxChunkBytes;
   std::uint64_t cache_bytes = kDefaultCacheBytes;
+  std::string schema;  // JSON Schema every written value must satisfy (msgpack/cbor); empty = none
 };
 
 // Parses the module arguments (argv[3..] of xCreate/xConnect).

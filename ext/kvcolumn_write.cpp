@@ -5,8 +5,10 @@
 #include <limits>
 
 #include "codec.hpp"
+#include "codec_structured.hpp"
 #include "error.hpp"
 #include "firewall.hpp"
+#include "json_text.hpp"
 #include "kvcolumn.hpp"
 #include "value_bridge.hpp"
 
@@ -36,8 +38,30 @@ std::uint64_t idx_arg(const Table* t, sqlite3_value* v, std::uint64_t length) {
   return static_cast<std::uint64_t>(i);
 }
 
+// The JSON text a column's JSON Schema sees for a value (as kv_pack does):
+// TEXT is the JSON document itself, numbers and NULL their JSON form.
+std::string value_as_json(const kv::ValueView& v) {
+  std::string j;
+  switch (v.kind) {
+    case kv::Kind::null: return "null";
+    case kv::Kind::integer: kv::json::append_int(j, v.i); return j;
+    case kv::Kind::real: kv::json::append_double(j, v.r); return j;
+    case kv::Kind::text:
+    case kv::Kind::json: return std::string(v.bytes);
+    case kv::Kind::blob: break;
+  }
+  kv::fail(kv::Errc::type_mismatch, "a BLOB cannot be validated against a JSON Schema");
+}
+
 const std::string& pack_value(Table* t, sqlite3_value* v) {
   t->scratch.clear();
+  if (!t->options.schema.empty()) {
+    try {
+      kv::schema::require_valid(t->options.schema, value_as_json(to_view(v)));
+    } catch (const kv::Error& e) {
+      throw kv::Error(e.code(), "kvcolumn '" + t->name + "': " + e.what());
+    }
+  }
   if (std::endian::native == std::endian::little && t->options.dtype.family == kv::Family::floating &&
       t->options.dtype.num == kv::Num::f64 &&
       sqlite3_value_type(v) == SQLITE_FLOAT) {  // the common case, without the generic dispatch

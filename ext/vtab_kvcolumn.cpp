@@ -63,6 +63,7 @@
 #include <string_view>
 #include <vector>
 
+#include "codec_structured.hpp"
 #include "error.hpp"
 #include "firewall.hpp"
 #include "kvcolumn.hpp"
@@ -136,9 +137,22 @@ Options parse_options(int argc, const char* const* argv) {
       take(seen_max, o.max_chunk_bytes);
     else if (key == "cache_bytes")
       take(seen_cache, o.cache_bytes);
-    else
-      kv::fail(kv::Errc::invalid_argument, "kvcolumn: unknown option '" + key +
-                                               "': expected min_chunk_bytes, max_chunk_bytes or cache_bytes");
+    else if (key == "schema") {
+      if (!o.schema.empty()) kv::fail(kv::Errc::invalid_argument, "kvcolumn: option schema given twice");
+      if (o.dtype.family != kv::Family::msgpack && o.dtype.family != kv::Family::cbor)
+        kv::fail(kv::Errc::invalid_argument,
+                 "kvcolumn: option schema applies to msgpack and cbor columns, not '" + o.dtype.name() + "'");
+      o.schema = value;
+      if (o.schema.empty()) kv::fail(kv::Errc::invalid_argument, "kvcolumn: option schema is empty");
+      try {
+        kv::schema::violations(o.schema, "null");  // rejects a schema that is not valid JSON Schema now
+      } catch (const kv::Error& e) {
+        throw kv::Error(e.code(), std::string("kvcolumn: option schema: ") + e.what());
+      }
+    } else
+      kv::fail(kv::Errc::invalid_argument,
+               "kvcolumn: unknown option '" + key +
+                   "': expected min_chunk_bytes, max_chunk_bytes, cache_bytes or schema");
   }
   // Variable-size columns read whole chunks of their byte stream for random
   // access (an offset inside a large blob costs a walk of its overflow pages),

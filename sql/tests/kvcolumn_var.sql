@@ -45,3 +45,11 @@ update s_idx set data = x'00000000000000006400000000000000' || substr(data, 17) 
 select * from s where idx = 0; -- error: corrupt
 drop table s;
 select 's_dropped', (select count(*) from sqlite_schema where name like 's\_%' escape '\') = 0;
+-- schema= option: every write is validated against the JSON Schema
+create virtual table people using kvcolumn(msgpack, schema='{"type":"object","required":["name"],"properties":{"name":{"type":"string"}}}');
+insert into people(value) values ('{"name":"ada"}');
+insert into people(value) values ('{"age":3}'); -- error: name
+update people set value = '{"name":7}' where idx = 0; -- error: kvcolumn 'people'
+select 'schema_kept', (select json_extract(value, '$.name') from people where idx = 0) = 'ada' and (select count(*) from people) = 1;
+create virtual table e8 using kvcolumn('str:utf8', schema='{}'); -- error: applies to msgpack and cbor
+create virtual table e9 using kvcolumn(cbor, schema='{"type":'); -- error: schema

@@ -115,6 +115,19 @@ class KvColumnVarBehaviour(unittest.TestCase):
         self.assertIn("'s'", msg)
         conn2.close()
 
+    def test_schema_option_survives_reopen(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "t.db")
+            conn = kvtest.connect(path)
+            conn.execute("""create virtual table p using kvcolumn(cbor, schema='{"type":"array","maxItems":2}')""")
+            conn.execute("insert into p(value) values ('[1,2]')")
+            conn.commit()
+            conn.close()
+            conn = kvtest.connect(path)
+            msg = kvtest.error_of(conn, "insert into p(value) values ('[1,2,3]')")
+            self.assertIn("kvcolumn 'p'", msg)
+            self.assertEqual([v for (v,) in conn.execute("select value from p")], ["[1,2]"])
+
     def test_fuzzed_shadow_rows_never_crash(self):
         r = random.Random(77)
         tmp = tempfile.TemporaryDirectory()
