@@ -13,6 +13,8 @@
 //   min_chunk_bytes=N  (default 131072)   first size of the last chunk
 //   max_chunk_bytes=N  (default 16777216) size of every full chunk
 //   cache_bytes=N      (default 67108864) write-back buffer cap per connection
+//   schema='<json>'    msgpack/cbor only: JSON Schema every written value must satisfy
+// (variable-size dtypes default to max_chunk_bytes=262144, min_chunk_bytes=65536)
 //
 // Declared schema:
 //   CREATE TABLE x(idx INTEGER, value, "<table>" HIDDEN)
