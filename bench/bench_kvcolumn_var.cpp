@@ -15,26 +15,15 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "kohakuvault.h"
 
 namespace {
 
+using kvbench::check;
+using kvbench::exec;
+
 using Clock = std::chrono::steady_clock;
-
-void check(int rc, sqlite3* db, const char* what) {
-  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
-    std::fprintf(stderr, "%s: %s\n", what, sqlite3_errmsg(db));
-    std::exit(1);
-  }
-}
-
-void exec(sqlite3* db, const std::string& sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::fprintf(stderr, "%s: %s\n", sql.c_str(), err);
-    std::exit(1);
-  }
-}
 
 template <class F>
 double seconds(F&& f) {

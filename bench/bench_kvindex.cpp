@@ -26,9 +26,13 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "kohakuvault.h"
 
 namespace {
+
+using kvbench::check;
+using kvbench::exec;
 
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
@@ -40,15 +44,6 @@ constexpr int kRangeWidth = 100;
 constexpr int kInsertKeys = 500000;
 constexpr int kRebuildKeys = 1000000;
 constexpr int kRounds = 3;
-
-void check(int rc, sqlite3* db, const char* what) {
-  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-    throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db));
-}
-
-void exec(sqlite3* db, const std::string& sql) {
-  check(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), db, sql.c_str());
-}
 
 sqlite3* open_db(const fs::path& path) {
   sqlite3* db = nullptr;

@@ -20,9 +20,13 @@
 #include <stdexcept>
 #include <string>
 
+#include "bench_util.hpp"
 #include "kohakuvault.h"
 
 namespace {
+
+using kvbench::check;
+using kvbench::exec;
 
 using Clock = std::chrono::steady_clock;
 
@@ -32,15 +36,6 @@ constexpr int kRounds = 3;
 const char* kDoc =
     "json_object('id', value, 'name', 'user' || value, 'tags', json_array('red', 'green', value % 100), "
     "'score', value * 0.5, 'active', json(iif(value % 2 = 0, 'true', 'false')))";
-
-void check(int rc, sqlite3* db, const std::string& what) {
-  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-    throw std::runtime_error(what + ": " + sqlite3_errmsg(db));
-}
-
-void exec(sqlite3* db, const std::string& sql) {
-  check(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), db, sql);
-}
 
 // Runs a one-row query; returns its seconds (the value is checked non-zero).
 double timed(sqlite3* db, const std::string& sql) {

@@ -30,10 +30,13 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "json_text.hpp"
 #include "kohakuvault.h"
 
 namespace {
+
+using kvbench::check;
 
 constexpr int kDoubles = 10'000'000;
 constexpr int kRows = 1'000'000;
@@ -47,13 +50,6 @@ double time_ms(int runs, const std::function<void()>& op) {
     best = std::min(best, elapsed.count());
   }
   return best;
-}
-
-void check(int rc, sqlite3* db, const char* what) {
-  if (rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
-    std::fprintf(stderr, "%s: %s\n", what, sqlite3_errmsg(db));
-    std::exit(1);
-  }
 }
 
 struct Stmt {

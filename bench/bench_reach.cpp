@@ -22,9 +22,12 @@
 #include <functional>
 #include <string>
 
+#include "bench_util.hpp"
 #include "kohakuvault.h"
 
 namespace {
+
+using kvbench::check;
 
 // Best of 5 runs of `iterations` calls, in ns per call.
 double time_ns(int iterations, const std::function<void()>& op) {
@@ -36,13 +39,6 @@ double time_ns(int iterations, const std::function<void()>& op) {
     best = std::min(best, elapsed.count() / iterations);
   }
   return best;
-}
-
-void check(int rc, sqlite3* db, const char* what) {
-  if (rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
-    std::fprintf(stderr, "%s: %s\n", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-    std::exit(1);
-  }
 }
 
 sqlite3* open_memory() {

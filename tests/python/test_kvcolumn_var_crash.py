@@ -4,12 +4,7 @@ stream) and compacts, in transactions, and is killed at random moments; after
 each kill the database must pass integrity_check and kvcolumn_check, hold a
 whole number of transactions and every committed value."""
 import os
-import random
-import signal
-import subprocess
-import sys
 import tempfile
-import time
 import unittest
 
 import kvtest
@@ -45,35 +40,13 @@ def s(j):
 
 class KvColumnVarCrash(unittest.TestCase):
     def test_sigkill_loses_nothing_committed(self):
-        rng = random.Random(4321)
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "crash.db")
             conn = kvtest.connect(path)
             conn.execute("create virtual table t using kvcolumn('str:utf8', min_chunk_bytes=64, max_chunk_bytes=512)")
             conn.commit()
             conn.close()
-            last = 0
-            for round_ in range(6):
-                if round_ == 3:  # the second half runs in WAL mode
-                    c = kvtest.connect(path)
-                    c.execute("pragma journal_mode=wal")
-                    c.close()
-                child = subprocess.Popen([sys.executable, "-c", CHILD, path, kvtest.MODULE, str(K)],
-                                         stdout=subprocess.PIPE)
-                self.assertEqual(child.stdout.readline().strip(), b"started")
-                time.sleep(rng.uniform(0.05, 0.4))
-                child.send_signal(signal.SIGKILL)
-                child.wait()
-                child.stdout.close()
-                conn = kvtest.connect(path)
-                self.assertEqual(conn.execute("pragma integrity_check").fetchone()[0], "ok")
-                self.assertEqual(conn.execute("select kvcolumn_check('t')").fetchone()[0], "ok")
-                values = [v for (v,) in conn.execute("select value from t")]
-                self.assertEqual(len(values) % K, 0, f"round {round_}: {len(values)} is not whole transactions")
-                self.assertGreaterEqual(len(values), last + K, f"round {round_}: nothing was committed")
-                self.assertEqual(values, [s(j) for j in range(len(values))], f"round {round_}")
-                last = len(values)
-                conn.close()
+            kvtest.sigkill_rounds(self, path, CHILD, K, s, seed=4321)
 
 
 if __name__ == "__main__":

@@ -9,44 +9,11 @@
 
 #include "column_fixed.hpp"
 #include "error.hpp"
+#include "mem_chunk_store.hpp"
 
 namespace {
 
-struct MemStore : kv::ChunkStore {
-  std::map<std::uint64_t, std::string> chunks;
-  std::uint64_t length = 0;
-  int in_place_writes = 0, put_writes = 0;
-  std::uint64_t bytes_written = 0;
-
-  std::uint64_t load_length() override { return length; }
-  void save_length(std::uint64_t n) override { length = n; }
-  std::optional<std::uint64_t> chunk_size(std::uint64_t c) override {
-    auto it = chunks.find(c);
-    if (it == chunks.end()) return std::nullopt;
-    return it->second.size();
-  }
-  bool read_chunk(std::uint64_t c, std::string& out) override {
-    auto it = chunks.find(c);
-    if (it == chunks.end()) return false;
-    out = it->second;
-    return true;
-  }
-  void write_in_place(std::uint64_t c, std::uint64_t off, std::string_view d) override {
-    std::string& s = chunks.at(c);
-    ASSERT_LE(off + d.size(), s.size());
-    std::memcpy(s.data() + off, d.data(), d.size());
-    ++in_place_writes;
-    bytes_written += d.size();
-  }
-  void put_chunk(std::uint64_t c, std::string_view b) override {
-    chunks[c] = std::string(b);
-    ++put_writes;
-    bytes_written += b.size();
-  }
-  void delete_chunks_from(std::uint64_t first) override {
-    chunks.erase(chunks.lower_bound(first), chunks.end());
-  }
-};
+using MemStore = kvtest::MemChunkStore;
 
 std::string elem(std::uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); }
 
