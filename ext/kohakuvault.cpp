@@ -66,8 +66,9 @@ int register_functions(sqlite3* db, std::span<const FunctionSpec> specs, char** 
   return SQLITE_OK;
 }
 
-int register_module(sqlite3* db, const char* name, const sqlite3_module* module, char** err) {
-  int rc = sqlite3_create_module_v2(db, name, module, nullptr, nullptr);
+int register_module(sqlite3* db, const char* name, const sqlite3_module* module, char** err,
+                    void* client_data, void (*destroy)(void*)) {
+  int rc = sqlite3_create_module_v2(db, name, module, client_data, destroy);
   if (rc != SQLITE_OK && err)
     *err = sqlite3_mprintf("kohakuvault: cannot register module %s: %s", name, sqlite3_errstr(rc));
   return rc;

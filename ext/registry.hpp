@@ -34,8 +34,11 @@ struct FunctionSpec {
 // returns the SQLite code.
 int register_functions(sqlite3* db, std::span<const FunctionSpec> specs, char** err);
 
-// Registers a module, with the same error reporting.
-int register_module(sqlite3* db, const char* name, const sqlite3_module* module, char** err);
+// Registers a module, with the same error reporting. client_data reaches
+// xCreate/xConnect; SQLite calls destroy(client_data) when the module is
+// replaced or the connection closes — also when registration fails.
+int register_module(sqlite3* db, const char* name, const sqlite3_module* module, char** err,
+                    void* client_data = nullptr, void (*destroy)(void*) = nullptr);
 
 // The components. Each registers its functions and modules on db.
 int register_core_functions(sqlite3* db, char** err);  // ext/fn_core.cpp

@@ -792,11 +792,7 @@ namespace kvx {
 int register_kvindex(sqlite3* db, char** err) {
   auto* registry = new (std::nothrow) kvindex::Registry();
   if (!registry) return SQLITE_NOMEM;
-  const int rc =
-      sqlite3_create_module_v2(db, "kvindex", &kvindex::kModule, registry, &kvindex::destroy_registry);
-  if (rc != SQLITE_OK && err)
-    *err = sqlite3_mprintf("kohakuvault: cannot register module kvindex: %s", sqlite3_errstr(rc));
-  return rc;
+  return register_module(db, "kvindex", &kvindex::kModule, err, registry, &kvindex::destroy_registry);
 }
 
 }  // namespace kvx
