@@ -25,8 +25,9 @@ inline constexpr std::uint64_t kDefaultCacheBytes = 64ull * 1024 * 1024;
 inline constexpr std::uint64_t kReadCacheBytes = 64ull * 1024 * 1024;
 inline constexpr std::uint64_t kDefaultVarMaxChunkBytes = 256ull * 1024;  // variable-size dtypes
 
-// Visible columns and the hidden command column (named like the table).
-enum Col { kIdx = 0, kValue = 1, kCommand = 2 };
+// Visible columns, the hidden command column (named like the table) and the
+// hidden raw column (the packed bytes of the element).
+enum Col { kIdx = 0, kValue = 1, kCommand = 2, kRaw = 3 };
 
 // idxNum bits of the query plan (see the comment above kvcolumnBestIndex).
 enum Plan : int {

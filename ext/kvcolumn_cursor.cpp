@@ -253,7 +253,38 @@ int kvcolumnNext(sqlite3_vtab_cursor* cursor) {
 // xEof.
 int kvcolumnEof(sqlite3_vtab_cursor* cursor) { return static_cast<Cursor*>(cursor)->eof; }
 
-// xColumn: idx, the decoded value, or NULL for the command column.
+namespace {
+
+// The packed bytes of element i into `out`; false when the row went away under
+// this cursor (its column is NULL then). Fixed-size columns keep a window of
+// up to 4096 elements per read (one for descending and IN scans).
+inline bool element_bytes(Cursor* cur, Table* t, std::uint64_t i, std::string_view& out) {
+  if (t->var) {
+    kv::VarColumn& c = *t->var;  // one element per read; its view is valid until the next read
+    if (i >= c.length()) return false;
+    out = c.read_run(i, 1);
+    return true;
+  }
+  kv::FixedColumn& c = *t->fixed;  // the concrete (final) class: inlined epoch()/elem_size() per row
+  const std::uint64_t E = c.elem_size();
+  if (cur->run_epoch != c.epoch() || i < cur->run_first || i >= cur->run_end) {
+    if (i >= c.length()) return false;
+    std::string_view run = c.read_run(i, cur->desc || cur->use_list ? 1 : 4096);
+    cur->run_data = run.data();
+    cur->run_first = i;
+    cur->run_end = i + run.size() / E;
+    cur->run_epoch = c.epoch();
+  }
+  out = std::string_view(cur->run_data + (i - cur->run_first) * E, E);
+  return true;
+}
+
+}  // namespace
+
+// xColumn: idx, the decoded value, the packed bytes (raw), or NULL for the
+// command column. In an UPDATE, value and raw are not produced when the
+// statement does not set them (sqlite3_vtab_nochange): xUpdate then knows
+// which of the two was assigned, and an UPDATE of one never decodes the other.
 int kvcolumnColumn(sqlite3_vtab_cursor* cursor, sqlite3_context* ctx, int col) {
   Cursor* cur = static_cast<Cursor*>(cursor);
   Table* t = cur->table();
@@ -261,24 +292,17 @@ int kvcolumnColumn(sqlite3_vtab_cursor* cursor, sqlite3_context* ctx, int col) {
     const std::uint64_t i = cur->current();
     if (col == kIdx) {
       sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(i));
-    } else if (col == kValue && t->var) {
-      kv::VarColumn& c = *t->var;             // one element per read; its view is valid until the next read
-      if (i >= c.length()) return SQLITE_OK;  // the row went away under this cursor: NULL
-      result_element(ctx, t->options.dtype, c.read_run(i, 1));
-    } else if (col == kValue) {
-      kv::FixedColumn& c = *t->fixed;  // the concrete (final) class: inlined epoch()/elem_size() per row
-      const std::uint64_t E = c.elem_size();
-      if (cur->run_epoch != c.epoch() || i < cur->run_first || i >= cur->run_end) {
-        if (i >= c.length()) return SQLITE_OK;  // the row went away under this cursor: NULL
-        std::string_view run = c.read_run(i, cur->desc || cur->use_list ? 1 : 4096);
-        cur->run_data = run.data();
-        cur->run_first = i;
-        cur->run_end = i + run.size() / E;
-        cur->run_epoch = c.epoch();
-      }
-      result_element(ctx, t->options.dtype, std::string_view(cur->run_data + (i - cur->run_first) * E, E));
+      return SQLITE_OK;
+    }
+    if (col == kCommand || sqlite3_vtab_nochange(ctx)) return SQLITE_OK;  // NULL / unchanged
+    std::string_view e;
+    if (!element_bytes(cur, t, i, e)) return SQLITE_OK;  // NULL
+    if (col == kValue) {
+      result_element(ctx, t->options.dtype, e);
+    } else if (e.empty()) {
+      sqlite3_result_zeroblob(ctx, 0);  // x'' (a null pointer would make it NULL)
     } else {
-      sqlite3_result_null(ctx);
+      sqlite3_result_blob64(ctx, e.data(), e.size(), SQLITE_TRANSIENT);
     }
     return SQLITE_OK;
   });

@@ -3,6 +3,9 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <string_view>
+#include <vector>
 
 #include "codec.hpp"
 #include "codec_structured.hpp"
@@ -10,6 +13,7 @@
 #include "firewall.hpp"
 #include "json_text.hpp"
 #include "kvcolumn.hpp"
+#include "pack_batch.hpp"
 #include "value_bridge.hpp"
 
 namespace kvx::kvcolumn {
@@ -77,14 +81,145 @@ const std::string& pack_value(Table* t, sqlite3_value* v) {
   return t->scratch;
 }
 
+const char* type_name(int type) {
+  switch (type) {
+    case SQLITE_INTEGER: return "INTEGER";
+    case SQLITE_FLOAT: return "REAL";
+    case SQLITE_TEXT: return "TEXT";
+    case SQLITE_BLOB: return "BLOB";
+    default: return "NULL";
+  }
+}
+
+// Rethrows a codec error about user-given bytes as an error about the input
+// (kv::Errc::corrupt would report SQLITE_CORRUPT, which means stored data).
+template <class F>
+void as_input_error(const std::string& prefix, F&& f) {
+  try {
+    f();
+  } catch (const kv::Error& e) {
+    throw kv::Error(e.code() == kv::Errc::corrupt ? kv::Errc::invalid_argument : e.code(), prefix + e.what());
+  }
+}
+
+// Checks that `elem` is one packed element of the column's dtype, the
+// cheapest way that is still complete: the size for fixed-size numbers and
+// bytes, UTF-8 validity for str:utf8, a decode (as kv_unpack does) for the
+// other families, then the column's JSON Schema on the decoded value.
+// `what` names the bytes in errors ("raw", "element 3").
+void check_element(const Table* t, std::string_view elem, const std::string& what) {
+  const kv::DType& d = t->options.dtype;
+  const std::string prefix =
+      "kvcolumn '" + t->name + "': " + what + " is not a packed " + d.name() + " element: ";
+  if (const std::size_t n = d.elem_size(); n && elem.size() != n)
+    kv::fail(kv::Errc::invalid_argument,
+             prefix + "expected exactly " + std::to_string(n) + " bytes, got " + std::to_string(elem.size()));
+  switch (d.family) {
+    case kv::Family::integer:
+    case kv::Family::floating:
+    case kv::Family::bytes: return;  // every byte pattern of the right size is a value
+    case kv::Family::str:
+      if (!d.fixed_size && d.encoding == kv::Encoding::utf8) {
+        if (!kv::json::is_valid_utf8(elem))
+          kv::fail(kv::Errc::invalid_argument, prefix + "bytes are not valid UTF-8");
+        return;
+      }
+      break;
+    default: break;
+  }
+  kv::Value v;
+  as_input_error(prefix, [&] { v = kv::unpack(d, elem); });
+  if (!t->options.schema.empty()) {
+    try {
+      kv::schema::require_valid(t->options.schema, value_as_json(v.view()));
+    } catch (const kv::Error& e) {
+      throw kv::Error(e.code(), "kvcolumn '" + t->name + "': " + what + ": " + e.what());
+    }
+  }
+}
+
+// The raw column of an INSERT/UPDATE: a BLOB holding one packed element.
+std::string_view raw_element(const Table* t, sqlite3_value* raw) {
+  if (sqlite3_value_type(raw) != SQLITE_BLOB)
+    kv::fail(kv::Errc::type_mismatch, "kvcolumn '" + t->name + "': raw takes a BLOB of packed " +
+                                          t->options.dtype.name() + " bytes (as kv_pack returns), got " +
+                                          type_name(sqlite3_value_type(raw)));
+  const void* b = sqlite3_value_blob(raw);
+  std::string_view elem(static_cast<const char*>(b), static_cast<std::size_t>(sqlite3_value_bytes(raw)));
+  check_element(t, elem, "raw");
+  return elem;
+}
+
+// The bytes an INSERT/UPDATE stores: the packed value, or the raw bytes as
+// given. A NULL raw is not given (so it behaves as a NULL value does); in an
+// UPDATE, a column the statement does not assign arrives "unchanged"
+// (sqlite3_value_nochange, see kvcolumnColumn). nullopt: nothing assigned.
+std::optional<std::string_view> element_to_store(Table* t, sqlite3_value* value, sqlite3_value* raw) {
+  const bool raw_set = !sqlite3_value_nochange(raw) && sqlite3_value_type(raw) != SQLITE_NULL;
+  const bool value_set = !sqlite3_value_nochange(value) && sqlite3_value_type(value) != SQLITE_NULL;
+  if (raw_set && value_set)
+    kv::fail(kv::Errc::invalid_argument,
+             "kvcolumn '" + t->name +
+                 "': both value and raw are set: give the element either as value "
+                 "or as raw (its packed bytes), not both");
+  if (raw_set) return raw_element(t, raw);
+  if (sqlite3_value_nochange(value) && sqlite3_value_nochange(raw)) return std::nullopt;
+  return std::string_view(pack_value(t, value));
+}
+
+// 'append' to a variable-size column: a JSON array (TEXT), each item packed
+// as kv_pack_many packs it, or (msgpack/cbor) a BLOB of items one after
+// another. Every element is checked before the first is appended, so a bad
+// one (its position is in the error) appends nothing.
+void append_var(Table* t, sqlite3_value* value) {
+  const kv::DType& d = t->options.dtype;
+  const bool structured = d.family == kv::Family::msgpack || d.family == kv::Family::cbor;
+  const std::string prefix = "kvcolumn '" + t->name + "': 'append': ";
+  std::vector<std::string_view> elems;
+  const int type = sqlite3_value_type(value);
+  if (type == SQLITE_TEXT) {
+    std::string& packed = t->scratch;
+    packed.clear();
+    std::vector<std::size_t> ends;
+    const unsigned char* text = sqlite3_value_text(value);
+    std::string_view json(reinterpret_cast<const char*>(text),
+                          static_cast<std::size_t>(sqlite3_value_bytes(value)));
+    as_input_error(prefix, [&] { kv::batch::pack_many(d, json, packed, &ends); });
+    elems.reserve(ends.size());
+    std::size_t start = 0;
+    for (std::size_t end : ends) elems.emplace_back(packed.data() + start, end - start), start = end;
+    if (!t->options.schema.empty())
+      for (std::size_t k = 0; k < elems.size(); ++k)
+        check_element(t, elems[k], "'append' element " + std::to_string(k));
+  } else if (type == SQLITE_BLOB && structured) {
+    const void* b = sqlite3_value_blob(value);
+    std::string_view blob(static_cast<const char*>(b), static_cast<std::size_t>(sqlite3_value_bytes(value)));
+    as_input_error(prefix, [&] {
+      kv::batch::ElementCursor cursor(d, blob, nullptr);  // each item decoded whole: well-formed
+      for (std::string_view e; cursor.next(e);) elems.push_back(e);
+    });
+    if (!t->options.schema.empty())
+      for (std::size_t k = 0; k < elems.size(); ++k)
+        check_element(t, elems[k], "'append' element " + std::to_string(k));
+  } else {
+    kv::fail(kv::Errc::type_mismatch,
+             prefix + "a variable-size " + d.name() + " column takes a JSON array of values as TEXT (e.g. '" +
+                 (d.family == kv::Family::str   ? "[\"a\", \"b\"]"
+                  : structured                  ? "[{\"a\": 1}, 2]"
+                  : d.family == kv::Family::vec ? "[[1, 2], [3]]"
+                                                : "[\"text\"]") +
+                 "')" + (structured ? " or a BLOB of " + d.name() + " items one after another" : "") +
+                 ", got " + type_name(type) +
+                 (type == SQLITE_BLOB ? ": its elements carry no length, so pass a JSON array" : ""));
+  }
+  for (std::string_view e : elems) t->column->append_packed(e);
+}
+
 void run_command(Table* t, sqlite3_value* command, sqlite3_value* value) {
   const unsigned char* c = sqlite3_value_text(command);
   std::string cmd = c ? reinterpret_cast<const char*>(c) : "";
   if (cmd == "append") {
-    if (t->var)
-      kv::fail(kv::Errc::invalid_argument,
-               "kvcolumn '" + t->name + "': the 'append' command takes fixed-size columns; dtype '" +
-                   t->options.dtype.name() + "' has variable-size elements: INSERT them row by row");
+    if (t->var) return append_var(t, value);
     if (sqlite3_value_type(value) != SQLITE_BLOB)
       kv::fail(kv::Errc::type_mismatch,
                "kvcolumn '" + t->name +
@@ -113,7 +248,7 @@ void run_command(Table* t, sqlite3_value* command, sqlite3_value* value) {
 // xUpdate. argc == 1: DELETE of rowid argv[0] (SQLite passes the rowids of a
 // multi-row DELETE in the original numbering, so deletes are recorded and
 // compacted later). argv[0] NULL: INSERT (argv[1] rowid, argv[2] idx,
-// argv[3] value, argv[4] command). Otherwise UPDATE of rowid argv[0].
+// argv[3] value, argv[4] command, argv[5] raw). Otherwise UPDATE of rowid argv[0].
 int kvcolumnUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* rowid) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
@@ -125,11 +260,15 @@ int kvcolumnUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_i
     }
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
       if (sqlite3_value_type(argv[2 + kCommand]) != SQLITE_NULL) {
+        if (sqlite3_value_type(argv[2 + kRaw]) != SQLITE_NULL)
+          kv::fail(kv::Errc::invalid_argument,
+                   "kvcolumn '" + t->name + "': commands take their argument in value, not raw");
         run_command(t, argv[2 + kCommand], argv[2 + kValue]);
         *rowid = static_cast<sqlite3_int64>(col.length()) - 1;
         return SQLITE_OK;
       }
-      const std::string& packed = pack_value(t, argv[2 + kValue]);
+      const std::string_view packed =
+          *element_to_store(t, argv[2 + kValue], argv[2 + kRaw]);  // INSERT: always set
       if (sqlite3_value_type(argv[2 + kIdx]) == SQLITE_NULL && sqlite3_value_type(argv[1]) == SQLITE_NULL) {
         col.append_packed(packed);
         *rowid = static_cast<sqlite3_int64>(col.length()) - 1;
@@ -155,8 +294,8 @@ int kvcolumnUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_i
                    " cannot be changed: idx is the position (use DELETE and INSERT to move)");
     if (sqlite3_value_type(argv[2 + kCommand]) != SQLITE_NULL)
       kv::fail(kv::Errc::invalid_argument, "kvcolumn '" + t->name + "': commands are INSERTs, not UPDATEs");
-    const std::string& packed = pack_value(t, argv[2 + kValue]);
-    col.update(static_cast<std::uint64_t>(old), packed);
+    if (std::optional<std::string_view> packed = element_to_store(t, argv[2 + kValue], argv[2 + kRaw]))
+      col.update(static_cast<std::uint64_t>(old), *packed);
     return SQLITE_OK;
   });
 }

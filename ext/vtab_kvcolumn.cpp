@@ -62,6 +62,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string_view>
 #include <vector>
 
@@ -169,7 +170,7 @@ Options parse_options(int argc, const char* const* argv) {
     kv::fail(kv::Errc::invalid_argument,
              "kvcolumn: min_chunk_bytes=" + std::to_string(o.min_chunk_bytes) +
                  " is larger than max_chunk_bytes=" + std::to_string(o.max_chunk_bytes));
-  // Validates the sizes (variable-size columns: for their 16-byte index entries).
+  // Validates the sizes (variable-size columns: for their 7-byte index entries).
   kv::ChunkLayout check(o.dtype.is_varsize() ? kv::kVarIndexEntryBytes : o.dtype.elem_size(),
                         o.min_chunk_bytes, o.max_chunk_bytes);
   return o;
@@ -204,12 +205,95 @@ std::vector<const char*> data_suffixes(bool varsize) {
   return {"chunks"};
 }
 
+// The options a table was created with, as "<table>_info" stores them: they
+// describe the stored bytes, so they win over the (re-parsed) module
+// arguments, which supply only what is not stored (cache_bytes; schema for
+// tables created before it was stored). Missing or invalid rows, or a
+// format_version this build does not read, are Error(corrupt) naming the table.
+Options stored_options(sqlite3* db, const std::string& info, const std::string& table, Options declared) {
+  struct Row {
+    int type = SQLITE_NULL;
+    sqlite3_int64 i = 0;
+    std::string text;
+  };
+  std::map<std::string, Row> rows;
+  sqlite3_stmt* s = nullptr;
+  std::string q = "SELECT key, value FROM " + info;
+  int rc = sqlite3_prepare_v2(db, q.c_str(), -1, &s, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(s);
+    kv::fail(kv::Errc::corrupt,
+             "kvcolumn '" + table + "' is corrupt: cannot read " + table + "_info: " + sqlite3_errmsg(db));
+  }
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    const unsigned char* key = sqlite3_column_text(s, 0);
+    if (!key) continue;
+    Row r;
+    r.type = sqlite3_column_type(s, 1);
+    r.i = sqlite3_column_int64(s, 1);
+    if (const unsigned char* text = sqlite3_column_text(s, 1)) r.text = reinterpret_cast<const char*>(text);
+    rows[reinterpret_cast<const char*>(key)] = std::move(r);
+  }
+  sqlite3_finalize(s);
+  if (rc != SQLITE_DONE) fail_sqlite(db, rc, "kvcolumn '" + table + "': cannot read " + table + "_info");
+  auto corrupt = [&](const std::string& what) {
+    kv::fail(kv::Errc::corrupt, "kvcolumn '" + table + "' is corrupt: " + table + "_info " + what);
+  };
+  auto row = [&](const char* key) -> const Row& {
+    auto it = rows.find(key);
+    if (it == rows.end()) corrupt(std::string("has no ") + key + " row");
+    return it->second;
+  };
+  auto size_row = [&](const char* key, bool zero_ok) {
+    const Row& r = row(key);
+    if (r.type != SQLITE_INTEGER || r.i < 0 || (r.i == 0 && !zero_ok))
+      corrupt(std::string("has ") + key + " '" + r.text + "': expected a " + (zero_ok ? "" : "positive ") +
+              "integer");
+    return static_cast<std::uint64_t>(r.i);
+  };
+  sqlite3_int64 version = rows.count("format_version") ? rows["format_version"].i : 0;
+  if (version != kFormatVersion)
+    kv::fail(kv::Errc::corrupt, "kvcolumn '" + table + "' has format_version " + std::to_string(version) +
+                                    ", this build reads format " + std::to_string(kFormatVersion));
+  Options o = declared;
+  const Row& dtype = row("dtype");
+  try {
+    if (dtype.type != SQLITE_TEXT) kv::fail(kv::Errc::corrupt, "not TEXT");
+    o.dtype = kv::parse_dtype(dtype.text);
+  } catch (const kv::Error& e) {
+    corrupt("has dtype '" + dtype.text + "': " + e.what());
+  }
+  if (o.dtype.family == kv::Family::auto_header) corrupt("has dtype 'auto', which no column stores");
+  if (size_row("elem_size", true) != o.dtype.elem_size())
+    corrupt("has elem_size " + row("elem_size").text + " but dtype '" + o.dtype.name() + "' has " +
+            std::to_string(o.dtype.elem_size()) + "-byte elements");
+  o.min_chunk_bytes = size_row("min_chunk_bytes", false);
+  o.max_chunk_bytes = size_row("max_chunk_bytes", false);
+  try {
+    kv::ChunkLayout check(o.dtype.is_varsize() ? kv::kVarIndexEntryBytes : o.dtype.elem_size(),
+                          o.min_chunk_bytes, o.max_chunk_bytes);
+  } catch (const kv::Error& e) {
+    corrupt(std::string("has chunk sizes that are not valid: ") + e.what());
+  }
+  auto schema = rows.find("schema");
+  const bool structured = o.dtype.family == kv::Family::msgpack || o.dtype.family == kv::Family::cbor;
+  if (schema != rows.end()) {
+    if (schema->second.type != SQLITE_TEXT || schema->second.text.empty() || !structured)
+      corrupt("has a schema row that is not JSON Schema text of a msgpack/cbor column");
+    o.schema = schema->second.text;
+  } else if (!structured) {
+    o.schema.clear();
+  }
+  return o;
+}
+
 // Builds the Table for xCreate (create = true: also the shadow tables) and xConnect.
 int kvcolumnInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** out, char** err,
                  bool create) {
   *out = nullptr;
   return guard_status(err, [&] {
     Options options = parse_options(argc, argv);
+    if (!create) options = stored_options(db, shadow_name(argv[1], argv[2], "info"), argv[2], options);
     auto table = std::make_unique<Table>();
     std::memset(static_cast<sqlite3_vtab*>(table.get()), 0, sizeof(sqlite3_vtab));
     table->db = db;
@@ -217,11 +301,12 @@ int kvcolumnInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** 
     table->name = argv[2];
     table->options = options;
     if (sqlite3_stricmp(table->name.c_str(), "idx") == 0 ||
-        sqlite3_stricmp(table->name.c_str(), "value") == 0)
+        sqlite3_stricmp(table->name.c_str(), "value") == 0 ||
+        sqlite3_stricmp(table->name.c_str(), "raw") == 0)
       kv::fail(kv::Errc::invalid_argument,
                "kvcolumn: a table cannot be named '" + table->name +
-                   "': its hidden command column takes the table's name, and idx and "
-                   "value are the visible columns");
+                   "': its hidden command column takes the table's name, idx and "
+                   "value are the visible columns and raw the hidden packed-bytes column");
     const std::string info = shadow_name(table->schema, table->name, "info");
     const bool varsize = options.dtype.is_varsize();
     if (create) {
@@ -240,34 +325,17 @@ int kvcolumnInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** 
       std::string sql(rows);
       sqlite3_free(rows);
       exec(db, sql);
-    } else {
-      // The stored format and dtype must be ones this version reads.
-      sqlite3_stmt* s = nullptr;
-      std::string q = "SELECT (SELECT value FROM " + info +
-                      " WHERE key = 'format_version'), (SELECT value FROM " + info + " WHERE key = 'dtype')";
-      int rc = sqlite3_prepare_v2(db, q.c_str(), -1, &s, nullptr);
-      if (rc != SQLITE_OK) {
-        sqlite3_finalize(s);
-        kv::fail(kv::Errc::corrupt, "kvcolumn '" + table->name + "' is corrupt: cannot read " + table->name +
-                                        "_info: " + sqlite3_errmsg(db));
+      if (!options.schema.empty()) {
+        char* row = sqlite3_mprintf("INSERT INTO %s(key, value) VALUES ('schema', %Q)", info.c_str(),
+                                    options.schema.c_str());
+        if (!row) throw std::bad_alloc();
+        std::string schema_row(row);
+        sqlite3_free(row);
+        exec(db, schema_row);
       }
-      rc = sqlite3_step(s);
-      sqlite3_int64 version = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-      const unsigned char* dt = rc == SQLITE_ROW ? sqlite3_column_text(s, 1) : nullptr;
-      std::string stored_dtype = dt ? reinterpret_cast<const char*>(dt) : "";
-      sqlite3_finalize(s);
-      if (rc != SQLITE_ROW)
-        fail_sqlite(db, rc, "kvcolumn '" + table->name + "': cannot read " + table->name + "_info");
-      if (version != kFormatVersion)
-        kv::fail(kv::Errc::corrupt, "kvcolumn '" + table->name + "' has format_version " +
-                                        std::to_string(version) + ", this build reads format " +
-                                        std::to_string(kFormatVersion));
-      if (stored_dtype != options.dtype.name())
-        kv::fail(kv::Errc::corrupt, "kvcolumn '" + table->name + "' is corrupt: " + table->name +
-                                        "_info says dtype '" + stored_dtype +
-                                        "' but the table was declared as '" + options.dtype.name() + "'");
     }
-    char* decl = sqlite3_mprintf("CREATE TABLE x(idx INTEGER, value, \"%w\" HIDDEN)", table->name.c_str());
+    char* decl = sqlite3_mprintf("CREATE TABLE x(idx INTEGER, value, \"%w\" HIDDEN, raw BLOB HIDDEN)",
+                                 table->name.c_str());
     if (!decl) throw std::bad_alloc();
     int rc = sqlite3_declare_vtab(db, decl);
     sqlite3_free(decl);

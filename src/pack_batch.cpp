@@ -54,7 +54,7 @@ void pack_many_numeric(Num num, json::Reader& r, std::string& out) {
   }
 }
 
-void pack_many_items(const DType& dtype, json::Reader& r, std::string& out) {
+void pack_many_items(const DType& dtype, json::Reader& r, std::string& out, std::vector<std::size_t>* ends) {
   const bool structured = dtype.family == Family::msgpack || dtype.family == Family::cbor;
   std::size_t index = 0;
   for (bool first = true; r.next_element(first); first = false, ++index) {
@@ -62,6 +62,7 @@ void pack_many_items(const DType& dtype, json::Reader& r, std::string& out) {
     if (c == '"' && !structured && dtype.family != Family::vec) {
       std::string text = r.string();
       at_element(index, [&] { pack(dtype, ValueView::text(text), out); });
+      if (ends) ends->push_back(out.size());
       continue;
     }
     std::string_view item = r.skip_value();
@@ -70,6 +71,7 @@ void pack_many_items(const DType& dtype, json::Reader& r, std::string& out) {
       fail(Errc::type_mismatch,
            dtype.name() + " expects a JSON string, got JSON " + std::string(item.substr(0, 40)));
     });
+    if (ends) ends->push_back(out.size());
   }
 }
 
@@ -80,15 +82,20 @@ void require_batch_dtype(const DType& dtype) {
     fail(Errc::invalid_argument, "dtype auto is for kv_pack/kv_unpack only, not for batches");
 }
 
-void pack_many(const DType& dtype, std::string_view json_array, std::string& out) {
+void pack_many(const DType& dtype, std::string_view json_array, std::string& out,
+               std::vector<std::size_t>* ends) {
   require_batch_dtype(dtype);
   json::Reader r(json_array, "JSON array for kv_pack_many");
   r.expect('[');
   if (dtype.family == Family::integer || dtype.family == Family::floating) {
     out.reserve(out.size() + json_array.size() / 2);
+    const std::size_t start = out.size();
     pack_many_numeric(dtype.num, r, out);
+    if (ends)
+      for (std::size_t at = start + num_size(dtype.num); at <= out.size(); at += num_size(dtype.num))
+        ends->push_back(at);
   } else {
-    pack_many_items(dtype, r, out);
+    pack_many_items(dtype, r, out, ends);
   }
   r.expect_end();
 }

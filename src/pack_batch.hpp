@@ -29,7 +29,10 @@ namespace kv::batch {
 // Throws invalid_argument for dtypes batches do not take (auto).
 void require_batch_dtype(const DType& dtype);
 
-void pack_many(const DType& dtype, std::string_view json_array, std::string& out);
+// ends (optional) receives, per element, its end offset in out: the element
+// boundaries variable-size dtypes do not carry themselves.
+void pack_many(const DType& dtype, std::string_view json_array, std::string& out,
+               std::vector<std::size_t>* ends = nullptr);
 // The BLOB form of pack_many: checks that blob holds elements already packed
 // back to back (fixed-size dtypes only): a whole number of elements, each of
 // which decodes (for numbers any bytes do). The caller returns it unchanged.
