@@ -97,6 +97,8 @@ class SqliteChunkStore final : public kv::ChunkStore {
   void put_chunk(std::uint64_t chunk, std::string_view bytes) override;
   void delete_chunks_from(std::uint64_t first) override;
   void finish_writes() override;
+  std::optional<std::uint64_t> load_counter(const std::string& key) override;
+  void save_counter(const std::string& key, std::uint64_t value) override;
   ~SqliteChunkStore() override { finish_writes(); }
 
  private:
@@ -105,7 +107,7 @@ class SqliteChunkStore final : public kv::ChunkStore {
   const char* suffix_;
   std::string length_key_;
   std::string schema_, table_, info_, chunks_, chunks_table_;
-  Stmt get_length_, set_length_, size_, put_, delete_from_;
+  Stmt get_length_, set_length_, size_, put_, delete_from_, get_counter_, set_counter_;
   // One writable blob handle reused (sqlite3_blob_reopen) across the in-place
   // writes of a flush; closed by finish_writes() and before statements that
   // modify the chunk rows.

@@ -121,7 +121,22 @@ std::vector<Listed> list_tables(sqlite3* db) {
 
 // ---- kvcolumns ----------------------------------------------------------------
 
-enum ListCol { kSchema, kName, kDtype, kElemSize, kLength, kChunks, kBytes, kMinChunk, kMaxChunk };
+// live_bytes: element bytes in storage (variable-size: the data-stream
+// records elements use); dead_bytes: data-stream records left by updates and
+// deletes until compaction (always 0 for fixed-size columns).
+enum ListCol {
+  kSchema,
+  kName,
+  kDtype,
+  kElemSize,
+  kLength,
+  kChunks,
+  kBytes,
+  kMinChunk,
+  kMaxChunk,
+  kLive,
+  kDead
+};
 
 struct ListTable : sqlite3_vtab {
   sqlite3* db;
@@ -138,7 +153,7 @@ int listConnect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out,
         db,
         "CREATE TABLE x(schema TEXT, name TEXT, dtype TEXT, elem_size INTEGER, length "
         "INTEGER, chunks INTEGER, bytes INTEGER, min_chunk_bytes INTEGER, max_chunk_bytes "
-        "INTEGER)");
+        "INTEGER, live_bytes INTEGER, dead_bytes INTEGER)");
     if (rc != SQLITE_OK) fail_sqlite(db, rc, "kvcolumns: cannot declare the table");
     auto* t = new ListTable();
     std::memset(static_cast<sqlite3_vtab*>(t), 0, sizeof(sqlite3_vtab));
@@ -207,6 +222,18 @@ int listColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
       case kBytes: number(l.bytes); break;
       case kMinChunk: number(info("min_chunk_bytes")); break;
       case kMaxChunk: number(info("max_chunk_bytes")); break;
+      case kLive:
+      case kDead: {
+        auto as_int = [](const std::optional<std::string>& v) -> std::int64_t {
+          return v ? std::strtoll(v->c_str(), nullptr, 10) : 0;
+        };
+        const std::int64_t elem = as_int(info("elem_size"));
+        const std::int64_t dead = elem == 0 ? as_int(info("dead_bytes")) : 0;
+        const std::int64_t live =
+            elem == 0 ? as_int(info("data_length")) - dead : elem * as_int(info("length"));
+        sqlite3_result_int64(ctx, col == kLive ? live : dead);
+        break;
+      }
     }
     return SQLITE_OK;
   });

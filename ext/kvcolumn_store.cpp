@@ -88,6 +88,8 @@ void SqliteChunkStore::rename(const std::string& table) {
   size_.finalize();
   put_.finalize();
   delete_from_.finalize();
+  get_counter_.finalize();
+  set_counter_.finalize();
 }
 
 void SqliteChunkStore::corrupt(const std::string& what) const {
@@ -224,6 +226,28 @@ void SqliteChunkStore::delete_chunks_from(std::uint64_t first) {
   sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(first));
   int rc = sqlite3_step(s);
   if (rc != SQLITE_DONE) fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot delete chunks");
+}
+
+std::optional<std::uint64_t> SqliteChunkStore::load_counter(const std::string& key) {
+  sqlite3_stmt* s = get_counter_.get(db_, "SELECT value FROM " + info_ + " WHERE key = ?1");
+  Reset r{s};
+  sqlite3_bind_text(s, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot read " + key);
+  if (sqlite3_column_type(s, 0) != SQLITE_INTEGER || sqlite3_column_int64(s, 0) < 0)
+    corrupt("the " + key + " in " + table_ + "_info is not a non-negative integer");
+  return static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+}
+
+void SqliteChunkStore::save_counter(const std::string& key, std::uint64_t value) {
+  finish_writes();
+  sqlite3_stmt* s = set_counter_.get(db_, "INSERT OR REPLACE INTO " + info_ + "(key, value) VALUES (?1, ?2)");
+  Reset r{s};
+  sqlite3_bind_text(s, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(value));
+  int rc = sqlite3_step(s);
+  if (rc != SQLITE_DONE) fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot save " + key);
 }
 
 }  // namespace kvx::kvcolumn

@@ -143,6 +143,9 @@ std::string_view FixedColumn::read_run(std::uint64_t i, std::uint64_t max_elems)
   std::uint64_t n = std::min(end - k, max_elems);
   if (partial_reads_ && lru_.find(chunk) == lru_.end()) {
     std::uint64_t& seen = partial_bytes_[chunk];
+    // read_range cannot tell a BLOB row from a TEXT one; chunk_size rejects
+    // a non-BLOB row (once per chunk and cache lifetime).
+    if (seen == 0 && !store_.chunk_size(chunk)) corrupt("chunk " + std::to_string(chunk) + " is missing");
     // Cache a chunk whole only when it is read often and fits without evicting
     // another (evicting would turn random reads into whole-chunk reloads).
     if (seen < layout_.full_chunk_bytes() / 16 ||
@@ -264,6 +267,51 @@ void FixedColumn::clear() {
   state_.pending.clear();
   state_.length = state_.base_length = state_.buffered = 0;
   ++epoch_;
+}
+
+void FixedColumn::truncate(std::uint64_t n) {
+  settle();
+  if (n >= state_.length) return;
+  if (n == 0) return clear();
+  const std::uint64_t E = layout_.elem_size();
+  const std::uint64_t keep = layout_.chunk_count(n);
+  for (auto it = state_.images.lower_bound(keep); it != state_.images.end();) {
+    state_.buffered -= std::min(state_.buffered, it->second->data.size());
+    it = state_.images.erase(it);
+  }
+  // The chunk that becomes the last one: cut its in-memory copy.
+  ChunkImage& img = image(keep - 1, true);
+  const std::uint64_t cnt = layout_.elems_in_chunk(keep - 1, n);
+  state_.buffered -= std::min(state_.buffered, img.data.size());
+  img.data.resize(cnt * E);
+  state_.buffered += img.data.size();
+  if (img.dirty_hi > cnt) img.dirty_hi = cnt;
+  state_.length = n;
+  state_.base_length = std::min(state_.base_length, n);
+  ++epoch_;
+  maybe_flush();
+}
+
+void FixedColumn::overwrite(std::uint64_t i, std::string_view packed) {
+  settle();
+  const std::uint64_t E = layout_.elem_size();
+  if (packed.size() % E != 0) fail(Errc::internal, "overwrite with a partial element");
+  const std::uint64_t n = packed.size() / E;
+  if (n == 0) return;
+  check_index(i + n - 1, state_.length, "overwrite:");
+  const char* src = packed.data();
+  for (std::uint64_t at = i, left = n; left > 0;) {
+    const std::uint64_t chunk = layout_.chunk_of(at), k = layout_.index_in_chunk(at);
+    const std::uint64_t take = std::min(left, layout_.elems_per_chunk() - k);
+    ChunkImage& img = image(chunk, k < image(chunk, false).lo);
+    std::memcpy(img.data.data() + (k - img.lo) * E, src, take * E);
+    img.mark(k, k + take);
+    src += take * E;
+    at += take;
+    left -= take;
+  }
+  ++epoch_;
+  maybe_flush();
 }
 
 void FixedColumn::move_left(std::uint64_t src, std::uint64_t dst, std::uint64_t n) {

@@ -61,6 +61,13 @@ class FixedColumn final : public Column {
   void mark_deleted(std::uint64_t i) override;
   // Empties the column in O(1) (the store's chunks go at the next flush).
   void clear();
+  // Drops elements [n, length) (n <= length); chunks past the new end go at
+  // the next flush.
+  void truncate(std::uint64_t n);
+  // Overwrites elements [i, i + packed.size() / elem_size) in place: one copy
+  // per chunk touched, written back as one dirty range per chunk (for
+  // VarColumn's byte stream, where per-element patches would be per byte).
+  void overwrite(std::uint64_t i, std::string_view packed);
 
   std::uint64_t buffered_bytes() const override { return state_.buffered; }
   void flush() override;

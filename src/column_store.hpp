@@ -47,6 +47,10 @@ class ChunkStore {
   virtual void delete_chunks_from(std::uint64_t first) = 0;
   // End of one flush: release anything kept open between its writes.
   virtual void finish_writes() {}
+  // A named counter kept beside the length (another "<table>_info" row), for
+  // figures a column persists besides its length; nullopt when never saved.
+  virtual std::optional<std::uint64_t> load_counter(const std::string& key) = 0;
+  virtual void save_counter(const std::string& key, std::uint64_t value) = 0;
 };
 
 class Column {

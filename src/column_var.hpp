@@ -3,51 +3,77 @@
 // FixedColumn's write-back buffer, copy-on-write savepoints, lazily applied
 // deletes and chunk I/O instead of repeating them:
 //
-//  * index  a FixedColumn of 16-byte entries, one per element, in element
-//           order: [u64 offset][u64 length], both little-endian. offset is a
-//           byte position in the data stream; no 32-bit offset anywhere, so a
-//           column may hold far more than 4 GiB.
+//  * index  a FixedColumn of 7-byte entries, one per element, in element
+//           order: [u48 offset][u8 len], little-endian. offset is the byte
+//           position of the element's record in the data stream. 48 bits
+//           cover 256 TiB, the largest database SQLite can address, so the
+//           offset cannot overflow; past it a write fails with TOOBIG.
 //  * data   a FixedColumn of 1-byte elements: one logical byte stream cut
-//           into chunks of max_chunk_bytes (the last with spare room). An
-//           element's bytes are contiguous in the stream but may cross chunk
+//           into chunks of max_chunk_bytes (the last with spare room), made
+//           of records. The record of an element of n bytes is
+//             n < 255:  the n bytes                 (entry len = n)
+//             n >= 255: [u32 n little-endian][bytes] (entry len = 255)
+//           so the common short element costs 7 index bytes and no header.
+//           A record is contiguous in the stream but may cross chunk
 //           boundaries, so an element larger than a chunk simply spans
 //           several chunks.
 //
 // Writes never move other elements' bytes: append and insert-at add the
-// element's bytes at the end of the stream and an index entry (insert-at
-// shifts only index entries, 16 bytes each); an update writes a new copy at
-// the end of the stream and repoints its entry (O(element), whatever the
-// column size); delete removes the index entry. The bytes left behind are
-// dead until compaction: compact() (the 'compact' command) rewrites the
-// stream, and a flush of an empty column drops the whole stream.
+// record at the end of the stream and an index entry (insert-at shifts only
+// index entries, 7 bytes each); an update of the same size overwrites the
+// record in place, any other update writes a new record at the end of the
+// stream and repoints its entry (O(element), whatever the column size);
+// delete removes the index entry.
 //
-// Reads: one index entry, then only the data chunk(s) holding its bytes. A
-// view into a chunk is returned when the element lies in one chunk; an
+// Fragment tracking: the records left behind by updates and deletes are
+// dead bytes. Their total is kept exactly (the "dead_bytes" counter beside
+// the length, saved with every flush) and reported by kvcolumns. Compaction
+// rewrites the stream from its first fragmented chunk on: chunks before it
+// stay untouched, the live records at or after it are written back to back in
+// idx order and their entries repointed. compact() (the 'compact' command)
+// starts at the first chunk with any dead byte; a flush compacts
+// automatically once dead bytes reach half the stream and at least one chunk
+// (so some chunk is at least half dead), starting at the first chunk that is
+// at least a quarter dead. The work is amortised: each automatic compaction
+// follows at least as many dead bytes as it reclaims. A flush of an empty
+// column drops the whole stream.
+//
+// Reads: index entries and data bytes come from FixedColumn views that stay
+// valid while their column's epoch is unchanged, so a range scan reads each
+// index chunk and data chunk once rather than per element; a random read
+// fetches one entry and then only the data chunk(s) holding its bytes. An
 // element crossing chunks is copied into a scratch buffer. Every read_run
-// advances epoch(), so a view is never reused after another read.
-// Corrupt entries (a range outside the stream) are Error(corrupt) naming
-// the table.
+// advances epoch(), so a view is never reused after another read. Corrupt
+// entries (a record outside the stream) are Error(corrupt) naming the table.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "column_fixed.hpp"
 #include "column_store.hpp"
 
 namespace kv {
 
-inline constexpr std::uint64_t kVarIndexEntryBytes = 16;
+inline constexpr std::uint64_t kVarIndexEntryBytes = 7;
+// The entry len value that means "the record starts with a u32 length".
+inline constexpr unsigned kVarLongRecord = 255;
+// Offsets are 48-bit: the data stream may not pass this many bytes.
+inline constexpr std::uint64_t kVarMaxStreamBytes = 1ull << 48;
 
 class VarColumn final : public Column {
  public:
   // index_store / data_store hold the two streams; chunk sizes apply to both.
+  // The dead-byte counter is saved in index_store as "dead_bytes".
   VarColumn(ChunkStore& index_store, ChunkStore& data_store, std::uint64_t min_chunk_bytes,
             std::uint64_t max_chunk_bytes, const std::string& table_name, std::uint64_t cache_bytes,
             std::uint64_t read_cache_bytes);
 
   std::uint64_t length() override { return index_.length(); }
-  void settle() override { index_.settle(); }
+  void settle() override;
   // Exactly one element (max_elems is ignored).
   std::string_view read_run(std::uint64_t i, std::uint64_t max_elems) override;
   std::uint64_t elem_size() const override { return 0; }
@@ -57,7 +83,7 @@ class VarColumn final : public Column {
   void insert(std::uint64_t i, std::string_view elem) override;
   // `packed` is ONE element here (a variable-size element carries no length).
   void append_packed(std::string_view packed) override;
-  void mark_deleted(std::uint64_t i) override { index_.mark_deleted(i); }
+  void mark_deleted(std::uint64_t i) override;
 
   std::uint64_t buffered_bytes() const override { return index_.buffered_bytes() + data_.buffered_bytes(); }
   void flush() override;
@@ -70,25 +96,52 @@ class VarColumn final : public Column {
   void invalidate() override;
 
   void set_name(const std::string& table_name);
-  // Rewrites the data stream with the live bytes only, in idx order, and
-  // repoints every entry. Holds the live bytes in memory once (flushed in
-  // cache-sized steps). Also done by flush() for an empty column.
-  void compact();
-  // Bytes of the data stream (live + dead).
+  // Reclaims every dead byte (see the header comment); transactional like any
+  // write. Holds the moved live records in memory once.
+  void compact() { compact_from(0.0); }
+  // Bytes of the data stream (live + dead) and the dead part of it.
   std::uint64_t stream_bytes() { return data_.length(); }
+  std::uint64_t dead_bytes();
 
  private:
   struct Entry {
-    std::uint64_t offset, length;
+    std::uint64_t offset;  // of the record
+    std::uint64_t length;  // of the element
+    bool long_record;      // the record starts with a u32 length
+    std::uint64_t record_bytes() const { return length + (long_record ? 4 : 0); }
   };
   Entry entry(std::uint64_t i);
+  // Bytes [offset, offset + n) of the stream: a view into a chunk, or a copy
+  // in scratch_ when they cross chunks. sequential: prefetch the chunk's rest.
+  std::string_view stream_bytes_at(std::uint64_t offset, std::uint64_t n, bool sequential);
   static std::string encode(std::uint64_t offset, std::uint64_t length);
+  // Appends the record of elem to the stream; returns its index entry.
+  std::string append_record(std::string_view elem);
+  // Rewrites the stream from the first chunk whose dead fraction is above
+  // `min_dead_fraction` (0: any dead byte).
+  void compact_from(double min_dead_fraction);
+  void ensure_dead_loaded();
   void bump() { ++epoch_; }
 
   std::string name_;
+  ChunkStore& index_store_;
   FixedColumn index_, data_;
+  std::uint64_t max_chunk_bytes_;
   std::string scratch_;
   std::uint64_t epoch_ = 1;
+  // Deletes of this statement (original numbering), counted as dead at settle().
+  std::vector<std::uint64_t> pending_;
+  // Dead bytes: current, as saved, and per savepoint level (like FixedColumn's;
+  // nullopt: not loaded then, so it was the stored value).
+  bool dead_loaded_ = false;
+  std::uint64_t dead_ = 0, stored_dead_ = 0;
+  std::vector<std::pair<int, std::optional<std::uint64_t>>> dead_saves_;
+  // Read-ahead windows (see Reads above).
+  std::string_view entries_;
+  std::uint64_t entries_first_ = 0, entries_epoch_ = 0;
+  std::string_view window_;
+  std::uint64_t window_first_ = 0, window_epoch_ = 0;
+  std::uint64_t last_read_ = UINT64_MAX;
 };
 
 }  // namespace kv

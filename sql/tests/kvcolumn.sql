@@ -116,7 +116,7 @@ create virtual table e1 using kvcolumn; -- error: missing dtype
 create virtual table e2 using kvcolumn(f64, chunky=3); -- error: unknown option 'chunky'
 create virtual table e3 using kvcolumn(f64, max_chunk_bytes=abc); -- error: not a valid size
 create virtual table e4 using kvcolumn(f64, max_chunk_bytes=4); -- error: smaller than one element
-create virtual table e5 using kvcolumn('str:utf8', max_chunk_bytes=8); -- error: smaller than one element
+create virtual table e5 using kvcolumn('str:utf8', max_chunk_bytes=6); -- error: smaller than one element
 create virtual table e6 using kvcolumn(auto); -- error: 'auto' cannot be a column type
 create virtual table e7 using kvcolumn(f65); -- error: f65
 create virtual table value using kvcolumn(f64); -- error: cannot be named 'value'

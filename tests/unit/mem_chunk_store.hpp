@@ -49,6 +49,13 @@ struct MemChunkStore : kv::ChunkStore {
   void delete_chunks_from(std::uint64_t first) override {
     chunks.erase(chunks.lower_bound(first), chunks.end());
   }
+  std::map<std::string, std::uint64_t> counters;
+  std::optional<std::uint64_t> load_counter(const std::string& key) override {
+    auto it = counters.find(key);
+    if (it == counters.end()) return std::nullopt;
+    return it->second;
+  }
+  void save_counter(const std::string& key, std::uint64_t value) override { counters[key] = value; }
 };
 
 }  // namespace kvtest
