@@ -184,6 +184,11 @@ void append_var(Table* t, sqlite3_value* value) {
     const unsigned char* text = sqlite3_value_text(value);
     std::string_view json(reinterpret_cast<const char*>(text),
                           static_cast<std::size_t>(sqlite3_value_bytes(value)));
+    if (!kv::json::is_valid_utf8(json))  // typically BLOBs joined with ||, which makes TEXT
+      kv::fail(
+          kv::Errc::type_mismatch,
+          prefix + "value is TEXT that is not UTF-8, so not a JSON array" +
+              (structured ? " (packed items joined with || are TEXT: wrap them in CAST(... AS BLOB))" : ""));
     as_input_error(prefix, [&] { kv::batch::pack_many(d, json, packed, &ends); });
     elems.reserve(ends.size());
     std::size_t start = 0;
