@@ -8,6 +8,7 @@
 #include "codec.hpp"
 #include "error.hpp"
 #include "firewall.hpp"
+#include "json_text.hpp"
 #include "kvcolumn.hpp"
 #include "value_bridge.hpp"
 
@@ -105,6 +106,13 @@ void result_element(sqlite3_context* ctx, const kv::DType& dtype, std::string_vi
     float f;
     std::memcpy(&f, e.data(), 4);
     return sqlite3_result_double(ctx, f);
+  }
+  if (dtype.family == kv::Family::str && !dtype.fixed_size && dtype.encoding == kv::Encoding::utf8) {
+    // The stored bytes are the text: checked, then handed over without a
+    // decoded copy (what kv::unpack would do, minus two copies).
+    if (!kv::json::is_valid_utf8(e))
+      kv::fail(kv::Errc::corrupt, "cannot decode " + dtype.name() + ": bytes are not valid UTF-8");
+    return sqlite3_result_text64(ctx, e.empty() ? "" : e.data(), e.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   }
   if (dtype.family == kv::Family::integer && dtype.num != kv::Num::u64) {
     std::int64_t v = 0;

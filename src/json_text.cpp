@@ -1,42 +1,27 @@
 #include "json_text.hpp"
 
+#include <simdjson.h>
+
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "error.hpp"
 
 namespace kv::json {
 
+// Element reads of str columns validate every value, so this is on the hot
+// path of a scan: an ASCII prefix is skipped 8 bytes at a time (short values
+// are mostly ASCII), the rest goes to simdjson's SIMD validator (the same
+// strict rules: no overlong forms, no surrogates, nothing above U+10FFFF).
 bool is_valid_utf8(std::string_view text) noexcept {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  while (p < end) {
-    unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    int extra;
-    std::uint32_t cp;
-    if ((c & 0xE0) == 0xC0) {
-      extra = 1, cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2, cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      extra = 3, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (end - p <= extra) return false;
-    for (int k = 1; k <= extra; ++k) {
-      if ((p[k] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[k] & 0x3F);
-    }
-    static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    p += extra + 1;
+  std::size_t k = 0;
+  for (std::uint64_t word; k + 8 <= text.size(); k += 8) {
+    std::memcpy(&word, text.data() + k, 8);
+    if (word & 0x8080808080808080ull) break;
   }
-  return true;
+  while (k < text.size() && static_cast<unsigned char>(text[k]) < 0x80) ++k;
+  return k == text.size() || simdjson::validate_utf8(text.data() + k, text.size() - k);
 }
 
 void append_utf8(std::string& out, std::uint32_t cp) {
