@@ -139,6 +139,39 @@ void VarColumn::append_packed(std::string_view packed) {
   bump();
 }
 
+void VarColumn::append_many(const std::vector<std::string_view>& elems) {
+  settle();
+  std::string entries(elems.size() * kVarIndexEntryBytes, '\0');
+  std::uint64_t offset = data_.length();
+  const char* run = nullptr;  // a run of short records not yet appended: [run, run + run_bytes)
+  std::size_t run_bytes = 0;
+  auto flush_run = [&] {
+    if (run_bytes) data_.append_packed(std::string_view(run, run_bytes));
+    run = nullptr, run_bytes = 0;
+  };
+  for (std::size_t k = 0; k < elems.size(); ++k) {
+    const std::string_view e = elems[k];
+    if (e.size() >= kVarLongRecord) {
+      flush_run();
+      const std::string entry = append_record(e);
+      std::memcpy(entries.data() + k * kVarIndexEntryBytes, entry.data(), kVarIndexEntryBytes);
+      offset += e.size() + 4;
+      continue;
+    }
+    if (e.size() > kVarMaxStreamBytes - offset)
+      fail(Errc::too_big, "kvcolumn '" + name_ + "': the data stream would pass 2^48 bytes (256 TiB)");
+    if (run && run + run_bytes != e.data()) flush_run();
+    if (!run) run = e.data();
+    run_bytes += e.size();
+    const std::string entry = encode(offset, e.size());
+    std::memcpy(entries.data() + k * kVarIndexEntryBytes, entry.data(), kVarIndexEntryBytes);
+    offset += e.size();
+  }
+  flush_run();
+  index_.append_packed(entries);
+  bump();
+}
+
 void VarColumn::insert(std::uint64_t i, std::string_view elem) {
   settle();
   if (i > index_.length())

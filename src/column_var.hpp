@@ -50,6 +50,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -84,6 +85,9 @@ class VarColumn final : public Column {
   // `packed` is ONE element here (a variable-size element carries no length).
   void append_packed(std::string_view packed) override;
   void mark_deleted(std::uint64_t i) override;
+  // Appends many elements in one go (the bulk 'append'): consecutive short
+  // elements that lie back to back in memory go to the stream as one piece.
+  void append_many(const std::vector<std::string_view>& elems);
 
   std::uint64_t buffered_bytes() const override { return index_.buffered_bytes() + data_.buffered_bytes(); }
   void flush() override;

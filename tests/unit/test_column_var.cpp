@@ -311,3 +311,40 @@ TEST(ColumnVar, RollbackToUndoesCompact) {
   EXPECT_EQ(f.col->stream_bytes(), 45u + 18u);
   EXPECT_EQ(f.col->dead_bytes(), 3u);
 }
+
+TEST(ColumnVar, AppendManyStoresWhatOneByOneAppendsStore) {
+  std::mt19937 r(7);
+  std::string buffer;  // elements back to back, plus some elsewhere
+  std::vector<std::string> model, elsewhere;
+  std::vector<std::size_t> ends;
+  for (int k = 0; k < 500; ++k) {
+    std::string e = k % 50 == 7 ? std::string(300 + k, 'L') : random_elem(r);
+    model.push_back(e);
+    buffer += e;
+    ends.push_back(buffer.size());
+  }
+  std::vector<std::string_view> views;
+  for (std::size_t k = 0, start = 0; k < ends.size(); start = ends[k], ++k) {
+    if (k % 97 == 3) {  // a few views that are not contiguous with their neighbours
+      elsewhere.push_back(model[k]);
+      views.emplace_back();
+      continue;
+    }
+    views.emplace_back(buffer.data() + start, ends[k] - start);
+  }
+  for (std::size_t k = 0, j = 0; k < views.size(); ++k)
+    if (k % 97 == 3) views[k] = elsewhere[j++];
+  Fixture bulk, single;
+  bulk.col->append_packed("first");
+  single.col->append_packed("first");
+  bulk.col->append_many(views);
+  for (const auto& e : model) single.col->append_packed(e);
+  model.insert(model.begin(), "first");
+  EXPECT_EQ(contents(*bulk.col), model);
+  bulk.col->flush();
+  single.col->flush();
+  EXPECT_EQ(bulk.index.chunks, single.index.chunks);
+  EXPECT_EQ(bulk.data.chunks, single.data.chunks);
+  bulk.reopen();
+  EXPECT_EQ(contents(*bulk.col), model);
+}
