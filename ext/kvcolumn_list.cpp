@@ -365,6 +365,12 @@ std::string check_table(sqlite3* db, const std::string& schema, const std::strin
                      n(*length), problems);
         check_chunks(db, schema, name, "data", kv::ChunkLayout(1, n(*min_b), n(*max_b)), n(*data_length),
                      problems);
+        if (problems.empty()) {  // the rows are sound: now every entry against the stream
+          SqliteChunkStore index(db, schema, name, "idx", "length"),
+              data(db, schema, name, "data", "data_length");
+          kv::VarColumn column(index, data, n(*min_b), n(*max_b), name, 1 << 20, 1 << 24);
+          for (auto& p : column.verify()) problems.push_back(std::move(p));
+        }
       } else {
         check_chunks(db, schema, name, "chunks", kv::ChunkLayout(n(*elem), n(*min_b), n(*max_b)), n(*length),
                      problems);

@@ -228,6 +228,27 @@ std::uint64_t VarColumn::dead_bytes() {
   return dead_;
 }
 
+std::vector<std::string> VarColumn::verify() {
+  std::vector<std::string> problems;
+  settle();
+  ensure_dead_loaded();
+  const std::uint64_t n = index_.length(), stream = data_.length();
+  std::uint64_t live = 0;
+  last_read_ = UINT64_MAX;
+  for (std::uint64_t i = 0; i < n && problems.size() < 10; ++i, last_read_ = i - 1) {
+    try {
+      live += entry(i).record_bytes();
+    } catch (const Error& e) {
+      problems.emplace_back(e.what());
+    }
+  }
+  last_read_ = UINT64_MAX;
+  if (problems.empty() && (live > stream || stream - live != dead_))
+    problems.push_back("dead_bytes is " + std::to_string(dead_) + " but the index uses " +
+                       std::to_string(live) + " of the " + std::to_string(stream) + " stream bytes");
+  return problems;
+}
+
 void VarColumn::compact_from(double min_dead_fraction) {
   settle();
   ensure_dead_loaded();

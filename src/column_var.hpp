@@ -106,6 +106,10 @@ class VarColumn final : public Column {
   // Bytes of the data stream (live + dead) and the dead part of it.
   std::uint64_t stream_bytes() { return data_.length(); }
   std::uint64_t dead_bytes();
+  // Reads every index entry (and long-record header) of the stored column and
+  // returns what is wrong: entries outside the stream, or a dead-byte count
+  // that does not match the bytes no entry uses. Empty when consistent.
+  std::vector<std::string> verify();
 
  private:
   struct Entry {

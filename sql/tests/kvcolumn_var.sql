@@ -53,3 +53,22 @@ update people set value = '{"name":7}' where idx = 0; -- error: kvcolumn 'people
 select 'schema_kept', (select json_extract(value, '$.name') from people where idx = 0) = 'ada' and (select count(*) from people) = 1;
 create virtual table e8 using kvcolumn('str:utf8', schema='{}'); -- error: applies to msgpack and cbor
 create virtual table e9 using kvcolumn(cbor, schema='{"type":'); -- error: schema
+-- fragment tracking: dead bytes are counted, saved and checked
+create virtual table chk using kvcolumn('str:utf8');
+insert into chk(value) values ('abc'), ('de');
+update chk set value = 'longer' where idx = 0;
+select 'chk_live_dead', (select live_bytes || ':' || dead_bytes from kvcolumns where name = 'chk') = '8:3';
+update chk set value = 'LONGER' where idx = 0;
+select 'chk_same_size_in_place', (select live_bytes || ':' || dead_bytes from kvcolumns where name = 'chk') = '8:3';
+select 'chk_ok', kvcolumn_check('chk') = 'ok';
+update chk_info set value = 7 where key = 'dead_bytes';
+select 'chk_dead_wrong', kvcolumn_check('chk') like '%dead_bytes is 7 but the index uses 8 of the 11 stream bytes%';
+update chk_info set value = 3 where key = 'dead_bytes';
+update chk_idx set data = cast(x'0000000000000c' || substr(data, 8) as blob) where chunk_idx = 0;
+select 'chk_entry_outside', kvcolumn_check('chk') like '%index entry 0 points at bytes [0, +12) outside the 11-byte data stream%';
+select * from chk; -- error: outside the 11-byte data stream
+insert into chk(chk) values ('compact'); -- error: corrupt
+create virtual table chk2 using kvcolumn('str:utf8');
+insert into chk2(value) values ('abc');
+update chk2_data set data = cast(data as text);
+select value from chk2; -- error: chunk 0 is not a BLOB
