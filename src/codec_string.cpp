@@ -49,9 +49,9 @@ std::string code_point_name(std::uint32_t cp) {
 
 }  // namespace
 
-void encode(Encoding enc, std::string_view utf8, std::string& out, const std::string& dtype_name) {
+void encode(Encoding enc, std::string_view utf8, std::string& out, const DType& dtype) {
   if (!json::is_valid_utf8(utf8))
-    fail(Errc::invalid_argument, dtype_name + " expects valid UTF-8 TEXT, got invalid UTF-8 '" +
+    fail(Errc::invalid_argument, dtype.name() + " expects valid UTF-8 TEXT, got invalid UTF-8 '" +
                                      detail::truncate_for_message(utf8) + "'");
   if (enc == Encoding::utf8) {
     out.append(utf8);
@@ -81,7 +81,7 @@ void encode(Encoding enc, std::string_view utf8, std::string& out, const std::st
         if (cp > max)
           fail(Errc::out_of_range, "character " + code_point_name(cp) + " at index " + std::to_string(index) +
                                        " of '" + detail::truncate_for_message(utf8) +
-                                       "' cannot be encoded in " + encoding_name(enc) + " (" + dtype_name +
+                                       "' cannot be encoded in " + encoding_name(enc) + " (" + dtype.name() +
                                        ")");
         out.push_back(static_cast<char>(cp));
         break;
@@ -91,18 +91,18 @@ void encode(Encoding enc, std::string_view utf8, std::string& out, const std::st
   }
 }
 
-std::string decode(Encoding enc, std::string_view data, const std::string& dtype_name) {
+std::string decode(Encoding enc, std::string_view data, const DType& dtype) {
   std::string out;
   switch (enc) {
     case Encoding::utf8:
-      if (!json::is_valid_utf8(data)) corrupt(dtype_name, "bytes are not valid UTF-8");
+      if (!json::is_valid_utf8(data)) corrupt(dtype.name(), "bytes are not valid UTF-8");
       out.assign(data);
       return out;
     case Encoding::ascii:
       for (std::size_t k = 0; k < data.size(); ++k)
         if (static_cast<unsigned char>(data[k]) > 0x7F)
-          corrupt(dtype_name, "byte " + std::to_string(static_cast<unsigned char>(data[k])) + " at offset " +
-                                  std::to_string(k) + " is not ASCII");
+          corrupt(dtype.name(), "byte " + std::to_string(static_cast<unsigned char>(data[k])) +
+                                    " at offset " + std::to_string(k) + " is not ASCII");
       out.assign(data);
       return out;
     case Encoding::latin1:
@@ -112,7 +112,7 @@ std::string decode(Encoding enc, std::string_view data, const std::string& dtype
     case Encoding::utf16le:
     case Encoding::utf16be: {
       if (data.size() % 2)
-        corrupt(dtype_name, "odd byte length " + std::to_string(data.size()) + " for UTF-16");
+        corrupt(dtype.name(), "odd byte length " + std::to_string(data.size()) + " for UTF-16");
       bool be = enc == Encoding::utf16be;
       auto unit = [&](std::size_t k) -> std::uint32_t {
         auto a = static_cast<unsigned char>(data[k]), b = static_cast<unsigned char>(data[k + 1]);
@@ -124,11 +124,11 @@ std::string decode(Encoding enc, std::string_view data, const std::string& dtype
         if (u >= 0xD800 && u <= 0xDBFF) {
           std::uint32_t low = k + 3 < data.size() ? unit(k + 2) : 0;
           if (low < 0xDC00 || low > 0xDFFF)
-            corrupt(dtype_name, "lone high surrogate at offset " + std::to_string(k));
+            corrupt(dtype.name(), "lone high surrogate at offset " + std::to_string(k));
           u = 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00);
           k += 2;
         } else if (u >= 0xDC00 && u <= 0xDFFF) {
-          corrupt(dtype_name, "lone low surrogate at offset " + std::to_string(k));
+          corrupt(dtype.name(), "lone low surrogate at offset " + std::to_string(k));
         }
         json::append_utf8(out, u);
       }
@@ -161,17 +161,16 @@ void pack_str(const DType& dtype, const ValueView& value, std::string& out) {
   if (value.kind != Kind::text && value.kind != Kind::json)
     fail(Errc::type_mismatch, dtype.name() + " expects TEXT, got " + detail::describe(value));
   const std::size_t start = out.size();
-  const std::string name = dtype.name();
   try {
-    encode(dtype.encoding, value.bytes, out, name);
+    encode(dtype.encoding, value.bytes, out, dtype);
     if (dtype.fixed_size) {
       std::size_t n = out.size() - start;
       if (n > dtype.fixed_size)
         fail(Errc::too_big, "'" + detail::truncate_for_message(value.bytes) + "' encodes to " +
-                                std::to_string(n) + " bytes, too big for " + name + " (at most " +
+                                std::to_string(n) + " bytes, too big for " + dtype.name() + " (at most " +
                                 std::to_string(dtype.fixed_size) + " bytes; no silent truncation)");
       if (!value.bytes.empty() && value.bytes.back() == '\0')
-        fail(Errc::invalid_argument, "text ending in U+0000 cannot be stored in " + name +
+        fail(Errc::invalid_argument, "text ending in U+0000 cannot be stored in " + dtype.name() +
                                          ": it could not be told from the zero padding");
       out.append(dtype.fixed_size - n, '\0');
     }
@@ -182,11 +181,10 @@ void pack_str(const DType& dtype, const ValueView& value, std::string& out) {
 }
 
 Value unpack_str(const DType& dtype, std::string_view element) {
-  const std::string name = dtype.name();
   if (dtype.fixed_size) {
     if (element.size() != dtype.fixed_size)
-      fail(Errc::corrupt, "expected " + std::to_string(dtype.fixed_size) + " bytes for " + name + ", got " +
-                              std::to_string(element.size()));
+      fail(Errc::corrupt, "expected " + std::to_string(dtype.fixed_size) + " bytes for " + dtype.name() +
+                              ", got " + std::to_string(element.size()));
     bool wide = dtype.encoding == Encoding::utf16le || dtype.encoding == Encoding::utf16be;
     std::size_t n = element.size();
     if (wide) {
@@ -196,7 +194,7 @@ Value unpack_str(const DType& dtype, std::string_view element) {
     }
     element = element.substr(0, n);
   }
-  return Value::text(decode(dtype.encoding, element, name));
+  return Value::text(decode(dtype.encoding, element, dtype));
 }
 
 }  // namespace kv::strcodec

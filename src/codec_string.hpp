@@ -26,9 +26,10 @@ Value unpack_bytes(const DType& dtype, std::string_view element);
 void pack_str(const DType& dtype, const ValueView& value, std::string& out);
 Value unpack_str(const DType& dtype, std::string_view element);
 
-// UTF-8 text -> bytes in enc (errors name `dtype_name`).
-void encode(Encoding enc, std::string_view utf8, std::string& out, const std::string& dtype_name);
+// UTF-8 text -> bytes in enc (errors name the dtype; its name is only built
+// for an error, these are per-element hot paths).
+void encode(Encoding enc, std::string_view utf8, std::string& out, const DType& dtype);
 // Bytes in enc -> UTF-8 (corrupt when undecodable).
-std::string decode(Encoding enc, std::string_view data, const std::string& dtype_name);
+std::string decode(Encoding enc, std::string_view data, const DType& dtype);
 
 }  // namespace kv::strcodec

@@ -211,8 +211,15 @@ void FixedColumn::append_packed(std::string_view packed) {
     const std::uint64_t k = layout_.index_in_chunk(state_.length);
     ChunkImage& img = image(chunk, false);
     std::uint64_t take = std::min(remaining, M - k);
-    if (img.data.capacity() < img.data.size() + take * E && take * E >= (1u << 16))
-      img.data.reserve(std::min(M, std::max<std::uint64_t>(k + take, 2 * k)) * E);
+    // Room for the chunk's growth: whole small chunks at once (appends one
+    // element at a time would otherwise copy each chunk about twice while it
+    // doubles), big ones when a large append arrives.
+    if (img.data.capacity() < img.data.size() + take * E) {
+      if (layout_.full_chunk_bytes() <= (1u << 20))
+        img.data.reserve(M * E);
+      else if (take * E >= (1u << 16))
+        img.data.reserve(std::min(M, std::max<std::uint64_t>(k + take, 2 * k)) * E);
+    }
     img.data.append(src, take * E);
     img.mark(k, k + take);
     state_.length += take;
