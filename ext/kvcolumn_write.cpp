@@ -2,6 +2,7 @@
 // command) and the transaction methods that drive the write-back buffer.
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <string_view>
@@ -102,10 +103,34 @@ void as_input_error(const std::string& prefix, F&& f) {
   }
 }
 
+// True when `elem` is plainly a well-formed packed vec of the dtype: the right
+// type byte and a header whose (non-zero) dims account for exactly the bytes
+// that follow; any bytes are valid numbers. Anything else (including zero
+// dims) goes to the full decode, which gives the precise error.
+bool plainly_valid_vec(const kv::DType& d, std::string_view e) {
+  if (e.empty() || static_cast<std::uint8_t>(e[0]) != kv::vec_type_byte(d.num)) return false;
+  if (!d.dims.empty()) return e.size() == d.elem_size();
+  if (e.size() < 2) return false;
+  const std::size_t ndim = static_cast<std::uint8_t>(e[1]);
+  if (e.size() - 2 < 4 * ndim) return false;
+  const std::uint64_t size = kv::num_size(d.num), body = e.size() - 2 - 4 * ndim;
+  std::uint64_t count = 1;
+  for (std::size_t k = 0; k < ndim; ++k) {
+    std::uint32_t dim;
+    std::memcpy(&dim, e.data() + 2 + 4 * k, 4);
+    if constexpr (std::endian::native == std::endian::big) dim = __builtin_bswap32(dim);
+    if (dim == 0 || count > body / size / dim) return false;
+    count *= dim;
+  }
+  return count * size == body;
+}
+
 // Checks that `elem` is one packed element of the column's dtype, the
 // cheapest way that is still complete: the size for fixed-size numbers and
-// bytes, UTF-8 validity for str:utf8, a decode (as kv_unpack does) for the
-// other families, then the column's JSON Schema on the decoded value.
+// bytes, UTF-8 validity for str:utf8, the header for vec, a decode (as
+// kv_unpack does) for the other families and for anything that fails the
+// cheap checks (for its exact error), then the column's JSON Schema on the
+// decoded value (msgpack/cbor).
 // `what` names the bytes in errors ("raw", "element 3").
 void check_element(const Table* t, std::string_view elem, const std::string& what) {
   const kv::DType& d = t->options.dtype;
@@ -118,6 +143,9 @@ void check_element(const Table* t, std::string_view elem, const std::string& wha
     case kv::Family::integer:
     case kv::Family::floating:
     case kv::Family::bytes: return;  // every byte pattern of the right size is a value
+    case kv::Family::vec:
+      if (plainly_valid_vec(d, elem)) return;
+      break;
     case kv::Family::str:
       if (!d.fixed_size && d.encoding == kv::Encoding::utf8) {
         if (!kv::json::is_valid_utf8(elem))
@@ -184,12 +212,22 @@ void append_var(Table* t, sqlite3_value* value) {
     const unsigned char* text = sqlite3_value_text(value);
     std::string_view json(reinterpret_cast<const char*>(text),
                           static_cast<std::size_t>(sqlite3_value_bytes(value)));
-    if (!kv::json::is_valid_utf8(json))  // typically BLOBs joined with ||, which makes TEXT
+    // TEXT that is not UTF-8 is not JSON (typically BLOBs joined with ||, which
+    // makes TEXT). The item codecs reject it (str, msgpack/cbor, vec); bytes
+    // items would take the bytes as they are, so bytes columns check first.
+    auto not_utf8 = [&] {
       kv::fail(
           kv::Errc::type_mismatch,
           prefix + "value is TEXT that is not UTF-8, so not a JSON array" +
               (structured ? " (packed items joined with || are TEXT: wrap them in CAST(... AS BLOB))" : ""));
-    as_input_error(prefix, [&] { kv::batch::pack_many(d, json, packed, &ends); });
+    };
+    if (d.family == kv::Family::bytes && !kv::json::is_valid_utf8(json)) not_utf8();
+    try {
+      as_input_error(prefix, [&] { kv::batch::pack_many(d, json, packed, &ends); });
+    } catch (const kv::Error&) {
+      if (!kv::json::is_valid_utf8(json)) not_utf8();
+      throw;
+    }
     elems.reserve(ends.size());
     std::size_t start = 0;
     for (std::size_t end : ends) elems.emplace_back(packed.data() + start, end - start), start = end;
