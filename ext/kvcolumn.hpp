@@ -40,6 +40,7 @@ enum Plan : int {
   kPlanDesc = 64,
   kPlanLimit = 128,
   kPlanOffset = 256,
+  kPlanAllColumns = 512,  // every column is used (an UPDATE): value/raw honour sqlite3_vtab_nochange
 };
 
 struct Options {
@@ -150,6 +151,7 @@ struct Cursor : sqlite3_vtab_cursor {
   // [run_first, run_end) start at run_data, valid while the column's epoch is run_epoch.
   const char* run_data = nullptr;
   std::uint64_t run_first = 0, run_end = 0, run_epoch = 0;
+  bool in_update = false;  // kPlanAllColumns: an UPDATE may read its rows here (see kvcolumnColumn)
   std::uint64_t current() const { return use_list ? list[list_pos] : cur; }
 };
 

@@ -235,6 +235,7 @@ int kvcolumnFilter(sqlite3_vtab_cursor* cursor, int plan, const char*, int, sqli
     }
     cur->run_data = nullptr;
     cur->run_first = cur->run_end = 0;
+    cur->in_update = plan & kPlanAllColumns;
     position(cur);
     return SQLITE_OK;
   });
@@ -291,8 +292,10 @@ inline bool element_bytes(Cursor* cur, Table* t, std::uint64_t i, std::string_vi
 
 // xColumn: idx, the decoded value, the packed bytes (raw), or NULL for the
 // command column. In an UPDATE, value and raw are not produced when the
-// statement does not set them (sqlite3_vtab_nochange): xUpdate then knows
+// statement does not assign them (sqlite3_vtab_nochange): xUpdate then knows
 // which of the two was assigned, and an UPDATE of one never decodes the other.
+// Only cursors of plans that use every column (an UPDATE marks them all used,
+// kPlanAllColumns) ask, so SELECTs never pay for the call.
 int kvcolumnColumn(sqlite3_vtab_cursor* cursor, sqlite3_context* ctx, int col) {
   Cursor* cur = static_cast<Cursor*>(cursor);
   Table* t = cur->table();
@@ -302,7 +305,8 @@ int kvcolumnColumn(sqlite3_vtab_cursor* cursor, sqlite3_context* ctx, int col) {
       sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(i));
       return SQLITE_OK;
     }
-    if (col == kCommand || sqlite3_vtab_nochange(ctx)) return SQLITE_OK;  // NULL / unchanged
+    if (col == kCommand || (cur->in_update && sqlite3_vtab_nochange(ctx)))
+      return SQLITE_OK;  // NULL / unchanged
     std::string_view e;
     if (!element_bytes(cur, t, i, e)) return SQLITE_OK;  // NULL
     if (col == kValue) {

@@ -382,6 +382,8 @@ int kvcolumnConnect(sqlite3* db, void*, int argc, const char* const* argv, sqlit
 //   kPlanLimit          LIMIT ?   (only when every constraint is consumed and the order is ours)
 //   kPlanOffset         OFFSET ?  (same)
 //   kPlanDesc           no argument: produce rows in descending idx order
+//   kPlanAllColumns     no argument: every column is used, as in an UPDATE; value
+//                       and raw then honour sqlite3_vtab_nochange (see kvcolumnColumn)
 //
 // Constraints on idx (or the rowid) are all omitted: xFilter compares REAL and
 // TEXT values the way SQLite compares them with an INTEGER column (numeric
@@ -477,6 +479,10 @@ int kvcolumnBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
         }
       }
     }
+    // An UPDATE marks every column used (SQLite sets all colUsed bits for a
+    // virtual table); a SELECT marks only what it reads, and rarely the
+    // hidden command column.
+    if (info->colUsed >> kCommand & 1) plan |= kPlanAllColumns;
     info->idxNum = plan;
     info->estimatedCost = cost;
     info->estimatedRows = static_cast<sqlite3_int64>(rows);

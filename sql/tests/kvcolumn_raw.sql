@@ -51,6 +51,10 @@ update m2 set raw = kv_pack('msgpack', '[true]') where json_extract(value, '$.na
 select 'raw_update_where_value', (select value from m2 where idx = 0) = '[true]';
 update f2 set idx = idx where idx = 3;
 select 'update_nothing_assigned', (select value from f2 where idx = 3) = 1e300;
+select 'select_with_command_column', (select count(*) from f2 where f2 is null and value is not null and raw is not null) = 4;
+update f2 set idx = idx, raw = kv_pack('f64', 3) where idx = 3;
+select 'update_raw_with_idx_unchanged', (select value from f2 where idx = 3) = 3.0;
+update f2 set raw = kv_pack('f64', 1e300) where idx = 3;
 -- NULL raw behaves as a NULL value
 insert into m2(raw) values (null);
 select 'raw_null_is_null_value', (select hex(raw) from m2 where idx = 4) = 'C0';
