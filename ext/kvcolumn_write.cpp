@@ -93,13 +93,15 @@ const char* type_name(int type) {
 }
 
 // Rethrows a codec error about user-given bytes as an error about the input
-// (kv::Errc::corrupt would report SQLITE_CORRUPT, which means stored data).
-template <class F>
-void as_input_error(const std::string& prefix, F&& f) {
+// (kv::Errc::corrupt would report SQLITE_CORRUPT, which means stored data),
+// with prefix() in front (built only on failure).
+template <class P, class F>
+void as_input_error(P&& prefix, F&& f) {
   try {
     f();
   } catch (const kv::Error& e) {
-    throw kv::Error(e.code() == kv::Errc::corrupt ? kv::Errc::invalid_argument : e.code(), prefix + e.what());
+    throw kv::Error(e.code() == kv::Errc::corrupt ? kv::Errc::invalid_argument : e.code(),
+                    prefix() + e.what());
   }
 }
 
@@ -132,13 +134,14 @@ bool plainly_valid_vec(const kv::DType& d, std::string_view e) {
 // cheap checks (for its exact error), then the column's JSON Schema on the
 // decoded value (msgpack/cbor).
 // `what` names the bytes in errors ("raw", "element 3").
-void check_element(const Table* t, std::string_view elem, const std::string& what) {
+void check_element(const Table* t, std::string_view elem, std::string_view what) {
   const kv::DType& d = t->options.dtype;
-  const std::string prefix =
-      "kvcolumn '" + t->name + "': " + what + " is not a packed " + d.name() + " element: ";
+  auto prefix = [&] {
+    return "kvcolumn '" + t->name + "': " + std::string(what) + " is not a packed " + d.name() + " element: ";
+  };
   if (const std::size_t n = d.elem_size(); n && elem.size() != n)
-    kv::fail(kv::Errc::invalid_argument,
-             prefix + "expected exactly " + std::to_string(n) + " bytes, got " + std::to_string(elem.size()));
+    kv::fail(kv::Errc::invalid_argument, prefix() + "expected exactly " + std::to_string(n) + " bytes, got " +
+                                             std::to_string(elem.size()));
   switch (d.family) {
     case kv::Family::integer:
     case kv::Family::floating:
@@ -149,7 +152,7 @@ void check_element(const Table* t, std::string_view elem, const std::string& wha
     case kv::Family::str:
       if (!d.fixed_size && d.encoding == kv::Encoding::utf8) {
         if (!kv::json::is_valid_utf8(elem))
-          kv::fail(kv::Errc::invalid_argument, prefix + "bytes are not valid UTF-8");
+          kv::fail(kv::Errc::invalid_argument, prefix() + "bytes are not valid UTF-8");
         return;
       }
       break;
@@ -161,7 +164,7 @@ void check_element(const Table* t, std::string_view elem, const std::string& wha
     try {
       kv::schema::require_valid(t->options.schema, value_as_json(v.view()));
     } catch (const kv::Error& e) {
-      throw kv::Error(e.code(), "kvcolumn '" + t->name + "': " + what + ": " + e.what());
+      throw kv::Error(e.code(), "kvcolumn '" + t->name + "': " + std::string(what) + ": " + e.what());
     }
   }
 }
@@ -202,7 +205,8 @@ std::optional<std::string_view> element_to_store(Table* t, sqlite3_value* value,
 void append_var(Table* t, sqlite3_value* value) {
   const kv::DType& d = t->options.dtype;
   const bool structured = d.family == kv::Family::msgpack || d.family == kv::Family::cbor;
-  const std::string prefix = "kvcolumn '" + t->name + "': 'append': ";
+  const std::string prefix = "kvcolumn '" + t->name + "': 'append': ";  // once per statement
+  auto prefix_of = [&] { return prefix; };
   std::vector<std::string_view> elems;
   const int type = sqlite3_value_type(value);
   if (type == SQLITE_TEXT) {
@@ -223,7 +227,7 @@ void append_var(Table* t, sqlite3_value* value) {
     };
     if (d.family == kv::Family::bytes && !kv::json::is_valid_utf8(json)) not_utf8();
     try {
-      as_input_error(prefix, [&] { kv::batch::pack_many(d, json, packed, &ends); });
+      as_input_error(prefix_of, [&] { kv::batch::pack_many(d, json, packed, &ends); });
     } catch (const kv::Error&) {
       if (!kv::json::is_valid_utf8(json)) not_utf8();
       throw;
@@ -237,7 +241,7 @@ void append_var(Table* t, sqlite3_value* value) {
   } else if (type == SQLITE_BLOB && structured) {
     const void* b = sqlite3_value_blob(value);
     std::string_view blob(static_cast<const char*>(b), static_cast<std::size_t>(sqlite3_value_bytes(value)));
-    as_input_error(prefix, [&] {
+    as_input_error(prefix_of, [&] {
       kv::batch::ElementCursor cursor(d, blob, nullptr);  // each item decoded whole: well-formed
       for (std::string_view e; cursor.next(e);) elems.push_back(e);
     });
