@@ -8,6 +8,7 @@
 //   UPDATE temps SET value = 20 WHERE idx = 1;              -- in place
 //   DELETE FROM temps WHERE value < 0;                      -- rows renumbered 0..n-1
 //   INSERT INTO temps(temps, value) VALUES ('append', kv_pack_many('f64', '[1,2,3]'));  -- bulk
+//   INSERT INTO copy(raw) SELECT raw FROM temps;            -- packed bytes, not decoded
 //
 // Arguments: the dtype (any dtype but auto, quoted or not), then options
 //   min_chunk_bytes=N  (default 131072)   first size of the last chunk
@@ -17,16 +18,24 @@
 // (variable-size dtypes default to max_chunk_bytes=262144, min_chunk_bytes=65536)
 //
 // Declared schema:
-//   CREATE TABLE x(idx INTEGER, value, "<table>" HIDDEN)
+//   CREATE TABLE x(idx INTEGER, value, "<table>" HIDDEN, raw BLOB HIDDEN)
 // idx equals the rowid. The hidden column named like the table takes commands
-// (FTS5 style): 'append' with a BLOB of packed elements in `value`;
-// 'compact' (variable-size dtypes) to reclaim dead bytes.
+// (FTS5 style): 'append' with, in `value`, a BLOB of packed elements
+// (fixed-size dtypes), a JSON array of values or (msgpack/cbor) a BLOB of
+// items back to back (variable-size dtypes); 'compact' (variable-size dtypes)
+// to reclaim dead bytes. The hidden raw column is the element's packed bytes
+// (kv_pack(dtype, value)); written, it stores them after a check, never
+// re-encoded (kvcolumn_write.cpp). xUpdate's argv[2 + Col] follows this order.
 //
 // Shadow tables (created in xCreate, listed in xShadowName, renamed in
 // xRename, dropped in xDestroy):
 //   CREATE TABLE "<table>_info"(key TEXT PRIMARY KEY, value) WITHOUT ROWID
-//     rows: format_version=1, dtype (normalised), elem_size, min_chunk_bytes,
-//           max_chunk_bytes, length (committed element count)
+//     rows: format_version, dtype (normalised), elem_size, min_chunk_bytes,
+//           max_chunk_bytes, length (committed element count), schema (only
+//           when the schema option is given)
+//     xConnect takes dtype, chunk sizes and schema from these rows (they
+//     describe the bytes), not from the re-parsed module arguments, which
+//     supply only cache_bytes; missing/invalid rows are SQLITE_CORRUPT_VTAB.
 //   CREATE TABLE "<table>_chunks"(chunk_idx INTEGER PRIMARY KEY, data BLOB NOT NULL)
 //
 // Chunk byte layout: elements back to back, little-endian as kv_pack packs
