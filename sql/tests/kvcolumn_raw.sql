@@ -37,6 +37,14 @@ select 'copy_msgpack_json', (select json_extract(value, '$.name') from m2 where 
 create virtual table v2 using kvcolumn('vec:f32');
 insert into v2(raw) select raw from v order by idx desc;
 select 'copy_vec_desc', (select group_concat(value, '|') from v2) = '[[1.0,2.0],[3.0,4.0]]|[1.0,2.0]';
+select 'raw_filter_not_pushed_down', (select group_concat(idx) from s2 where raw = cast('δέλτα' as blob)) = '2';
+select 'raw_order_by', (select group_concat(idx) from (select idx from f order by raw desc)) = (select group_concat(idx) from (select idx from f order by hex(raw) desc));
+create virtual table self using kvcolumn('str:utf8', min_chunk_bytes=16, max_chunk_bytes=64);
+insert into self(self, value) values ('append', '["a", "bb", "a string longer than one 64-byte chunk of the data stream ....."]');
+insert into self(raw) select raw from self;
+select 'copy_into_itself', (select count(*) from self) = 6 and (select group_concat(value, '|') from self where idx in (0, 3)) = 'a|a';
+update self set raw = (select raw from self where idx = 2) where idx < 2;
+select 'update_raw_from_own_row', (select count(*) from self where length(value) > 60) = 4 and kvcolumn_check('self') = 'ok';
 -- insert-at and update through raw
 insert into f2(idx, raw) values (1, kv_pack('f64', 7));
 select 'raw_insert_at', (select group_concat(value) from f2) = '1.5,7.0,-2.25,1.0e+300';
