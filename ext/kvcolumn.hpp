@@ -21,6 +21,12 @@
 namespace kvx::kvcolumn {
 
 inline constexpr int kFormatVersion = 1;
+// Variable-size tables: format 2 is the 7-byte index entry layout (format 1
+// variable-size tables, with 16-byte entries, are refused rather than misread).
+inline constexpr int kVarFormatVersion = 2;
+inline int format_version(const kv::DType& dtype) {
+  return dtype.is_varsize() ? kVarFormatVersion : kFormatVersion;
+}
 inline constexpr std::uint64_t kDefaultCacheBytes = 64ull * 1024 * 1024;
 inline constexpr std::uint64_t kReadCacheBytes = 64ull * 1024 * 1024;
 inline constexpr std::uint64_t kDefaultVarMaxChunkBytes = 256ull * 1024;  // variable-size dtypes

@@ -337,10 +337,11 @@ std::string check_table(sqlite3* db, const std::string& schema, const std::strin
     return v;
   };
   auto version = number("format_version");
-  if (version && *version != kFormatVersion)
-    problems.push_back("format_version " + std::to_string(*version) + " is not " +
-                       std::to_string(kFormatVersion));
   auto elem = number("elem_size"), min_b = number("min_chunk_bytes"), max_b = number("max_chunk_bytes");
+  const int expected_version = elem && *elem == 0 ? kVarFormatVersion : kFormatVersion;
+  if (version && *version != expected_version)
+    problems.push_back("format_version " + std::to_string(*version) + " is not " +
+                       std::to_string(expected_version));
   auto length = number("length");
   auto dt = info.find("dtype");
   if (dt == info.end() || !dt->second) {

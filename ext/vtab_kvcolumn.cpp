@@ -48,14 +48,18 @@
 // Variable-size dtypes (str[:ENC], bytes, msgpack, cbor, vec:E) use, instead
 // of "<table>_chunks", two chunk tables with the same DDL, each laid out as
 // above (kv::VarColumn, src/column_var.hpp):
-//   "<table>_idx"   16-byte elements, one per element in idx order:
-//                   [u64 offset][u64 length] little-endian into the stream
-//   "<table>_data"  1-byte elements: the byte stream of element bytes
-//                   (an element may span chunks; its length is "data_length"
-//                   in _info, elem_size is 0)
-// New bytes (append, insert-at, update) go to the end of the stream; updates
-// and deletes leave dead bytes behind, reclaimed by the 'compact' command
-// (INSERT INTO t(t) VALUES ('compact')) or when the column becomes empty.
+//   "<table>_idx"   7-byte elements, one per element in idx order:
+//                   [u48 offset][u8 len] little-endian into the stream
+//   "<table>_data"  1-byte elements: the stream of records, one per element
+//                   written: the element's bytes (len < 255), or [u32 length]
+//                   and the bytes (len = 255). A record may span chunks; the
+//                   stream's length is "data_length" in _info, elem_size is 0,
+//                   format_version is 2.
+// New records (append, insert-at, update to a new size) go to the end of the
+// stream; a same-size update overwrites its record. Updates and deletes leave
+// dead bytes, counted in _info "dead_bytes" and reclaimed by the 'compact'
+// command (INSERT INTO t(t) VALUES ('compact')), automatically at a flush
+// once they are half the stream, or when the column becomes empty.
 //
 // Writes go to the per-connection write-back buffer of kv::FixedColumn
 // (src/column_fixed.hpp) and reach the shadow tables in xSync, or earlier when
@@ -260,10 +264,6 @@ Options stored_options(sqlite3* db, const std::string& info, const std::string& 
               "integer");
     return static_cast<std::uint64_t>(r.i);
   };
-  sqlite3_int64 version = rows.count("format_version") ? rows["format_version"].i : 0;
-  if (version != kFormatVersion)
-    kv::fail(kv::Errc::corrupt, "kvcolumn '" + table + "' has format_version " + std::to_string(version) +
-                                    ", this build reads format " + std::to_string(kFormatVersion));
   Options o = declared;
   const Row& dtype = row("dtype");
   try {
@@ -276,6 +276,11 @@ Options stored_options(sqlite3* db, const std::string& info, const std::string& 
   if (size_row("elem_size", true) != o.dtype.elem_size())
     corrupt("has elem_size " + row("elem_size").text + " but dtype '" + o.dtype.name() + "' has " +
             std::to_string(o.dtype.elem_size()) + "-byte elements");
+  sqlite3_int64 version = rows.count("format_version") ? rows["format_version"].i : 0;
+  if (version != format_version(o.dtype))
+    kv::fail(kv::Errc::corrupt, "kvcolumn '" + table + "' has format_version " + std::to_string(version) +
+                                    ", this build reads format " + std::to_string(format_version(o.dtype)) +
+                                    " for " + (o.dtype.is_varsize() ? "variable" : "fixed") + "-size dtypes");
   o.min_chunk_bytes = size_row("min_chunk_bytes", false);
   o.max_chunk_bytes = size_row("max_chunk_bytes", false);
   try {
@@ -326,7 +331,7 @@ int kvcolumnInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** 
       char* rows = sqlite3_mprintf(
           "INSERT INTO %s(key, value) VALUES ('format_version', %d), ('dtype', %Q), ('elem_size', %llu), "
           "('min_chunk_bytes', %llu), ('max_chunk_bytes', %llu), ('length', 0)%s",
-          info.c_str(), kFormatVersion, options.dtype.name().c_str(),
+          info.c_str(), format_version(options.dtype), options.dtype.name().c_str(),
           static_cast<unsigned long long>(options.dtype.elem_size()),
           static_cast<unsigned long long>(options.min_chunk_bytes),
           static_cast<unsigned long long>(options.max_chunk_bytes), varsize ? ", ('data_length', 0)" : "");

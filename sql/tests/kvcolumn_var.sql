@@ -72,3 +72,8 @@ create virtual table chk2 using kvcolumn('str:utf8');
 insert into chk2(value) values ('abc');
 update chk2_data set data = cast(data as text);
 select value from chk2; -- error: chunk 0 is not a BLOB
+-- variable-size tables are format 2 (7-byte index entries); format 1 (16-byte entries) is refused, not misread
+create virtual table fmt using kvcolumn('str:utf8');
+select 'var_format_2', (select value from fmt_info where key = 'format_version') = 2;
+update fmt_info set value = 1 where key = 'format_version';
+select 'var_format_1_reported', kvcolumn_check('fmt') like '%format_version 1 is not 2%';

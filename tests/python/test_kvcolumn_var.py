@@ -182,6 +182,22 @@ class KvColumnVarBehaviour(unittest.TestCase):
         conn.execute("drop table s2")
         self.assertEqual(conn.execute("select count(*) from sqlite_schema where name like 's2%'").fetchone()[0], 0)
 
+    def test_format_1_tables_are_refused(self):
+        # Format 1 variable-size tables had 16-byte index entries: opening one
+        # must fail loudly instead of reading its entries as 7-byte ones.
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "t.db")
+            conn = kvtest.connect(path)
+            conn.execute("create virtual table s using kvcolumn('str:utf8')")
+            conn.execute("insert into s(value) values ('abc')")
+            conn.execute("update s_info set value = 1 where key = 'format_version'")
+            conn.commit()
+            conn.close()
+            conn = kvtest.connect(path)
+            err = kvtest.error_of(conn, "select value from s")
+            self.assertIn("has format_version 1, this build reads format 2 for variable-size dtypes", err)
+            conn.close()
+
     def test_compact_reclaims_dead_bytes(self):
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "t.db")
