@@ -26,6 +26,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <random>
 #include <string>
@@ -628,6 +629,69 @@ TEST(KvColumnVar, CompactKeepsContentsAndIsTransactional) {
   EXPECT_EQ(again.scalar("SELECT group_concat(idx || value) FROM t"), "0z");
 }
 
+// Dead bytes are reclaimed automatically: many updates never let the storage
+// grow without bound (issue 4: compaction also runs when a chunk's dead
+// fraction passes a threshold).
+TEST(KvColumnVar, RepeatedUpdatesKeepStorageBounded) {
+  Db db;
+  ASSERT_EQ(
+      db.query("CREATE VIRTUAL TABLE t USING kvcolumn(bytes, min_chunk_bytes=1024, max_chunk_bytes=4096);"
+               "WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x < 99)"
+               " INSERT INTO t(value) SELECT zeroblob(100) FROM c")
+          .rc,
+      SQLITE_OK);
+  std::mt19937 rng(9);
+  // Bound: 4x the live payload plus two chunks; without reclaiming, 3000 updates leave ~300 KB dead.
+  const std::string bounded =
+      "SELECT bytes < 4 * ((SELECT sum(length(value)) FROM t) + 2 * 4096) FROM kvcolumns WHERE name = 't'";
+  for (int round = 0; round < 2; ++round) {  // autocommit, then one transaction
+    if (round == 1) {
+      ASSERT_EQ(db.query("BEGIN").rc, SQLITE_OK);
+    }
+    for (int k = 0; k < 3000; ++k) {
+      int size = 50 + static_cast<int>(rng() % 101);
+      ASSERT_EQ(run_sql(db.get(), "UPDATE t SET value = randomblob(?) WHERE idx = ?",
+                        {Arg::integer(size), Arg::integer(static_cast<long long>(rng() % 100))}),
+                SQLITE_OK);
+    }
+    if (round == 1) {
+      ASSERT_EQ(db.query("COMMIT").rc, SQLITE_OK);
+    }
+    EXPECT_EQ(db.scalar(bounded), "1")
+        << "round " << round << ": bytes " << db.scalar("SELECT bytes FROM kvcolumns WHERE name = 't'");
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM t WHERE length(value) BETWEEN 50 AND 150"), "100");
+  }
+  EXPECT_EQ(db.scalar("SELECT kvcolumn_check('t')"), "ok");
+}
+
+// 'compact' leaves no dead byte and never makes the storage larger.
+TEST(KvColumnVar, CompactReclaimsEveryDeadByte) {
+  Db db;
+  ASSERT_EQ(
+      db.query("CREATE VIRTUAL TABLE t USING kvcolumn(bytes, min_chunk_bytes=1024, max_chunk_bytes=4096);"
+               "INSERT INTO t(value) VALUES (randomblob(511)), (randomblob(39)), (randomblob(1023)),"
+               " (randomblob(4095)), (randomblob(56)), (randomblob(17)), (randomblob(36)), (randomblob(7));"
+               "INSERT INTO t(idx, value) VALUES (2, randomblob(254));"
+               "INSERT INTO t(idx, value) VALUES (8, randomblob(1025));"
+               "DELETE FROM t WHERE idx = 9;"
+               "CREATE TABLE want AS SELECT idx, value FROM t")
+          .rc,
+      SQLITE_OK);
+  std::string bytes_before = db.scalar("SELECT bytes FROM kvcolumns WHERE name = 't'");
+  ASSERT_EQ(db.query("INSERT INTO t(t) VALUES ('compact')").rc, SQLITE_OK);
+  // Contents are kept (this part holds today).
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM t JOIN want USING (idx) WHERE t.value = want.value"), "9");
+  EXPECT_EQ(db.scalar("SELECT kvcolumn_check('t')"), "ok");
+  std::string after = db.scalar("SELECT bytes || ' bytes, ' || dead_bytes || ' dead' FROM kvcolumns");
+  // Remove this skip once the bug is fixed: today `after` is "11262 bytes, 2515 dead".
+  GTEST_SKIP()
+      << "BUG (reported to the lead): 'compact' after an insert-at and a delete leaves dead bytes and "
+         "grows the storage (8190 bytes -> 11262 bytes with 2515 dead; a second 'compact' reclaims "
+         "them). Measured now: "
+      << bytes_before << " bytes before, " << after << " after";
+  EXPECT_EQ(after, bytes_before + " bytes, 0 dead");
+}
+
 TEST(KvColumnVar, SchemaViolationsAreErrorsThatWriteNothing) {
   Db db;
   ASSERT_EQ(db.query("CREATE VIRTUAL TABLE p USING kvcolumn(msgpack, schema='{\"type\":\"object\","
@@ -810,19 +874,27 @@ class Differential {
         SQLITE_OK);
   }
 
-  std::string make_value() {
-    int size;
-    switch (pick(0, 9)) {
-      case 0: size = 0; break;
-      case 1: size = pick(300, 1500); break;
-      case 2: size = pick(0, 1) ? pick(4000, 9000) : pick(1, 8); break;  // larger than a chunk
-      default: size = pick(1, 80);
+  // A value of `size` bytes (random size when negative): mostly short, some
+  // empty, some around the sizes where a layout may change its encoding
+  // (255, 256, 64 KiB, ...), some larger than a chunk.
+  std::string make_value(int size = -1) {
+    static const int kEdges[] = {253,  254,  255,  256,  257,  511,   512,   1023,
+                                 1024, 1025, 4095, 4096, 4097, 65535, 65536, 65537};
+    if (size < 0) {
+      switch (pick(0, 11)) {
+        case 0: size = 0; break;
+        case 1: size = pick(300, 1500); break;
+        case 2: size = pick(0, 1) ? pick(4000, 9000) : pick(1, 8); break;  // larger than a chunk
+        case 3: size = kEdges[pick(0, static_cast<int>(std::size(kEdges)) - 1)]; break;
+        default: size = pick(1, 80);
+      }
     }
     std::string v;
     v.reserve(static_cast<std::size_t>(size));
-    if (is_text()) {
+    if (is_text()) {  // valid UTF-8 of exactly `size` bytes
       static const char* pieces[] = {"a", "b", "z", "0", " ", "\xC3\xA9", "\xE2\x82\xAC"};
-      while (static_cast<int>(v.size()) < size) v += pieces[pick(0, 6)];
+      while (static_cast<int>(v.size()) + 3 <= size) v += pieces[pick(0, 6)];
+      while (static_cast<int>(v.size()) < size) v += 'q';
     } else {
       for (int k = 0; k < size; ++k) v += static_cast<char>(pick(0, 255));  // zero bytes included
     }
@@ -836,7 +908,7 @@ class Differential {
   long n() const { return static_cast<long>(rows_.size()); }
 
   void one_step() {
-    int op = pick(0, 19);
+    int op = pick(0, 20);
     if (op <= 4) {  // append 1..4 elements in one statement
       int k = pick(1, 4);
       std::string sql = "INSERT INTO t(value) VALUES (?)";
@@ -930,6 +1002,11 @@ class Differential {
         open();
         ++stats_.reopens;
       }
+    } else if (op == 20 && n() > 0) {  // same-size update (may be written in place)
+      long i = pick(0, static_cast<int>(n() - 1));
+      std::string v = make_value(static_cast<int>(rows_[static_cast<std::size_t>(i)].size()));
+      exec("UPDATE t SET value = ? WHERE idx = ?", {arg(v), Arg::integer(i)});
+      rows_[static_cast<std::size_t>(i)] = v;
     } else if (op >= 18 && n() > 0) {  // pushdown reads
       long i = pick(0, static_cast<int>(n() - 1));
       auto got = column_bytes(db_->get(), "SELECT value FROM t WHERE idx = ?", {Arg::integer(i)});
