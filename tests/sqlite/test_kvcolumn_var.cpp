@@ -10,11 +10,12 @@
 //                                reads compared with a plain table
 //   KvColumnVar.*                empty values, NULLs, elements larger than a
 //                                chunk, transactions, a second connection,
-//                                'compact', schema=, error paths, shadow tables
+//                                'compact', storage bounded under updates,
+//                                schema=, error paths, shadow tables
 //   KvColumnVarDifferential.*    seeded random operations vs a
 //                                std::vector<std::string> model (small chunks,
 //                                small cache, savepoints, reopen, 2nd connection)
-//   KvColumnVarUpstream.*        the ways upstream KohakuVault loses data
+//   KvColumnVarUpstream*         the ways upstream KohakuVault loses data
 //                                (../shared/KOHAKUVAULT_FORMATS.md): index
 //                                overwritten on large columns, chunk zeroed on
 //                                rebuilds, appends rewriting whole chunks.
