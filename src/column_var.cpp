@@ -277,14 +277,20 @@ void VarColumn::compact_from(double min_dead_fraction) {
   }
   dead_ = stream - total_live;  // exact, whatever the counter said
   if (start_chunk == chunks) return;
-  const std::uint64_t start = start_chunk * C;
-  // Pass 2: the records that reach past `start`, in idx order.
+  const std::uint64_t boundary = start_chunk * C;
+  // Pass 2: the records that reach past the chunk boundary, in idx order.
+  // The stream is cut at the first of them (a record crossing the boundary
+  // starts before it), so no byte before the cut is left dead by the move:
+  // records do not overlap, so every record kept in place ends at or before
+  // the cut.
   std::string moved;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> moved_elems;  // (idx, element length)
+  std::uint64_t start = boundary;
   last_read_ = UINT64_MAX;
   for (std::uint64_t i = 0; i < n; ++i, last_read_ = i - 1) {
     const Entry e = entry(i);
-    if (e.offset + e.record_bytes() <= start) continue;
+    if (e.offset + e.record_bytes() <= boundary) continue;
+    start = std::min(start, e.offset);
     moved_elems.emplace_back(i, e.length);
     moved.append(stream_bytes_at(e.offset, e.record_bytes(), true));
   }
