@@ -33,11 +33,6 @@ void FixedColumn::ensure_loaded() {
   ++epoch_;
 }
 
-std::uint64_t FixedColumn::length() {
-  ensure_loaded();
-  return state_.length;
-}
-
 void FixedColumn::check_index(std::uint64_t i, std::uint64_t limit, const char* what) const {
   if (i >= limit)
     fail(Errc::out_of_range, std::string(what) + " idx " + std::to_string(i) +

@@ -49,7 +49,10 @@ class FixedColumn final : public Column {
   FixedColumn(ChunkStore& store, ChunkLayout layout, std::string table_name, std::uint64_t cache_bytes,
               std::uint64_t read_cache_bytes);
 
-  std::uint64_t length() override;
+  std::uint64_t length() override {  // inline: the cursor asks per row
+    if (!loaded_) ensure_loaded();
+    return state_.length;
+  }
   void settle() override;
   std::string_view read_run(std::uint64_t i, std::uint64_t max_elems) override;
   std::uint64_t elem_size() const override { return layout_.elem_size(); }

@@ -105,7 +105,7 @@ VarColumn::Entry VarColumn::entry(std::uint64_t i) {
   return e;
 }
 
-std::string_view VarColumn::read_run(std::uint64_t i, std::uint64_t) {
+std::string_view VarColumn::read_slow(std::uint64_t i) {
   bump();
   const bool sequential = last_read_ != UINT64_MAX && i == last_read_ + 1;
   const Entry e = entry(i);

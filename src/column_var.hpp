@@ -75,8 +75,25 @@ class VarColumn final : public Column {
 
   std::uint64_t length() override { return index_.length(); }
   void settle() override;
-  // Exactly one element (max_elems is ignored).
-  std::string_view read_run(std::uint64_t i, std::uint64_t max_elems) override;
+  // Exactly one element (max_elems is ignored). Inline fast path for a scan:
+  // the entry and the record's bytes are already in the read windows.
+  std::string_view read_run(std::uint64_t i, std::uint64_t /*max_elems*/) override {
+    if (entries_epoch_ == index_.epoch() && window_epoch_ == data_.epoch() && i >= entries_first_ &&
+        i - entries_first_ < entries_.size() / kVarIndexEntryBytes) {
+      const char* raw = entries_.data() + (i - entries_first_) * kVarIndexEntryBytes;
+      const std::uint64_t length = static_cast<unsigned char>(raw[6]);
+      std::uint64_t offset = 0;
+      for (int b = 5; b >= 0; --b) offset = (offset << 8) | static_cast<unsigned char>(raw[b]);
+      // (A window lies inside the stream, so this also bounds-checks the entry.)
+      if (length < kVarLongRecord && offset >= window_first_ && length <= window_.size() &&
+          offset - window_first_ <= window_.size() - length) {
+        ++epoch_;
+        last_read_ = i;
+        return window_.substr(offset - window_first_, length);
+      }
+    }
+    return read_slow(i);
+  }
   std::uint64_t elem_size() const override { return 0; }
   std::uint64_t epoch() const override { return epoch_; }
 
@@ -119,6 +136,7 @@ class VarColumn final : public Column {
     std::uint64_t record_bytes() const { return length + (long_record ? 4 : 0); }
   };
   Entry entry(std::uint64_t i);
+  std::string_view read_slow(std::uint64_t i);
   // Bytes [offset, offset + n) of the stream: a view into a chunk, or a copy
   // in scratch_ when they cross chunks. sequential: prefetch the chunk's rest.
   std::string_view stream_bytes_at(std::uint64_t offset, std::uint64_t n, bool sequential);
