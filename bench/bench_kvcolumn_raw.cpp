@@ -27,21 +27,10 @@
 namespace {
 
 using kvbench::check;
+using kvbench::cpu_now;
 using kvbench::exec;
+using kvbench::open_db;
 using Clock = std::chrono::steady_clock;
-
-sqlite3* open_db(const std::string& path) {
-  sqlite3* db = nullptr;
-  check(sqlite3_open(path.c_str(), &db), db, "open");
-  exec(db, "PRAGMA synchronous=NORMAL");
-  return db;
-}
-
-double cpu_now() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 struct Timing {
   double wall = 0, cpu = 0;

@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 
+#include <ctime>
 #include <stdexcept>
 #include <string>
 
@@ -21,6 +22,21 @@ inline void exec(sqlite3* db, const std::string& sql) {
     sqlite3_free(err);
     throw std::runtime_error(message);
   }
+}
+
+// A database file opened for a bench: rollback journal, synchronous=NORMAL.
+inline sqlite3* open_db(const std::string& path) {
+  sqlite3* db = nullptr;
+  check(sqlite3_open(path.c_str(), &db), db, "open");
+  exec(db, "PRAGMA synchronous=NORMAL");
+  return db;
+}
+
+// CPU seconds this process has used (all threads).
+inline double cpu_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 }  // namespace kvbench

@@ -20,6 +20,12 @@ def connect(path=":memory:", **kwargs):
     return conn
 
 
+def random_text(r, longest):
+    """Text of 0..longest characters mixing ASCII, 2-, 3- and 4-byte UTF-8."""
+    n = r.choice([0, 1, r.randint(2, 20), r.randint(20, longest)])
+    return "".join(r.choice("abcxyz é€😀") for _ in range(n))
+
+
 def error_of(conn, sql, params=()):
     """Runs sql and returns the error message it raised (None if it succeeded)."""
     try:

@@ -17,8 +17,7 @@ N = 10_000
 
 
 def _text(r):
-    n = r.choice([0, 1, r.randint(2, 20), r.randint(20, 90)])
-    return "".join(r.choice("abcxyz é€😀") for _ in range(n))
+    return kvtest.random_text(r, 90)
 
 
 def _doc(r):

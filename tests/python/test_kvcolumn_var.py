@@ -14,8 +14,7 @@ import test_kvcolumn
 
 
 def _text(r):
-    n = r.choice([0, 1, r.randint(2, 20), r.randint(20, 140)])
-    return "".join(r.choice("abcxyz é€😀") for _ in range(n))
+    return kvtest.random_text(r, 140)
 
 
 def _msgpack(r):
