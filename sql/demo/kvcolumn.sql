@@ -20,5 +20,10 @@ create virtual table profiles using kvcolumn(msgpack);
 insert into profiles(value) values ('{"name":"ada","langs":["en","fr"]}'), ('{"name":"grace","langs":["en"]}');
 update profiles set value = '{"name":"grace","langs":["en","cobol"],"admiral":true}' where idx = 1;
 select idx, json_extract(value, '$.name') as name, json_array_length(value, '$.langs') as langs from profiles;
+.print '== the growing update left its old record behind as dead bytes; compact reclaims them'
+select name, dtype, length, live_bytes, dead_bytes from kvcolumns where name = 'profiles';
 insert into profiles(profiles) values ('compact');
-select name, dtype, length, bytes from kvcolumns where name = 'profiles';
+select name, dtype, length, live_bytes, dead_bytes from kvcolumns where name = 'profiles';
+.print '== bulk append of a JSON array: one statement, all or nothing'
+insert into profiles(profiles, value) values ('append', '[{"name":"linus"}, {"name":"barbara","langs":["clu"]}]');
+select count(*) as profiles from profiles;
