@@ -348,3 +348,20 @@ TEST(ColumnVar, AppendManyStoresWhatOneByOneAppendsStore) {
   bulk.reopen();
   EXPECT_EQ(contents(*bulk.col), model);
 }
+
+TEST(ColumnVar, StreamPast48BitsIsTooBigAndWritesNothing) {
+  Fixture f;
+  f.col->append_packed("x");
+  f.col->flush();
+  f.data.length = (1ull << 48) - 3;  // claim a stream 3 bytes short of the 48-bit offset space
+  f.reopen();
+  try {
+    f.col->append_packed("four");
+    FAIL() << "expected too_big";
+  } catch (const kv::Error& e) {
+    EXPECT_EQ(e.code(), kv::Errc::too_big);
+    EXPECT_NE(std::string(e.what()).find("2^48"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(f.col->length(), 1u);
+  EXPECT_EQ(f.col->stream_bytes(), (1ull << 48) - 3);
+}
