@@ -37,7 +37,8 @@ VarColumn::VarColumn(ChunkStore& index_store, ChunkStore& data_store, std::uint6
              cache_bytes / 2, read_cache_bytes / 4),
       data_(data_store, ChunkLayout(1, min_chunk_bytes, max_chunk_bytes), table_name, cache_bytes / 2,
             read_cache_bytes),
-      max_chunk_bytes_(max_chunk_bytes) {
+      max_chunk_bytes_(max_chunk_bytes),
+      auto_compact_limit_(std::max(cache_bytes, 4 * max_chunk_bytes)) {
   index_.enable_partial_reads();
   data_.enable_partial_reads();
 }
@@ -249,7 +250,7 @@ std::vector<std::string> VarColumn::verify() {
   return problems;
 }
 
-void VarColumn::compact_from(double min_dead_fraction) {
+void VarColumn::compact_from(double min_dead_fraction, std::uint64_t max_moved) {
   settle();
   ensure_dead_loaded();
   const std::uint64_t n = index_.length(), stream = data_.length();
@@ -269,8 +270,10 @@ void VarColumn::compact_from(double min_dead_fraction) {
       at = stop;
     }
   }
+  // Only chunks within max_moved of the end are candidates.
+  const std::uint64_t first_candidate = stream > max_moved ? (stream - max_moved + C - 1) / C : 0;
   std::uint64_t start_chunk = chunks;
-  for (std::uint64_t c = 0; c < chunks && start_chunk == chunks; ++c) {
+  for (std::uint64_t c = first_candidate; c < chunks && start_chunk == chunks; ++c) {
     const std::uint64_t size = std::min(C, stream - c * C), dead = size - live[c];
     if (dead > 0 && static_cast<double>(dead) >= min_dead_fraction * static_cast<double>(size))
       start_chunk = c;
@@ -292,9 +295,11 @@ void VarColumn::compact_from(double min_dead_fraction) {
     if (e.offset + e.record_bytes() <= boundary) continue;
     start = std::min(start, e.offset);
     moved_elems.emplace_back(i, e.length);
+    if (stream - start > max_moved) continue;  // (a record crossing the boundary is too big: given up below)
     moved.append(stream_bytes_at(e.offset, e.record_bytes(), true));
   }
   last_read_ = UINT64_MAX;
+  if (stream - start > max_moved) return;
   data_.truncate(start);
   if (!moved.empty()) data_.append_packed(moved);
   // Repoint the moved entries: one overwrite per run of consecutive idx.
@@ -323,8 +328,11 @@ void VarColumn::flush() {
   if (index_.length() == 0) {
     if (data_.length() > 0) data_.clear();  // every byte is dead
     dead_ = 0;
-  } else if (dead_ >= max_chunk_bytes_ && dead_ >= data_.length() - dead_) {
-    compact_from(0.25);
+  } else if (dead_ >= max_chunk_bytes_ && dead_ >= data_.length() - dead_ && dead_ >= auto_retry_dead_) {
+    compact_from(0.25, auto_compact_limit_);
+    // Still past the threshold (the dead bytes lie further back than the
+    // limit reaches): leave them to 'compact' until they double.
+    auto_retry_dead_ = dead_ >= data_.length() - dead_ ? 2 * dead_ : 0;
   }
   data_.flush();
   index_.flush();

@@ -34,7 +34,10 @@
 // starts at the first chunk with any dead byte; a flush compacts
 // automatically once dead bytes reach half the stream and at least one chunk
 // (so some chunk is at least half dead), starting at the first chunk that is
-// at least a quarter dead. The work is amortised: each automatic compaction
+// at least a quarter dead among the chunks within max(cache_bytes, 4 chunks)
+// of the end: it holds what it moves in memory, so it never moves more (dead
+// bytes further back wait for compact(), and the automatic attempt waits until
+// the dead bytes double). The work is amortised: each automatic compaction
 // follows at least as many dead bytes as it reclaims. A flush of an empty
 // column drops the whole stream.
 //
@@ -119,7 +122,7 @@ class VarColumn final : public Column {
   void set_name(const std::string& table_name);
   // Reclaims every dead byte (see the header comment); transactional like any
   // write. Holds the moved live records in memory once.
-  void compact() { compact_from(0.0); }
+  void compact() { compact_from(0.0, UINT64_MAX); }
   // Bytes of the data stream (live + dead) and the dead part of it.
   std::uint64_t stream_bytes() { return data_.length(); }
   std::uint64_t dead_bytes();
@@ -145,7 +148,9 @@ class VarColumn final : public Column {
   std::string append_record(std::string_view elem);
   // Rewrites the stream from the first chunk whose dead fraction is above
   // `min_dead_fraction` (0: any dead byte).
-  void compact_from(double min_dead_fraction);
+  // Moves at most max_moved bytes (the stream's tail; chunks further back are
+  // not candidates) and changes nothing when a crossing record needs more.
+  void compact_from(double min_dead_fraction, std::uint64_t max_moved);
   void ensure_dead_loaded();
   void bump() { ++epoch_; }
 
@@ -153,6 +158,11 @@ class VarColumn final : public Column {
   ChunkStore& index_store_;
   FixedColumn index_, data_;
   std::uint64_t max_chunk_bytes_;
+  // Automatic compaction moves at most this many bytes (it holds them in
+  // memory), and after an attempt that could not get below the threshold it
+  // waits until the dead bytes have doubled (in memory only).
+  std::uint64_t auto_compact_limit_;
+  std::uint64_t auto_retry_dead_ = 0;
   std::string scratch_;
   std::uint64_t epoch_ = 1;
   // Deletes of this statement (original numbering), counted as dead at settle().

@@ -365,3 +365,27 @@ TEST(ColumnVar, StreamPast48BitsIsTooBigAndWritesNothing) {
   EXPECT_EQ(f.col->length(), 1u);
   EXPECT_EQ(f.col->stream_bytes(), (1ull << 48) - 3);
 }
+
+TEST(ColumnVar, AutomaticCompactionMovesAtMostItsLimit) {
+  Fixture f(40);  // 48-byte chunks; automatic compaction moves at most max(40, 4 * 48) = 192 bytes
+  std::vector<std::string> model;
+  for (int i = 0; i < 40; ++i) model.push_back(std::string(6, static_cast<char>('a' + i % 26)));
+  for (const auto& e : model) f.col->append_packed(e);
+  f.col->flush();
+  const std::string chunk0 = f.data.chunks.at(0);
+  for (std::uint64_t i = 0; i < 30; ++i) f.col->mark_deleted(i);  // 180 of the 240 bytes die
+  model.erase(model.begin(), model.begin() + 30);
+  f.col->flush();
+  // The tail from chunk 1 on (within 192 bytes of the end) was compacted;
+  // chunk 0, further back, kept its 48 dead bytes and was not rewritten.
+  EXPECT_EQ(f.col->stream_bytes(), 48u + 60u);
+  EXPECT_EQ(f.col->dead_bytes(), 48u);
+  EXPECT_EQ(f.data.chunks.at(0), chunk0);
+  EXPECT_EQ(contents(*f.col), model);
+  f.col->compact();  // the command has no limit
+  f.col->flush();
+  EXPECT_EQ(f.col->stream_bytes(), 60u);
+  EXPECT_EQ(f.col->dead_bytes(), 0u);
+  f.reopen(40);
+  EXPECT_EQ(contents(*f.col), model);
+}
