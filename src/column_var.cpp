@@ -254,7 +254,10 @@ void VarColumn::compact_from(double min_dead_fraction, std::uint64_t max_moved) 
   settle();
   ensure_dead_loaded();
   const std::uint64_t n = index_.length(), stream = data_.length();
-  if (stream == 0) return;
+  if (stream == 0) {
+    dead_ = 0;  // exact, whatever the counter said
+    return;
+  }
   const std::uint64_t C = data_.layout().full_chunk_bytes();
   const std::uint64_t chunks = (stream + C - 1) / C;
   // Pass 1: live bytes per chunk (a record may span chunks).
@@ -328,11 +331,12 @@ void VarColumn::flush() {
   if (index_.length() == 0) {
     if (data_.length() > 0) data_.clear();  // every byte is dead
     dead_ = 0;
-  } else if (dead_ >= max_chunk_bytes_ && dead_ >= data_.length() - dead_ && dead_ >= auto_retry_dead_) {
+  } else if (dead_ >= max_chunk_bytes_ && 2 * dead_ >= data_.length() && dead_ >= auto_retry_dead_) {
+    // (A counter above the stream size is damaged: compaction recounts it.)
     compact_from(0.25, auto_compact_limit_);
     // Still past the threshold (the dead bytes lie further back than the
     // limit reaches): leave them to 'compact' until they double.
-    auto_retry_dead_ = dead_ >= data_.length() - dead_ ? 2 * dead_ : 0;
+    auto_retry_dead_ = 2 * dead_ >= data_.length() ? 2 * dead_ : 0;
   }
   data_.flush();
   index_.flush();
