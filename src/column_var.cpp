@@ -221,6 +221,7 @@ void VarColumn::ensure_dead_loaded() {
   if (dead_loaded_) return;
   dead_ = stored_dead_ = index_store_.load_counter(kDeadKey).value_or(0);
   dead_loaded_ = true;
+  auto_retry_dead_ = 0;  // a fresh count (maybe another connection compacted): try again
 }
 
 std::uint64_t VarColumn::dead_bytes() {
