@@ -10,6 +10,11 @@
 //    simdjson rejects the text, so every error message (and every document
 //    simdjson declines, e.g. nesting past 1024 levels) comes from one parser:
 //    a message naming the byte and the problem.
+//  * Overflow path: both parsers refuse a number literal beyond the double
+//    range, such as 9e999, which is how SQLite (and our decoders) spell
+//    infinity. When nlohmann reports exactly that, the text is read again with
+//    kv::json::Reader driving the same JsonSaxWriter: such numbers become
+//    +-infinity (underflow becomes 0), so whatever kv_unpack returns packs again.
 //    Here a SAX pass only learns a container's count at its end:
 //    open_container() writes a one-byte placeholder (the fix-size header that
 //    holds up to 15 / 23 elements) and close_array()/close_map() overwrite it,
@@ -31,6 +36,7 @@
 #include <vector>
 
 #include "error.hpp"
+#include "json_reader.hpp"
 #include "value.hpp"
 
 namespace kv {
@@ -60,6 +66,9 @@ class JsonSaxWriter {
     w_.boolean(v);
     return true;
   }
+  // Thrown by parse_error for a number literal beyond the double range.
+  struct NumberOverflow {};
+
   bool number_integer(number_integer_t v) {
     value();
     w_.int64(v);
@@ -113,6 +122,7 @@ class JsonSaxWriter {
     return true;
   }
   bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) {
+    if (ex.id == 406) throw NumberOverflow{};  // "number overflow": read again (see the header comment)
     std::string what = ex.what();
     // nlohmann prefixes "[json.exception.parse_error.101] parse error at line 1, column 2: ".
     if (auto colon = what.find("parse error"); colon != std::string::npos) what.erase(0, colon);
@@ -202,12 +212,84 @@ bool try_simdjson(Writer& writer, std::string_view json_text) {
 
 }  // namespace detail
 
-// Parses json_text and feeds it to writer; throws kv::Error on invalid JSON.
+namespace detail {
+
+// The overflow path: json::Reader events into a JsonSaxWriter (iterative, so
+// nesting is bounded by JsonSaxWriter's limit, not the stack).
 template <class Writer>
-void write_json_text(Writer& writer, std::string_view json_text, const char* format) {
-  if (detail::try_simdjson(writer, json_text)) return;
+void write_with_reader(Writer& writer, std::string_view json_text, const char* format) {
   JsonSaxWriter<Writer> sax(writer, format);
-  nlohmann::json::sax_parse(json_text.begin(), json_text.end(), &sax);
+  json::Reader r(json_text, std::string("TEXT for ") + format);
+  std::string open;  // the containers entered: '[' or '{'
+  auto key = [&] {
+    if (r.peek() != '"') r.error("an object key");
+    std::string k = r.string();
+    sax.key(k);
+    r.expect(':');
+  };
+  for (;;) {
+    // A value.
+    const char c = r.peek();
+    if (c == '{' || c == '[') {
+      r.expect(c);
+      c == '{' ? sax.start_object(0) : sax.start_array(0);
+      open.push_back(c);
+      if (r.consume(c == '{' ? '}' : ']')) {
+        c == '{' ? sax.end_object() : sax.end_array();
+        open.pop_back();
+      } else {
+        if (c == '{') key();
+        continue;
+      }
+    } else if (c == '"') {
+      std::string v = r.string();
+      sax.string(v);
+    } else if (c == 't' || c == 'f' || c == 'n') {
+      const std::string_view literal = r.skip_value();
+      if (literal == "null")
+        sax.null();
+      else
+        sax.boolean(literal == "true");
+    } else {
+      if (c != '-' && (c < '0' || c > '9')) r.error("a JSON value");
+      const std::size_t start = r.offset();  // peek() skipped the spaces
+      const json::Number n = r.number();
+      if (n.type == json::Number::Type::integer)
+        sax.number_integer(n.i);
+      else if (n.type == json::Number::Type::uinteger)
+        sax.number_unsigned(n.u);
+      else
+        sax.number_float(n.d, std::string(json_text.substr(start, r.offset() - start)));
+    }
+    // After a value: close containers, or move to the next member.
+    for (;;) {
+      if (open.empty()) return r.expect_end();
+      const bool in_object = open.back() == '{';
+      if (r.consume(',')) {
+        if (in_object) key();
+        break;
+      }
+      r.expect(in_object ? '}' : ']');
+      in_object ? sax.end_object() : sax.end_array();
+      open.pop_back();
+    }
+  }
+}
+
+}  // namespace detail
+
+// Parses json_text and feeds it to writer; throws kv::Error on invalid JSON.
+// `restart` undoes what the writer wrote (the overflow path starts again).
+template <class Writer, class Restart>
+void write_json_text(Writer& writer, std::string_view json_text, const char* format, Restart&& restart) {
+  if (detail::try_simdjson(writer, json_text)) return;
+  try {
+    JsonSaxWriter<Writer> sax(writer, format);
+    nlohmann::json::sax_parse(json_text.begin(), json_text.end(), &sax);
+  } catch (const typename JsonSaxWriter<Writer>::NumberOverflow&) {
+    restart();
+    detail::write_with_reader(writer, json_text, format);
+  }
 }
 
 // Appends one SQL value as a MessagePack / CBOR item (Writer is the format's
@@ -226,7 +308,7 @@ void pack_sql_value(const ValueView& value, std::string& out, const char* format
       case Kind::text:
       case Kind::json:
         out.reserve(out.size() + value.bytes.size() + 16);  // packed is usually smaller
-        write_json_text(w, value.bytes, format);
+        write_json_text(w, value.bytes, format, [&] { out.resize(start); });
         break;
     }
   } catch (...) {

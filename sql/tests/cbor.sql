@@ -19,6 +19,7 @@ select 'cb_half_subnormal', kv_unpack('cbor', x'f90001') = 5.960464477539063e-08
 select 'cb_single', kv_unpack('cbor', x'fa47c35000') = 100000.0;
 select 'cb_half_nested', kv_unpack('cbor', x'82f93e00fa3dcccccd') = '[1.5,0.1]';
 select 'cb_inf', kv_unpack('cbor', x'f97c00') = 9e999;
+select 'cb_inf_repacks', kv_unpack('cbor', kv_pack('cbor', kv_unpack('cbor', x'82f97c00f9fc00'))) = '[9e999,-9e999]' and hex(kv_pack('cbor', '[9e999]')) = '81FB7FF0000000000000';
 select 'cb_nan_nested', kv_unpack('cbor', x'81f97e00') = '[null]';
 select 'cb_u64_text', kv_unpack('cbor', x'1bffffffffffffffff') = '18446744073709551615';
 select 'cb_neg_u64_text', kv_unpack('cbor', x'3bffffffffffffffff') = '-18446744073709551616';

@@ -29,6 +29,13 @@ select 'mp_int_keys', kv_unpack('msgpack', x'820102a1780a') = '{"1":2,"x":10}';
 select 'mp_timestamp', kv_unpack('msgpack', x'd6ff5a4af6a5') = '"2018-01-02T03:04:05Z"';
 select 'mp_ext', kv_unpack('msgpack', x'd40110') = '{"ext":1,"data":"EA"}';
 select 'mp_nan_inf', kv_unpack('msgpack', x'92cb7ff8000000000000cb7ff0000000000000') = '[null,9e999]';
+-- a nested infinity unpacks as 9e999 (SQLite's spelling) and packs back as infinity
+select 'mp_inf_repacks', hex(kv_pack('msgpack', kv_unpack('msgpack', x'92cb7ff8000000000000cb7ff0000000000000'))) = '92C0CB7FF0000000000000';
+select 'mp_inf_nested', kv_unpack('msgpack', kv_pack('msgpack', '{"a":[9e999,-9e999,1e400],"b":1e-400,"c":"s","d":[true,false,null,{}]}')) = '{"a":[9e999,-9e999,9e999],"b":0.0,"c":"s","d":[true,false,null,{}]}';
+select kv_pack('msgpack', '[9e999, 123456789012345678901234567890]'); -- error: does not fit in 64 bits
+select kv_pack('msgpack', '[9e999,'); -- error: expected a JSON value
+select kv_pack('msgpack', '{"a" 9e999}'); -- error: expected ':'
+select kv_pack('msgpack', '[9e999] x'); -- error: msgpack
 select 'mp_json_valid', json_valid(kv_unpack('msgpack', kv_pack('msgpack', '[1,"two",3.5,null,true,{"k":[]}]')));
 select 'mp_fixed_pad', hex(kv_pack('msgpack:4', 1)) = '01000000';
 select 'mp_fixed_unpack', kv_unpack('msgpack:4', x'92010200') = '[1,2]';
