@@ -59,10 +59,31 @@ constexpr std::size_t kCount = sizeof kDtypes / sizeof kDtypes[0];
   std::abort();
 }
 
-// True when text is JSON as SQLite reads it: nlohmann's grammar, plus
-// 9e999 / -9e999 (how infinities are written) which nlohmann rejects as overflow.
+// True when text is JSON as SQLite reads it: nlohmann's grammar without its
+// double-range limit, which rejects 9e999 / -9e999 (how infinities are
+// written) and integers too long for a double (CBOR bignums are written with
+// every digit). Outside strings, digit runs are cut to 15 digits (a run
+// stays a run, so the grammar is unchanged) and 9e999 becomes 0.0e0.
 bool is_sqlite_json(const std::string& text) {
-  std::string copy = text;
+  std::string copy;
+  copy.reserve(text.size());
+  bool in_string = false, escaped = false;
+  std::size_t digits = 0;
+  for (char c : text) {
+    if (in_string) {
+      copy += c;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    in_string = c == '"';
+    digits = c >= '0' && c <= '9' ? digits + 1 : 0;
+    if (digits <= 15) copy += c;
+  }
   for (std::size_t at = 0; (at = copy.find("9e999", at)) != std::string::npos;) copy.replace(at, 5, "0.0e0");
   return nlohmann::json::accept(copy);
 }
