@@ -23,26 +23,11 @@ namespace cb = kv::cbor_codec;
 
 namespace {
 
-std::string pack(const ValueView& v) {
-  std::string out;
-  cb::pack(v, out);
-  return out;
-}
-std::string pack_json(std::string_view text) { return pack(ValueView::text(text)); }
-
-Value unpack(std::string_view bytes) {
-  std::size_t used = 0;
-  Value v = cb::unpack_one(bytes, used);
-  EXPECT_EQ(used, bytes.size()) << hex(bytes);
-  return v;
-}
-
-Errc unpack_error(std::string_view bytes) {
-  return kvtest::errc_of([&] {
-    std::size_t used;
-    cb::unpack_one(bytes, used);
-  });
-}
+const kvtest::StructuredCodec codec{cb::pack, cb::unpack_one};
+std::string pack(const ValueView& v) { return codec.pack(v); }
+std::string pack_json(std::string_view text) { return codec.pack_json(text); }
+Value unpack(std::string_view bytes) { return codec.unpack(bytes); }
+Errc unpack_error(std::string_view bytes) { return codec.unpack_error(bytes); }
 
 bool has_float(const nlohmann::ordered_json& j) {
   if (j.is_number_float()) return true;

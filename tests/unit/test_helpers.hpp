@@ -124,4 +124,30 @@ inline kv::Errc errc_of(const std::function<void()>& f) {
   return kv::Errc::internal;
 }
 
+// The test-side calls of one structured codec (kv::msgpack_codec or
+// kv::cbor_codec): pack to a fresh string, unpack exactly one whole item.
+struct StructuredCodec {
+  void (*pack_into)(const kv::ValueView&, std::string&);
+  kv::Value (*unpack_one)(std::string_view, std::size_t&);
+
+  std::string pack(const kv::ValueView& v) const {
+    std::string out;
+    pack_into(v, out);
+    return out;
+  }
+  std::string pack_json(std::string_view text) const { return pack(kv::ValueView::text(text)); }
+  kv::Value unpack(std::string_view bytes) const {
+    std::size_t used = 0;
+    kv::Value v = unpack_one(bytes, used);
+    EXPECT_EQ(used, bytes.size()) << hex(bytes);
+    return v;
+  }
+  kv::Errc unpack_error(std::string_view bytes) const {
+    return errc_of([&] {
+      std::size_t used;
+      unpack_one(bytes, used);
+    });
+  }
+};
+
 }  // namespace kvtest

@@ -24,27 +24,12 @@ namespace mp = kv::msgpack_codec;
 
 namespace {
 
-std::string pack(const ValueView& v) {
-  std::string out;
-  mp::pack(v, out);
-  return out;
-}
-std::string pack_json(std::string_view text) { return pack(ValueView::text(text)); }
+const kvtest::StructuredCodec codec{mp::pack, mp::unpack_one};
+std::string pack(const ValueView& v) { return codec.pack(v); }
+std::string pack_json(std::string_view text) { return codec.pack_json(text); }
 std::string pack_int(std::int64_t i) { return pack(ValueView::integer(i)); }
-
-Value unpack(std::string_view bytes) {
-  std::size_t used = 0;
-  Value v = mp::unpack_one(bytes, used);
-  EXPECT_EQ(used, bytes.size()) << hex(bytes);
-  return v;
-}
-
-Errc unpack_error(std::string_view bytes) {
-  return kvtest::errc_of([&] {
-    std::size_t used;
-    mp::unpack_one(bytes, used);
-  });
-}
+Value unpack(std::string_view bytes) { return codec.unpack(bytes); }
+Errc unpack_error(std::string_view bytes) { return codec.unpack_error(bytes); }
 
 // RFC 3339 text of a msgpack timestamp, computed with <chrono> as an oracle.
 std::string timestamp_text(std::int64_t sec, std::int64_t nsec) {
