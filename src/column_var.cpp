@@ -11,12 +11,6 @@ namespace kv {
 
 namespace {
 
-std::uint64_t load_le(const char* p, int bytes) {
-  std::uint64_t v = 0;
-  for (int b = bytes - 1; b >= 0; --b) v = (v << 8) | static_cast<unsigned char>(p[b]);
-  return v;
-}
-
 void store_le(char* p, std::uint64_t v, int bytes) {
   for (int b = 0; b < bytes; ++b) p[b] = static_cast<char>((v >> (8 * b)) & 0xff);
 }
@@ -87,7 +81,7 @@ VarColumn::Entry VarColumn::entry(std::uint64_t i) {
     entries_epoch_ = index_.epoch();
   }
   const char* raw = entries_.data() + (i - entries_first_) * kVarIndexEntryBytes;
-  Entry e{load_le(raw, 6), static_cast<unsigned char>(raw[6]), false};
+  Entry e{load_le_bytes(raw, 6), static_cast<unsigned char>(raw[6]), false};
   const std::uint64_t stream = data_.length();
   auto outside = [&](std::uint64_t bytes) {
     fail(Errc::corrupt, "kvcolumn '" + name_ + "' is corrupt: index entry " + std::to_string(i) +
@@ -97,7 +91,7 @@ VarColumn::Entry VarColumn::entry(std::uint64_t i) {
   if (e.length == kVarLongRecord) {
     e.long_record = true;
     if (e.offset > stream || stream - e.offset < 4) outside(4);
-    e.length = load_le(stream_bytes_at(e.offset, 4, sequential).data(), 4);
+    e.length = load_le_bytes(stream_bytes_at(e.offset, 4, sequential).data(), 4);
     if (e.length < kVarLongRecord)
       fail(Errc::corrupt, "kvcolumn '" + name_ + "' is corrupt: element " + std::to_string(i) +
                               " has a long record of only " + std::to_string(e.length) + " bytes");
@@ -116,6 +110,11 @@ std::string_view VarColumn::read_slow(std::uint64_t i) {
 
 // ---- writes ---------------------------------------------------------------------
 
+void VarColumn::check_room(std::uint64_t offset, std::uint64_t record) const {
+  if (record > kVarMaxStreamBytes - offset)
+    fail(Errc::too_big, "kvcolumn '" + name_ + "': the data stream would pass 2^48 bytes (256 TiB)");
+}
+
 std::string VarColumn::append_record(std::string_view elem) {
   if (elem.size() > std::numeric_limits<std::uint32_t>::max())
     fail(Errc::too_big, "kvcolumn '" + name_ + "': an element of " + std::to_string(elem.size()) +
@@ -123,8 +122,7 @@ std::string VarColumn::append_record(std::string_view elem) {
   const std::uint64_t offset = data_.length();
   const bool long_record = elem.size() >= kVarLongRecord;
   const std::uint64_t record = elem.size() + (long_record ? 4 : 0);
-  if (record > kVarMaxStreamBytes - offset)
-    fail(Errc::too_big, "kvcolumn '" + name_ + "': the data stream would pass 2^48 bytes (256 TiB)");
+  check_room(offset, record);
   if (long_record) {
     char header[4];
     store_le(header, elem.size(), 4);
@@ -159,8 +157,7 @@ void VarColumn::append_many(const std::vector<std::string_view>& elems) {
       offset += e.size() + 4;
       continue;
     }
-    if (e.size() > kVarMaxStreamBytes - offset)
-      fail(Errc::too_big, "kvcolumn '" + name_ + "': the data stream would pass 2^48 bytes (256 TiB)");
+    check_room(offset, e.size());
     if (run && run + run_bytes != e.data()) flush_run();
     if (!run) run = e.data();
     run_bytes += e.size();

@@ -85,8 +85,7 @@ class VarColumn final : public Column {
         i - entries_first_ < entries_.size() / kVarIndexEntryBytes) {
       const char* raw = entries_.data() + (i - entries_first_) * kVarIndexEntryBytes;
       const std::uint64_t length = static_cast<unsigned char>(raw[6]);
-      std::uint64_t offset = 0;
-      for (int b = 5; b >= 0; --b) offset = (offset << 8) | static_cast<unsigned char>(raw[b]);
+      const std::uint64_t offset = load_le_bytes(raw, 6);
       // (A window lies inside the stream, so this also bounds-checks the entry.)
       if (length < kVarLongRecord && offset >= window_first_ && length <= window_.size() &&
           offset - window_first_ <= window_.size() - length) {
@@ -138,6 +137,14 @@ class VarColumn final : public Column {
     bool long_record;      // the record starts with a u32 length
     std::uint64_t record_bytes() const { return length + (long_record ? 4 : 0); }
   };
+  // Little-endian unsigned integer of `bytes` bytes at p.
+  static std::uint64_t load_le_bytes(const char* p, int bytes) {
+    std::uint64_t v = 0;
+    for (int b = bytes - 1; b >= 0; --b) v = (v << 8) | static_cast<unsigned char>(p[b]);
+    return v;
+  }
+  // TOOBIG unless a record of `record` bytes fits at `offset` below 2^48.
+  void check_room(std::uint64_t offset, std::uint64_t record) const;
   Entry entry(std::uint64_t i);
   std::string_view read_slow(std::uint64_t i);
   // Bytes [offset, offset + n) of the stream: a view into a chunk, or a copy

@@ -362,6 +362,9 @@ TEST(ColumnVar, StreamPast48BitsIsTooBigAndWritesNothing) {
     EXPECT_EQ(e.code(), kv::Errc::too_big);
     EXPECT_NE(std::string(e.what()).find("2^48"), std::string::npos) << e.what();
   }
+  // The bulk path checks the same bound (short elements go to the stream in one piece).
+  const std::string two = "ab", more = "cd";
+  EXPECT_THROW(f.col->append_many({two, more}), kv::Error);
   EXPECT_EQ(f.col->length(), 1u);
   EXPECT_EQ(f.col->stream_bytes(), (1ull << 48) - 3);
 }
