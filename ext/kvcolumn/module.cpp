@@ -189,6 +189,12 @@ Options parse_options(int argc, const char* const* argv) {
   return o;
 }
 
+Table::~Table() {
+  if (!live) return;
+  auto& v = live->tables;
+  v.erase(std::remove(v.begin(), v.end(), this), v.end());
+}
+
 void Table::revalidate() {
   if (in_write_txn) return;
   unsigned v = 0;
@@ -302,7 +308,7 @@ Options stored_options(sqlite3* db, const std::string& info, const std::string& 
 }
 
 // Builds the Table for xCreate (create = true: also the shadow tables) and xConnect.
-int kvcolumnInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** out, char** err,
+int kvcolumnInit(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out, char** err,
                  bool create) {
   *out = nullptr;
   return guard_status(err, [&] {
@@ -311,6 +317,7 @@ int kvcolumnInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** 
     auto table = std::make_unique<Table>();
     std::memset(static_cast<sqlite3_vtab*>(table.get()), 0, sizeof(sqlite3_vtab));
     table->db = db;
+    table->live = static_cast<LiveTables*>(aux);
     table->schema = argv[1];
     table->name = argv[2];
     table->options = options;
@@ -372,19 +379,20 @@ int kvcolumnInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** 
       table->fixed = column.get();
       table->column = std::move(column);
     }
+    if (table->live) table->live->tables.push_back(table.get());
     *out = table.release();
     return SQLITE_OK;
   });
 }
 
 // xCreate: CREATE VIRTUAL TABLE; creates the shadow tables.
-int kvcolumnCreate(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab** out, char** err) {
-  return kvcolumnInit(db, argc, argv, out, err, true);
+int kvcolumnCreate(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out, char** err) {
+  return kvcolumnInit(db, aux, argc, argv, out, err, true);
 }
 
 // xConnect: the table exists; attach to its shadow tables.
-int kvcolumnConnect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab** out, char** err) {
-  return kvcolumnInit(db, argc, argv, out, err, false);
+int kvcolumnConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out, char** err) {
+  return kvcolumnInit(db, aux, argc, argv, out, err, false);
 }
 
 // Query plans. idxNum is a bit set (enum Plan in kvcolumn.hpp); xFilter's argv
@@ -590,8 +598,12 @@ const sqlite3_module kModule = {
 namespace kvx {
 
 int register_kvcolumn(sqlite3* db, char** err) {
-  int rc = register_module(db, "kvcolumn", &kvcolumn::kModule, err);
+  auto* live = new (std::nothrow) kvcolumn::LiveTables();
+  if (!live) return SQLITE_NOMEM;
+  int rc = register_module(db, "kvcolumn", &kvcolumn::kModule, err, live,
+                           [](void* p) { delete static_cast<kvcolumn::LiveTables*>(p); });
   if (rc == SQLITE_OK) rc = kvcolumn::register_list(db, err);
+  if (rc == SQLITE_OK) rc = kvcolumn::register_set_functions(db, live, err);
   return rc;
 }
 
