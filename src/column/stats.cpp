@@ -215,12 +215,12 @@ class Summarizer {
     i = 0;
     for (; i + kLanes <= n; i += kLanes)
       for (int j = 0; j < kLanes; ++j) {
-        const double v = static_cast<double>(x[i + j]) - bmean;
-        q[j] += v == v ? v * v : 0.0;
+        const double xv = static_cast<double>(x[i + j]), v = xv - bmean;
+        q[j] += xv == xv ? v * v : 0.0;  // NaN elements are skipped; inf makes M2 NaN (NULL)
       }
     for (; i < n; ++i) {
-      const double v = static_cast<double>(x[i]) - bmean;
-      q[0] += v == v ? v * v : 0.0;
+      const double xv = static_cast<double>(x[i]), v = xv - bmean;
+      q[0] += xv == xv ? v * v : 0.0;
     }
     double bm2 = 0;
     for (int j = 0; j < kLanes; ++j) bm2 += q[j];
