@@ -126,14 +126,13 @@ void result_real(sqlite3_context* ctx, const kv::RangeSummary& s, double v) {
   sqlite3_result_double(ctx, v);
 }
 
-// summarize() with sum()'s overflow error.
-kv::RangeSummary summary_of(SetAccess& a, const std::string& fn, std::uint64_t start, std::uint64_t stop) {
-  kv::RangeSummary s = kv::summarize(a.column(), a.table().options.dtype.num, start, stop);
+// sum()'s error for a summary whose integer sum overflowed.
+void check_overflow(const kv::RangeSummary& s, const Table& t, const std::string& fn, std::uint64_t start,
+                    std::uint64_t stop) {
   if (s.overflow)
-    kv::fail(kv::Errc::invalid_argument, fn + "('" + a.table().name + "'): integer overflow (the sum of [" +
+    kv::fail(kv::Errc::invalid_argument, fn + "('" + t.name + "'): integer overflow (the sum of [" +
                                              std::to_string(start) + ", " + std::to_string(stop) +
                                              ") leaves the INTEGER range, as sum() reports)");
-  return s;
 }
 
 // ---- table-valued functions ----------------------------------------------------
@@ -154,6 +153,10 @@ struct SetCursor : sqlite3_vtab_cursor {
   bool eof = true;
   std::uint64_t row = 0, bucket = 0, bstart = 0, bstop = 0, next = 0;
   kv::RangeSummary summary;
+  // buckets: the current batch (see fill_batch)
+  std::vector<std::uint64_t> batch_buckets, batch_bounds;
+  std::vector<kv::RangeSummary> batch;
+  std::size_t batch_pos = 0;
   ~SetCursor() {
     for (sqlite3_value*& v : args) sqlite3_value_free(v);
   }
@@ -253,24 +256,45 @@ int setClose(sqlite3_vtab_cursor* cur) {
   return SQLITE_OK;
 }
 
-// Buckets: the next non-empty bucket from relative position c->next on.
-// The bucket holding position p is b = ceil((p+1)*n/len) - 1; it ends at
-// floor((b+1)*len/n).
-void next_bucket(SetCursor* c, const std::string& fn) {
+// Buckets are summarised in batches of up to kBucketBatch consecutive
+// non-empty buckets, one scan per batch (kv::summarize_each), so a chunk is
+// read once per batch rather than once per bucket, and memory stays bounded
+// whatever n is. The bucket holding relative position p is
+// b = ceil((p+1)*n/len) - 1; it ends at floor((b+1)*len/n).
+constexpr std::size_t kBucketBatch = 4096;
+
+void fill_batch(SetCursor* c) {
   const std::uint64_t len = c->range.size();
-  if (c->next >= len) {
-    c->eof = true;
-    return;
-  }
   __extension__ typedef unsigned __int128 u128;
-  const u128 p = c->next, n = c->n, l = len;
-  const u128 b = ((p + 1) * n + l - 1) / l - 1;
-  const std::uint64_t end = static_cast<std::uint64_t>((b + 1) * l / n);
-  c->bucket = static_cast<std::uint64_t>(b);
-  c->bstart = c->range.start + c->next;
-  c->bstop = c->range.start + end;
-  c->summary = summary_of(*c->access, fn, c->bstart, c->bstop);
-  c->next = end;
+  c->batch_buckets.clear();
+  c->batch_bounds.assign(1, c->range.start + c->next);
+  while (c->next < len && c->batch_buckets.size() < kBucketBatch) {
+    const u128 p = c->next, n = c->n, l = len;
+    const u128 b = ((p + 1) * n + l - 1) / l - 1;
+    const std::uint64_t end = static_cast<std::uint64_t>((b + 1) * l / n);
+    c->batch_buckets.push_back(static_cast<std::uint64_t>(b));
+    c->batch_bounds.push_back(c->range.start + end);
+    c->next = end;
+  }
+  c->batch = kv::summarize_each(c->access->column(), c->access->table().options.dtype.num, c->batch_bounds);
+  c->batch_pos = 0;
+}
+
+// Moves to the next non-empty bucket (or EOF).
+void next_bucket(SetCursor* c, const std::string& fn) {
+  if (c->batch_pos >= c->batch.size()) {
+    if (c->next >= c->range.size()) {
+      c->eof = true;
+      return;
+    }
+    fill_batch(c);
+  }
+  const std::size_t k = c->batch_pos++;
+  c->bucket = c->batch_buckets[k];
+  c->bstart = c->batch_bounds[k];
+  c->bstop = c->batch_bounds[k + 1];
+  c->summary = c->batch[k];
+  check_overflow(c->summary, c->access->table(), fn, c->bstart, c->bstop);
   c->eof = false;
 }
 
@@ -306,10 +330,14 @@ int setFilter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sqlite3
     c->range = c->access->range(start, stop);
     c->row = 0;
     c->next = 0;
+    c->batch.clear();
+    c->batch_pos = 0;
     if (v->buckets) {
       next_bucket(c, fn);
     } else {
-      c->summary = summary_of(*c->access, fn, c->range.start, c->range.stop);
+      c->summary = kv::summarize(c->access->column(), c->access->table().options.dtype.num, c->range.start,
+                                 c->range.stop);
+      check_overflow(c->summary, c->access->table(), fn, c->range.start, c->range.stop);
       c->eof = false;
     }
     return SQLITE_OK;

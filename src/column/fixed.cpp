@@ -153,6 +153,19 @@ std::string_view FixedColumn::read_run(std::uint64_t i, std::uint64_t max_elems)
   return {base.data() + k * E, n * E};
 }
 
+std::string_view FixedColumn::scan_run(std::uint64_t i, std::uint64_t max_elems) {
+  ensure_loaded();
+  check_index(i, state_.length, "read:");
+  const std::uint64_t chunk = layout_.chunk_of(i), k = layout_.index_in_chunk(i);
+  if (state_.images.count(chunk) || lru_.count(chunk) || lru_.empty() ||
+      lru_bytes_ + layout_.full_chunk_bytes() <= read_cache_bytes_)
+    return read_run(i, max_elems);
+  const std::uint64_t n = std::min(count_in(chunk) - k, max_elems == 0 ? 1 : max_elems);
+  // read_range cannot tell a BLOB row from a TEXT one; chunk_size rejects a non-BLOB row
+  if (!store_.chunk_size(chunk)) corrupt("chunk " + std::to_string(chunk) + " is missing");
+  return read_partial(chunk, k, n);
+}
+
 std::string_view FixedColumn::read_partial(std::uint64_t chunk, std::uint64_t k, std::uint64_t n) {
   const std::uint64_t E = layout_.elem_size();
   partial_.clear();

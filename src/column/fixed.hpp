@@ -55,6 +55,12 @@ class FixedColumn final : public Column {
   }
   void settle() override;
   std::string_view read_run(std::uint64_t i, std::uint64_t max_elems) override;
+  // Scan-resistant read_run: a stored chunk that is not cached enters the LRU
+  // only when it fits without evicting another; otherwise the bytes asked
+  // for are read into a scratch buffer (ChunkStore::read_range). So a scan of
+  // a column larger than the LRU keeps what is cached instead of cycling
+  // every chunk through it (which would make every chunk a miss).
+  std::string_view scan_run(std::uint64_t i, std::uint64_t max_elems) override;
   std::uint64_t elem_size() const override { return layout_.elem_size(); }
   std::uint64_t epoch() const override { return epoch_; }
 

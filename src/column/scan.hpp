@@ -10,7 +10,8 @@
 //  * scan_runs() walks [start, stop) through Column::read_run, so it sees
 //    exactly what a SELECT on the same connection sees: the write-back
 //    buffer (chunk images and patches), savepoint state and the stored
-//    chunks through the column's bounded LRU. It never materialises the
+//    chunks through the column's bounded LRU (a chunk that does not fit
+//    without evicting another is read into one scratch buffer). It never materialises the
 //    column: each run is a view into one chunk image or one cached chunk,
 //    handed to the kernel before the next read (a view is valid only until
 //    the column's epoch changes, so kernels must not touch the column).
@@ -59,7 +60,7 @@ template <class OnRun>
 void scan_runs(Column& column, std::uint64_t start, std::uint64_t stop, OnRun&& on_run) {
   const std::uint64_t elem = column.elem_size();
   for (std::uint64_t i = start; i < stop;) {
-    const std::string_view run = column.read_run(i, stop - i);
+    const std::string_view run = column.scan_run(i, stop - i);
     std::uint64_t count = elem ? run.size() / elem : 1;
     if (count == 0) count = 1;  // never stall (read_run returns at least one element)
     if (count > stop - i) count = stop - i;

@@ -3,10 +3,11 @@
 // Plan: scan_runs() hands runs of contiguous elements (up to a chunk); each
 // run is cut into blocks of kBlock elements, copied into an aligned local
 // buffer (little-endian -> native) so every later pass reads L1. Per block:
-//   pass 1  lanes: count, min, max and the sum (integers: int64 or wrapping
-//           lanes when no running sum can leave int64; floats: KBN lanes);
-//   pass 2  lanes: the block mean, then sum((x - mean)^2), merged into the
-//           running (count, mean, M2) with Chan's formula;
+//   pass 1  lanes: count, min, max and the sum (integers: wrapping int64
+//           lanes, exact when no running sum can leave int64, else element
+//           by element; floats: KBN lanes);
+//   pass 2  lanes: sum((x - block mean)^2), merged into the running
+//           (count, mean, M2) with Chan's formula;
 //   argmin/argmax: only when a block improves the min/max, the first index
 //           holding it is searched (so ties keep the first in idx order).
 // Lane loops are plain fixed-width loops over arrays that the compiler
@@ -20,6 +21,7 @@
 #include <limits>
 #include <memory>
 #include <type_traits>
+#include <vector>
 
 #include "column/scan.hpp"
 #include "common/error.hpp"
@@ -85,6 +87,20 @@ class Summarizer {
  public:
   explicit Summarizer(std::uint64_t start, std::uint64_t stop) : start_(start), stop_(stop) {}
 
+  // Starts over for another range (keeps the block buffer).
+  void restart(std::uint64_t start, std::uint64_t stop) {
+    start_ = start;
+    stop_ = stop;
+    count_ = 0;
+    min_ = max_ = T{};
+    argmin_ = argmax_ = 0;
+    first_ = last_ = NumValue{};
+    kbn_ = Kbn{};
+    isum_ = 0;
+    overflow_ = approx_ = false;
+    mean_ = m2_ = 0;
+  }
+
   void run(const char* bytes, std::uint64_t first, std::uint64_t count) {
     for (std::uint64_t done = 0; done < count;) {
       const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kBlock, count - done));
@@ -125,32 +141,35 @@ class Summarizer {
     if (first == start_) first_ = num_value(buf_[0]);
     if (first + n == stop_) last_ = num_value(buf_[n - 1]);
     const T* x = buf_;
-    // ---- pass 1: count, min, max, sum
+    // ---- pass 1: count, min, max, sum. Every select below picks between
+    // values already computed, so the loops vectorise without fast-math.
     T mn[kLanes], mx[kLanes];
     for (int j = 0; j < kLanes; ++j) {
       mn[j] = kFloat ? std::numeric_limits<T>::infinity() : std::numeric_limits<T>::max();
       mx[j] = kFloat ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::lowest();
     }
     std::uint64_t bcount = n;
-    double s[kLanes] = {}, c[kLanes] = {};
+    double bsum = 0;  // the block's sum, for its mean
     std::size_t i = 0;
     if constexpr (kFloat) {
-      std::uint64_t cnt[kLanes] = {};
+      double s[kLanes] = {}, c[kLanes] = {}, cnt[kLanes] = {};
       for (; i + kLanes <= n; i += kLanes) {
         for (int j = 0; j < kLanes; ++j) {
           const T xv = x[i + j];
           const bool ok = xv == xv;
           const double v = ok ? static_cast<double>(xv) : 0.0;
-          cnt[j] += ok;
+          cnt[j] += ok ? 1.0 : 0.0;
           const double t = s[j] + v;
-          c[j] += std::fabs(s[j]) > std::fabs(v) ? (s[j] - t) + v : (v - t) + s[j];
+          const double keep_s = (s[j] - t) + v, keep_v = (v - t) + s[j];
+          c[j] += std::fabs(s[j]) > std::fabs(v) ? keep_s : keep_v;
           s[j] = t;
           mn[j] = xv < mn[j] ? xv : mn[j];
           mx[j] = xv > mx[j] ? xv : mx[j];
         }
       }
-      bcount = 0;
-      for (int j = 0; j < kLanes; ++j) bcount += cnt[j];
+      double counted = 0;
+      for (int j = 0; j < kLanes; ++j) counted += cnt[j];
+      bcount = static_cast<std::uint64_t>(counted);
       for (; i < n; ++i) {
         const T xv = x[i];
         if (xv != xv) continue;
@@ -164,17 +183,32 @@ class Summarizer {
       for (int j = 0; j < kLanes; ++j) {
         kbn_.add(s[j]);
         kbn_.c += c[j];
+        bsum += s[j] + c[j];
       }
     } else {
+      // wrapping int64 lanes: exact whenever no running sum can leave int64
+      // (checked below from the block's min and max)
+      std::uint64_t lanes[kLanes] = {};
       for (; i + kLanes <= n; i += kLanes)
         for (int j = 0; j < kLanes; ++j) {
-          mn[j] = x[i + j] < mn[j] ? x[i + j] : mn[j];
-          mx[j] = x[i + j] > mx[j] ? x[i + j] : mx[j];
+          const T xv = x[i + j];
+          mn[j] = xv < mn[j] ? xv : mn[j];
+          mx[j] = xv > mx[j] ? xv : mx[j];
+          lanes[j] += static_cast<std::uint64_t>(static_cast<std::int64_t>(xv));
         }
       for (; i < n; ++i) {
         mn[0] = x[i] < mn[0] ? x[i] : mn[0];
         mx[0] = x[i] > mx[0] ? x[i] : mx[0];
+        lanes[0] += static_cast<std::uint64_t>(static_cast<std::int64_t>(x[i]));
       }
+      std::uint64_t wrapped = 0;
+      for (int j = 0; j < kLanes; ++j) wrapped += lanes[j];
+      T lo = mn[0], hi = mx[0];
+      for (int j = 1; j < kLanes; ++j) {
+        lo = mn[j] < lo ? mn[j] : lo;
+        hi = mx[j] > hi ? mx[j] : hi;
+      }
+      bsum = int_sum(n, lo, hi, wrapped);
     }
     T bmin = mn[0], bmax = mx[0];
     for (int j = 1; j < kLanes; ++j) {
@@ -182,7 +216,6 @@ class Summarizer {
       bmax = mx[j] > bmax ? mx[j] : bmax;
     }
     if (bcount == 0) return;  // only NaN
-    if constexpr (!kFloat) int_sum(n, bmin, bmax);
     // argmin/argmax: the first index of the block's extreme, when it is new
     if (count_ == 0 || bmin < min_) {
       std::size_t k = 0;
@@ -196,21 +229,8 @@ class Summarizer {
       max_ = x[k];
       argmax_ = first + k;
     }
-    // ---- pass 2: block mean and M2, merged (Chan et al.)
-    double ds[kLanes] = {};
-    i = 0;
-    for (; i + kLanes <= n; i += kLanes)
-      for (int j = 0; j < kLanes; ++j) {
-        const double v = static_cast<double>(x[i + j]);
-        ds[j] += v == v ? v : 0.0;
-      }
-    for (; i < n; ++i) {
-      const double v = static_cast<double>(x[i]);
-      ds[0] += v == v ? v : 0.0;
-    }
-    double dsum = 0;
-    for (int j = 0; j < kLanes; ++j) dsum += ds[j];
-    const double bmean = dsum / static_cast<double>(bcount);
+    // ---- pass 2: M2 around the block mean, merged (Chan et al.)
+    const double bmean = bsum / static_cast<double>(bcount);
     double q[kLanes] = {};
     i = 0;
     for (; i + kLanes <= n; i += kLanes)
@@ -236,32 +256,33 @@ class Summarizer {
     count_ += bcount;
   }
 
-  // Exact integer sum of one block, in idx order as sum() sees it: a block
-  // whose every prefix provably stays inside int64 is summed in wrapping
-  // lanes (exact then), any other block element by element.
-  void int_sum(std::size_t n, T bmin, T bmax) {
-    if (overflow_) return;  // the result is the error; the sum no longer matters
-    if constexpr (std::is_same_v<T, std::uint64_t>) {
-      if (bmax > static_cast<std::uint64_t>(INT64_MAX) || approx_) return int_sum_slow(n);
-    }
-    if (approx_) return int_sum_slow(n);
+  // Adds one block to the exact integer sum, in idx order as sum() sees it,
+  // and returns the block's sum as a double (for its mean). `wrapped` is the
+  // block's sum modulo 2^64: exact when every prefix provably stays inside
+  // int64 (|running sum| + n * max|x| <= INT64_MAX); any other block goes
+  // element by element (int_sum_slow).
+  double int_sum(std::size_t n, T bmin, T bmax, std::uint64_t wrapped) {
     auto magnitude = [](std::int64_t v) {
       return v < 0 ? static_cast<std::uint64_t>(-(v + 1)) + 1 : static_cast<std::uint64_t>(v);
     };
-    const std::uint64_t mag = std::max(magnitude(static_cast<std::int64_t>(bmin)), magnitude(static_cast<std::int64_t>(bmax)));
+    bool safe = !overflow_ && !approx_;
+    if constexpr (std::is_same_v<T, std::uint64_t>) safe = safe && bmax <= static_cast<std::uint64_t>(INT64_MAX);
     std::uint64_t bound = 0;
-    if (__builtin_mul_overflow(mag, static_cast<std::uint64_t>(n), &bound) ||
-        magnitude(isum_) > static_cast<std::uint64_t>(INT64_MAX) - std::min<std::uint64_t>(bound, INT64_MAX) ||
-        bound > static_cast<std::uint64_t>(INT64_MAX))
-      return int_sum_slow(n);
-    std::uint64_t lanes[kLanes] = {};
-    std::size_t i = 0;
-    for (; i + kLanes <= n; i += kLanes)
-      for (int j = 0; j < kLanes; ++j) lanes[j] += static_cast<std::uint64_t>(static_cast<std::int64_t>(buf_[i + j]));
-    for (; i < n; ++i) lanes[0] += static_cast<std::uint64_t>(static_cast<std::int64_t>(buf_[i]));
-    std::uint64_t total = static_cast<std::uint64_t>(isum_);
-    for (int j = 0; j < kLanes; ++j) total += lanes[j];
-    isum_ = static_cast<std::int64_t>(total);
+    if (safe) {
+      const std::uint64_t mag =
+          std::max(magnitude(static_cast<std::int64_t>(bmin)), magnitude(static_cast<std::int64_t>(bmax)));
+      safe = !__builtin_mul_overflow(mag, static_cast<std::uint64_t>(n), &bound) &&
+             bound <= static_cast<std::uint64_t>(INT64_MAX) &&
+             magnitude(isum_) <= static_cast<std::uint64_t>(INT64_MAX) - bound;
+    }
+    if (safe) {
+      isum_ = static_cast<std::int64_t>(static_cast<std::uint64_t>(isum_) + wrapped);
+      return static_cast<double>(static_cast<std::int64_t>(wrapped));
+    }
+    int_sum_slow(n);
+    double d = 0;
+    for (std::size_t i = 0; i < n; ++i) d += static_cast<double>(buf_[i]);
+    return d;
   }
 
   void int_sum_slow(std::size_t n) {
@@ -296,13 +317,37 @@ class Summarizer {
 };
 
 template <class T>
-RangeSummary summarize_as(Column& column, std::uint64_t start, std::uint64_t stop) {
+std::vector<RangeSummary> summarize_each_as(Column& column, const std::vector<std::uint64_t>& bounds) {
   if (column.elem_size() != sizeof(T))
     fail(Errc::internal, "summarize: the column's elements are not " + std::to_string(sizeof(T)) + " bytes");
-  auto s = std::make_unique<Summarizer<T>>(start, stop);  // the block buffer stays off the stack
-  scan_runs(column, start, stop,
-            [&](std::string_view bytes, std::uint64_t first, std::uint64_t count) { s->run(bytes.data(), first, count); });
-  return s->finish();
+  std::vector<RangeSummary> out;
+  if (bounds.size() < 2) return out;
+  for (std::size_t k = 1; k < bounds.size(); ++k)
+    if (bounds[k] < bounds[k - 1]) fail(Errc::internal, "summarize_each: bounds are not ascending");
+  out.reserve(bounds.size() - 1);
+  auto s = std::make_unique<Summarizer<T>>(bounds[0], bounds[1]);  // the block buffer stays off the stack
+  std::size_t r = 0;  // current range [bounds[r], bounds[r + 1])
+  scan_runs(column, bounds.front(), bounds.back(),
+            [&](std::string_view bytes, std::uint64_t first, std::uint64_t count) {
+              while (count > 0) {
+                while (first >= bounds[r + 1]) {
+                  out.push_back(s->finish());
+                  ++r;
+                  s->restart(bounds[r], bounds[r + 1]);
+                }
+                const std::uint64_t take = std::min(count, bounds[r + 1] - first);
+                s->run(bytes.data(), first, take);
+                bytes.remove_prefix(static_cast<std::size_t>(take * sizeof(T)));
+                first += take;
+                count -= take;
+              }
+            });
+  out.push_back(s->finish());
+  while (++r + 1 < bounds.size()) {  // empty ranges at the end
+    s->restart(bounds[r], bounds[r + 1]);
+    out.push_back(s->finish());
+  }
+  return out;
 }
 
 }  // namespace
@@ -311,20 +356,24 @@ bool summarizable(const DType& dtype) noexcept {
   return dtype.family == Family::integer || dtype.family == Family::floating;
 }
 
-RangeSummary summarize(Column& column, Num num, std::uint64_t start, std::uint64_t stop) {
+std::vector<RangeSummary> summarize_each(Column& column, Num num, const std::vector<std::uint64_t>& bounds) {
   switch (num) {
-    case Num::i8: return summarize_as<std::int8_t>(column, start, stop);
-    case Num::i16: return summarize_as<std::int16_t>(column, start, stop);
-    case Num::i32: return summarize_as<std::int32_t>(column, start, stop);
-    case Num::i64: return summarize_as<std::int64_t>(column, start, stop);
-    case Num::u8: return summarize_as<std::uint8_t>(column, start, stop);
-    case Num::u16: return summarize_as<std::uint16_t>(column, start, stop);
-    case Num::u32: return summarize_as<std::uint32_t>(column, start, stop);
-    case Num::u64: return summarize_as<std::uint64_t>(column, start, stop);
-    case Num::f32: return summarize_as<float>(column, start, stop);
-    case Num::f64: return summarize_as<double>(column, start, stop);
+    case Num::i8: return summarize_each_as<std::int8_t>(column, bounds);
+    case Num::i16: return summarize_each_as<std::int16_t>(column, bounds);
+    case Num::i32: return summarize_each_as<std::int32_t>(column, bounds);
+    case Num::i64: return summarize_each_as<std::int64_t>(column, bounds);
+    case Num::u8: return summarize_each_as<std::uint8_t>(column, bounds);
+    case Num::u16: return summarize_each_as<std::uint16_t>(column, bounds);
+    case Num::u32: return summarize_each_as<std::uint32_t>(column, bounds);
+    case Num::u64: return summarize_each_as<std::uint64_t>(column, bounds);
+    case Num::f32: return summarize_each_as<float>(column, bounds);
+    case Num::f64: return summarize_each_as<double>(column, bounds);
   }
   fail(Errc::internal, "summarize: unknown numeric type");
+}
+
+RangeSummary summarize(Column& column, Num num, std::uint64_t start, std::uint64_t stop) {
+  return summarize_each(column, num, {start, std::max(start, stop)}).front();
 }
 
 }  // namespace kv

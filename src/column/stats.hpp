@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "codec/dtype.hpp"
 #include "column/column.hpp"
@@ -56,5 +57,10 @@ bool summarizable(const DType& dtype) noexcept;
 // Summarises elements [start, stop) (stop <= column.length(), pending deletes
 // settled) of a column whose elements are `num`. Scans through scan_runs().
 RangeSummary summarize(Column& column, Num num, std::uint64_t start, std::uint64_t stop);
+
+// Summaries of consecutive ranges [bounds[k], bounds[k + 1]) (bounds
+// ascending) in ONE scan of [bounds.front(), bounds.back()): what
+// kvcolumn_buckets computes a batch of buckets with.
+std::vector<RangeSummary> summarize_each(Column& column, Num num, const std::vector<std::uint64_t>& bounds);
 
 }  // namespace kv
