@@ -32,6 +32,11 @@ namespace {
 
 constexpr std::size_t kBlock = 2048;
 constexpr int kLanes = 8;
+#if defined(__GNUC__)
+// 16-byte vectors: native on the baseline x86-64 (SSE2) and on ARM NEON.
+typedef double V2d __attribute__((vector_size(16)));
+typedef long long V2l __attribute__((vector_size(16)));
+#endif
 
 template <class T>
 void load_block(T* dst, const char* src, std::size_t n) {
@@ -153,6 +158,40 @@ class Summarizer {
     std::size_t i = 0;
     if constexpr (kFloat) {
       double s[kLanes] = {}, c[kLanes] = {}, cnt[kLanes] = {};
+#if defined(__GNUC__)
+      // GCC/Clang vector types: the same lanes, written so the compiler
+      // cannot fall back to scalar code (it does for the array form, which
+      // it will not if-convert under the default -ftrapping-math).
+      {
+        const double inf = std::numeric_limits<double>::infinity();
+        const V2l abs_mask = {INT64_MAX, INT64_MAX};
+        const V2d zero = {0, 0};
+        V2d vs[2] = {zero, zero}, vc[2] = {zero, zero}, vmn[2] = {{inf, inf}, {inf, inf}},
+            vmx[2] = {{-inf, -inf}, {-inf, -inf}};
+        V2l vcnt[2] = {{0, 0}, {0, 0}};
+        for (; i + 4 <= n; i += 4) {
+          for (int h = 0; h < 2; ++h) {
+            const V2d xv = {static_cast<double>(x[i + 2 * h]), static_cast<double>(x[i + 2 * h + 1])};
+            const V2l ok = xv == xv;
+            const V2d v = ok ? xv : zero;
+            vcnt[h] -= ok;
+            const V2d t = vs[h] + v;
+            const V2l s_bigger = (V2d)((V2l)vs[h] & abs_mask) > (V2d)((V2l)v & abs_mask);
+            vc[h] += s_bigger ? (vs[h] - t) + v : (v - t) + vs[h];
+            vs[h] = t;
+            vmn[h] = xv < vmn[h] ? xv : vmn[h];
+            vmx[h] = xv > vmx[h] ? xv : vmx[h];
+          }
+        }
+        for (int j = 0; j < 4; ++j) {
+          s[j] = vs[j / 2][j % 2];
+          c[j] = vc[j / 2][j % 2];
+          cnt[j] = static_cast<double>(vcnt[j / 2][j % 2]);
+          mn[j] = static_cast<T>(vmn[j / 2][j % 2]);  // exact: each is one of the T values (or +-inf)
+          mx[j] = static_cast<T>(vmx[j / 2][j % 2]);
+        }
+      }
+#endif
       for (; i + kLanes <= n; i += kLanes) {
         for (int j = 0; j < kLanes; ++j) {
           const T xv = x[i + j];
@@ -233,6 +272,19 @@ class Summarizer {
     const double bmean = bsum / static_cast<double>(bcount);
     double q[kLanes] = {};
     i = 0;
+#if defined(__GNUC__)
+    {
+      const V2d zero = {0, 0}, vm = {bmean, bmean};
+      V2d vq[2] = {zero, zero};
+      for (; i + 4 <= n; i += 4)
+        for (int h = 0; h < 2; ++h) {
+          const V2d xv = {static_cast<double>(x[i + 2 * h]), static_cast<double>(x[i + 2 * h + 1])};
+          const V2d d = xv - vm;
+          vq[h] += xv == xv ? d * d : zero;
+        }
+      for (int j = 0; j < 4; ++j) q[j] = vq[j / 2][j % 2];
+    }
+#endif
     for (; i + kLanes <= n; i += kLanes)
       for (int j = 0; j < kLanes; ++j) {
         const double xv = static_cast<double>(x[i + j]), v = xv - bmean;
