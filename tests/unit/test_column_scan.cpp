@@ -16,6 +16,7 @@
 #include "column/fixed.hpp"
 #include "column/scan.hpp"
 #include "column/stats.hpp"
+#include "common/error.hpp"
 #include "mem_chunk_store.hpp"
 
 namespace {
@@ -214,4 +215,29 @@ TEST(ColumnScan, SignedZerosAndInfinities) {
   EXPECT_EQ(s.min.r, -inf);
   EXPECT_EQ(s.argmax, 4u);
   EXPECT_EQ(kv::summarize(col, kv::Num::f64, 2, 3).count, 0u);
+}
+
+TEST(ColumnScan, SummarizeEachEqualsOneSummaryPerRange) {
+  kvtest::MemChunkStore store;
+  kv::FixedColumn col(store, kv::ChunkLayout(4, 4, 4 * 700), "t", 1 << 20, 4 * 700 * 2);  // LRU of 2 chunks
+  std::mt19937 rng(9);
+  std::vector<std::int32_t> v(10000);
+  for (auto& x : v) x = static_cast<std::int32_t>(rng() % 100000) - 50000;
+  col.append_packed(packed(v));
+  col.flush();
+  std::vector<std::uint64_t> bounds = {17, 17, 18, 700, 2100, 2101, 5000, 9999, 10000, 10000};
+  const std::vector<kv::RangeSummary> each = kv::summarize_each(col, kv::Num::i32, bounds);
+  ASSERT_EQ(each.size(), bounds.size() - 1);
+  for (std::size_t k = 0; k + 1 < bounds.size(); ++k) {
+    const kv::RangeSummary one = kv::summarize(col, kv::Num::i32, bounds[k], bounds[k + 1]);
+    EXPECT_EQ(each[k].count, one.count) << k;
+    EXPECT_EQ(each[k].int_sum, one.int_sum) << k;
+    EXPECT_EQ(each[k].argmin, one.argmin) << k;
+    EXPECT_EQ(each[k].argmax, one.argmax) << k;
+    EXPECT_EQ(each[k].first.i, one.first.i) << k;
+    EXPECT_EQ(each[k].last.i, one.last.i) << k;
+    EXPECT_DOUBLE_EQ(each[k].stddev, one.stddev) << k;
+    EXPECT_EQ(each[k].count, bounds[k + 1] - bounds[k]) << k;
+  }
+  EXPECT_THROW(kv::summarize_each(col, kv::Num::i32, {5, 3}), kv::Error);
 }
