@@ -16,7 +16,7 @@
 //     acknowledged transactions, verify again there;
 //  6. the verifier must catch a deliberately partial transaction (a kvault
 //     row of an acknowledged one deleted);
-//  7. stop the nodes; print one closing line "cluster_dqlite: PASS ..." (or
+//  7. kill the nodes; print one closing line "cluster_dqlite: PASS ..." (or
 //     "cluster_dqlite: FAIL ..." and exit 1) with the figures: failover time
 //     (SIGKILL -> first acknowledged commit), acknowledged vs present.
 package main
