@@ -168,6 +168,8 @@ func (c *cluster) stopAll() {
 
 // leader returns the node that leads now (bounded retries).
 func (c *cluster) leader(ctx context.Context) (*node, error) {
+	ctx, cancel := context.WithTimeout(ctx, waitBound)
+	defer cancel()
 	var last error
 	for attempt := 0; attempt < 300; attempt++ {
 		if ctx.Err() != nil {

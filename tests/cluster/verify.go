@@ -36,10 +36,11 @@ func failf(format string, a ...interface{}) error { return &checkError{fmt.Sprin
 
 // verifyWithRetry runs verify until it passes, fails a check, or the bound is hit.
 func verifyWithRetry(db *sql.DB, l *ledger) (int, error) {
-	deadline := time.Now().Add(waitBound)
+	ctx, cancel := context.WithTimeout(context.Background(), waitBound)
+	defer cancel()
 	var last error
-	for attempt := 0; attempt < 30 && time.Now().Before(deadline); attempt++ {
-		present, err := verify(db, l)
+	for attempt := 0; attempt < 30 && ctx.Err() == nil; attempt++ {
+		present, err := verify(ctx, db, l)
 		var ce *checkError
 		if err == nil || errors.As(err, &ce) {
 			return present, err
@@ -50,9 +51,7 @@ func verifyWithRetry(db *sql.DB, l *ledger) (int, error) {
 	return 0, fmt.Errorf("verification kept failing on transport errors: %v", last)
 }
 
-func verify(db *sql.DB, l *ledger) (int, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
+func verify(ctx context.Context, db *sql.DB, l *ledger) (int, error) {
 	q := &querier{ctx: ctx, db: db}
 
 	fx, err := q.int64s("SELECT value FROM fx ORDER BY idx")
