@@ -16,7 +16,8 @@
 //     acknowledged transactions, verify again there;
 //  6. the verifier must catch a deliberately partial transaction (a kvault
 //     row of an acknowledged one deleted);
-//  7. kill the nodes; print one closing line "cluster_dqlite: PASS ..." (or
+//  7. a follower stopped with SIGTERM exits cleanly (examples/dqlite's
+//     graceful stop); kill the other nodes; print one closing line "cluster_dqlite: PASS ..." (or
 //     "cluster_dqlite: FAIL ..." and exit 1) with the figures: failover time
 //     (SIGKILL -> first acknowledged commit), acknowledged vs present.
 package main
@@ -185,7 +186,18 @@ func (r *run) main(nodeBinary, extension, workdir string) error {
 
 	// 7. The verifier can fail: one acknowledged transaction loses its kvault
 	// row (a partial transaction), and verification must say so.
-	return r.verifierCatchesLoss(c, l)
+	if err := r.verifierCatchesLoss(c, l); err != nil {
+		return err
+	}
+
+	// 8. The node program's graceful stop: a follower given SIGTERM hands
+	// over and exits 0.
+	for _, n := range c.nodes {
+		if n.name != r.finalLeader && n.cmd != nil {
+			return c.terminate(n)
+		}
+	}
+	return nil
 }
 
 func (r *run) verifierCatchesLoss(c *cluster, l *ledger) error {

@@ -157,6 +157,23 @@ func (c *cluster) kill(n *node) error {
 	}
 }
 
+// terminate stops n gracefully (SIGTERM: the node program hands its roles
+// over and closes) and requires a clean exit within the bound.
+func (c *cluster) terminate(n *node) error {
+	n.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-n.exited:
+	case <-time.After(waitBound):
+		return fmt.Errorf("%s still running %v after SIGTERM", n.name, waitBound)
+	}
+	state := n.cmd.ProcessState
+	n.cmd = nil
+	if !state.Success() {
+		return fmt.Errorf("%s exited with %v after SIGTERM; log:\n%s", n.name, state, tail(n.dir+".log"))
+	}
+	return nil
+}
+
 // stopAll ends every node with SIGKILL and reaps it (bounded). The test's
 // data is thrown away, and a graceful stop (SIGTERM: the node hands its roles
 // over) of the last nodes would wait for a quorum that is gone.
