@@ -15,8 +15,8 @@
 //                    argmax INTEGER, tbl HIDDEN, n HIDDEN, range_start HIDDEN,
 //                    range_stop HIDDEN)
 //     Bucket b covers [start + floor(b*len/n), start + floor((b+1)*len/n)).
-//     Rows are produced lazily: each xNext summarises the next non-empty
-//     bucket, so memory stays bounded whatever n is.
+//     Rows are produced in batches of up to 4096 non-empty buckets, each
+//     batch summarised in one scan, so memory stays bounded whatever n is.
 //
 // Flags: the functions read tables, so they are neither DETERMINISTIC nor
 // INNOCUOUS (ext/common/registry.hpp's reasoning): with trusted_schema=OFF
@@ -145,7 +145,6 @@ struct SetVtab : sqlite3_vtab {
 
 struct SetCursor : sqlite3_vtab_cursor {
   std::unique_ptr<SetAccess> access;
-  std::vector<std::string> args_text;  // hidden column values for xColumn (as given)
   sqlite3_value* args[4] = {};        // copies (sqlite3_value_dup) of the given hidden values
   kv::SliceRange range;
   std::uint64_t n = 1;
