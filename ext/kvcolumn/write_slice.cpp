@@ -4,9 +4,11 @@
 //
 // Fixed-size dtypes only. blob holds n packed elements back to back (as
 // kv_pack_many / kvcolumn_slice return them); elements [start, start + n)
-// are overwritten in place through FixedColumn::overwrite: one copy per
-// chunk touched into the write-back buffer, written back at flush as one
-// in-place blob write per chunk. Every check runs before the first byte is
+// are overwritten in place through FixedColumn::write_slice: a chunk with a
+// buffered image takes the bytes in the write-back buffer (written back at
+// flush as one in-place blob write per chunk); a chunk whose stored bytes
+// are current gets one in-place blob write now, inside the transaction
+// (rolled back by SQLite like an early flush). Every check runs before the first byte is
 // written, so a failing 'write' writes nothing: start an INTEGER in
 // [0, length - n], blob a BLOB of a whole number of elements, and each
 // element checked as a raw write checks it (check_element: sizes, UTF-8 of
@@ -63,7 +65,7 @@ void write_slice(Table* t, sqlite3_value* start, sqlite3_value* blob) {
       !t->options.schema.empty())
     for (std::uint64_t k = 0; k < n; ++k)
       check_element(t, bytes.substr(k * e, e), "'write' element " + std::to_string(k));
-  t->fixed->overwrite(static_cast<std::uint64_t>(at), bytes);
+  t->fixed->write_slice(static_cast<std::uint64_t>(at), bytes);
 }
 
 }  // namespace kvx::kvcolumn

@@ -329,6 +329,40 @@ void FixedColumn::overwrite(std::uint64_t i, std::string_view packed) {
   maybe_flush();
 }
 
+void FixedColumn::write_slice(std::uint64_t i, std::string_view packed) {
+  settle();
+  const std::uint64_t E = layout_.elem_size();
+  if (packed.size() % E != 0) fail(Errc::internal, "write_slice with a partial element");
+  const std::uint64_t n = packed.size() / E;
+  if (n == 0) return;
+  check_index(i + n - 1, state_.length, "write:");
+  struct Finish {
+    ChunkStore& store;
+    ~Finish() { store.finish_writes(); }
+  } finish{store_};
+  const char* src = packed.data();
+  for (std::uint64_t at = i, left = n; left > 0;) {
+    const std::uint64_t chunk = layout_.chunk_of(at), k = layout_.index_in_chunk(at);
+    const std::uint64_t take = std::min(left, layout_.elems_per_chunk() - k);
+    const std::string_view part(src, take * E);
+    const bool stored_current = !state_.images.count(chunk) && at + take <= state_.base_length &&
+                                at + take <= state_.stored_length;
+    std::optional<std::uint64_t> size;
+    if (stored_current) size = store_.chunk_size(chunk);
+    if (size && *size >= (k + take) * E) {
+      store_.write_in_place(chunk, k * E, part);
+      if (auto cached = lru_.find(chunk); cached != lru_.end())  // keep the cached copy current
+        std::memcpy(cached->second.bytes.data() + k * E, part.data(), part.size());
+    } else {
+      overwrite(at, part);
+    }
+    src += take * E;
+    at += take;
+    left -= take;
+  }
+  ++epoch_;
+}
+
 void FixedColumn::move_left(std::uint64_t src, std::uint64_t dst, std::uint64_t n) {
   const std::uint64_t E = layout_.elem_size(), M = layout_.elems_per_chunk();
   while (n > 0) {

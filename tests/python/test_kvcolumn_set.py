@@ -424,6 +424,26 @@ class TestWrite(SetFunctionsBase):
             conn.execute("ROLLBACK")
             self.assertEqual(conn.execute("SELECT kvcolumn_slice(?, 0)", (t,)).fetchone()[0], pack(dtype, model))
 
+    def test_write_is_committed_for_other_connections(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "w.db")
+            a = kvtest.connect(path, isolation_level=None)
+            b = kvtest.connect(path, isolation_level=None)
+            a.execute("CREATE VIRTUAL TABLE t USING kvcolumn(i32, %s)" % SMALL_CHUNKS)
+            a.execute("INSERT INTO t(t, value) VALUES ('append', ?)", (pack("i32", list(range(1000))),))
+            self.assertEqual(b.execute("SELECT sum FROM kvcolumn_stats('t')").fetchone()[0], sum(range(1000)))
+            a.execute("BEGIN")
+            a.execute("INSERT INTO t(t, idx, value) VALUES ('write', 100, ?)", (pack("i32", [0] * 500),))
+            self.assertEqual(a.execute("SELECT sum FROM kvcolumn_stats('t')").fetchone()[0],
+                             sum(range(1000)) - sum(range(100, 600)))
+            self.assertEqual(b.execute("SELECT sum FROM kvcolumn_stats('t')").fetchone()[0], sum(range(1000)))
+            a.execute("COMMIT")
+            self.assertEqual(b.execute("SELECT sum FROM kvcolumn_stats('t')").fetchone()[0],
+                             sum(range(1000)) - sum(range(100, 600)))
+            self.assertEqual(b.execute("SELECT kvcolumn_check('t')").fetchone()[0], "ok")
+            a.close()
+            b.close()
+
     def test_bad_writes_write_nothing(self):
         conn = kvtest.connect()
         conn.execute("CREATE VIRTUAL TABLE t USING kvcolumn(f64)")
@@ -450,6 +470,15 @@ class TestWrite(SetFunctionsBase):
             self.assertIn(want, err, sql)
         self.assertEqual(conn.execute("SELECT kvcolumn_slice('t', 0)").fetchone()[0], before)
         self.assertEqual(conn.execute("SELECT kvcolumn_slice('s', 0)").fetchone()[0], b"ab\x00\x00cd\x00\x00")
+        # a statement whose second 'write' fails undoes its first (statement rollback), in and out of BEGIN
+        for begin in (False, True):
+            if begin:
+                conn.execute("BEGIN")
+            err = kvtest.error_of(conn, "INSERT INTO t(t, idx, value) VALUES ('write', 0, ?), ('write', 2, ?)",
+                                  (pack("f64", [5.0]), pack("f64", [6.0, 6.0])))
+            self.assertIn("not all inside", err)
+            self.assertEqual(conn.execute("SELECT kvcolumn_slice('t', 0)").fetchone()[0], before)
+            conn.commit()
         conn.execute("INSERT INTO t(t, idx, value) VALUES ('write', 3, x'')")  # empty at the end: a no-op
         conn.execute("INSERT INTO t(t, idx, value) VALUES ('write', 1, ?)", (pack("f64", [7.0, 8.0]),))
         self.assertEqual([v for (v,) in conn.execute("SELECT value FROM t")], [1.0, 7.0, 8.0])
