@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/build_info.hpp"
+#include "vector/distance.hpp"
 #include "common/firewall.hpp"
 #include "kohakuvault.h"
 #include "common/registry.hpp"
@@ -34,6 +35,7 @@ std::string debug_text() {
   s += "sqlite_compiled: " SQLITE_VERSION "\n";
   s += std::string("sqlite_running: ") + sqlite3_libversion() + "\n";
   s += kv::library_versions();
+  s += std::string("knn_kernel: ") + kv::vector::path_name(kv::vector::active_path()) + "\n";
   return s;
 }
 

@@ -203,6 +203,8 @@ void result_element(sqlite3_context* ctx, const kv::DType& dtype, std::string_vi
 int register_list(sqlite3* db, char** err);  // kvcolumns + kvcolumn_check
 // kvcolumn_slice, kvcolumn_stats, kvcolumn_buckets over the tables in live.
 int register_set_functions(sqlite3* db, LiveTables* live, char** err);
+// kvcolumn_knn over the tables in live (knn.cpp).
+int register_knn(sqlite3* db, LiveTables* live, char** err);
 
 // Checks that `elem` is one packed element of the table's dtype (write.cpp);
 // `what` names it in errors.

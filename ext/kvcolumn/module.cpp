@@ -604,6 +604,7 @@ int register_kvcolumn(sqlite3* db, char** err) {
                            [](void* p) { delete static_cast<kvcolumn::LiveTables*>(p); });
   if (rc == SQLITE_OK) rc = kvcolumn::register_list(db, err);
   if (rc == SQLITE_OK) rc = kvcolumn::register_set_functions(db, live, err);
+  if (rc == SQLITE_OK) rc = kvcolumn::register_knn(db, live, err);
   return rc;
 }
 

@@ -70,6 +70,8 @@ const char* type_name(int type) {
   }
 }
 
+}  // namespace
+
 // A short printable form of a bad argument for messages (valid UTF-8).
 std::string shown(sqlite3_value* v) {
   std::string out = type_name(sqlite3_value_type(v));
@@ -84,7 +86,6 @@ std::string shown(sqlite3_value* v) {
   return out;
 }
 
-}  // namespace
 
 Table* find_table(sqlite3* db, LiveTables& live, const std::string& fn, const std::string& name) {
   std::vector<std::string> schemas = schemas_in_lookup_order(db);

@@ -38,6 +38,9 @@ Table* find_table(sqlite3* db, LiveTables& live, const std::string& fn, const st
 // anything else is an error naming `fn` and `which`.
 std::optional<std::int64_t> index_arg(sqlite3_value* v, const std::string& fn, const char* which);
 
+// A short printable form of a bad argument for messages ("TEXT 'abc'", "INTEGER").
+std::string shown(sqlite3_value* v);
+
 // The table-name argument (TEXT), or an error naming `fn`.
 std::string table_arg(sqlite3_value* v, const std::string& fn);
 

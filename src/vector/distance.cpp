@@ -1,0 +1,311 @@
+// Distance kernels: one source instantiated per dispatch path (distance.hpp).
+//
+// Everything below `run_block` is always_inline, so each path function gets
+// its own copy compiled for its target; GCC lowers the generic 64-byte
+// vectors (v8d, v16i) to that target's registers (SSE2: 4 x xmm, AVX2:
+// 2 x ymm, AVX-512: 1 x zmm). Loads go through memcpy: rows are unaligned.
+#include "vector/distance.hpp"
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+#pragma GCC diagnostic ignored "-Wpsabi"  // 64-byte vectors never cross a non-inlined call
+
+namespace kv::vector {
+
+namespace {
+
+#define KV_AI inline __attribute__((always_inline))
+
+typedef double v8d __attribute__((vector_size(64)));
+typedef int v16i __attribute__((vector_size(64)));
+typedef float v8f __attribute__((vector_size(32)));
+typedef std::int16_t v8s __attribute__((vector_size(16)));
+typedef std::uint16_t v8us __attribute__((vector_size(16)));
+typedef std::int32_t v8i __attribute__((vector_size(32)));
+typedef std::uint32_t v8ui __attribute__((vector_size(32)));
+typedef std::int64_t v8l __attribute__((vector_size(64)));
+typedef std::uint64_t v8ul __attribute__((vector_size(64)));
+typedef std::int8_t v16sb __attribute__((vector_size(16)));
+typedef std::uint8_t v16ub __attribute__((vector_size(16)));
+
+template <class V>
+KV_AI V load(const void* p) {
+  V v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Eight elements of T at p, as doubles.
+KV_AI v8d widen8(const unsigned char* p, float) { return __builtin_convertvector(load<v8f>(p), v8d); }
+KV_AI v8d widen8(const unsigned char* p, double) { return load<v8d>(p); }
+KV_AI v8d widen8(const unsigned char* p, std::int16_t) { return __builtin_convertvector(load<v8s>(p), v8d); }
+KV_AI v8d widen8(const unsigned char* p, std::uint16_t) { return __builtin_convertvector(load<v8us>(p), v8d); }
+KV_AI v8d widen8(const unsigned char* p, std::int32_t) { return __builtin_convertvector(load<v8i>(p), v8d); }
+KV_AI v8d widen8(const unsigned char* p, std::uint32_t) { return __builtin_convertvector(load<v8ui>(p), v8d); }
+KV_AI v8d widen8(const unsigned char* p, std::int64_t) { return __builtin_convertvector(load<v8l>(p), v8d); }
+KV_AI v8d widen8(const unsigned char* p, std::uint64_t) { return __builtin_convertvector(load<v8ul>(p), v8d); }
+// Sixteen bytes at p, as int32.
+KV_AI v16i widen16(const unsigned char* p, std::int8_t) { return __builtin_convertvector(load<v16sb>(p), v16i); }
+KV_AI v16i widen16(const unsigned char* p, std::uint8_t) { return __builtin_convertvector(load<v16ub>(p), v16i); }
+
+// The running sums of a pair: `main` is sum (a-b)^2 (l2), sum |a-b| (l1) or
+// dot(a, b) (cosine, dot); `norm` is |a|^2 (cosine only).
+struct Sums {
+  double main = 0, norm = 0;
+};
+
+template <Metric M, class V>
+KV_AI void step(V x, V y, V& s, V& n) {
+  if constexpr (M == Metric::l2) {
+    V t = x - y;
+    s += t * t;
+  } else if constexpr (M == Metric::l1) {
+    V t = x - y;
+    V zero = {};
+    s += t < zero ? -t : t;
+  } else {
+    s += x * y;
+    if constexpr (M == Metric::cosine) n += x * x;
+  }
+}
+
+template <class V>
+KV_AI double hsum(V v) {
+  double s = 0;
+  for (unsigned k = 0; k < sizeof v / sizeof v[0]; ++k) s += static_cast<double>(v[k]);
+  return s;
+}
+
+template <class T>
+KV_AI T element(const unsigned char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// One element at a time, in double: the reference, and every path's tail.
+template <Metric M, class T>
+KV_AI void scalar_tail(const unsigned char* a, const T* q, std::size_t from, std::size_t d, Sums& s) {
+  for (std::size_t i = from; i < d; ++i) {
+    const double x = static_cast<double>(element<T>(a + i * sizeof(T))), y = static_cast<double>(q[i]);
+    if constexpr (M == Metric::l2) {
+      s.main += (x - y) * (x - y);
+    } else if constexpr (M == Metric::l1) {
+      s.main += x > y ? x - y : y - x;
+    } else {
+      s.main += x * y;
+      if constexpr (M == Metric::cosine) s.norm += x * x;
+    }
+  }
+}
+
+// Double lanes: two 8-lane accumulators, 16 elements per iteration.
+template <Metric M, class T>
+KV_AI Sums wide_sums(const unsigned char* a, const T* q, std::size_t d) {
+  v8d s0 = {}, s1 = {}, n0 = {}, n1 = {};
+  std::size_t i = 0;
+  const auto* qb = reinterpret_cast<const unsigned char*>(q);
+  for (; i + 16 <= d; i += 16) {
+    step<M>(widen8(a + i * sizeof(T), T{}), widen8(qb + i * sizeof(T), T{}), s0, n0);
+    step<M>(widen8(a + (i + 8) * sizeof(T), T{}), widen8(qb + (i + 8) * sizeof(T), T{}), s1, n1);
+  }
+  if (i + 8 <= d) {
+    step<M>(widen8(a + i * sizeof(T), T{}), widen8(qb + i * sizeof(T), T{}), s0, n0);
+    i += 8;
+  }
+  Sums s{hsum(s0 + s1), hsum(n0 + n1)};
+  scalar_tail<M>(a, q, i, d, s);
+  return s;
+}
+
+// Byte elements: exact int32 lanes (|term| <= 65025), flushed into int64
+// totals every kFlush vectors so no lane can overflow.
+template <Metric M, class T>
+KV_AI Sums byte_sums(const unsigned char* a, const T* q, std::size_t d) {
+  constexpr std::size_t kFlush = 1u << 14;  // 2^14 * 65025 < 2^31
+  std::int64_t main = 0, norm = 0;
+  std::size_t i = 0;
+  const auto* qb = reinterpret_cast<const unsigned char*>(q);
+  while (i + 16 <= d) {
+    v16i s = {}, n = {};
+    for (std::size_t v = 0; v < kFlush && i + 16 <= d; ++v, i += 16) step<M>(widen16(a + i, T{}), widen16(qb + i, T{}), s, n);
+    for (unsigned k = 0; k < 16; ++k) main += s[k], norm += n[k];
+  }
+  Sums out{static_cast<double>(main), static_cast<double>(norm)};
+  scalar_tail<M>(a, q, i, d, out);
+  return out;
+}
+
+template <Metric M>
+KV_AI double finish(const Sums& s, double query_norm) {
+  if constexpr (M == Metric::l2) {
+    return __builtin_sqrt(s.main > 0 ? s.main : 0);
+  } else if constexpr (M == Metric::l1) {
+    return s.main;
+  } else if constexpr (M == Metric::dot) {
+    return -s.main;
+  } else {
+    if (s.norm == 0 || query_norm == 0) return 1.0;  // a zero vector: similarity 0
+    return 1.0 - s.main / (__builtin_sqrt(s.norm) * __builtin_sqrt(query_norm));
+  }
+}
+
+template <bool Scalar, Metric M, class T>
+KV_AI Sums sums(const unsigned char* a, const T* q, std::size_t d) {
+  if constexpr (Scalar) {
+    Sums s;
+    scalar_tail<M>(a, q, 0, d, s);
+    return s;
+  } else if constexpr (sizeof(T) == 1) {
+    return byte_sums<M>(a, q, d);
+  } else {
+    return wide_sums<M>(a, q, d);
+  }
+}
+
+template <bool Scalar, class T, Metric M>
+KV_AI void block(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n, double* out) {
+  const T* queries = static_cast<const T*>(qs.elements);
+  const std::size_t d = qs.dim;
+  for (std::size_t qi = 0; qi < qs.count; ++qi) {
+    const T* q = queries + qi * d;
+    double qn = 0;
+    if constexpr (M == Metric::cosine) {
+      Sums self;
+      scalar_tail<Metric::cosine>(reinterpret_cast<const unsigned char*>(q), q, 0, d, self);
+      qn = self.norm;
+    }
+    double* o = out + qi * n;
+    for (std::size_t r = 0; r < n; ++r) o[r] = finish<M>(sums<Scalar, M>(rows + r * stride, q, d), qn);
+  }
+}
+
+template <bool Scalar, class T>
+KV_AI void by_metric(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n, double* out) {
+  switch (qs.metric) {
+    case Metric::l2: return block<Scalar, T, Metric::l2>(qs, rows, stride, n, out);
+    case Metric::cosine: return block<Scalar, T, Metric::cosine>(qs, rows, stride, n, out);
+    case Metric::l1: return block<Scalar, T, Metric::l1>(qs, rows, stride, n, out);
+    case Metric::dot: return block<Scalar, T, Metric::dot>(qs, rows, stride, n, out);
+  }
+}
+
+template <bool Scalar>
+KV_AI void run_block(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n, double* out) {
+  switch (qs.num) {
+    case Num::i8: return by_metric<Scalar, std::int8_t>(qs, rows, stride, n, out);
+    case Num::u8: return by_metric<Scalar, std::uint8_t>(qs, rows, stride, n, out);
+    case Num::i16: return by_metric<Scalar, std::int16_t>(qs, rows, stride, n, out);
+    case Num::u16: return by_metric<Scalar, std::uint16_t>(qs, rows, stride, n, out);
+    case Num::i32: return by_metric<Scalar, std::int32_t>(qs, rows, stride, n, out);
+    case Num::u32: return by_metric<Scalar, std::uint32_t>(qs, rows, stride, n, out);
+    case Num::i64: return by_metric<Scalar, std::int64_t>(qs, rows, stride, n, out);
+    case Num::u64: return by_metric<Scalar, std::uint64_t>(qs, rows, stride, n, out);
+    case Num::f32: return by_metric<Scalar, float>(qs, rows, stride, n, out);
+    case Num::f64: return by_metric<Scalar, double>(qs, rows, stride, n, out);
+  }
+}
+
+void block_scalar(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n, double* out) {
+  run_block<true>(qs, rows, stride, n, out);
+}
+void block_baseline(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n, double* out) {
+  run_block<false>(qs, rows, stride, n, out);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+#define KV_HAVE_X86_PATHS 1
+__attribute__((target("avx2,fma"))) void block_avx2(const QuerySet& qs, const unsigned char* rows,
+                                                    std::size_t stride, std::size_t n, double* out) {
+  run_block<false>(qs, rows, stride, n, out);
+}
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma"))) void block_avx512(
+    const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n, double* out) {
+  run_block<false>(qs, rows, stride, n, out);
+}
+#endif
+
+Path choose_path() noexcept {
+  Path best = Path::baseline;
+  if (path_available(Path::avx512))
+    best = Path::avx512;
+  else if (path_available(Path::avx2))
+    best = Path::avx2;
+  if (const char* forced = std::getenv("KOHAKUVAULT_KNN_KERNEL"))
+    for (Path p : {Path::scalar, Path::baseline, Path::avx2, Path::avx512})
+      if (std::strcmp(forced, path_name(p)) == 0 && path_available(p)) return p;
+  return best;
+}
+
+}  // namespace
+
+bool parse_metric(std::string_view text, Metric& out) noexcept {
+  for (Metric m : {Metric::l2, Metric::cosine, Metric::l1, Metric::dot}) {
+    std::string_view name = metric_name(m);
+    if (text.size() != name.size()) continue;
+    bool same = true;
+    for (std::size_t k = 0; k < name.size(); ++k)
+      same = same && (text[k] | 0x20) == name[k];
+    if (same) {
+      out = m;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* metric_name(Metric m) noexcept {
+  switch (m) {
+    case Metric::l2: return "l2";
+    case Metric::cosine: return "cosine";
+    case Metric::l1: return "l1";
+    case Metric::dot: return "dot";
+  }
+  return "?";
+}
+
+const char* path_name(Path p) noexcept {
+  switch (p) {
+    case Path::scalar: return "scalar";
+    case Path::baseline: return "baseline";
+    case Path::avx2: return "avx2";
+    case Path::avx512: return "avx512";
+  }
+  return "?";
+}
+
+bool path_available(Path p) noexcept {
+  switch (p) {
+    case Path::scalar:
+    case Path::baseline: return true;
+#ifdef KV_HAVE_X86_PATHS
+    case Path::avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case Path::avx512:
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+#endif
+    default: return false;
+  }
+}
+
+BlockKernel kernel_for(Path p) noexcept {
+  if (!path_available(p)) return nullptr;
+  switch (p) {
+    case Path::scalar: return block_scalar;
+    case Path::baseline: return block_baseline;
+#ifdef KV_HAVE_X86_PATHS
+    case Path::avx2: return block_avx2;
+    case Path::avx512: return block_avx512;
+#endif
+    default: return nullptr;
+  }
+}
+
+Path active_path() noexcept {
+  static const Path chosen = choose_path();
+  return chosen;
+}
+
+}  // namespace kv::vector

@@ -1,0 +1,74 @@
+// Distance kernels for vector search (kvcolumn_knn), no SQLite types.
+//
+// A kernel computes the distances between Q query vectors and a block of
+// rows of a `vec:E:D` column, for one element type E and one metric:
+//
+//   rows:  n_rows stored elements, `stride` bytes apart; row r's D elements
+//          start at rows + r * stride (any alignment: the stored elements
+//          carry a one-byte type prefix, so the caller passes rows + 1)
+//   queries: Q * D elements of E back to back (same type as the column)
+//   out[q * n_rows + r] = distance(query q, row r), as double
+//
+// Metrics (a, b the two vectors, sums over the D elements):
+//   l2      sqrt(sum (a_i - b_i)^2)
+//   cosine  1 - dot(a, b) / sqrt(|a|^2 |b|^2); 1 (orthogonal) when either
+//           vector is all zeros (the similarity of a zero vector is taken
+//           as 0, never NaN)
+//   l1      sum |a_i - b_i|
+//   dot     -dot(a, b) (negated so that smaller is nearer)
+// NaN elements give a NaN distance (the caller ranks those last).
+//
+// Accumulation: f32 in float lanes (two 16-lane accumulators); i8 and u8
+// exactly in int32 lanes flushed to int64 every 2^18 elements; every other
+// type (i16, u16, i32, u32, i64, u64, f64) converted to double and summed in
+// 8 double lanes. The scalar path sums everything in double, one element at
+// a time, and is the reference the tests compare the others with.
+//
+// Run-time dispatch: one source (GCC vector extensions, which the compiler
+// lowers to the instruction set of the function they are inlined into) is
+// instantiated in four functions: `scalar` (plain loops), `baseline` (the
+// build's own flags: SSE2 on x86-64), `avx2` (target avx2,fma) and `avx512`
+// (target avx512f/bw/dq/vl). The module itself is built with the baseline
+// flags, so it loads on any x86-64; __builtin_cpu_supports picks the best
+// path the CPU has at first use. KOHAKUVAULT_KNN_KERNEL=scalar|baseline|
+// avx2|avx512 in the environment forces a path (tests use it; an
+// unavailable one is ignored). Chosen over Highway (a new dependency) and
+// target_clones (which cannot clone the templates the element types need).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "codec/dtype.hpp"
+
+namespace kv::vector {
+
+enum class Metric : unsigned char { l2, cosine, l1, dot };
+enum class Path : unsigned char { scalar, baseline, avx2, avx512 };
+
+// Parses 'l2' / 'cosine' / 'l1' / 'dot' (case-insensitive); false otherwise.
+bool parse_metric(std::string_view text, Metric& out) noexcept;
+const char* metric_name(Metric m) noexcept;
+const char* path_name(Path p) noexcept;
+
+struct QuerySet {
+  Num num = Num::f32;
+  Metric metric = Metric::l2;
+  std::size_t dim = 0;
+  const void* elements = nullptr;  // count * dim elements of num, naturally aligned
+  std::size_t count = 0;
+};
+
+using BlockKernel = void (*)(const QuerySet& queries, const unsigned char* rows, std::size_t stride,
+                             std::size_t n_rows, double* out);
+
+// Whether this CPU (and build) can run the path.
+bool path_available(Path p) noexcept;
+// The kernel of one path (nullptr when not available): tests call each.
+BlockKernel kernel_for(Path p) noexcept;
+// The path used by knn_search: the environment's choice if available, else
+// the best the CPU has. Decided once.
+Path active_path() noexcept;
+
+}  // namespace kv::vector
