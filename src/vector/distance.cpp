@@ -141,7 +141,7 @@ KV_AI Sums byte_sums(const unsigned char* a, const T* q, std::size_t d) {
 template <Metric M>
 KV_AI double finish(const Sums& s, double query_norm) {
   if constexpr (M == Metric::l2) {
-    return __builtin_sqrt(s.main > 0 ? s.main : 0);
+    return __builtin_sqrt(s.main);  // a sum of squares: >= 0 or NaN
   } else if constexpr (M == Metric::l1) {
     return s.main;
   } else if constexpr (M == Metric::dot) {
