@@ -15,9 +15,11 @@
 //
 // The query argument: TEXT is JSON, either D numbers (one query) or an array
 // of Q arrays of D numbers (Q queries), each number checked as the column's
-// element type E checks it. A BLOB holds whole vectors back to back: raw
-// (D little-endian E elements each) when its size is a multiple of D * size(E),
-// otherwise packed kv_pack('vec:E:D', ...) values (type byte + elements).
+// element type E checks it. A BLOB holds whole vectors back to back: packed
+// kv_pack('vec:E:D', ...) values (type byte + elements) when its size is a
+// multiple of 1 + D * size(E) and every vector starts with E's type byte,
+// otherwise raw (D little-endian E elements each, size a multiple of
+// D * size(E)).
 //
 // xBestIndex takes '=' constraints on the hidden columns; idxNum bit k set =
 // hidden column k is given, xFilter's argv holds the given ones in order.
@@ -80,28 +82,31 @@ Queries parse_queries(const Table& t, sqlite3_value* v) {
     const auto* p = static_cast<const char*>(sqlite3_value_blob(v));
     const std::size_t n = static_cast<std::size_t>(sqlite3_value_bytes(v));
     std::string_view bytes(p ? p : "", n);
-    if (n > 0 && n % raw == 0) {
+    const unsigned char want = kv::vec_type_byte(dt.num);
+    const bool fits_packed = n > 0 && n % (raw + 1) == 0;
+    std::size_t mismatch = SIZE_MAX;  // the first packed vector whose type byte is wrong
+    for (std::size_t at = 0, i = 0; fits_packed && at < n && mismatch == SIZE_MAX; at += raw + 1, ++i)
+      if (static_cast<unsigned char>(bytes[at]) != want) mismatch = i;
+    if (fits_packed && mismatch == SIZE_MAX) {  // packed kv_pack('vec:E:D', ...) values
+      std::string elements;
+      elements.reserve(n);
+      for (std::size_t at = 0; at < n; at += raw + 1) elements.append(bytes.substr(at + 1, raw));
+      take_elements(q, elements, n / (raw + 1));
+      return q;
+    }
+    if (n > 0 && n % raw == 0) {  // raw elements
       take_elements(q, bytes, n / raw);
       return q;
     }
-    if (n > 0 && n % (raw + 1) == 0) {
-      std::string elements;
-      elements.reserve(n);
-      const unsigned char want = kv::vec_type_byte(dt.num);
-      for (std::size_t at = 0, i = 0; at < n; at += raw + 1, ++i) {
-        const auto got = static_cast<unsigned char>(bytes[at]);
-        if (got != want) {
-          kv::Num other;
-          const std::string what = kv::num_from_vec_type_byte(got, other) ? std::string(" (") + kv::num_name(other) + ")" : "";
-          kv::fail(kv::Errc::invalid_argument,
-                   kFn + ": packed query vector " + std::to_string(i) + " has element type byte " + hex_byte(got) +
-                       what + ": expected " + hex_byte(want) + " (" + kv::num_name(dt.num) + ") for kvcolumn '" +
-                       t.name + "' of " + shape);
-        }
-        elements.append(bytes.substr(at + 1, raw));
-      }
-      take_elements(q, elements, n / (raw + 1));
-      return q;
+    if (fits_packed) {
+      const auto got = static_cast<unsigned char>(bytes[mismatch * (raw + 1)]);
+      kv::Num other;
+      const std::string what =
+          kv::num_from_vec_type_byte(got, other) ? std::string(" (") + kv::num_name(other) + ")" : "";
+      kv::fail(kv::Errc::invalid_argument,
+               kFn + ": packed query vector " + std::to_string(mismatch) + " has element type byte " +
+                   hex_byte(got) + what + ": expected " + hex_byte(want) + " (" + kv::num_name(dt.num) +
+                   ") for kvcolumn '" + t.name + "' of " + shape);
     }
     kv::fail(kv::Errc::invalid_argument,
              kFn + ": a BLOB query of " + std::to_string(n) + " bytes is not a whole number of " + shape +
