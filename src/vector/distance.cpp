@@ -2,7 +2,7 @@
 //
 // Everything below `run_block` is always_inline, so each path function gets
 // its own copy compiled for its target; GCC lowers the generic 64-byte
-// vectors (v8d, v16i) to that target's registers (SSE2: 4 x xmm, AVX2:
+// vectors (v8d) to that target's registers (SSE2: 4 x xmm, AVX2:
 // 2 x ymm, AVX-512: 1 x zmm). Loads go through memcpy: rows are unaligned.
 #include "vector/distance.hpp"
 
@@ -19,7 +19,6 @@ namespace {
 #define KV_AI inline __attribute__((always_inline))
 
 typedef double v8d __attribute__((vector_size(64)));
-typedef int v16i __attribute__((vector_size(64)));
 typedef float v8f __attribute__((vector_size(32)));
 typedef std::int16_t v8s __attribute__((vector_size(16)));
 typedef std::uint16_t v8us __attribute__((vector_size(16)));
@@ -27,8 +26,6 @@ typedef std::int32_t v8i __attribute__((vector_size(32)));
 typedef std::uint32_t v8ui __attribute__((vector_size(32)));
 typedef std::int64_t v8l __attribute__((vector_size(64)));
 typedef std::uint64_t v8ul __attribute__((vector_size(64)));
-typedef std::int8_t v16sb __attribute__((vector_size(16)));
-typedef std::uint8_t v16ub __attribute__((vector_size(16)));
 
 template <class V>
 KV_AI V load(const void* p) {
@@ -46,9 +43,6 @@ KV_AI v8d widen8(const unsigned char* p, std::int32_t) { return __builtin_conver
 KV_AI v8d widen8(const unsigned char* p, std::uint32_t) { return __builtin_convertvector(load<v8ui>(p), v8d); }
 KV_AI v8d widen8(const unsigned char* p, std::int64_t) { return __builtin_convertvector(load<v8l>(p), v8d); }
 KV_AI v8d widen8(const unsigned char* p, std::uint64_t) { return __builtin_convertvector(load<v8ul>(p), v8d); }
-// Sixteen bytes at p, as int32.
-KV_AI v16i widen16(const unsigned char* p, std::int8_t) { return __builtin_convertvector(load<v16sb>(p), v16i); }
-KV_AI v16i widen16(const unsigned char* p, std::uint8_t) { return __builtin_convertvector(load<v16ub>(p), v16i); }
 
 // The running sums of a pair: `main` is sum (a-b)^2 (l2), sum |a-b| (l1) or
 // dot(a, b) (cosine, dot); `norm` is |a|^2 (cosine only).
@@ -120,22 +114,33 @@ KV_AI Sums wide_sums(const unsigned char* a, const T* q, std::size_t d) {
   return s;
 }
 
-// Byte elements: exact int32 lanes (|term| <= 65025), flushed into int64
-// totals every kFlush vectors so no lane can overflow.
+// Byte elements: exact int32 sums (|term| <= 65025) over blocks of kFlush
+// elements, added into int64 totals so nothing can overflow. Plain loops:
+// GCC's loop vectorizer widens bytes well (pmovsx / pmaddwd), where
+// __builtin_convertvector from 16 bytes to 16 ints is scalarised.
 template <Metric M, class T>
 KV_AI Sums byte_sums(const unsigned char* a, const T* q, std::size_t d) {
   constexpr std::size_t kFlush = 1u << 14;  // 2^14 * 65025 < 2^31
+  const T* x = reinterpret_cast<const T*>(a);  // 1-byte T: no alignment needed
   std::int64_t main = 0, norm = 0;
-  std::size_t i = 0;
-  const auto* qb = reinterpret_cast<const unsigned char*>(q);
-  while (i + 16 <= d) {
-    v16i s = {}, n = {};
-    for (std::size_t v = 0; v < kFlush && i + 16 <= d; ++v, i += 16) step<M>(widen16(a + i, T{}), widen16(qb + i, T{}), s, n);
-    for (unsigned k = 0; k < 16; ++k) main += s[k], norm += n[k];
+  for (std::size_t i = 0; i < d; i += kFlush) {
+    const std::size_t n = d - i < kFlush ? d - i : kFlush;
+    std::int32_t s = 0, nn = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::int32_t u = x[i + j], v = q[i + j];
+      if constexpr (M == Metric::l2) {
+        s += (u - v) * (u - v);
+      } else if constexpr (M == Metric::l1) {
+        s += u > v ? u - v : v - u;
+      } else {
+        s += u * v;
+        if constexpr (M == Metric::cosine) nn += u * u;
+      }
+    }
+    main += s;
+    norm += nn;
   }
-  Sums out{static_cast<double>(main), static_cast<double>(norm)};
-  scalar_tail<M>(a, q, i, d, out);
-  return out;
+  return Sums{static_cast<double>(main), static_cast<double>(norm)};
 }
 
 template <Metric M>

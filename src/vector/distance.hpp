@@ -18,10 +18,11 @@
 //   dot     -dot(a, b) (negated so that smaller is nearer)
 // NaN elements give a NaN distance (the caller ranks those last).
 //
-// Accumulation: f32 in float lanes (two 16-lane accumulators); i8 and u8
-// exactly in int32 lanes flushed to int64 every 2^18 elements; every other
-// type (i16, u16, i32, u32, i64, u64, f64) converted to double and summed in
-// 8 double lanes. The scalar path sums everything in double, one element at
+// Accumulation: i8 and u8 exactly, in int32 sums flushed into int64 every
+// 2^14 elements (vectorised loops); every other type (f32, f64, i16, u16,
+// i32, u32, i64, u64) converted to double and summed in two 8-lane double
+// accumulators (so f32 never overflows or underflows where float64 would
+// not: 1e30^2 is fine). The scalar path sums everything in double, one element at
 // a time, and is the reference the tests compare the others with.
 //
 // Run-time dispatch: one source (GCC vector extensions, which the compiler
