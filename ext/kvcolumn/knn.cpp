@@ -23,6 +23,8 @@
 //
 // xBestIndex takes '=' constraints on the hidden columns; idxNum bit k set =
 // hidden column k is given, xFilter's argv holds the given ones in order.
+#include "vector/knn.hpp"
+
 #include <cstring>
 #include <memory>
 #include <string>
@@ -34,7 +36,6 @@
 #include "common/registry.hpp"
 #include "common/value_bridge.hpp"
 #include "kvcolumn/set_access.hpp"
-#include "vector/knn.hpp"
 
 namespace kvx::kvcolumn {
 
@@ -103,20 +104,22 @@ Queries parse_queries(const Table& t, sqlite3_value* v) {
       kv::Num other;
       const std::string what =
           kv::num_from_vec_type_byte(got, other) ? std::string(" (") + kv::num_name(other) + ")" : "";
-      kv::fail(kv::Errc::invalid_argument,
-               kFn + ": packed query vector " + std::to_string(mismatch) + " has element type byte " +
-                   hex_byte(got) + what + ": expected " + hex_byte(want) + " (" + kv::num_name(dt.num) +
-                   ") for kvcolumn '" + t.name + "' of " + shape);
+      kv::fail(kv::Errc::invalid_argument, kFn + ": packed query vector " + std::to_string(mismatch) +
+                                               " has element type byte " + hex_byte(got) + what +
+                                               ": expected " + hex_byte(want) + " (" + kv::num_name(dt.num) +
+                                               ") for kvcolumn '" + t.name + "' of " + shape);
     }
     kv::fail(kv::Errc::invalid_argument,
              kFn + ": a BLOB query of " + std::to_string(n) + " bytes is not a whole number of " + shape +
-                 " vectors: expected a multiple of " + std::to_string(raw) + " bytes (raw " + kv::num_name(dt.num) +
-                 " elements) or of " + std::to_string(raw + 1) + " bytes (kv_pack('" + shape + "', ...))");
+                 " vectors: expected a multiple of " + std::to_string(raw) + " bytes (raw " +
+                 kv::num_name(dt.num) + " elements) or of " + std::to_string(raw + 1) + " bytes (kv_pack('" +
+                 shape + "', ...))");
   }
   if (sqlite3_value_type(v) != SQLITE_TEXT)
     kv::fail(kv::Errc::type_mismatch,
              kFn + ": the query must be a JSON array of " + std::to_string(d) +
-                 " numbers, a JSON array of such arrays, or a BLOB of whole vectors (" + shape + "), got " + shown(v));
+                 " numbers, a JSON array of such arrays, or a BLOB of whole vectors (" + shape + "), got " +
+                 shown(v));
   kv::DType any;
   any.family = kv::Family::vec;
   any.num = dt.num;  // no dims: any shape, so one parse gives the nesting
@@ -129,7 +132,8 @@ Queries parse_queries(const Table& t, sqlite3_value* v) {
   // packed = type byte | ndim | ndim x u32 dims | elements
   const std::size_t ndim = static_cast<unsigned char>(packed[1]);
   std::vector<std::uint32_t> dims(ndim);
-  for (std::size_t k = 0; k < ndim; ++k) std::memcpy(&dims[k], packed.data() + 2 + 4 * k, 4);  // little-endian host
+  for (std::size_t k = 0; k < ndim; ++k)
+    std::memcpy(&dims[k], packed.data() + 2 + 4 * k, 4);  // little-endian host
   std::string_view elements = std::string_view(packed).substr(2 + 4 * ndim);
   if (ndim == 1 && dims[0] == d) {
     take_elements(q, elements, 1);
@@ -142,10 +146,10 @@ Queries parse_queries(const Table& t, sqlite3_value* v) {
   std::string got = "[";
   for (std::size_t k = 0; k < ndim; ++k) got += (k ? "," : "") + std::to_string(dims[k]);
   got += "]";
-  kv::fail(kv::Errc::invalid_argument, kFn + ": the query has shape " + got + ": expected " + std::to_string(d) +
-                                           " numbers (kvcolumn '" + t.name + "' is " + shape +
-                                           ") or a non-empty array of query vectors of " + std::to_string(d) +
-                                           " numbers each");
+  kv::fail(kv::Errc::invalid_argument, kFn + ": the query has shape " + got + ": expected " +
+                                           std::to_string(d) + " numbers (kvcolumn '" + t.name + "' is " +
+                                           shape + ") or a non-empty array of query vectors of " +
+                                           std::to_string(d) + " numbers each");
 }
 
 kv::vector::Metric parse_metric_arg(sqlite3_value* v) {
@@ -153,7 +157,8 @@ kv::vector::Metric parse_metric_arg(sqlite3_value* v) {
   if (!v || sqlite3_value_type(v) == SQLITE_NULL) return m;
   if (sqlite3_value_type(v) == SQLITE_TEXT) {
     const auto* t = reinterpret_cast<const char*>(sqlite3_value_text(v));
-    if (t && kv::vector::parse_metric(std::string_view(t, static_cast<std::size_t>(sqlite3_value_bytes(v))), m))
+    if (t &&
+        kv::vector::parse_metric(std::string_view(t, static_cast<std::size_t>(sqlite3_value_bytes(v))), m))
       return m;
   }
   kv::fail(kv::Errc::invalid_argument,
@@ -162,7 +167,8 @@ kv::vector::Metric parse_metric_arg(sqlite3_value* v) {
 
 std::uint64_t parse_k(sqlite3_value* v) {
   std::optional<std::int64_t> k;
-  if (sqlite3_value_type(v) == SQLITE_INTEGER || sqlite3_value_type(v) == SQLITE_FLOAT) k = index_arg(v, kFn, "k");
+  if (sqlite3_value_type(v) == SQLITE_INTEGER || sqlite3_value_type(v) == SQLITE_FLOAT)
+    k = index_arg(v, kFn, "k");
   if (!k || *k < 1)
     kv::fail(sqlite3_value_type(v) == SQLITE_INTEGER || sqlite3_value_type(v) == SQLITE_FLOAT
                  ? kv::Errc::out_of_range
@@ -195,9 +201,10 @@ KnnCursor* cursor_of(sqlite3_vtab_cursor* c) { return static_cast<KnnCursor*>(c)
 
 int knnConnect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out, char** err) {
   return guard_status(err, [&] {
-    int rc = sqlite3_declare_vtab(db,
-                                  "CREATE TABLE x(idx INTEGER, distance REAL, query INTEGER, tbl HIDDEN, "
-                                  "vectors HIDDEN, k HIDDEN, metric HIDDEN, range_start HIDDEN, range_stop HIDDEN)");
+    int rc = sqlite3_declare_vtab(
+        db,
+        "CREATE TABLE x(idx INTEGER, distance REAL, query INTEGER, tbl HIDDEN, "
+        "vectors HIDDEN, k HIDDEN, metric HIDDEN, range_start HIDDEN, range_stop HIDDEN)");
     if (rc != SQLITE_OK) return rc;
     auto* v = new KnnVtab();
     v->db = db;
@@ -228,9 +235,11 @@ int knnBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     for (int k = 0; k < kRequired; ++k)
       if (where[k] < 0) {
         if (unusable) return SQLITE_CONSTRAINT;
-        kv::fail(kv::Errc::invalid_argument,
-                 kFn + " needs its table, query and k arguments: kvcolumn_knn(table, query, k [, metric [, start "
-                       "[, stop]]])");
+        kv::fail(
+            kv::Errc::invalid_argument,
+            kFn +
+                " needs its table, query and k arguments: kvcolumn_knn(table, query, k [, metric [, start "
+                "[, stop]]])");
       }
     int plan = 0, argn = 0;
     for (int k = 0; k < kArgCount; ++k) {

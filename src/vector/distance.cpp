@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #pragma GCC diagnostic ignored "-Wpsabi"  // 64-byte vectors never cross a non-inlined call
 
@@ -38,11 +39,17 @@ KV_AI V load(const void* p) {
 KV_AI v8d widen8(const unsigned char* p, float) { return __builtin_convertvector(load<v8f>(p), v8d); }
 KV_AI v8d widen8(const unsigned char* p, double) { return load<v8d>(p); }
 KV_AI v8d widen8(const unsigned char* p, std::int16_t) { return __builtin_convertvector(load<v8s>(p), v8d); }
-KV_AI v8d widen8(const unsigned char* p, std::uint16_t) { return __builtin_convertvector(load<v8us>(p), v8d); }
+KV_AI v8d widen8(const unsigned char* p, std::uint16_t) {
+  return __builtin_convertvector(load<v8us>(p), v8d);
+}
 KV_AI v8d widen8(const unsigned char* p, std::int32_t) { return __builtin_convertvector(load<v8i>(p), v8d); }
-KV_AI v8d widen8(const unsigned char* p, std::uint32_t) { return __builtin_convertvector(load<v8ui>(p), v8d); }
+KV_AI v8d widen8(const unsigned char* p, std::uint32_t) {
+  return __builtin_convertvector(load<v8ui>(p), v8d);
+}
 KV_AI v8d widen8(const unsigned char* p, std::int64_t) { return __builtin_convertvector(load<v8l>(p), v8d); }
-KV_AI v8d widen8(const unsigned char* p, std::uint64_t) { return __builtin_convertvector(load<v8ul>(p), v8d); }
+KV_AI v8d widen8(const unsigned char* p, std::uint64_t) {
+  return __builtin_convertvector(load<v8ul>(p), v8d);
+}
 
 // The running sums of a pair: `main` is sum (a-b)^2 (l2), sum |a-b| (l1) or
 // dot(a, b) (cosine, dot); `norm` is |a|^2 (cosine only).
@@ -95,7 +102,8 @@ KV_AI void scalar_tail(const unsigned char* a, const T* q, std::size_t from, std
   }
 }
 
-// Double lanes: two 8-lane accumulators, 16 elements per iteration.
+// One query: each element converted to double as it is loaded, two 8-lane
+// accumulators, 16 elements per iteration.
 template <Metric M, class T>
 KV_AI Sums wide_sums(const unsigned char* a, const T* q, std::size_t d) {
   v8d s0 = {}, s1 = {}, n0 = {}, n1 = {};
@@ -114,13 +122,44 @@ KV_AI Sums wide_sums(const unsigned char* a, const T* q, std::size_t d) {
   return s;
 }
 
+// Several queries: vectors already converted to double: two 8-lane
+// accumulators, 16 elements per iteration.
+template <Metric M>
+KV_AI Sums double_sums(const double* x, const double* y, std::size_t d) {
+  v8d s0 = {}, s1 = {}, n0 = {}, n1 = {};
+  std::size_t i = 0;
+  for (; i + 16 <= d; i += 16) {
+    step<M>(load<v8d>(x + i), load<v8d>(y + i), s0, n0);
+    step<M>(load<v8d>(x + i + 8), load<v8d>(y + i + 8), s1, n1);
+  }
+  if (i + 8 <= d) {
+    step<M>(load<v8d>(x + i), load<v8d>(y + i), s0, n0);
+    i += 8;
+  }
+  Sums s{hsum(s0 + s1), hsum(n0 + n1)};
+  scalar_tail<M>(reinterpret_cast<const unsigned char*>(x), y, i, d, s);
+  return s;
+}
+
+// count vectors of d elements of T (at `stride` bytes apart) to doubles, back
+// to back: a loop the vectorizer turns into wide conversions.
+template <class T>
+KV_AI void to_double(const unsigned char* src, std::size_t stride, std::size_t count, std::size_t d,
+                     double* out) {
+  for (std::size_t r = 0; r < count; ++r) {
+    const unsigned char* p = src + r * stride;
+    double* o = out + r * d;
+    for (std::size_t i = 0; i < d; ++i) o[i] = static_cast<double>(element<T>(p + i * sizeof(T)));
+  }
+}
+
 // Byte elements: exact int32 sums (|term| <= 65025) over blocks of kFlush
 // elements, added into int64 totals so nothing can overflow. Plain loops:
 // GCC's loop vectorizer widens bytes well (pmovsx / pmaddwd), where
 // __builtin_convertvector from 16 bytes to 16 ints is scalarised.
 template <Metric M, class T>
 KV_AI Sums byte_sums(const unsigned char* a, const T* q, std::size_t d) {
-  constexpr std::size_t kFlush = 1u << 14;  // 2^14 * 65025 < 2^31
+  constexpr std::size_t kFlush = 1u << 14;     // 2^14 * 65025 < 2^31
   const T* x = reinterpret_cast<const T*>(a);  // 1-byte T: no alignment needed
   std::int64_t main = 0, norm = 0;
   for (std::size_t i = 0; i < d; i += kFlush) {
@@ -157,6 +196,13 @@ KV_AI double finish(const Sums& s, double query_norm) {
   }
 }
 
+// Per-thread scratch for converted rows and queries (reused between calls).
+double* scratch(std::size_t doubles) {
+  static thread_local std::vector<double> buffer;
+  if (buffer.size() < doubles) buffer.resize(doubles);
+  return buffer.data();
+}
+
 template <bool Scalar, Metric M, class T>
 KV_AI Sums sums(const unsigned char* a, const T* q, std::size_t d) {
   if constexpr (Scalar) {
@@ -171,9 +217,31 @@ KV_AI Sums sums(const unsigned char* a, const T* q, std::size_t d) {
 }
 
 template <bool Scalar, class T, Metric M>
-KV_AI void block(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n, double* out) {
+KV_AI void block(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n,
+                 double* out) {
   const T* queries = static_cast<const T*>(qs.elements);
   const std::size_t d = qs.dim;
+  if (!Scalar && sizeof(T) > 1 && qs.count > 1) {
+    // Several queries: convert the block's rows and the queries to double
+    // once; every query then runs over the converted block while it is in
+    // cache (one query converts as it loads instead: no extra pass).
+    double* x = scratch((n + qs.count) * d);
+    double* y = x + n * d;
+    to_double<T>(rows, stride, n, d, x);
+    to_double<T>(reinterpret_cast<const unsigned char*>(queries), d * sizeof(T), qs.count, d, y);
+    for (std::size_t qi = 0; qi < qs.count; ++qi) {
+      const double* q = y + qi * d;
+      double qn = 0;
+      if constexpr (M == Metric::cosine) {
+        Sums self;
+        scalar_tail<Metric::cosine>(reinterpret_cast<const unsigned char*>(q), q, 0, d, self);
+        qn = self.norm;
+      }
+      double* o = out + qi * n;
+      for (std::size_t r = 0; r < n; ++r) o[r] = finish<M>(double_sums<M>(x + r * d, q, d), qn);
+    }
+    return;
+  }
   for (std::size_t qi = 0; qi < qs.count; ++qi) {
     const T* q = queries + qi * d;
     double qn = 0;
@@ -188,7 +256,8 @@ KV_AI void block(const QuerySet& qs, const unsigned char* rows, std::size_t stri
 }
 
 template <bool Scalar, class T>
-KV_AI void by_metric(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n, double* out) {
+KV_AI void by_metric(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n,
+                     double* out) {
   switch (qs.metric) {
     case Metric::l2: return block<Scalar, T, Metric::l2>(qs, rows, stride, n, out);
     case Metric::cosine: return block<Scalar, T, Metric::cosine>(qs, rows, stride, n, out);
@@ -198,7 +267,8 @@ KV_AI void by_metric(const QuerySet& qs, const unsigned char* rows, std::size_t 
 }
 
 template <bool Scalar>
-KV_AI void run_block(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n, double* out) {
+KV_AI void run_block(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n,
+                     double* out) {
   switch (qs.num) {
     case Num::i8: return by_metric<Scalar, std::int8_t>(qs, rows, stride, n, out);
     case Num::u8: return by_metric<Scalar, std::uint8_t>(qs, rows, stride, n, out);
@@ -213,10 +283,12 @@ KV_AI void run_block(const QuerySet& qs, const unsigned char* rows, std::size_t 
   }
 }
 
-void block_scalar(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n, double* out) {
+void block_scalar(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n,
+                  double* out) {
   run_block<true>(qs, rows, stride, n, out);
 }
-void block_baseline(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n, double* out) {
+void block_baseline(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n,
+                    double* out) {
   run_block<false>(qs, rows, stride, n, out);
 }
 
@@ -251,8 +323,7 @@ bool parse_metric(std::string_view text, Metric& out) noexcept {
     std::string_view name = metric_name(m);
     if (text.size() != name.size()) continue;
     bool same = true;
-    for (std::size_t k = 0; k < name.size(); ++k)
-      same = same && (text[k] | 0x20) == name[k];
+    for (std::size_t k = 0; k < name.size(); ++k) same = same && (text[k] | 0x20) == name[k];
     if (same) {
       out = m;
       return true;

@@ -121,25 +121,28 @@ void check_type(Num num) {
         qs.dim = d;
         qs.elements = queries.data();
         qs.count = n_queries;
-        for (Path p : kPaths) {
-          kv::vector::BlockKernel kernel = kv::vector::kernel_for(p);
-          if (!kernel) continue;
-          std::vector<double> out(n_rows * n_queries, -12345);
-          kernel(qs, base, 1 + d * sizeof(T), n_rows, out.data());
-          for (std::size_t q = 0; q < n_queries; ++q)
-            for (std::size_t r = 0; r < n_rows; ++r) {
-              const Ref ref = reference(rows.data() + r * d, queries.data() + q * d, d, m);
-              const double got = out[q * n_rows + r];
-              SCOPED_TRACE(std::string(kv::num_name(num)) + " D=" + std::to_string(d) + " mode " +
-                           std::to_string(mode) + " " + kv::vector::metric_name(m) + " path " +
-                           kv::vector::path_name(p) + " q" + std::to_string(q) + " r" + std::to_string(r));
-              if (sizeof(T) == 1 && m != Metric::cosine) {
-                EXPECT_EQ(got, ref.distance);  // exact integer sums
-              } else {
-                EXPECT_NEAR(got, ref.distance, 1e-12 * ref.scale + 1e-300) << "ref " << ref.distance;
+        for (Path p : kPaths)
+          for (std::size_t count :
+               {std::size_t{1}, n_queries}) {  // one query and a batch take different code
+            kv::vector::BlockKernel kernel = kv::vector::kernel_for(p);
+            if (!kernel) continue;
+            qs.count = count;
+            std::vector<double> out(n_rows * count, -12345);
+            kernel(qs, base, 1 + d * sizeof(T), n_rows, out.data());
+            for (std::size_t q = 0; q < count; ++q)
+              for (std::size_t r = 0; r < n_rows; ++r) {
+                const Ref ref = reference(rows.data() + r * d, queries.data() + q * d, d, m);
+                const double got = out[q * n_rows + r];
+                SCOPED_TRACE(std::string(kv::num_name(num)) + " D=" + std::to_string(d) + " mode " +
+                             std::to_string(mode) + " " + kv::vector::metric_name(m) + " path " +
+                             kv::vector::path_name(p) + " q" + std::to_string(q) + " r" + std::to_string(r));
+                if (sizeof(T) == 1 && m != Metric::cosine) {
+                  EXPECT_EQ(got, ref.distance);  // exact integer sums
+                } else {
+                  EXPECT_NEAR(got, ref.distance, 1e-12 * ref.scale + 1e-300) << "ref " << ref.distance;
+                }
               }
-            }
-        }
+          }
       }
     }
   }
@@ -152,7 +155,9 @@ TEST(VectorDistance, ScalarAndBaselineAlwaysAvailable) {
   EXPECT_NE(kv::vector::kernel_for(Path::baseline), nullptr);
   EXPECT_NE(kv::vector::kernel_for(kv::vector::active_path()), nullptr);
   // Report what this CPU runs, so a log shows which paths were covered.
-  for (Path p : kPaths) std::printf("path %s: %s\n", kv::vector::path_name(p), kv::vector::path_available(p) ? "tested" : "not on this CPU");
+  for (Path p : kPaths)
+    std::printf("path %s: %s\n", kv::vector::path_name(p),
+                kv::vector::path_available(p) ? "tested" : "not on this CPU");
 }
 
 TEST(VectorDistance, I8) { check_type<std::int8_t>(Num::i8); }
@@ -188,7 +193,8 @@ TEST(VectorDistance, CosineOfZeroVectorIsOneAndNaNPropagates) {
 }
 
 TEST(VectorDistance, NaNElementGivesNaNForEveryMetric) {
-  const std::string rows = stored_rows(std::vector<double>{1, NAN, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17}, 17);
+  const std::string rows =
+      stored_rows(std::vector<double>{1, NAN, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17}, 17);
   std::vector<double> q(17, 1.0);
   for (Metric m : kMetrics)
     for (Path p : kPaths) {
@@ -229,7 +235,10 @@ TEST(VectorKnn, MatchesSortedReferenceWithTiesNaNAndRanges) {
       auto kernel = kv::vector::kernel_for(p);
       if (!kernel) continue;
       for (auto [start, stop, k] : {std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>{0, n, 10},
-                                    {3, 200, 1}, {40, 41, 5}, {100, 130, 1000}, {7, 7, 3}}) {
+                                    {3, 200, 1},
+                                    {40, 41, 5},
+                                    {100, 130, 1000},
+                                    {7, 7, 3}}) {
         kv::vector::QuerySet qs{Num::f32, m, d, queries.data(), 4};
         auto got = kv::vector::knn_search(col, qs, k, start, stop, kernel);
         ASSERT_EQ(got.size(), 4u);
@@ -237,7 +246,8 @@ TEST(VectorKnn, MatchesSortedReferenceWithTiesNaNAndRanges) {
           std::vector<kv::vector::Neighbor> all;
           for (std::uint64_t i = start; i < stop; ++i) {
             double dist = reference(rows.data() + i * d, queries.data() + q * d, d, m).distance;
-            if (std::isnan(rows[i * d + 0] + rows[i * d + 1] + rows[i * d + 2] + rows[i * d + 3] + rows[i * d + 4]))
+            if (std::isnan(rows[i * d + 0] + rows[i * d + 1] + rows[i * d + 2] + rows[i * d + 3] +
+                           rows[i * d + 4]))
               dist = NAN;
             all.push_back({i, dist});
           }
@@ -245,8 +255,8 @@ TEST(VectorKnn, MatchesSortedReferenceWithTiesNaNAndRanges) {
           all.resize(std::min<std::size_t>(all.size(), k));
           ASSERT_EQ(got[q].size(), all.size());
           for (std::size_t j = 0; j < all.size(); ++j) {
-            EXPECT_EQ(got[q][j].idx, all[j].idx) << kv::vector::metric_name(m) << " " << kv::vector::path_name(p)
-                                                 << " q" << q << " rank " << j;
+            EXPECT_EQ(got[q][j].idx, all[j].idx) << kv::vector::metric_name(m) << " "
+                                                 << kv::vector::path_name(p) << " q" << q << " rank " << j;
             if (std::isnan(all[j].distance))
               EXPECT_TRUE(std::isnan(got[q][j].distance));
             else
