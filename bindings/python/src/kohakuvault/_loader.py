@@ -63,11 +63,16 @@ def load(conn: Any) -> Any:
     """
     path = loadable_path()
     if _is_apsw(conn):
-        conn.enable_load_extension(True)
+        # APSW >= 3.42 spells them enable_load_extension/load_extension, older ones without underscores.
+        enable = getattr(conn, "enable_load_extension", None) or conn.enableloadextension
+        load_ext = getattr(conn, "load_extension", None) or conn.loadextension
+        enable(True)
         try:
-            conn.load_extension(path, ENTRY_POINT)
+            load_ext(path, ENTRY_POINT)
+        except Exception as exc:
+            raise ExtensionNotLoadable(f"loading {path} failed: {exc}") from exc
         finally:
-            conn.enable_load_extension(False)
+            enable(False)
         return conn
     if not hasattr(conn, "enable_load_extension"):
         raise ExtensionNotLoadable(_NO_LOADING)

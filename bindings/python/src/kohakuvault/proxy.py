@@ -229,7 +229,10 @@ class KVault:
             return self._import(k, spool.name, chunk)
 
     def _import(self, key: bytes, path: str, chunk: int) -> int:
-        nbytes = os.path.getsize(path)
+        try:
+            nbytes = os.path.getsize(path)
+        except OSError:
+            nbytes = 0  # kvault_import reports the unreadable path (IoError)
         with self.session.write(nbytes) as conn:
             return conn.execute("SELECT kvault_import(?, ?, ?, ?)", (self._table, key, path, chunk)).fetchone()[0]
 
