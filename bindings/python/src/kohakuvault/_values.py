@@ -156,6 +156,17 @@ def result_decoder(dtype: DType) -> Callable[[Any], Any]:
     return _RESULT[dtype.family]
 
 
+def numbers_json(values: list) -> str | None:
+    """JSON array text of a list of plain ints/floats, fast (``repr`` of such a list is JSON), else None.
+
+    Non-finite floats (``inf``, ``nan``: not JSON) and anything else give None.
+    """
+    if type(values) is not list or not all(type(v) is int or type(v) is float for v in values):
+        return None
+    text = repr(values)
+    return None if "n" in text else text  # 'inf' / 'nan' are the only letters repr can produce
+
+
 def json_array_ok(dtype: DType, values: list) -> bool:
     """True when ``values`` can travel to kv_pack_many / 'append' as one JSON array.
 

@@ -26,7 +26,7 @@ from typing import Any, Iterable, Iterator, Optional, Union
 
 from ._session import DEFAULT_CAP_BYTES, DEFAULT_FLUSH_THRESHOLD, Session
 from ._sql import ident, literal
-from ._values import DType, json_array_ok, param_encoder, result_decoder, to_json
+from ._values import DType, json_array_ok, numbers_json, param_encoder, result_decoder, to_json
 from .errors import InvalidArgument, NotFound
 from .packer import pack_many_sql, parse_dtype
 from .proxy import KVault
@@ -97,9 +97,14 @@ class Column:
                 raise IndexError("column index out of range")
         return index
 
-    def _bounds(self, key: slice) -> tuple[int, int]:
+    def _bounds(self, key: slice, exact: bool = True) -> tuple[int, int]:
+        """``[start, stop)`` of a step-1 slice; ``exact=False`` may leave ``stop`` past the end (reads)."""
         if key.step not in (None, 1):
             raise ValueError("Step slicing not supported: use a slice with step 1 (col[a:b])")
+        start, stop = key.start, key.stop
+        if not exact and (start is None or type(start) is int and start >= 0) and type(stop) is int and stop >= 0:
+            start = start or 0  # no length needed: the range query stops at the end by itself
+            return start, max(start, stop)
         start, stop, _ = key.indices(len(self))
         return start, max(start, stop)
 
@@ -122,7 +127,7 @@ class Column:
         self._check_index_type(key)
         if isinstance(key, slice):
             with self._session.lock:
-                start, stop = self._bounds(key)
+                start, stop = self._bounds(key, exact=False)
                 return self._read(start, stop) if stop > start else []
         with self._session.lock:
             rows = self._session.query(self._sql_get, (self._normalize(key.__index__()),))
@@ -157,10 +162,12 @@ class Column:
         dtype = self._dtype
         encode = self._encode
         if not dtype.is_varsize:
-            if json_array_ok(dtype, values):
-                items = [encode(v) for v in values] if dtype.family == "integer" else values
+            text = numbers_json(values) if dtype.family in ("integer", "float") else None
+            if text is None and json_array_ok(dtype, values):
+                text = to_json(values)
+            if text is not None:
                 with self._session.write(len(values) * self._elem_size, len(values)) as conn:
-                    conn.execute(self._sql_bulk_packed, (dtype.name, to_json(items)))
+                    conn.execute(self._sql_bulk_packed, (dtype.name, text))
                 return
             with self._session.lock:
                 packed = pack_many_sql(self._session.query, dtype, values)

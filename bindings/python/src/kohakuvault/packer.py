@@ -13,7 +13,7 @@ import json
 from typing import Any, Iterable, Optional, Sequence
 
 from . import _pure
-from ._values import DType, json_array_ok, param_encoder, result_decoder, to_json
+from ._values import DType, json_array_ok, numbers_json, param_encoder, result_decoder, to_json
 from .errors import InvalidArgument
 
 # SQLite's default host-parameter limit is 32766; stay well below it.
@@ -37,10 +37,11 @@ def pack_many_sql(conn_query, dtype: DType, values: Sequence[Any]) -> bytes:
     values = list(values)
     if not values:
         return b""
-    if json_array_ok(dtype, values):
-        encode = param_encoder(dtype) if dtype.family in ("integer",) else None
-        items = values if encode is None else [encode(v) for v in values]
-        return conn_query("SELECT kv_pack_many(?, ?)", (dtype.name, to_json(items)))[0][0]
+    text = numbers_json(values) if dtype.family in ("integer", "float") else None
+    if text is None and json_array_ok(dtype, values):
+        text = to_json(values)
+    if text is not None:
+        return conn_query("SELECT kv_pack_many(?, ?)", (dtype.name, text))[0][0]
     encode = param_encoder(dtype)
     parts = []
     for start in range(0, len(values), _VALUES_BATCH):
