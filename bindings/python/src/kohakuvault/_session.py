@@ -130,6 +130,40 @@ class Session:
 
     # -- writes through the cache --------------------------------------------------
 
+    def _before_write(self, nbytes: int) -> bool:
+        """Apply the flush rules ahead of a write; True when the write joins the cache's transaction."""
+        if not self.cache_enabled:
+            return False
+        unlocked = self.lock_depth == 0
+        if nbytes > self.cap_bytes and unlocked:
+            self._commit()  # bypass: pending first, then this write on its own
+            return False
+        if unlocked and self.pending_bytes + nbytes > self.cap_bytes:
+            self._commit()
+        self._begin()
+        return True
+
+    def _after_write(self, nbytes: int, entries: int) -> None:
+        self.pending_entries += entries
+        self.pending_bytes += nbytes
+        if self.oldest_pending is None:
+            self.oldest_pending = time.monotonic()
+        if self.lock_depth == 0 and self.auto_flush and self.pending_bytes >= self.flush_threshold:
+            self._commit()
+
+    def write_statement(self, sql: str, params: Any = (), nbytes: int = 0, entries: int = 1) -> sqlite3.Cursor:
+        """Run one writing statement through the cache (the hot path of put/append)."""
+        with self.lock:
+            self._check_open()
+            cached = self._before_write(nbytes)
+            try:
+                cursor = self.conn.execute(sql, params)
+            except sqlite3.Error as exc:
+                raise from_sqlite(exc) from exc
+            if cached:
+                self._after_write(nbytes, entries)
+            return cursor
+
     @contextlib.contextmanager
     def write(self, nbytes: int = 0, entries: int = 1, multi: bool = False) -> Iterator[sqlite3.Connection]:
         """Context for one logical write of about ``nbytes`` bytes (``entries`` cache entries).
@@ -140,25 +174,11 @@ class Session:
         """
         with self.lock:
             self._check_open()
-            cached = self.cache_enabled
-            if cached:
-                unlocked = self.lock_depth == 0
-                if nbytes > self.cap_bytes and unlocked:
-                    self._commit()  # bypass: pending first, then this write on its own
-                    cached = False
-                else:
-                    if unlocked and self.pending_bytes + nbytes > self.cap_bytes:
-                        self._commit()
-                    self._begin()
+            cached = self._before_write(nbytes)
             with (self.atomic() if multi else self._statement()) as conn:
                 yield conn
             if cached:
-                self.pending_entries += entries
-                self.pending_bytes += nbytes
-                if self.oldest_pending is None:
-                    self.oldest_pending = time.monotonic()
-                if unlocked and self.auto_flush and self.pending_bytes >= self.flush_threshold:
-                    self._commit()
+                self._after_write(nbytes, entries)
 
     @contextlib.contextmanager
     def _statement(self) -> Iterator[sqlite3.Connection]:

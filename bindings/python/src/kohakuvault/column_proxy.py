@@ -151,8 +151,7 @@ class Column:
 
     def append(self, value: Any) -> None:
         param = self._encode(value)
-        with self._session.write(self._size_of(param)) as conn:
-            conn.execute(self._sql_append, (param,))
+        self._session.write_statement(self._sql_append, (param,), self._size_of(param))
 
     def extend(self, values: Iterable[Any]) -> None:
         """Append every value in one statement where the dtype allows (all or nothing)."""

@@ -42,16 +42,22 @@ def _key(key: Any) -> bytes:
     raise InvalidArgument(f"key must be bytes or str, got {type(key).__name__}")
 
 
+_AUTO = "kv_pack('auto', ?)"
+_AUTO_JSON = "kv_pack('auto', json(?))"  # JSON subtype: stored with the JSON encoding id (0x03)
+
+
 def _value_param(value: Any) -> tuple[str, Any]:
     """(SQL expression over ?, parameter) that auto-packs ``value``."""
+    if type(value) is bytes:
+        return _AUTO, value
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return "kv_pack('auto', ?)", bytes(value)
+        return _AUTO, bytes(value)
     if isinstance(value, str) or value is None or isinstance(value, float):
-        return "kv_pack('auto', ?)", value
+        return _AUTO, value
     if isinstance(value, int) and not isinstance(value, bool) and _I64[0] <= value <= _I64[1]:
-        return "kv_pack('auto', ?)", value
+        return _AUTO, value
     if isinstance(value, (dict, list, tuple, bool, int)):
-        return "kv_pack('auto', json(?))", to_json(value)
+        return _AUTO_JSON, to_json(value)
     raise InvalidArgument(
         f"cannot store a {type(value).__name__}: values are bytes, str, int, float, None, bool, "
         "or dict/list of those (no pickling)")
@@ -75,6 +81,10 @@ class KVault:
         self._t = ident(table)
         self._chunk = int(chunk_size)
         self.session = Session(self._path, enable_wal=enable_wal, timeout=timeout)
+        self._sql_put = {expr: f"INSERT OR REPLACE INTO {self._t}(key, value) VALUES (?, {expr})"
+                         for expr in (_AUTO, _AUTO_JSON)}
+        self._sql_get = f"SELECT kv_unpack('auto', value) FROM {self._t} WHERE key = ?"
+        self._sql_delete = f"DELETE FROM {self._t} WHERE key = ?"
         self.session.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {self._t} USING kvault")
 
     # -- lifetime ---------------------------------------------------------------
@@ -99,13 +109,12 @@ class KVault:
         k = _key(key)
         expr, param = _value_param(value)
         size = len(k) + (len(param) if isinstance(param, (bytes, str)) else 8)
-        with self.session.write(size) as conn:
-            conn.execute(f"INSERT OR REPLACE INTO {self._t}(key, value) VALUES (?, {expr})", (k, param))
+        self.session.write_statement(self._sql_put[expr], (k, param), size)
 
     def get(self, key: KeyType, default: Any = None) -> Any:
         k = _key(key)
         with self.session.lock:
-            rows = self.session.query(f"SELECT kv_unpack('auto', value) FROM {self._t} WHERE key = ?", (k,))
+            rows = self.session.query(self._sql_get, (k,))
             if not rows:
                 return default
             result = rows[0][0]
@@ -126,8 +135,7 @@ class KVault:
     def delete(self, key: KeyType) -> bool:
         """Remove ``key``; True if it existed."""
         k = _key(key)
-        with self.session.write(len(k)) as conn:
-            return conn.execute(f"DELETE FROM {self._t} WHERE key = ?", (k,)).rowcount > 0
+        return self.session.write_statement(self._sql_delete, (k,), len(k)).rowcount > 0
 
     def __delitem__(self, key: KeyType) -> None:
         if not self.delete(key):
