@@ -113,3 +113,21 @@ def test_bad_keys_and_values():
         kv[5] = b"x"
     with pytest.raises(InvalidArgument, match="no pickling"):
         kv["obj"] = object()
+
+
+def test_a_plain_table_of_the_same_name_is_refused(tmp_path):
+    path = str(tmp_path / "upstream.db")
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE kv(key BLOB PRIMARY KEY, value BLOB)")  # KohakuVault's own layout
+    conn.commit()
+    conn.close()
+    with pytest.raises(InvalidArgument, match="not a kvault table"):
+        KVault(path)
+    kv = KVault(path, table="vault")
+    kv["x"] = b"1"
+    assert kv["x"] == b"1"
+
+
+def test_auto_is_not_a_packer_dtype():
+    with pytest.raises(InvalidArgument, match="KVault"):
+        DataPacker("auto")

@@ -57,6 +57,9 @@ class DataPacker:
 
     def __init__(self, dtype: str, *, schema: Optional[Any] = None) -> None:
         self._dtype = parse_dtype(dtype)
+        if self._dtype.family == "auto":
+            raise InvalidArgument("'auto' is KVault's value format, not a DataPacker dtype: store the value "
+                                  "in a KVault (or use kv_pack('auto', ...) in SQL)")
         self._encode = param_encoder(self._dtype)
         self._decode = result_decoder(self._dtype)
         self._schema = None

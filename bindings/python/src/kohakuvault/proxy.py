@@ -85,7 +85,14 @@ class KVault:
                          for expr in (_AUTO, _AUTO_JSON)}
         self._sql_get = f"SELECT kv_unpack('auto', value) FROM {self._t} WHERE key = ?"
         self._sql_delete = f"DELETE FROM {self._t} WHERE key = ?"
-        self.session.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {self._t} USING kvault")
+        with self.session.lock:
+            self.session.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {self._t} USING kvault")
+            sql = self.session.scalar("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", (table,))
+            if sql is None or "kvault" not in sql.lower():
+                self.session.close()
+                raise InvalidArgument(
+                    f"table {table!r} of {self._path!r} exists and is not a kvault table (a KohakuVault file? "
+                    "its tables are read from SQL: see 'Migrating a script' in docs/python.md)")
 
     # -- lifetime ---------------------------------------------------------------
 
