@@ -132,3 +132,18 @@ def test_column_differential_against_a_list(tmp_path, dtype, gen):
     assert list(col) == model
     cv.close()
     assert list(ColumnVault(str(tmp_path / "c.db"))["c"]) == model
+
+
+def test_kvault_listing_pages_through_every_key():
+    kv = KVault(":memory:")
+    with kv.cache():
+        for i in range(10_050):  # more than upstream's 10,000-key listing cap and several pages
+            kv[b"p:%05d" % i] = i
+        kv[b"p:\xff"] = b"edge"  # next byte 0xFF: upstream's prefix scan misses it
+        kv[b"q"] = b"other"
+    keys = list(kv.keys(prefix="p:"))
+    assert len(keys) == 10_051 and keys == sorted(keys) and keys[-1] == b"p:\xff"
+    assert list(kv.keys(limit=3)) == [b"p:00000", b"p:00001", b"p:00002"]
+    items = dict(kv.items(prefix=b"p:0000"))
+    assert items == {b"p:%05d" % i: i for i in range(10)}
+    assert len(list(kv)) == len(kv) == 10_052

@@ -160,29 +160,45 @@ class KVault:
     def __len__(self) -> int:
         return int(self.session.scalar(f"SELECT count(*) FROM {self._t}"))
 
+    def _pages(self, columns: str, prefix: Optional[KeyType], page: int) -> Iterator[list]:
+        """Rows in key order, fetched ``page`` at a time (each page one pushed-down range query)."""
+        where = ["prefix = ?"] if prefix is not None else []
+        base = [_key(prefix)] if prefix is not None else []
+        after: Optional[bytes] = None
+        while True:
+            conds = where + (["key > ?"] if after is not None else [])
+            sql = f"SELECT key, {columns} FROM {self._t}"
+            if conds:
+                sql += " WHERE " + " AND ".join(conds)
+            rows = self.session.query(sql + " ORDER BY key LIMIT ?",
+                                      base + ([after] if after is not None else []) + [page])
+            if rows:
+                yield rows
+            if len(rows) < page:
+                return
+            after = rows[-1][0]
+
     def keys(self, prefix: Optional[KeyType] = None, limit: Optional[int] = None) -> Iterator[bytes]:
-        """Keys in byte order (all of them: no 10,000-key cap), optionally only those starting with ``prefix``."""
-        sql = f"SELECT key FROM {self._t}"
-        params: list = []
-        if prefix is not None:
-            sql += " WHERE prefix = ?"
-            params.append(_key(prefix))
-        sql += " ORDER BY key"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(int(limit))
-        return iter([r[0] for r in self.session.query(sql, params)])
+        """Keys in byte order (all of them: no 10,000-key cap), optionally only those starting with ``prefix``.
+
+        Fetched in pages, so memory stays bounded; ``limit`` caps the count.
+        """
+        count = 0
+        for rows in self._pages("1", prefix, 4096):
+            for row in rows:
+                if limit is not None and count >= limit:
+                    return
+                count += 1
+                yield row[0]
 
     def __iter__(self) -> Iterator[bytes]:
         return self.keys()
 
     def items(self, prefix: Optional[KeyType] = None) -> Iterator[tuple[bytes, Any]]:
-        sql = f"SELECT key, kv_unpack('auto', value), encoding FROM {self._t}"
-        params: tuple = ()
-        if prefix is not None:
-            sql, params = sql + " WHERE prefix = ?", (_key(prefix),)
-        rows = self.session.query(sql + " ORDER BY key", params)
-        return iter([(k, _decode(v, enc)) for k, v, enc in rows])
+        """(key, value) pairs in key order, fetched 64 at a time."""
+        for rows in self._pages("kv_unpack('auto', value), encoding", prefix, 64):
+            for k, v, enc in rows:
+                yield k, _decode(v, enc)
 
     def values(self) -> Iterator[Any]:
         return (v for _, v in self.items())
