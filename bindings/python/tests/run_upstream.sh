@@ -7,7 +7,7 @@
 # Passes only when the summary is exactly "278 passed, 1 deselected".
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-module=$1
+module=$(realpath "$1")  # absolute: the suite runs from its own directory
 suite=$2
 [ -d "$suite" ] || { echo "run_upstream: $suite not found" >&2; exit 1; }
 
