@@ -131,3 +131,14 @@ def test_a_plain_table_of_the_same_name_is_refused(tmp_path):
 def test_auto_is_not_a_packer_dtype():
     with pytest.raises(InvalidArgument, match="KVault"):
         DataPacker("auto")
+
+
+def test_nan_is_refused_with_the_reason_and_read_back_when_present():
+    with pytest.raises(InvalidArgument, match="NaN cannot be stored"):
+        DataPacker("f64").pack(float("nan"))
+    col = ColumnVault(":memory:").create_column("f", "f32")
+    with pytest.raises(InvalidArgument, match="NaN"):
+        col.extend([1.0, float("nan")])
+    assert len(col) == 0
+    nan = DataPacker("f64").unpack(bytes.fromhex("000000000000f87f"))
+    assert nan != nan

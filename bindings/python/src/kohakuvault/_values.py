@@ -31,6 +31,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .errors import InvalidArgument
+
 _I64_MAX = (1 << 63) - 1
 
 
@@ -108,6 +110,14 @@ def _int_param(value: Any) -> Any:
     return value
 
 
+def _float_param(value: Any) -> Any:
+    value = _to_plain(value)
+    if isinstance(value, float) and value != value:
+        raise InvalidArgument("NaN cannot be stored: SQLite binds a NaN parameter as NULL "
+                              "(NaN elements written by other programs read back as NaN)")
+    return value
+
+
 def _int_result(result: Any) -> Any:
     return int(result) if isinstance(result, str) else result
 
@@ -137,7 +147,7 @@ def _identity(value: Any) -> Any:
 
 
 _PARAM: dict[str, Callable[[Any], Any]] = {
-    "integer": _int_param, "float": _to_plain, "str": _identity, "bytes": _bytes_param,
+    "integer": _int_param, "float": _float_param, "str": _identity, "bytes": _bytes_param,
     "msgpack": structured_param, "cbor": structured_param, "vec": _vec_param,
 }
 _RESULT: dict[str, Callable[[Any], Any]] = {
