@@ -133,10 +133,10 @@ def main():
         rows = bench_kvault(tmp) + bench_columns(tmp)
     print(f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}; rates from CPU time "
           f"(wall-clock rate in brackets)")
-    print(f"{'workload':<14} {'ours':>24} {'seed (M1 Max)':>14} {'vs seed':>8} {'plain SQLite':>13} {'vs plain':>9}")
+    print(f"{'workload':<14} {'ours':>24} {'seed (M1 Max)':>17} {'vs seed':>8} {'plain SQLite':>13} {'vs plain':>9}")
     for name, count, (ours_wall, ours_cpu), (base_wall, base_cpu) in rows:
         rate, wall_rate, plain_rate = count / ours_cpu, count / ours_wall, count / base_cpu
-        print(f"{name:<14} {rate:>10,.0f} ({wall_rate:>9,.0f}) {UNIT[name]:<6}{SEED[name]:>8,} "
+        print(f"{name:<14} {rate:>10,.0f} ({wall_rate:>9,.0f}) {UNIT[name]:<7}{SEED[name]:>11,} "
               f"{rate / SEED[name]:>7.2f}x {plain_rate:>13,.0f} {base_cpu / ours_cpu:>8.2f}x")
 
 
