@@ -347,14 +347,21 @@ int kvcolumnUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_i
   });
 }
 
+// The transaction methods act once per table on the state every sqlite3_vtab
+// of the table shares (TxnFanIn, common/vtab_state.hpp): SQLite calls them on
+// each of its sqlite3_vtabs in the transaction (an old one stays in it after a
+// schema reparse connected a new one).
+
 // xBegin: the table joins a write transaction; its cache is revalidated once.
 int kvcolumnBegin(sqlite3_vtab* vtab) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
-    t->in_write_txn = false;
-    t->revalidate();
-    t->column->begin_transaction();
-    t->in_write_txn = true;
+    Shared& sh = *t->shared;
+    if (!sh.txn.in_txn) {  // else a vtab connected after a schema reparse joins: same transaction
+      t->revalidate();
+      t->column->begin_transaction();
+    }
+    sh.txn.begin(&t->joining);
     return SQLITE_OK;
   });
 }
@@ -364,7 +371,7 @@ int kvcolumnBegin(sqlite3_vtab* vtab) {
 int kvcolumnSync(sqlite3_vtab* vtab) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
-    t->column->flush();
+    if (!t->shared->dropped) t->column->flush();
     return SQLITE_OK;
   });
 }
@@ -374,8 +381,8 @@ int kvcolumnSync(sqlite3_vtab* vtab) {
 int kvcolumnCommit(sqlite3_vtab* vtab) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
+    if (!t->shared->txn.end()) return SQLITE_OK;
     t->column->end_transaction();
-    t->in_write_txn = false;
     t->remember_version();
     return SQLITE_OK;
   });
@@ -385,9 +392,9 @@ int kvcolumnCommit(sqlite3_vtab* vtab) {
 int kvcolumnRollback(sqlite3_vtab* vtab) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
+    if (!t->shared->txn.end()) return SQLITE_OK;
     t->column->discard();
-    t->in_write_txn = false;
-    t->version_known = false;
+    t->shared->version_known = false;
     return SQLITE_OK;
   });
 }
@@ -397,7 +404,7 @@ int kvcolumnRollback(sqlite3_vtab* vtab) {
 int kvcolumnSavepoint(sqlite3_vtab* vtab, int level) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
-    t->column->savepoint(level);
+    if (t->shared->txn.savepoint(level, &t->joining)) t->column->savepoint(level);
     return SQLITE_OK;
   });
 }
@@ -406,6 +413,7 @@ int kvcolumnSavepoint(sqlite3_vtab* vtab, int level) {
 int kvcolumnRelease(sqlite3_vtab* vtab, int level) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
+    t->shared->txn.release(level);
     t->column->release(level);
     return SQLITE_OK;
   });
@@ -415,6 +423,7 @@ int kvcolumnRelease(sqlite3_vtab* vtab, int level) {
 int kvcolumnRollbackTo(sqlite3_vtab* vtab, int level) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
+    t->shared->txn.rollback_to(level);
     t->column->rollback_to(level);
     return SQLITE_OK;
   });
