@@ -310,8 +310,12 @@ int kvcolumnUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_i
         if (sqlite3_value_type(argv[2 + kRaw]) != SQLITE_NULL)
           kv::fail(kv::Errc::invalid_argument,
                    "kvcolumn '" + t->name + "': commands take their argument in value, not raw");
+        const std::uint64_t before = col.length();
         run_command(t, argv[2 + kCommand], argv[2 + kValue]);
-        *rowid = static_cast<sqlite3_int64>(col.length()) - 1;
+        // last_insert_rowid(): the idx of the last element appended; a
+        // command that appended nothing ('compact', an empty 'append') leaves it.
+        const std::uint64_t after = col.length();
+        *rowid = after > before ? static_cast<sqlite3_int64>(after) - 1 : sqlite3_last_insert_rowid(t->db);
         return SQLITE_OK;
       }
       const std::string_view packed =
@@ -327,7 +331,13 @@ int kvcolumnUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_i
                              : sqlite3_value_type(argv[1]) != SQLITE_NULL      ? argv[1]
                                                                                : nullptr;
       std::uint64_t at = given ? idx_arg(t, given, length) : length;
-      col.insert(at, packed);
+      // INSERT OR REPLACE / REPLACE INTO t(idx, ...) with an existing idx
+      // replaces that row, as for a table whose key idx is; otherwise an
+      // INSERT at idx shifts the rows from idx on up by one.
+      if (at < length && sqlite3_vtab_on_conflict(t->db) == SQLITE_REPLACE)
+        col.update(at, packed);
+      else
+        col.insert(at, packed);
       *rowid = static_cast<sqlite3_int64>(at);
       return SQLITE_OK;
     }
