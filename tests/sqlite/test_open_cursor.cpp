@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <ostream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,8 @@ struct Case {
   const char* write;        // run after `after` rows were stepped
   int after;
 };
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 std::optional<std::string> column_text(sqlite3_stmt* s, int i) {
   const unsigned char* t = sqlite3_column_text(s, i);
