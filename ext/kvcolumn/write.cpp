@@ -360,7 +360,8 @@ int kvcolumnUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_i
 // The transaction methods act once per table on the state every sqlite3_vtab
 // of the table shares (TxnFanIn, common/vtab_state.hpp): SQLite calls them on
 // each of its sqlite3_vtabs in the transaction (an old one stays in it after a
-// schema reparse connected a new one).
+// schema reparse connected a new one, also after the table was dropped: then
+// they do nothing, they must not even read the shadow tables).
 
 // xBegin: the table joins a write transaction; its cache is revalidated once.
 int kvcolumnBegin(sqlite3_vtab* vtab) {
@@ -414,6 +415,7 @@ int kvcolumnRollback(sqlite3_vtab* vtab) {
 int kvcolumnSavepoint(sqlite3_vtab* vtab, int level) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
+    if (t->shared->dropped) return SQLITE_OK;  // its shadow tables are gone (xDestroy)
     if (t->shared->txn.savepoint(level, &t->joining)) t->column->savepoint(level);
     return SQLITE_OK;
   });
@@ -423,6 +425,7 @@ int kvcolumnSavepoint(sqlite3_vtab* vtab, int level) {
 int kvcolumnRelease(sqlite3_vtab* vtab, int level) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
+    if (t->shared->dropped) return SQLITE_OK;  // its shadow tables are gone (xDestroy)
     t->shared->txn.release(level);
     t->column->release(level);
     return SQLITE_OK;
@@ -433,6 +436,7 @@ int kvcolumnRelease(sqlite3_vtab* vtab, int level) {
 int kvcolumnRollbackTo(sqlite3_vtab* vtab, int level) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
+    if (t->shared->dropped) return SQLITE_OK;  // its shadow tables are gone (xDestroy)
     t->shared->txn.rollback_to(level);
     t->column->rollback_to(level);
     return SQLITE_OK;

@@ -358,6 +358,79 @@ class SchemaChangeInsideTransaction(unittest.TestCase):
                 conn.close()
 
 
+    def test_drop_and_create_again_inside_a_transaction(self):
+        """After a reparse the old connection object of a table stays in the
+        transaction; once the table is dropped and created again under the
+        same name, its commit must not write the old buffer into the new one."""
+        for name in MODELS:
+            with self.subTest(table=name):
+                conn, model = self.fresh(name)
+                rng = random.Random(6)
+                for _ in range(3):
+                    model.random_write(conn, rng)
+                conn.execute("BEGIN")
+                model.random_write(conn, rng)
+                conn.execute("ALTER TABLE other ADD COLUMN b")
+                model.random_write(conn, rng)
+                conn.execute("DROP TABLE t")
+                fresh = MODELS[name]()
+                fresh.create(conn)
+                fresh.random_write(conn, rng)
+                conn.execute("COMMIT")
+                self.check(conn, fresh, "after COMMIT")
+                conn.close()
+                if name in DURABLE:
+                    conn = connect(self.path)
+                    self.check(conn, fresh, "after reopening")
+                    conn.close()
+
+    def test_rollback_of_drop(self):
+        for name in MODELS:
+            with self.subTest(table=name):
+                conn, model = self.fresh(name)
+                rng = random.Random(7)
+                for _ in range(4):
+                    model.random_write(conn, rng)
+                committed = model.snapshot()
+                conn.execute("BEGIN")
+                model.random_write(conn, rng)
+                conn.execute("ALTER TABLE other ADD COLUMN b")
+                model.random_write(conn, rng)
+                conn.execute("DROP TABLE t")
+                conn.execute("ROLLBACK")
+                model.restore(committed)
+                self.check(conn, model, "after ROLLBACK of the DROP")
+                model.random_write(conn, rng)
+                self.check(conn, model, "a write after it")
+                conn.close()
+                if name in DURABLE:
+                    conn = connect(self.path)
+                    self.check(conn, model, "after reopening")
+                    conn.close()
+
+
+class KvcolumnInsertReporting(unittest.TestCase):
+    """last_insert_rowid() and RETURNING (docs/kvcolumn.md, Semantics)."""
+
+    def test_lastrowid_is_the_idx_of_the_last_inserted_element(self):
+        conn = connect(":memory:")
+        conn.execute("CREATE VIRTUAL TABLE t USING kvcolumn(f64)")
+        self.assertEqual(conn.execute("INSERT INTO t(value) VALUES (1), (2), (3)").lastrowid, 2)
+        self.assertEqual(conn.execute("INSERT INTO t(value) VALUES (4)").lastrowid, 3)
+        self.assertEqual(conn.execute("INSERT INTO t(idx, value) VALUES (0, 0)").lastrowid, 0)
+
+    def test_returning_reports_the_given_values(self):
+        conn = connect(":memory:")
+        conn.execute("CREATE VIRTUAL TABLE t USING kvcolumn(f64)")
+        conn.execute("INSERT INTO t(value) VALUES (1)")
+        # SQLite builds RETURNING from the statement's values: an explicit idx is reported.
+        self.assertEqual(conn.execute("INSERT INTO t(idx, value) VALUES ((SELECT count(*) FROM t), 2) "
+                                      "RETURNING idx, value").fetchall(), [(1, 2.0)])
+        # An append gives no idx: RETURNING reports NULL, last_insert_rowid() the idx.
+        self.assertEqual(conn.execute("INSERT INTO t(value) VALUES (3) RETURNING idx").fetchall(), [(None,)])
+        self.assertEqual(conn.execute("SELECT last_insert_rowid()").fetchone(), (2,))
+
+
 class MemoryKvindexRollback(unittest.TestCase):
     """storage=memory kvindex: rolling back a RENAME or DROP keeps its contents."""
 
