@@ -209,12 +209,15 @@ std::shared_ptr<State> memory_state(sqlite3* db, Registry& registry, const std::
     registry.dropped.erase(it);
     registry.tables[key] = st;
     st->dropped = false;
-    if (sqlite3_get_autocommit(db) && st->txn.end()) {  // the whole transaction was rolled back
-      st->journal.rollback_all(*st->index);
-      st->journal.clear();
+    if (sqlite3_get_autocommit(db)) {  // the whole transaction was rolled back
+      if (st->txn.in_txn) st->journal.rollback_all(*st->index);
     }
     // Else ROLLBACK TO a savepoint before the DROP: the table is back as it
-    // was when dropped (SQLite does not say which level was rolled back to).
+    // was when dropped (SQLite does not say which level was rolled back to),
+    // outside the transaction (no vtab of it is in the transaction any more,
+    // so none would hear its end).
+    st->txn.end();
+    st->journal.clear();
     return st;
   }
   return nullptr;
