@@ -32,7 +32,9 @@
 //   CREATE TABLE "<table>_info"(key TEXT PRIMARY KEY, value) WITHOUT ROWID
 //     rows: format_version, dtype (normalised), elem_size, min_chunk_bytes,
 //           max_chunk_bytes, length (committed element count), schema (only
-//           when the schema option is given)
+//           when the schema option is given), instance_id (32 random hex
+//           digits: the key of the per-connection state, see below; absent in
+//           tables created by older builds, which are keyed by name)
 //     xConnect takes dtype, chunk sizes and schema from these rows (they
 //     describe the bytes), not from the re-parsed module arguments, which
 //     supply only cache_bytes; missing/invalid rows are SQLITE_CORRUPT_VTAB.
@@ -61,6 +63,12 @@
 // command (INSERT INTO t(t) VALUES ('compact')), automatically at a flush
 // once they are half the stream, or when the column becomes empty.
 //
+// Per-connection state (the column with its buffer and savepoint snapshots,
+// the stores, the transaction bookkeeping) lives in a Shared object that every
+// sqlite3_vtab of the table in the connection shares, found through the
+// module's per-connection Registry by instance_id (common/vtab_state.hpp): a
+// schema change inside a transaction reconnects the table while the old vtab
+// stays in the transaction, and both must act on the same buffer.
 // Writes go to the per-connection write-back buffer of kv::FixedColumn
 // (src/column/fixed.hpp) and reach the shadow tables in xSync, or earlier when
 // the buffer passes cache_bytes (inside SQLite's transaction, so SQLite's own

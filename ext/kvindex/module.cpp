@@ -30,7 +30,8 @@
 // Shadow tables (created in xCreate, listed in xShadowName, renamed in
 // xRename, dropped in xDestroy):
 //   CREATE TABLE "<table>_info"(k TEXT PRIMARY KEY, v) WITHOUT ROWID
-//     rows: format_version=1, backend, order, storage
+//     rows: format_version=1, backend, order, storage, instance_id (random;
+//     absent in tables created by older builds)
 //   CREATE TABLE "<table>_data"(key PRIMARY KEY, value) WITHOUT ROWID  -- storage=disk only
 // _data is keyed exactly like the index (same ordering, same uniqueness), so
 // SQLite keeps it sorted and a rebuild is a sequential scan + bulk load.
@@ -41,9 +42,13 @@
 // (SQLITE_FCNTL_DATA_VERSION) with the one it recorded after its own last
 // load/commit; when it changed, PRAGMA data_version (which ignores this
 // connection's own commits, e.g. to other tables) decides whether to rebuild.
-// A memory-only table keeps its index in a per-connection
-// registry (the module's client data) keyed by schema and table name, not in
-// the sqlite3_vtab, so xDisconnect/xConnect do not lose it.
+// The index, journal and open cursors of a table are a State shared by every
+// sqlite3_vtab of the table in the connection (common/vtab_state.hpp), found in
+// a per-connection registry (the module's client data) by schema and the _info
+// instance_id row (schema and name for tables created without one): a schema
+// change inside a transaction reconnects the table while the old vtab stays
+// in the transaction. Memory-only tables are held by the registry, so
+// xDisconnect/xConnect, a rolled-back RENAME or DROP do not lose them.
 //
 // Transactions. Writes change the index at once and append to an undo journal
 // (kv::Journal) with one mark per SQLite savepoint level (xSavepoint,
