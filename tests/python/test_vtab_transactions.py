@@ -199,6 +199,46 @@ class SchemaChangeInsideTransaction(unittest.TestCase):
                         self.check(conn, model, "after reopening")
                         conn.close()
 
+    def test_issue_repro_kvcolumn_and_kvindex(self):
+        """The issue's sequences verbatim."""
+        for dtype in ("f64", "str"):
+            with self.subTest(dtype=dtype):
+                if os.path.exists(self.path):
+                    os.remove(self.path)
+                conn = connect(self.path)
+                conn.execute(f"CREATE VIRTUAL TABLE t USING kvcolumn({dtype})")
+                conn.execute("CREATE TABLE other(a)")
+                expect = [1.0, 2.0, 3.0] if dtype == "f64" else ["1", "2", "3"]
+                conn.execute("INSERT INTO t(value) VALUES (?)", (expect[0],))
+                conn.execute("BEGIN")
+                conn.execute("INSERT INTO t(value) VALUES (?)", (expect[1],))
+                conn.execute("ALTER TABLE other ADD COLUMN b")
+                conn.execute("INSERT INTO t(value) VALUES (?)", (expect[2],))
+                conn.execute("COMMIT")
+                self.assertEqual([v for (v,) in conn.execute("SELECT value FROM t")], expect)
+                conn.close()
+                conn = connect(self.path)
+                self.assertEqual([v for (v,) in conn.execute("SELECT value FROM t")], expect)
+                conn.close()
+        if os.path.exists(self.path):
+            os.remove(self.path)
+        conn = connect(self.path)
+        conn.execute("CREATE VIRTUAL TABLE k USING kvindex(csbtree)")
+        conn.execute("CREATE TABLE other(a)")
+        conn.execute("INSERT INTO k VALUES (1, 'one'), (2, 'two')")
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO k VALUES (3, 'three')")
+        conn.execute("DELETE FROM k WHERE key = 1")
+        conn.execute("ALTER TABLE other ADD COLUMN b")
+        with self.assertRaises(sqlite3.IntegrityError):  # a duplicate of a key written before the change
+            conn.execute("INSERT INTO k VALUES (3, 'dup')")
+        conn.execute("COMMIT")
+        self.assertEqual(conn.execute("SELECT key, value FROM k").fetchall(), [(2, "two"), (3, "three")])
+        conn.close()
+        conn = connect(self.path)
+        self.assertEqual(conn.execute("SELECT key, value FROM k").fetchall(), [(2, "two"), (3, "three")])
+        conn.close()
+
     def test_schema_change_then_rollback(self):
         for name in MODELS:
             with self.subTest(table=name):
