@@ -66,6 +66,12 @@ class StateRegistry {
     live_[key] = s;
   }
   void forget(const std::string& key) { live_.erase(key); }
+  // ALTER TABLE RENAME of a table keyed by name.
+  void rename(const std::string& from, const std::string& to) {
+    std::shared_ptr<State> s = find(from);
+    live_.erase(from);
+    if (s) live_[to] = s;
+  }
 
  private:
   void prune() {

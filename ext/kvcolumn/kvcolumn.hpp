@@ -148,6 +148,7 @@ struct Table : sqlite3_vtab {
   std::string schema, name;
   Options options;
   std::shared_ptr<Shared> shared;
+  Registry* registry = nullptr;  // the module's (per connection)
   // Shortcuts into *shared.
   SqliteChunkStore* store = nullptr;
   SqliteChunkStore* data_store = nullptr;

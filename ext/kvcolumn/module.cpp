@@ -409,6 +409,7 @@ int kvcolumnInit(sqlite3* db, Registry& registry, int argc, const char* const* a
     table->fixed = sh->fixed;
     table->var = sh->var;
     table->shared = std::move(sh);
+    table->registry = &registry;
     *out = table.release();
     return SQLITE_OK;
   });
@@ -583,6 +584,8 @@ int kvcolumnRename(sqlite3_vtab* vtab, const char* new_name) {
       sqlite3_free(sql);
       exec(t->db, s);
     }
+    if (t->options.instance_id.empty())  // a table keyed by name (created by an older build)
+      t->registry->rename(state_key(t->schema, "", t->name), state_key(t->schema, "", new_name));
     t->name = new_name;
     t->store->rename(new_name);
     if (t->data_store) t->data_store->rename(new_name);

@@ -321,6 +321,7 @@ int kvindexRename(sqlite3_vtab* vtab, const char* new_name) {
   return guard_status(&vtab->zErrMsg, [&] {
     const std::string old_key = Registry::key(t->storage->schema(), t->storage->table());
     t->storage->rename(new_name);
+    t->registry->live.rename(old_key, Registry::key(t->storage->schema(), new_name));  // keyed by name
     auto found = t->registry->tables.find(old_key);
     if (found != t->registry->tables.end()) {
       auto st = found->second;
