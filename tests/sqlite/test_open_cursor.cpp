@@ -142,6 +142,12 @@ const Case kCases[] = {
      "DELETE FROM t WHERE idx >= 3", 1},
     {"fixed_in_transaction_delete_tail", FIXED, FIXED_FILL, SCAN_IDX, false,
      "BEGIN; DELETE FROM t WHERE idx >= 2; COMMIT", 2},
+    {"fixed_savepoint_rollback_to", FIXED, FIXED_FILL, SCAN_IDX, false,
+     "BEGIN; DELETE FROM t WHERE idx >= 1; SAVEPOINT s; INSERT INTO t(value) VALUES (1), (2), (3), (4), (5);"
+     " DELETE FROM t WHERE idx >= 1; ROLLBACK TO s; RELEASE s; COMMIT", 3},
+    {"fixed_rollback", FIXED, FIXED_FILL, SCAN_IDX, false,
+     "BEGIN; INSERT INTO t(value) VALUES (1), (2); DELETE FROM t WHERE idx < 8; ROLLBACK; DELETE FROM t WHERE idx >= 4",
+     3},
     // kvcolumn, variable-size.
     {"var_delete_tail", VAR, VAR_FILL, SCAN_IDX, false, "DELETE FROM t WHERE idx >= 2", 2},
     {"var_delete_all", VAR, VAR_FILL, SCAN_IDX, false, "DELETE FROM t", 3},
@@ -151,6 +157,9 @@ const Case kCases[] = {
      "DELETE FROM t WHERE idx % 2 = 1; INSERT INTO t(t) VALUES ('compact')", 3},
     {"var_desc_delete_tail", VAR, VAR_FILL, SCAN_IDX_DESC, true, "DELETE FROM t WHERE idx >= 3", 2},
     {"var_in_delete_tail", VAR, VAR_FILL, SCAN_IDX_IN, false, "DELETE FROM t WHERE idx >= 4", 1},
+    {"var_savepoint_rollback_to", VAR, VAR_FILL, SCAN_IDX, false,
+     "BEGIN; DELETE FROM t WHERE idx >= 1; SAVEPOINT s; INSERT INTO t(value) VALUES ('a'), ('b'), ('c'), ('d');"
+     " ROLLBACK TO s; RELEASE s; COMMIT", 3},
     // kvindex.
     {"kvindex_delete_tail", "CREATE VIRTUAL TABLE t USING kvindex(csbtree, order=3)", MAP_FILL, SCAN_KEY, false,
      "DELETE FROM t WHERE key >= 2", 2},
