@@ -46,7 +46,7 @@ std::vector<std::string> schemas_in_lookup_order(sqlite3* db) {
 
 Table* live_instance(LiveTables& live, const std::string& schema, const std::string& name) {
   for (auto it = live.tables.rbegin(); it != live.tables.rend(); ++it)
-    if (sqlite3_stricmp((*it)->schema.c_str(), schema.c_str()) == 0 &&
+    if (!(*it)->shared->dropped && sqlite3_stricmp((*it)->schema.c_str(), schema.c_str()) == 0 &&
         sqlite3_stricmp((*it)->name.c_str(), name.c_str()) == 0)
       return *it;
   return nullptr;
