@@ -97,11 +97,12 @@ std::string_view ColumnReader::slot(const MetaRow& row, ChunkWindow& window, std
     if (e.code() != Errc::corrupt) throw;
     corrupt(element, e.what());
   }
-  const std::string where = "chunk " + std::to_string(chunk) + " of '" + row.name + "' (col_id " +
-                            std::to_string(row.col_id) + ")";
-  if (!have) corrupt(element, where + " is missing");
+  auto where = [&] {  // built only for a message
+    return "chunk " + std::to_string(chunk) + " of '" + row.name + "' (col_id " + std::to_string(row.col_id) + ")";
+  };
+  if (!have) corrupt(element, where() + " is missing");
   if (offset > *have || size > *have - offset)
-    corrupt(element, where + " holds " + std::to_string(*have) + " bytes; the element needs bytes [" +
+    corrupt(element, where() + " holds " + std::to_string(*have) + " bytes; the element needs bytes [" +
                          std::to_string(offset) + ", " + std::to_string(offset + size) + ")");
   return window.bytes(chunk, offset, size, direction_);
 }
@@ -115,9 +116,11 @@ std::string_view ColumnReader::element(std::uint64_t i) {
   std::string_view triple = slot(m, main_, i, kTripleBytes, i);
   const std::int32_t chunk = le_i32(triple.data()), start = le_i32(triple.data() + 4),
                      end = le_i32(triple.data() + 8);
-  const std::string t = "index triple (chunk " + std::to_string(chunk) + ", start " + std::to_string(start) +
-                        ", end " + std::to_string(end) + ")";
-  if (start < 0 || end < start) corrupt(i, t + " is not a byte range");
+  auto triple_text = [&] {  // built only for a message
+    return "index triple (chunk " + std::to_string(chunk) + ", start " + std::to_string(start) + ", end " +
+           std::to_string(end) + ")";
+  };
+  if (start < 0 || end < start) corrupt(i, triple_text() + " is not a byte range");
   std::optional<std::uint64_t> have;
   try {
     have = data_.size_of(chunk);
@@ -125,11 +128,13 @@ std::string_view ColumnReader::element(std::uint64_t i) {
     if (e.code() != Errc::corrupt) throw;
     corrupt(i, e.what());
   }
-  const std::string where = "chunk " + std::to_string(chunk) + " of '" + column_.data.name + "' (col_id " +
-                            std::to_string(column_.data.col_id) + ")";
-  if (!have) corrupt(i, t + ": " + where + " is missing");
+  auto where = [&] {
+    return "chunk " + std::to_string(chunk) + " of '" + column_.data.name + "' (col_id " +
+           std::to_string(column_.data.col_id) + ")";
+  };
+  if (!have) corrupt(i, triple_text() + ": " + where() + " is missing");
   if (static_cast<std::uint64_t>(end) > *have)
-    corrupt(i, t + " runs past " + where + ", which holds " + std::to_string(*have) + " bytes");
+    corrupt(i, triple_text() + " runs past " + where() + ", which holds " + std::to_string(*have) + " bytes");
   return data_.bytes(chunk, static_cast<std::uint64_t>(start), static_cast<std::uint64_t>(end - start), direction_);
 }
 
