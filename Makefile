@@ -51,14 +51,14 @@ test-fuzz: fuzz-build
 	mkdir -p $(FUZZ_BUILD)/fuzz-var-corpus
 	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_var_column -max_total_time=20 -rss_limit_mb=1024 fuzz-var-corpus
 	mkdir -p $(FUZZ_BUILD)/fuzz-kvfiles-corpus
-	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_kvfiles -max_total_time=15 -max_len=65536 -rss_limit_mb=1024 fuzz-kvfiles-corpus fuzz-kvfiles-seeds
+	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_kvfiles -max_total_time=15 -max_len=16384 -rss_limit_mb=1024 fuzz-kvfiles-corpus fuzz-kvfiles-seeds
 
 fuzz: fuzz-build
 	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_unpack -max_total_time=$(FUZZ_TIME) -rss_limit_mb=1024 fuzz-corpus fuzz-seeds
 	mkdir -p $(FUZZ_BUILD)/fuzz-var-corpus
 	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_var_column -max_total_time=$(FUZZ_TIME) -rss_limit_mb=1024 fuzz-var-corpus
 	mkdir -p $(FUZZ_BUILD)/fuzz-kvfiles-corpus
-	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_kvfiles -max_total_time=$(FUZZ_TIME) -max_len=65536 -rss_limit_mb=1024 fuzz-kvfiles-corpus fuzz-kvfiles-seeds
+	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_kvfiles -max_total_time=$(FUZZ_TIME) -max_len=16384 -rss_limit_mb=1024 fuzz-kvfiles-corpus fuzz-kvfiles-seeds
 
 # The concurrent skip list under ThreadSanitizer (stress tests with 4 writers + 4 readers).
 test-tsan: deps

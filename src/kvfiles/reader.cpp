@@ -21,34 +21,43 @@ std::string column_label(const LogicalColumn& c) { return "KohakuVault column '"
 
 }  // namespace
 
-std::optional<std::uint64_t> ChunkWindow::size_of(std::int64_t chunk_idx) {
-  if (!chunk_known_ || chunk_ != chunk_idx) {
-    chunk_known_ = false;
-    window_.clear();
-    chunk_size_ = source_.chunk_size(col_id_, chunk_idx);
-    chunk_ = chunk_idx;
-    chunk_known_ = true;
-  }
-  return chunk_size_;
+ChunkWindow::Slot& ChunkWindow::slot(std::int64_t chunk_idx) {
+  ++clock_;
+  for (std::size_t k = 0; k < used_; ++k)
+    if (slots_[k].chunk == chunk_idx) {
+      slots_[k].last_use = clock_;
+      return slots_[k];
+    }
+  const std::optional<std::uint64_t> size = source_.chunk_size(col_id_, chunk_idx);  // may throw: no slot changed yet
+  std::size_t victim = used_ < kSlots ? used_++ : 0;
+  for (std::size_t k = 0; k < used_; ++k)
+    if (slots_[k].last_use < slots_[victim].last_use) victim = k;
+  Slot& s = slots_[victim];
+  s.chunk = chunk_idx;
+  s.size = size;
+  s.offset = 0;
+  s.window.clear();
+  s.ahead = kFirstWindowBytes;
+  s.last_use = clock_;
+  return s;
 }
 
 std::string_view ChunkWindow::bytes(std::int64_t chunk_idx, std::uint64_t offset, std::uint64_t n,
                                     Direction direction) {
-  const std::uint64_t size = size_of(chunk_idx).value_or(0);
+  Slot& s = slot(chunk_idx);
+  const std::uint64_t size = s.size.value_or(0);
   if (offset > size || n > size - offset) fail(Errc::internal, "ChunkWindow: read outside the chunk");
-  if (offset >= window_offset_ && offset - window_offset_ <= window_.size() &&
-      n <= window_.size() - (offset - window_offset_))
-    return std::string_view(window_).substr(offset - window_offset_, n);
+  if (offset >= s.offset && offset - s.offset <= s.window.size() && n <= s.window.size() - (offset - s.offset))
+    return std::string_view(s.window).substr(offset - s.offset, n);
   std::uint64_t start = offset, end = offset + n;
-  if (n < kWindowBytes) {
-    if (direction == Direction::forward) end = std::min(size, offset + kWindowBytes);
-    if (direction == Direction::backward) start = end > kWindowBytes ? end - kWindowBytes : 0;
-  }
-  window_.clear();
-  window_.resize(end - start);
-  window_offset_ = start;
-  source_.read(col_id_, chunk_idx, start, end - start, window_.data());
-  return std::string_view(window_).substr(offset - start, n);
+  if (n < s.ahead && direction == Direction::forward) end = std::min(size, offset + s.ahead);
+  if (n < s.ahead && direction == Direction::backward) start = end > s.ahead ? end - s.ahead : 0;
+  if (direction != Direction::point) s.ahead = std::min(kWindowBytes, s.ahead * 2);
+  std::string fresh(end - start, '\0');
+  source_.read(col_id_, chunk_idx, start, end - start, fresh.data());  // on a throw the old window stays valid
+  s.window.swap(fresh);
+  s.offset = start;
+  return std::string_view(s.window).substr(offset - start, n);
 }
 
 ColumnReader::ColumnReader(LogicalColumn column, ChunkSource& main, ChunkSource& data)

@@ -31,24 +31,38 @@ namespace kv::kvfiles {
 // How the next reads move: a window reads ahead in that direction.
 enum class Direction { point, forward, backward };
 
-// A window of bytes into one chunk at a time of one col_id.
+// Windows of bytes into the chunks of one col_id: the last kSlots chunks
+// used keep their size and one window each (a var column's elements may
+// alternate between chunks after upstream's updates). A window refill reads
+// ahead in the scan direction, 4 KiB at first and doubling while the scan
+// stays in the chunk, up to kWindowBytes; point reads read just the element.
 class ChunkWindow {
  public:
   static constexpr std::uint64_t kWindowBytes = 64 * 1024;
+  static constexpr std::uint64_t kFirstWindowBytes = 4 * 1024;
   ChunkWindow(ChunkSource& source, std::int64_t col_id) : source_(source), col_id_(col_id) {}
-  // The stored size of chunk_idx, nullopt when missing (cached for the current chunk).
-  std::optional<std::uint64_t> size_of(std::int64_t chunk_idx);
+  // The stored size of chunk_idx, nullopt when missing.
+  std::optional<std::uint64_t> size_of(std::int64_t chunk_idx) { return slot(chunk_idx).size; }
   // Bytes [offset, offset + n) of chunk_idx; the range must lie within size_of(chunk_idx).
   std::string_view bytes(std::int64_t chunk_idx, std::uint64_t offset, std::uint64_t n, Direction direction);
 
  private:
+  struct Slot {
+    std::int64_t chunk = 0;
+    std::optional<std::uint64_t> size;
+    std::uint64_t offset = 0;  // of `window` in the chunk
+    std::string window;
+    std::uint64_t ahead = kFirstWindowBytes;
+    std::uint64_t last_use = 0;
+  };
+  static constexpr std::size_t kSlots = 4;
+  Slot& slot(std::int64_t chunk_idx);
+
   ChunkSource& source_;
   std::int64_t col_id_;
-  std::int64_t chunk_ = 0;
-  bool chunk_known_ = false;
-  std::optional<std::uint64_t> chunk_size_;
-  std::uint64_t window_offset_ = 0;
-  std::string window_;
+  Slot slots_[kSlots];
+  std::size_t used_ = 0;
+  std::uint64_t clock_ = 0;
 };
 
 class ColumnReader {
