@@ -31,6 +31,7 @@ select 'var_empty_is_blob', (select typeof(raw) || length(raw) from kohakuvault_
 select 'var_desc', (select group_concat(value, '|') from (select value from kohakuvault_column('w') order by idx desc)) = '|cd|a much longer element|ab';
 select 'text_chunk_length_lies', (select length(data) from col_chunks where col_id = 2 and chunk_idx = 1) = 6;
 select 'join_point_reads', (select group_concat(k.value) from (select 1 as i union all select 6) w join kohakuvault_column('n') k on k.idx = w.i) = '10,60';
+select 'lateral_join', (select group_concat(c.name || '=' || k.value, ',') from kohakuvault_columns c, kohakuvault_column(c.name) k where k.idx = 2) = 'n=20,w=cd';
 select 'name_column', (select name from kohakuvault_column('n') limit 1) = 'n';
 select 'half_by_own_name', (select count(*) from kohakuvault_column('w_idx')) = 4;
 select * from kohakuvault_column('w_idx'); -- error: kv_unpack cannot decode
