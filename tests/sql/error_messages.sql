@@ -28,3 +28,9 @@ insert into ix values (2.5, 'x');
 insert into ix values (2.5, 'y'); -- error: key 2.5 already exists
 insert into ix values (1e300, 'x');
 insert into ix values (1e300, 'y'); -- error: key 1e+300 already exists
+-- the same for msgpack: counts and lengths are reported as declared
+select kv_unpack('msgpack', x'ddffffffff01'); -- error: the array at byte 0 declares 4294967295 items, but only 1 bytes follow
+select kv_unpack('msgpack', x'dfffffffff0101'); -- error: the map at byte 0 declares 4294967295 pairs, but only 2 bytes follow
+select kv_unpack('msgpack', x'91dc00050102'); -- error: the array at byte 1 declares 5 items, but only 2 bytes follow
+select kv_unpack('msgpack', x'91dbffffffff61'); -- error: 4294967295 bytes are declared from byte 6, but only 1 follow
+select 'msgpack_exact_array_ok', kv_unpack('msgpack', x'93010203') = '[1,2,3]';
