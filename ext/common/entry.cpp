@@ -46,7 +46,13 @@ int to_sqlite_code(kv::Errc code) noexcept {
   return SQLITE_ERROR;
 }
 
-char* sqlite_message(const char* message) noexcept { return sqlite3_mprintf("kohakuvault: %s", message); }
+char* sqlite_message(const char* message) noexcept {
+  try {
+    return sqlite3_mprintf("%s", error_message(message).c_str());
+  } catch (...) {
+    return nullptr;
+  }
+}
 
 int register_functions(sqlite3* db, std::span<const FunctionSpec> specs, char** err) {
   for (const FunctionSpec& s : specs) {
