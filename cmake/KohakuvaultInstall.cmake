@@ -7,6 +7,7 @@
 #   P/lib/pkgconfig/kohakuvault.pc              pkg-config --cflags --libs kohakuvault
 #   P/lib/cmake/kohakuvault/kohakuvaultConfig.cmake   find_package(kohakuvault) ->
 #                                               kohakuvault::kohakuvault, KOHAKUVAULT_MODULE
+#   P/share/doc/kohakuvault/copyright           the license (where Debian packages keep it)
 #
 # ("lib" is CMAKE_INSTALL_LIBDIR, e.g. lib/x86_64-linux-gnu for --prefix /usr on
 # Debian.) Only static libraries are shipped for linking, so the .pc lists the
@@ -22,6 +23,7 @@ install(TARGETS kohakuvault LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS kohakuvault_static ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES $<TARGET_FILE:kvengine> DESTINATION ${CMAKE_INSTALL_LIBDIR} RENAME libkohakuvault_engine.a)
 install(FILES ${PROJECT_SOURCE_DIR}/include/kohakuvault.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR} RENAME copyright)
 
 # pkg-config: prefix relative to the .pc file's own directory.
 file(RELATIVE_PATH KV_PC_RELPREFIX /prefix/${KV_PC_DIR} /prefix)
