@@ -12,7 +12,7 @@ interface CallbackConnection {
   each(...args: unknown[]): unknown;
 }
 
-/** Absolute path of the bundled module for this platform, with its suffix. */
+/** Absolute path of the module: $KOHAKUVAULT_EXTENSION if set, else the bundled one for this platform. */
 export function getLoadablePath(): string;
 
 /** Loads kohakuvault into db: synchronously (returns db), or for node-sqlite3 a Promise of db. */
@@ -21,3 +21,6 @@ export function load<T extends SyncConnection>(db: T): T;
 
 /** The module's entry point, sqlite3_kohakuvault_init. */
 export const ENTRY_POINT: string;
+
+/** The environment variable that overrides the bundled module: KOHAKUVAULT_EXTENSION. */
+export const ENV_VAR: string;

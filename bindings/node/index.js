@@ -13,8 +13,19 @@ const path = require('node:path');
 const ENTRY_POINT = 'sqlite3_kohakuvault_init';
 const SUFFIXES = { darwin: '.dylib', win32: '.dll' };
 
-/** Absolute path of the bundled module for this platform (with its suffix). */
+// Like the Python package: KOHAKUVAULT_EXTENSION, when set, names the module to
+// load instead (e.g. build/kohakuvault.so of a source checkout).
+const ENV_VAR = 'KOHAKUVAULT_EXTENSION';
+
+/** Absolute path of the module to load: $KOHAKUVAULT_EXTENSION, else the bundled one for this platform. */
 function getLoadablePath() {
+  const override = process.env[ENV_VAR];
+  if (override) {
+    if (!fs.statSync(override, { throwIfNoEntry: false })?.isFile()) {
+      throw new Error(`kohakuvault: ${ENV_VAR}=${JSON.stringify(override)} is not a file (expected the built kohakuvault.so)`);
+    }
+    return path.resolve(override);
+  }
   const target = `${process.platform}-${process.arch}`;
   const file = path.join(__dirname, 'prebuilt', target, 'kohakuvault' + (SUFFIXES[process.platform] || '.so'));
   if (!fs.existsSync(file)) {
@@ -22,7 +33,7 @@ function getLoadablePath() {
       ? fs.readdirSync(path.join(__dirname, 'prebuilt')).join(', ') || 'none'
       : 'none';
     throw new Error(`kohakuvault: no prebuilt module for ${target} in this package (it has: ${built}); ` +
-      'build kohakuvault from source and pass its path to your driver\'s loadExtension()');
+      `build kohakuvault from source and set ${ENV_VAR} to its kohakuvault.so`);
   }
   return file;
 }
@@ -55,4 +66,4 @@ function load(db) {
   return db;
 }
 
-module.exports = { getLoadablePath, load, ENTRY_POINT };
+module.exports = { getLoadablePath, load, ENTRY_POINT, ENV_VAR };

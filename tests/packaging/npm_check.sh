@@ -22,7 +22,7 @@ check() { local name=$1; shift; if "$@" >"$tmp/out" 2>&1; then ok "$name"; else 
 equals() { [ "$1" = "$2" ] || { echo "got:      $1"; echo "expected: $2"; return 1; }; }
 # The sanitizer runtime (ctest preloads it under KV_SANITIZE) stays off npm itself.
 host_preload=${LD_PRELOAD:-}
-unset LD_PRELOAD
+unset LD_PRELOAD KOHAKUVAULT_EXTENSION
 
 tarball=$(bash "$src/bindings/node/pack.sh" "$build" "$tmp/dist") || { echo "FAIL npm pack"; exit 1; }
 ok "npm pack: $(basename "$tarball") ($(stat -c %s "$tarball") bytes)"
