@@ -2,10 +2,11 @@
 #   make demo   build (Release) and run sql/quickstart.sql in the sqlite3 shell
 #   make test   build and run every test: release build, then ASan+UBSan build
 #   make bench  build (Release) and run the benchmarks, printing ratios vs plain SQLite
+#   make package  build every package into build/dist/: .deb, npm tarball, Python wheel
 JOBS ?= $(shell nproc)
 BUILD ?= build
 
-.PHONY: all deps build demo test test-release test-asan test-tsan fuzz-build test-fuzz fuzz bench format clean
+.PHONY: all deps build package demo test test-release test-asan test-tsan fuzz-build test-fuzz fuzz bench format clean
 
 all: build
 
@@ -15,6 +16,20 @@ deps:
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
 	cmake --build $(BUILD) -j $(JOBS)
+
+# Every package from this tree into $(DIST): the .deb (scripts/build-deb.sh,
+# its own build tree configured for /usr), the npm tarball (bindings/node/pack.sh)
+# and the Python wheel (bindings/python/build-wheel.sh, where present).
+DIST ?= $(BUILD)/dist
+package: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD) -j $(JOBS) --target kohakuvault
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	JOBS=$(JOBS) bash scripts/build-deb.sh $(BUILD)/package-deb $(DIST)
+	bash bindings/node/pack.sh $(BUILD) $(DIST)
+	if [ -f bindings/python/build-wheel.sh ]; then bash bindings/python/build-wheel.sh $(BUILD) $(DIST); \
+	else echo "make package: no bindings/python/build-wheel.sh, no wheel"; fi
+	@ls -l $(DIST)
 
 demo: build
 	sqlite3 -batch -cmd ".load ./$(BUILD)/kohakuvault" :memory: < sql/quickstart.sql
