@@ -31,7 +31,7 @@
 #include <vector>
 
 #include "bench_util.hpp"
-#include "json_text.hpp"
+#include "json/text.hpp"
 #include "kohakuvault.h"
 
 namespace {

@@ -23,8 +23,8 @@
 #include <absl/container/btree_map.h>
 #endif
 
-#include "csbtree.hpp"
-#include "skiplist.hpp"
+#include "index/csbtree.hpp"
+#include "index/skiplist.hpp"
 
 namespace {
 

@@ -14,10 +14,10 @@
 #include <string>
 #include <string_view>
 
-#include "codec.hpp"
-#include "dtype.hpp"
-#include "error.hpp"
-#include "json_text.hpp"
+#include "codec/codec.hpp"
+#include "codec/dtype.hpp"
+#include "common/error.hpp"
+#include "json/text.hpp"
 
 namespace {
 

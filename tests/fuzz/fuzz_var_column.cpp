@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "column_var.hpp"
-#include "error.hpp"
+#include "column/var.hpp"
+#include "common/error.hpp"
 #include "mem_chunk_store.hpp"
 
 namespace {

@@ -7,7 +7,7 @@ The minimum is KOHAKUVAULT_MIN_SQLITE_VERSION in include/kohakuvault.h (the
 entry point refuses older hosts). Every SQLite API routine, flag and module
 slot that ext/ uses must exist in that version, unless the file that uses it
 also checks the matching kvx::runtime_features() flag, whose threshold in
-ext/kohakuvault.cpp must be at least the version that introduced it. A file
+ext/common/entry.cpp must be at least the version that introduced it. A file
 that only reaches such a call after another file's check (an xFilter serving a
 plan its xBestIndex chose after checking) says so in a comment
 `// runtime-guarded: <flag> <why>`.
@@ -90,14 +90,14 @@ def main(src, header):
     known.update(SYMBOL_VERSIONS)
     report(len(known) > 200, f"sqlite3ext.h lists {len(known) - len(SYMBOL_VERSIONS)} routines")
 
-    with open(os.path.join(src, "ext", "kohakuvault.cpp"), encoding="utf-8") as f:
+    with open(os.path.join(src, "ext", "common", "entry.cpp"), encoding="utf-8") as f:
         thresholds = {name: int(v) for name, v in THRESHOLD.findall(f.read())}
     for symbol, flag in sorted(GUARDS.items()):
         needed = vnum(known[symbol]) if symbol in known else 0
         report(thresholds.get(flag, 0) >= needed,
                f"runtime_features().{flag} threshold {thresholds.get(flag)} covers {symbol} ({known.get(symbol)})")
 
-    files = sorted(glob.glob(os.path.join(src, "ext", "*.cpp")) + glob.glob(os.path.join(src, "ext", "*.hpp")))
+    files = sorted(glob.glob(os.path.join(src, "ext", "**", "*.cpp"), recursive=True) + glob.glob(os.path.join(src, "ext", "**", "*.hpp"), recursive=True))
     for path in files:
         with open(path, encoding="utf-8") as f:
             raw = f.read()

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Runs one SQL golden file through the sqlite3 shell and checks every line.
 
-Format of sql/tests/*.sql (one statement per line):
+Format of tests/sql/*.sql (one statement per line):
 
     select 'pack_i8_1', hex(kv_pack('i8', -1)) = 'FF';        -- must print pack_i8_1|1
     select kv_pack('i8', 300); -- error: out of range          -- must fail, message contains the text

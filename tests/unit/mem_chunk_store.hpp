@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "column_store.hpp"
+#include "column/column.hpp"
 
 namespace kvtest {
 

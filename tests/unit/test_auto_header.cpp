@@ -5,8 +5,8 @@
 #include <cmath>
 #include <limits>
 
-#include "auto_header.hpp"
-#include "error.hpp"
+#include "codec/auto_header.hpp"
+#include "common/error.hpp"
 
 namespace ah = kv::auto_header;
 using kv::Value;

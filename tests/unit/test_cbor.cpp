@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "codec_structured.hpp"
-#include "json_sax_writer.hpp"
+#include "codec/structured.hpp"
+#include "json/sax_writer.hpp"
 #include "test_helpers.hpp"
 
 using kv::Errc;

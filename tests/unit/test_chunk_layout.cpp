@@ -1,8 +1,8 @@
 // Chunk math: element -> chunk/offset, chunk counts, last-chunk capacities.
 #include <gtest/gtest.h>
 
-#include "chunk_layout.hpp"
-#include "error.hpp"
+#include "column/chunk_layout.hpp"
+#include "common/error.hpp"
 
 using kv::ChunkLayout;
 

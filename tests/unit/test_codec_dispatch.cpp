@@ -2,10 +2,10 @@
 // (pack_many / unpack_many / offsets / element cursor) and the JSON reader.
 #include <gtest/gtest.h>
 
-#include "codec.hpp"
-#include "error.hpp"
-#include "json_reader.hpp"
-#include "pack_batch.hpp"
+#include "codec/codec.hpp"
+#include "common/error.hpp"
+#include "json/reader.hpp"
+#include "codec/pack_batch.hpp"
 #include "test_helpers.hpp"
 
 namespace {

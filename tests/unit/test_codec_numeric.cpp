@@ -6,8 +6,8 @@
 #include <cstring>
 #include <limits>
 
-#include "codec.hpp"
-#include "error.hpp"
+#include "codec/codec.hpp"
+#include "common/error.hpp"
 #include "test_helpers.hpp"
 
 namespace {

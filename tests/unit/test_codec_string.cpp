@@ -1,8 +1,8 @@
 // bytes, bytes:N and str[:N]:ENC through the dispatch.
 #include <gtest/gtest.h>
 
-#include "codec.hpp"
-#include "error.hpp"
+#include "codec/codec.hpp"
+#include "common/error.hpp"
 #include "test_helpers.hpp"
 
 namespace {

@@ -2,8 +2,8 @@
 // every malformed-input path.
 #include <gtest/gtest.h>
 
-#include "codec.hpp"
-#include "error.hpp"
+#include "codec/codec.hpp"
+#include "common/error.hpp"
 #include "test_helpers.hpp"
 
 namespace {

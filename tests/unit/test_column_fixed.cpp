@@ -7,8 +7,8 @@
 #include <map>
 #include <random>
 
-#include "column_fixed.hpp"
-#include "error.hpp"
+#include "column/fixed.hpp"
+#include "common/error.hpp"
 #include "mem_chunk_store.hpp"
 
 namespace {

@@ -9,8 +9,8 @@
 #include <map>
 #include <random>
 
-#include "column_var.hpp"
-#include "error.hpp"
+#include "column/var.hpp"
+#include "common/error.hpp"
 #include "mem_chunk_store.hpp"
 
 namespace {

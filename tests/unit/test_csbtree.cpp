@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "csbtree.hpp"
-#include "sql_value_order.hpp"
+#include "index/csbtree.hpp"
+#include "index/sql_value_order.hpp"
 
 namespace {
 

@@ -1,13 +1,13 @@
-// The kvindex engine (src/kvindex_store.hpp): both backends behind one
+// The kvindex engine (src/index/ordered_index.hpp): both backends behind one
 // interface, and the undo Journal with SQLite's savepoint numbering.
 #include <gtest/gtest.h>
 
 #include <map>
 #include <random>
 
-#include "error.hpp"
-#include "kvindex_store.hpp"
-#include "sql_value_order.hpp"
+#include "common/error.hpp"
+#include "index/ordered_index.hpp"
+#include "index/sql_value_order.hpp"
 
 namespace {
 

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "dtype.hpp"
-#include "error.hpp"
+#include "codec/dtype.hpp"
+#include "common/error.hpp"
 
 using kv::DType;
 using kv::parse_dtype;

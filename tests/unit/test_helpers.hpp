@@ -12,9 +12,9 @@
 #include <string>
 #include <string_view>
 
-#include "codec.hpp"
-#include "error.hpp"
-#include "value.hpp"
+#include "codec/codec.hpp"
+#include "common/error.hpp"
+#include "common/value.hpp"
 
 namespace kvtest {
 

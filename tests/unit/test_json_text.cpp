@@ -3,8 +3,8 @@
 #include <cmath>
 #include <limits>
 
-#include "error.hpp"
-#include "json_text.hpp"
+#include "common/error.hpp"
+#include "json/text.hpp"
 
 namespace json = kv::json;
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "key_range.hpp"
+#include "kvault/key_range.hpp"
 
 namespace kr = kv::key_range;
 using namespace std::string_literals;

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "error.hpp"
-#include "pack_batch.hpp"
+#include "common/error.hpp"
+#include "codec/pack_batch.hpp"
 #include "test_helpers.hpp"
 
 namespace {

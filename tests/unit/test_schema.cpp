@@ -8,8 +8,8 @@
 #include <thread>
 #include <vector>
 
-#include "codec_structured.hpp"
-#include "error.hpp"
+#include "codec/structured.hpp"
+#include "common/error.hpp"
 #include "test_helpers.hpp"
 
 namespace sc = kv::schema;

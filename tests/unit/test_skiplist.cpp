@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include "skiplist.hpp"
-#include "sql_value_order.hpp"
+#include "index/skiplist.hpp"
+#include "index/sql_value_order.hpp"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "sql_value_order.hpp"
+#include "index/sql_value_order.hpp"
 
 using kv::sql_compare;
 using kv::Value;

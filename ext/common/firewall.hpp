@@ -1,0 +1,77 @@
+// The exception firewall: every SQLite callback and SQL function of this
+// extension runs its body through one of these guards, so no C++ exception ever
+// unwinds into SQLite. Errors become SQLite result codes whose messages start
+// with "kohakuvault: ".
+//
+//   std::bad_alloc       -> SQLITE_NOMEM
+//   kv::Error            -> its code (see to_sqlite_code) and message
+//   std::exception       -> SQLITE_ERROR with what()
+//   anything else        -> SQLITE_ERROR
+#pragma once
+
+#include <exception>
+#include <new>
+#include <string>
+
+#include "common/error.hpp"
+#include "common/sqlite.hpp"
+
+namespace kvx {
+
+// The SQLite result code for an engine error code.
+int to_sqlite_code(kv::Errc code) noexcept;
+
+// "kohakuvault: " + message, allocated with sqlite3_malloc (NULL on OOM).
+char* sqlite_message(const char* message) noexcept;
+
+// Runs body(); on an exception, reports it on the function context.
+template <class Body>
+void guard_function(sqlite3_context* ctx, Body&& body) noexcept {
+  try {
+    body();
+  } catch (const std::bad_alloc&) {
+    sqlite3_result_error_nomem(ctx);
+  } catch (const kv::Error& e) {
+    std::string m = std::string("kohakuvault: ") + e.what();
+    sqlite3_result_error(ctx, m.c_str(), -1);
+    sqlite3_result_error_code(ctx, to_sqlite_code(e.code()));
+  } catch (const std::exception& e) {
+    std::string m = std::string("kohakuvault: ") + e.what();
+    sqlite3_result_error(ctx, m.c_str(), -1);
+  } catch (...) {
+    sqlite3_result_error(ctx, "kohakuvault: unknown internal error", -1);
+  }
+}
+
+// Runs body() (which returns an SQLite result code); on an exception, stores
+// the message in *err_slot (an sqlite3_malloc'd string, e.g. &vtab->zErrMsg;
+// the previous message is freed) and returns the matching code.
+template <class Body>
+int guard_status(char** err_slot, Body&& body) noexcept {
+  const char* message = "unknown internal error";
+  int code = SQLITE_ERROR;
+  std::string holder;
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return SQLITE_NOMEM;
+  } catch (const kv::Error& e) {
+    try {
+      holder = e.what();
+      message = holder.c_str();
+    } catch (...) {
+      return SQLITE_NOMEM;
+    }
+    code = to_sqlite_code(e.code());
+  } catch (const std::exception& e) {
+    message = e.what();
+  } catch (...) {
+  }
+  if (err_slot) {
+    sqlite3_free(*err_slot);
+    *err_slot = sqlite_message(message);
+  }
+  return code;
+}
+
+}  // namespace kvx

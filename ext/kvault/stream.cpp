@@ -1,0 +1,339 @@
+// Streaming between files and kvault values, with memory bounded by a chunk
+// size whatever the value's size (SQLite's incremental BLOB I/O).
+//
+//   kvault_import(table, key, path [, chunk_bytes])  -> bytes written (INTEGER)
+//       Stores the file's bytes under key (replacing an existing value). The
+//       row is written as zeroblob(size) and filled chunk by chunk with
+//       sqlite3_blob_write inside SAVEPOINT kvault_import; if the file ends
+//       early or grows, or any read/write fails, the savepoint is rolled back
+//       and the previous value (or absence) of key is untouched.
+//   kvault_export(table, key, path [, chunk_bytes])  -> bytes written, NULL if no key
+//       Writes the value to a temporary file next to path, then renames it
+//       over path, so a failed export never leaves a partial file at path.
+//   kvault_read(table, key, offset [, length])        -> BLOB, NULL if no key
+//       length bytes (default: to the end) of the value from byte offset
+//       (0-based); a range past the end is cut at the end, an offset past the
+//       end is SQLITE_RANGE. Reaching offset walks the value's overflow-page
+//       chain (about offset / page_size pages): SQLite's layout, not a choice.
+//
+// table is "name" or "schema.name" and must be a kvault table. chunk_bytes
+// defaults to 1 MiB (1 .. 256 MiB). Import and export touch the file system:
+// they are SQLITE_DIRECTONLY. Errors: a path that cannot be opened (missing,
+// directory, permission, not a regular file) -> SQLITE_CANTOPEN naming the
+// path; a file larger than sqlite3_limit(SQLITE_LIMIT_LENGTH) -> SQLITE_TOOBIG
+// before anything is written; a read/write failure -> SQLITE_IOERR.
+// kvault_import cannot run inside a statement that itself writes (SQLite
+// refuses to release a savepoint then): call it from SELECT.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/firewall.hpp"
+#include "kvault/shadow.hpp"
+#include "common/registry.hpp"
+
+namespace kvx {
+
+namespace {
+
+constexpr std::int64_t kDefaultChunk = 1 << 20;
+constexpr std::int64_t kMaxChunk = 256 << 20;
+
+std::string errno_text(int e) { return std::strerror(e); }
+
+// A file descriptor closed at scope exit.
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// A blob handle closed at scope exit.
+struct Blob {
+  sqlite3_blob* blob = nullptr;
+  ~Blob() { close(); }
+  int close() noexcept {
+    const int rc = blob ? sqlite3_blob_close(blob) : SQLITE_OK;
+    blob = nullptr;
+    return rc;
+  }
+};
+
+using StmtPtr = std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>;
+
+StmtPtr prepare(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  const int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr);
+  StmtPtr hold(stmt, sqlite3_finalize);
+  if (rc != SQLITE_OK) kvault::throw_sqlite(db, rc, "kvault");
+  return hold;
+}
+
+std::string text_arg(sqlite3_value* v, const char* what) {
+  if (sqlite3_value_type(v) != SQLITE_TEXT)
+    throw kv::Error(kv::Errc::type_mismatch, std::string(what) + " must be TEXT");
+  return {reinterpret_cast<const char*>(sqlite3_value_text(v)),
+          static_cast<std::size_t>(sqlite3_value_bytes(v))};
+}
+
+std::int64_t int_arg(sqlite3_value* v, const char* what, std::int64_t lo, std::int64_t hi) {
+  if (sqlite3_value_type(v) != SQLITE_INTEGER)
+    throw kv::Error(kv::Errc::type_mismatch, std::string(what) + " must be an INTEGER");
+  const std::int64_t n = sqlite3_value_int64(v);
+  if (n < lo || n > hi)
+    throw kv::Error(kv::Errc::out_of_range, std::string(what) + " " + std::to_string(n) + " is outside " +
+                                                std::to_string(lo) + ".." + std::to_string(hi));
+  return n;
+}
+
+// id and byte length of key's row, or false when there is none.
+bool find_row(sqlite3* db, const kvault::TableRef& ref, std::string_view key, sqlite3_int64& id,
+              sqlite3_int64& size) {
+  StmtPtr q = prepare(db, "SELECT id, length(value) FROM " +
+                              kvault::quoted_data_table(ref.schema, ref.table) + " WHERE key = ?1");
+  sqlite3_bind_blob64(q.get(), 1, key.data(), key.size(), SQLITE_STATIC);
+  const int rc = sqlite3_step(q.get());
+  if (rc == SQLITE_DONE) return false;
+  if (rc != SQLITE_ROW) kvault::throw_sqlite(db, rc, "kvault: looking up a key in " + ref.table);
+  id = sqlite3_column_int64(q.get(), 0);
+  size = sqlite3_column_int64(q.get(), 1);
+  return true;
+}
+
+void open_blob(sqlite3* db, const kvault::TableRef& ref, sqlite3_int64 id, bool write, Blob& out) {
+  const std::string data = ref.data_table();
+  const int rc = sqlite3_blob_open(db, ref.schema.c_str(), data.c_str(), "value", id, write, &out.blob);
+  if (rc != SQLITE_OK) kvault::throw_sqlite(db, rc, "kvault: opening a value of " + ref.table);
+}
+
+// Reads up to n bytes, retrying partial reads; returns fewer only at EOF.
+std::size_t read_full(int fd, char* buf, std::size_t n, const std::string& path) {
+  std::size_t got = 0;
+  while (got < n) {
+    const ssize_t r = ::read(fd, buf + got, n - got);
+    if (r == 0) break;
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      throw kv::Error(kv::Errc::io, "cannot read '" + path + "': " + errno_text(errno));
+    }
+    got += static_cast<std::size_t>(r);
+  }
+  return got;
+}
+
+void write_full(int fd, const char* buf, std::size_t n, const std::string& path) {
+  std::size_t done = 0;
+  while (done < n) {
+    const ssize_t w = ::write(fd, buf + done, n - done);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      throw kv::Error(kv::Errc::io, "cannot write '" + path + "': " + errno_text(errno));
+    }
+    done += static_cast<std::size_t>(w);
+  }
+}
+
+void exec(sqlite3* db, const char* sql) {
+  if (int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr); rc != SQLITE_OK)
+    kvault::throw_sqlite(db, rc, std::string("kvault_import: ") + sql);
+}
+
+// True when a statement that writes is running on db (then a savepoint
+// cannot be released).
+bool writer_active(sqlite3* db) {
+  for (sqlite3_stmt* s = sqlite3_next_stmt(db, nullptr); s; s = sqlite3_next_stmt(db, s))
+    if (sqlite3_stmt_busy(s) && !sqlite3_stmt_readonly(s)) return true;
+  return false;
+}
+
+// Streams the open file into key's value; runs inside the savepoint.
+std::int64_t import_into(sqlite3* db, const kvault::TableRef& ref, std::string_view key, int fd,
+                         std::int64_t size, std::int64_t chunk, const std::string& path) {
+  StmtPtr put = prepare(db, "INSERT INTO " + kvault::quoted_data_table(ref.schema, ref.table) +
+                                "(key, value) VALUES (?1, zeroblob(?2)) "
+                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value RETURNING id");
+  sqlite3_bind_blob64(put.get(), 1, key.data(), key.size(), SQLITE_STATIC);
+  sqlite3_bind_int64(put.get(), 2, size);
+  int rc = sqlite3_step(put.get());
+  if (rc != SQLITE_ROW) kvault::throw_sqlite(db, rc, "kvault_import: storing key in " + ref.table);
+  const sqlite3_int64 id = sqlite3_column_int64(put.get(), 0);
+  rc = sqlite3_step(put.get());
+  if (rc != SQLITE_DONE) kvault::throw_sqlite(db, rc, "kvault_import: storing key in " + ref.table);
+  put.reset();
+
+  Blob blob;
+  if (size > 0) open_blob(db, ref, id, true, blob);
+  std::vector<char> buf(static_cast<std::size_t>(std::min(size > 0 ? size : 1, chunk)));
+  std::int64_t offset = 0;
+  while (offset < size) {
+    const std::size_t want = static_cast<std::size_t>(std::min<std::int64_t>(chunk, size - offset));
+    const std::size_t got = read_full(fd, buf.data(), want, path);
+    if (got < want)
+      throw kv::Error(kv::Errc::io, "'" + path + "' ended after " + std::to_string(offset + got) +
+                                        " of its " + std::to_string(size) +
+                                        " bytes (it changed during the import)");
+    rc = sqlite3_blob_write(blob.blob, buf.data(), static_cast<int>(got), static_cast<int>(offset));
+    if (rc != SQLITE_OK) kvault::throw_sqlite(db, rc, "kvault_import: writing the value");
+    offset += static_cast<std::int64_t>(got);
+  }
+  char extra;
+  if (read_full(fd, &extra, 1, path) != 0)
+    throw kv::Error(kv::Errc::io, "'" + path + "' grew past its " + std::to_string(size) +
+                                      " bytes during the import (it changed while being read)");
+  if (rc = blob.close(); rc != SQLITE_OK) kvault::throw_sqlite(db, rc, "kvault_import: writing the value");
+  return size;
+}
+
+// kvault_import(table, key, path [, chunk_bytes])
+void kvault_import(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  guard_function(ctx, [&] {
+    sqlite3* db = sqlite3_context_db_handle(ctx);
+    const kvault::TableRef ref = kvault::resolve(db, text_arg(argv[0], "kvault_import: table"));
+    const std::string key(kvault::key_bytes(argv[1], "kvault_import: key"));
+    const std::string path = text_arg(argv[2], "kvault_import: path");
+    const std::int64_t chunk =
+        argc > 3 ? int_arg(argv[3], "kvault_import: chunk_bytes", 1, kMaxChunk) : kDefaultChunk;
+
+    Fd file;
+    file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // a FIFO must not block
+    if (file.fd < 0)
+      throw kv::Error(kv::Errc::cant_open, "cannot open '" + path + "' for reading: " + errno_text(errno));
+    struct stat st;
+    if (::fstat(file.fd, &st) != 0)
+      throw kv::Error(kv::Errc::cant_open, "cannot stat '" + path + "': " + errno_text(errno));
+    if (S_ISDIR(st.st_mode))
+      throw kv::Error(kv::Errc::cant_open, "cannot import '" + path + "': it is a directory");
+    if (!S_ISREG(st.st_mode))
+      throw kv::Error(
+          kv::Errc::cant_open,
+          "cannot import '" + path + "': not a regular file (its size must be known before writing)");
+    const std::int64_t size = st.st_size;
+    const std::int64_t max = sqlite3_limit(db, SQLITE_LIMIT_LENGTH, -1);
+    if (size > max)
+      throw kv::Error(kv::Errc::too_big, "'" + path + "' has " + std::to_string(size) +
+                                             " bytes, more than SQLite's blob limit of " +
+                                             std::to_string(max));
+    if (writer_active(db))
+      throw kv::Error(kv::Errc::invalid_argument,
+                      "kvault_import must be called from a statement that does not write (e.g. SELECT "
+                      "kvault_import(...)), because it commits through a savepoint");
+
+    exec(db, "SAVEPOINT kvault_import");
+    std::int64_t written = 0;
+    try {
+      written = import_into(db, ref, key, file.fd, size, chunk, path);
+    } catch (...) {
+      sqlite3_exec(db, "ROLLBACK TO kvault_import; RELEASE kvault_import", nullptr, nullptr, nullptr);
+      throw;
+    }
+    exec(db, "RELEASE kvault_import");
+    sqlite3_result_int64(ctx, written);
+  });
+}
+
+// kvault_export(table, key, path [, chunk_bytes])
+void kvault_export(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  guard_function(ctx, [&] {
+    sqlite3* db = sqlite3_context_db_handle(ctx);
+    const kvault::TableRef ref = kvault::resolve(db, text_arg(argv[0], "kvault_export: table"));
+    const std::string_view key = kvault::key_bytes(argv[1], "kvault_export: key");
+    const std::string path = text_arg(argv[2], "kvault_export: path");
+    const std::int64_t chunk =
+        argc > 3 ? int_arg(argv[3], "kvault_export: chunk_bytes", 1, kMaxChunk) : kDefaultChunk;
+    sqlite3_int64 id = 0, size = 0;
+    if (!find_row(db, ref, key, id, size)) return;  // NULL: no such key
+
+    std::string tmp = path + ".kvault-XXXXXX";
+    Fd out;
+    out.fd = ::mkstemp(tmp.data());
+    if (out.fd < 0)
+      throw kv::Error(kv::Errc::cant_open, "cannot open '" + path + "' for writing: " + errno_text(errno));
+    bool done = false;
+    struct Cleanup {
+      const std::string& tmp;
+      bool& done;
+      ~Cleanup() {
+        if (!done) ::unlink(tmp.c_str());
+      }
+    } cleanup{tmp, done};
+    ::fchmod(out.fd, 0644);
+
+    Blob blob;
+    if (size > 0) open_blob(db, ref, id, false, blob);
+    std::vector<char> buf(static_cast<std::size_t>(std::min<std::int64_t>(size > 0 ? size : 1, chunk)));
+    for (std::int64_t offset = 0; offset < size;) {
+      const int n = static_cast<int>(std::min<std::int64_t>(chunk, size - offset));
+      if (int rc = sqlite3_blob_read(blob.blob, buf.data(), n, static_cast<int>(offset)); rc != SQLITE_OK)
+        kvault::throw_sqlite(db, rc, "kvault_export: reading the value");
+      write_full(out.fd, buf.data(), static_cast<std::size_t>(n), path);
+      offset += n;
+    }
+    const int fd = out.fd;
+    out.fd = -1;
+    if (::close(fd) != 0) throw kv::Error(kv::Errc::io, "cannot write '" + path + "': " + errno_text(errno));
+    if (::rename(tmp.c_str(), path.c_str()) != 0)
+      throw kv::Error(kv::Errc::cant_open, "cannot write '" + path + "': " + errno_text(errno));
+    done = true;
+    sqlite3_result_int64(ctx, size);
+  });
+}
+
+// kvault_read(table, key, offset [, length])
+void kvault_read(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  guard_function(ctx, [&] {
+    sqlite3* db = sqlite3_context_db_handle(ctx);
+    const kvault::TableRef ref = kvault::resolve(db, text_arg(argv[0], "kvault_read: table"));
+    const std::string_view key = kvault::key_bytes(argv[1], "kvault_read: key");
+    const std::int64_t offset = int_arg(argv[2], "kvault_read: offset", 0, INT64_MAX);
+    const std::int64_t length = argc > 3 ? int_arg(argv[3], "kvault_read: length", 0, INT64_MAX) : INT64_MAX;
+    sqlite3_int64 id = 0, size = 0;
+    if (!find_row(db, ref, key, id, size)) return;
+    if (offset > size)
+      throw kv::Error(kv::Errc::out_of_range, "kvault_read: offset " + std::to_string(offset) +
+                                                  " is past the end of the " + std::to_string(size) +
+                                                  "-byte value");
+    const std::int64_t n = std::min<std::int64_t>(length, size - offset);
+    if (n == 0) {
+      sqlite3_result_zeroblob(ctx, 0);
+      return;
+    }
+    void* buf = sqlite3_malloc64(static_cast<sqlite3_uint64>(n));
+    if (!buf) throw std::bad_alloc();
+    std::unique_ptr<void, void (*)(void*)> hold(buf, sqlite3_free);
+    Blob blob;
+    open_blob(db, ref, id, false, blob);
+    if (int rc = sqlite3_blob_read(blob.blob, buf, static_cast<int>(n), static_cast<int>(offset));
+        rc != SQLITE_OK)
+      kvault::throw_sqlite(db, rc, "kvault_read: reading the value");
+    sqlite3_result_blob64(ctx, hold.release(), static_cast<sqlite3_uint64>(n), sqlite3_free);
+  });
+}
+
+// File-system functions are direct-only; kvault_read only reads the database
+// but is not deterministic (the stored value changes), so it is plain UTF8.
+constexpr FunctionSpec kStreamFunctions[] = {
+    {"kvault_import", 3, kDirectOnly, false, kvault_import, nullptr},
+    {"kvault_import", 4, kDirectOnly, false, kvault_import, nullptr},
+    {"kvault_export", 3, kDirectOnly, false, kvault_export, nullptr},
+    {"kvault_export", 4, kDirectOnly, false, kvault_export, nullptr},
+    {"kvault_read", 3, SQLITE_UTF8, false, kvault_read, nullptr},
+    {"kvault_read", 4, SQLITE_UTF8, false, kvault_read, nullptr},
+};
+
+}  // namespace
+
+int register_kvault_stream_functions(sqlite3* db, char** err) {
+  return register_functions(db, kStreamFunctions, err);
+}
+
+}  // namespace kvx

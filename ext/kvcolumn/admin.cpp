@@ -1,0 +1,419 @@
+// The kvcolumns eponymous table and kvcolumn_check().
+//
+//   SELECT * FROM kvcolumns;
+//     schema, name, dtype, elem_size, length, chunks, bytes (blob bytes stored),
+//     min_chunk_bytes, max_chunk_bytes — one row per kvcolumn table in every
+//     attached database, read from the shadow tables (the committed state plus
+//     anything this connection has flushed).
+//
+//   SELECT kvcolumn_check('t');          -- or kvcolumn_check('schema', 't')
+//     'ok', or one line per problem: _info rows (format, dtype, element size,
+//     chunk sizes, length) against the chunk rows (indexes 0..n-1, BLOBs of
+//     whole elements, full chunks exactly max, the last large enough).
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/firewall.hpp"
+#include "kvcolumn/kvcolumn.hpp"
+#include "common/registry.hpp"
+
+namespace kvx::kvcolumn {
+
+namespace {
+
+// Runs a query and returns every row as optional texts.
+using Row = std::vector<std::optional<std::string>>;
+std::vector<Row> query(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(s);
+    fail_sqlite(db, rc, "kvcolumn");
+  }
+  std::vector<Row> rows;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    Row r;
+    for (int i = 0; i < sqlite3_column_count(s); ++i) {
+      const unsigned char* t = sqlite3_column_text(s, i);
+      if (t)
+        r.emplace_back(reinterpret_cast<const char*>(t));
+      else
+        r.emplace_back(std::nullopt);
+    }
+    rows.push_back(std::move(r));
+  }
+  sqlite3_finalize(s);
+  if (rc != SQLITE_DONE) fail_sqlite(db, rc, "kvcolumn");
+  return rows;
+}
+
+std::string quoted(const char* fmt, const std::string& a, const std::string& b = "") {
+  char* q = sqlite3_mprintf(fmt, a.c_str(), b.c_str());
+  if (!q) throw std::bad_alloc();
+  std::string s(q);
+  sqlite3_free(q);
+  return s;
+}
+
+// Whether a CREATE VIRTUAL TABLE statement uses the kvcolumn module.
+bool uses_kvcolumn(std::string sql) {
+  std::transform(sql.begin(), sql.end(), sql.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::size_t at = sql.find("using");
+  while (at != std::string::npos) {
+    std::size_t i = at + 5;
+    if (at > 0 && !std::isspace(static_cast<unsigned char>(sql[at - 1]))) {
+      at = sql.find("using", at + 1);
+      continue;
+    }
+    while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
+    if (sql.compare(i, 8, "kvcolumn") == 0) {
+      char next = i + 8 < sql.size() ? sql[i + 8] : '\0';
+      return !(std::isalnum(static_cast<unsigned char>(next)) || next == '_');
+    }
+    at = sql.find("using", at + 1);
+  }
+  return false;
+}
+
+struct Listed {
+  std::string schema, name;
+  std::map<std::string, std::optional<std::string>> info;
+  std::optional<std::string> chunks, bytes;
+};
+
+std::vector<Listed> list_tables(sqlite3* db) {
+  std::vector<Listed> out;
+  for (const Row& dbrow : query(db, "PRAGMA database_list")) {
+    if (!dbrow[1]) continue;
+    const std::string schema = *dbrow[1];
+    auto tables =
+        query(db, quoted("SELECT name, sql FROM \"%w\".sqlite_schema WHERE type = 'table' AND sql LIKE "
+                         "'create virtual table%%' ORDER BY name",
+                         schema));
+    for (const Row& t : tables) {
+      if (!t[0] || !t[1] || !uses_kvcolumn(*t[1])) continue;
+      Listed l{schema, *t[0], {}, {}, {}};
+      try {
+        for (const Row& kv : query(db, "SELECT key, value FROM " + shadow_name(schema, l.name, "info")))
+          if (kv[0]) l.info[*kv[0]] = kv[1];
+        auto es = l.info.find("elem_size");
+        const bool varsize = es != l.info.end() && es->second && *es->second == "0";
+        auto agg = query(
+            db, varsize ? "SELECT count(*), sum(length(data)) FROM (SELECT data FROM " +
+                              shadow_name(schema, l.name, "idx") + " UNION ALL SELECT data FROM " +
+                              shadow_name(schema, l.name, "data") + ")"
+                        : "SELECT count(*), sum(length(data)) FROM " + shadow_name(schema, l.name, "chunks"));
+        l.chunks = agg[0][0];
+        l.bytes = agg[0][1] ? agg[0][1] : std::optional<std::string>("0");
+      } catch (const kv::Error&) {
+        // A damaged table is still listed; kvcolumn_check() says what is wrong.
+      }
+      out.push_back(std::move(l));
+    }
+  }
+  return out;
+}
+
+// ---- kvcolumns ----------------------------------------------------------------
+
+// live_bytes: element bytes in storage (variable-size: the data-stream
+// records elements use); dead_bytes: data-stream records left by updates and
+// deletes until compaction (always 0 for fixed-size columns).
+enum ListCol {
+  kSchema,
+  kName,
+  kDtype,
+  kElemSize,
+  kLength,
+  kChunks,
+  kBytes,
+  kMinChunk,
+  kMaxChunk,
+  kLive,
+  kDead
+};
+
+struct ListTable : sqlite3_vtab {
+  sqlite3* db;
+};
+struct ListCursor : sqlite3_vtab_cursor {
+  std::vector<Listed> rows;
+  std::size_t pos = 0;
+};
+
+int listConnect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char** err) {
+  *out = nullptr;
+  return guard_status(err, [&] {
+    int rc = sqlite3_declare_vtab(
+        db,
+        "CREATE TABLE x(schema TEXT, name TEXT, dtype TEXT, elem_size INTEGER, length "
+        "INTEGER, chunks INTEGER, bytes INTEGER, min_chunk_bytes INTEGER, max_chunk_bytes "
+        "INTEGER, live_bytes INTEGER, dead_bytes INTEGER)");
+    if (rc != SQLITE_OK) fail_sqlite(db, rc, "kvcolumns: cannot declare the table");
+    auto* t = new ListTable();
+    std::memset(static_cast<sqlite3_vtab*>(t), 0, sizeof(sqlite3_vtab));
+    t->db = db;
+    *out = t;
+    return SQLITE_OK;
+  });
+}
+int listDisconnect(sqlite3_vtab* vtab) {
+  delete static_cast<ListTable*>(vtab);
+  return SQLITE_OK;
+}
+int listBestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
+  info->estimatedCost = 100;
+  return SQLITE_OK;
+}
+int listOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
+  return guard_status(&vtab->zErrMsg, [&] {
+    auto* c = new ListCursor();
+    std::memset(static_cast<sqlite3_vtab_cursor*>(c), 0, sizeof(sqlite3_vtab_cursor));
+    *out = c;
+    return SQLITE_OK;
+  });
+}
+int listClose(sqlite3_vtab_cursor* cur) {
+  delete static_cast<ListCursor*>(cur);
+  return SQLITE_OK;
+}
+int listFilter(sqlite3_vtab_cursor* cur, int, const char*, int, sqlite3_value**) {
+  auto* c = static_cast<ListCursor*>(cur);
+  return guard_status(&cur->pVtab->zErrMsg, [&] {
+    c->rows = list_tables(static_cast<ListTable*>(cur->pVtab)->db);
+    c->pos = 0;
+    return SQLITE_OK;
+  });
+}
+int listNext(sqlite3_vtab_cursor* cur) {
+  ++static_cast<ListCursor*>(cur)->pos;
+  return SQLITE_OK;
+}
+int listEof(sqlite3_vtab_cursor* cur) {
+  auto* c = static_cast<ListCursor*>(cur);
+  return c->pos >= c->rows.size();
+}
+int listColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
+  auto* c = static_cast<ListCursor*>(cur);
+  return guard_status(&cur->pVtab->zErrMsg, [&] {
+    const Listed& l = c->rows[c->pos];
+    auto text = [&](const std::string& s) { sqlite3_result_text(ctx, s.c_str(), -1, SQLITE_TRANSIENT); };
+    auto number = [&](const std::optional<std::string>& s) {
+      if (s) sqlite3_result_int64(ctx, std::strtoll(s->c_str(), nullptr, 10));
+    };
+    auto info = [&](const char* key) {
+      auto it = l.info.find(key);
+      return it == l.info.end() ? std::optional<std::string>() : it->second;
+    };
+    switch (col) {
+      case kSchema: text(l.schema); break;
+      case kName: text(l.name); break;
+      case kDtype:
+        if (auto d = info("dtype")) text(*d);
+        break;
+      case kElemSize: number(info("elem_size")); break;
+      case kLength: number(info("length")); break;
+      case kChunks: number(l.chunks); break;
+      case kBytes: number(l.bytes); break;
+      case kMinChunk: number(info("min_chunk_bytes")); break;
+      case kMaxChunk: number(info("max_chunk_bytes")); break;
+      case kLive:
+      case kDead: {
+        auto as_int = [](const std::optional<std::string>& v) -> std::int64_t {
+          return v ? std::strtoll(v->c_str(), nullptr, 10) : 0;
+        };
+        const std::int64_t elem = as_int(info("elem_size"));
+        const std::int64_t dead = elem == 0 ? as_int(info("dead_bytes")) : 0;
+        const std::int64_t live =
+            elem == 0 ? as_int(info("data_length")) - dead : elem * as_int(info("length"));
+        sqlite3_result_int64(ctx, col == kLive ? live : dead);
+        break;
+      }
+    }
+    return SQLITE_OK;
+  });
+}
+int listRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
+  *rowid = static_cast<sqlite3_int64>(static_cast<ListCursor*>(cur)->pos);
+  return SQLITE_OK;
+}
+
+const sqlite3_module kListModule = {
+    /* iVersion      */ 0,
+    /* xCreate       */ nullptr,  // eponymous only
+    /* xConnect      */ listConnect,
+    /* xBestIndex    */ listBestIndex,
+    /* xDisconnect   */ listDisconnect,
+    /* xDestroy      */ listDisconnect,
+    /* xOpen         */ listOpen,
+    /* xClose        */ listClose,
+    /* xFilter       */ listFilter,
+    /* xNext         */ listNext,
+    /* xEof          */ listEof,
+    /* xColumn       */ listColumn,
+    /* xRowid        */ listRowid,
+    /* xUpdate       */ nullptr,  // read-only
+    /* xBegin        */ nullptr,
+    /* xSync         */ nullptr,
+    /* xCommit       */ nullptr,
+    /* xRollback     */ nullptr,
+    /* xFindFunction */ nullptr,
+    /* xRename       */ nullptr,
+    /* xSavepoint    */ nullptr,
+    /* xRelease      */ nullptr,
+    /* xRollbackTo   */ nullptr,
+    /* xShadowName   */ nullptr,
+};
+
+// ---- kvcolumn_check -----------------------------------------------------------
+
+// The rows of "<name>_<suffix>" against a layout and element count: indexes
+// 0..n-1, BLOBs of whole elements, full chunks exactly max, the last large enough.
+void check_chunks(sqlite3* db, const std::string& schema, const std::string& name, const char* suffix,
+                  const kv::ChunkLayout& layout, std::uint64_t n, std::vector<std::string>& problems) {
+  const std::string where = std::string(suffix) == "chunks" ? "" : std::string(" of ") + name + "_" + suffix;
+  const std::uint64_t expected = layout.chunk_count(n);
+  auto chunks = query(db, "SELECT chunk_idx, typeof(data), length(data) FROM " +
+                              shadow_name(schema, name, suffix) + " ORDER BY chunk_idx");
+  std::uint64_t next = 0;
+  for (const Row& c : chunks) {
+    std::int64_t idx = std::strtoll(c[0]->c_str(), nullptr, 10);
+    if (idx < 0 || static_cast<std::uint64_t>(idx) >= expected) {
+      problems.push_back("chunk " + std::to_string(idx) + where + " is outside 0.." +
+                         std::to_string(static_cast<std::int64_t>(expected) - 1) + " for length " +
+                         std::to_string(n));
+      continue;
+    }
+    if (static_cast<std::uint64_t>(idx) != next)
+      problems.push_back("chunk " + std::to_string(next) + where + " is missing");
+    next = static_cast<std::uint64_t>(idx) + 1;
+    if (*c[1] != "blob") {
+      problems.push_back("chunk " + std::to_string(idx) + where + " is " + *c[1] + ", not a BLOB");
+      continue;
+    }
+    std::uint64_t size = std::strtoull(c[2]->c_str(), nullptr, 10);
+    std::uint64_t elems = layout.elems_in_chunk(static_cast<std::uint64_t>(idx), n);
+    if (!layout.valid_blob_size(size, elems))
+      problems.push_back("chunk " + std::to_string(idx) + where + " has " + std::to_string(size) +
+                         " bytes, expected room for " + std::to_string(elems) + " elements of " +
+                         std::to_string(layout.elem_size()) + " bytes" +
+                         (elems == layout.elems_per_chunk()
+                              ? " (exactly " + std::to_string(layout.full_chunk_bytes()) + ")"
+                              : ""));
+  }
+  if (next < expected)
+    problems.push_back("chunks " + std::to_string(next) + ".." + std::to_string(expected - 1) + where +
+                       " are missing for length " + std::to_string(n));
+}
+
+std::string check_table(sqlite3* db, const std::string& schema, const std::string& name) {
+  std::vector<std::string> problems;
+  auto found = query(
+      db, quoted("SELECT sql FROM \"%w\".sqlite_schema WHERE type = 'table' AND name = %Q", schema, name));
+  if (found.empty() || !found[0][0] || !uses_kvcolumn(*found[0][0]))
+    kv::fail(kv::Errc::not_found,
+             "kvcolumn_check: no kvcolumn table '" + name + "' in schema '" + schema + "'");
+  std::map<std::string, std::optional<std::string>> info;
+  for (const Row& kv : query(db, "SELECT key, value FROM " + shadow_name(schema, name, "info")))
+    if (kv[0]) info[*kv[0]] = kv[1];
+  auto number = [&](const char* key) -> std::optional<std::int64_t> {
+    auto it = info.find(key);
+    if (it == info.end() || !it->second) {
+      problems.push_back(std::string(name) + "_info has no " + key);
+      return std::nullopt;
+    }
+    const std::string& s = *it->second;
+    char* end = nullptr;
+    long long v = std::strtoll(s.c_str(), &end, 10);
+    if (s.empty() || *end || v < 0) {
+      problems.push_back(std::string(key) + " '" + s + "' is not a non-negative integer");
+      return std::nullopt;
+    }
+    return v;
+  };
+  auto version = number("format_version");
+  auto elem = number("elem_size"), min_b = number("min_chunk_bytes"), max_b = number("max_chunk_bytes");
+  const int expected_version = elem && *elem == 0 ? kVarFormatVersion : kFormatVersion;
+  if (version && *version != expected_version)
+    problems.push_back("format_version " + std::to_string(*version) + " is not " +
+                       std::to_string(expected_version));
+  auto length = number("length");
+  auto dt = info.find("dtype");
+  if (dt == info.end() || !dt->second) {
+    problems.push_back(name + "_info has no dtype");
+  } else {
+    try {
+      kv::DType d = kv::parse_dtype(*dt->second);
+      if (elem && d.elem_size() != static_cast<std::uint64_t>(*elem))
+        problems.push_back("elem_size " + std::to_string(*elem) + " does not match dtype '" + *dt->second +
+                           "' (" + std::to_string(d.elem_size()) + " bytes)");
+    } catch (const kv::Error& e) {
+      problems.push_back(std::string("dtype: ") + e.what());
+    }
+  }
+  const bool varsize = elem && *elem == 0;
+  auto data_length = varsize ? number("data_length") : std::optional<std::int64_t>(0);
+  if (elem && min_b && max_b && length && data_length && problems.empty()) {
+    try {
+      auto n = [](std::int64_t v) { return static_cast<std::uint64_t>(v); };
+      if (varsize) {
+        check_chunks(db, schema, name, "idx", kv::ChunkLayout(kv::kVarIndexEntryBytes, n(*min_b), n(*max_b)),
+                     n(*length), problems);
+        check_chunks(db, schema, name, "data", kv::ChunkLayout(1, n(*min_b), n(*max_b)), n(*data_length),
+                     problems);
+        if (problems.empty()) {  // the rows are sound: now every entry against the stream
+          SqliteChunkStore index(db, schema, name, "idx", "length"),
+              data(db, schema, name, "data", "data_length");
+          kv::VarColumn column(index, data, n(*min_b), n(*max_b), name, 1 << 20, 1 << 24);
+          for (auto& p : column.verify()) problems.push_back(std::move(p));
+        }
+      } else {
+        check_chunks(db, schema, name, "chunks", kv::ChunkLayout(n(*elem), n(*min_b), n(*max_b)), n(*length),
+                     problems);
+      }
+    } catch (const kv::Error& e) {
+      if (e.code() != kv::Errc::invalid_argument) throw;
+      problems.push_back(std::string("chunk sizes: ") + e.what());
+    }
+  }
+  if (problems.empty()) return "ok";
+  std::string out;
+  for (const auto& p : problems) out += (out.empty() ? "" : "\n") + p;
+  return out;
+}
+
+// kvcolumn_check([schema,] table) -> 'ok' or the problems found, one per line.
+void kvcolumn_check_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  guard_function(ctx, [&] {
+    auto text = [&](int i) {
+      const unsigned char* t = sqlite3_value_text(argv[i]);
+      if (!t) kv::fail(kv::Errc::invalid_argument, "kvcolumn_check: expected a table name, got NULL");
+      return std::string(reinterpret_cast<const char*>(t));
+    };
+    std::string schema = argc == 2 ? text(0) : "main";
+    std::string name = text(argc - 1);
+    std::string result = check_table(sqlite3_context_db_handle(ctx), schema, name);
+    sqlite3_result_text(ctx, result.c_str(), -1, SQLITE_TRANSIENT);
+  });
+}
+
+constexpr FunctionSpec kCheckFunctions[] = {
+    // Reads the database: neither deterministic nor innocuous.
+    {"kvcolumn_check", 1, SQLITE_UTF8, false, kvcolumn_check_fn, nullptr},
+    {"kvcolumn_check", 2, SQLITE_UTF8, false, kvcolumn_check_fn, nullptr},
+};
+
+}  // namespace
+
+int register_list(sqlite3* db, char** err) {
+  int rc = register_module(db, "kvcolumns", &kListModule, err);
+  if (rc == SQLITE_OK) rc = register_functions(db, kCheckFunctions, err);
+  return rc;
+}
+
+}  // namespace kvx::kvcolumn

@@ -1,0 +1,329 @@
+// kvcolumn reads: cursors, constraint values -> idx ranges, element values.
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "codec/codec.hpp"
+#include "common/error.hpp"
+#include "common/firewall.hpp"
+#include "json/text.hpp"
+#include "kvcolumn/kvcolumn.hpp"
+#include "common/value_bridge.hpp"
+
+namespace kvx::kvcolumn {
+
+namespace {
+
+// An inclusive idx interval; empty when lo > hi.
+struct Interval {
+  std::int64_t lo = 0, hi = std::numeric_limits<std::int64_t>::max();
+  bool empty() const { return lo > hi; }
+  void none() { lo = 1, hi = 0; }
+};
+
+constexpr double kTwo63 = 9223372036854775808.0;
+
+// Narrows `range` by `idx <op> value`, comparing as SQLite compares an INTEGER
+// column with `value`: numeric affinity for TEXT that looks like a number,
+// otherwise INTEGER < TEXT < BLOB; NULL (and NaN) matches nothing.
+void narrow(Interval& range, int op, sqlite3_value* value) {
+  sqlite3_value* v = sqlite3_value_dup(value);
+  if (!v) throw std::bad_alloc();
+  int type = sqlite3_value_numeric_type(v);  // applies numeric affinity to the copy
+  bool integer = type == SQLITE_INTEGER;
+  std::int64_t i = integer ? sqlite3_value_int64(v) : 0;
+  double d = type == SQLITE_FLOAT ? sqlite3_value_double(v) : 0;
+  sqlite3_value_free(v);
+  if (type == SQLITE_NULL || (type == SQLITE_FLOAT && std::isnan(d))) return range.none();
+  if (type == SQLITE_TEXT || type == SQLITE_BLOB) {  // greater than every integer
+    if (op == kPlanEq || op == kPlanGt || op == kPlanGe) range.none();
+    return;
+  }
+  // Convert to an integer bound; REAL values round toward the inside.
+  auto set_lo = [&](std::int64_t x) { range.lo = std::max(range.lo, x); };
+  auto set_hi = [&](std::int64_t x) { range.hi = std::min(range.hi, x); };
+  if (integer) {
+    switch (op) {
+      case kPlanEq: set_lo(i), set_hi(i); break;
+      case kPlanGt: i == std::numeric_limits<std::int64_t>::max() ? range.none() : set_lo(i + 1); break;
+      case kPlanGe: set_lo(i); break;
+      case kPlanLt: i == std::numeric_limits<std::int64_t>::min() ? range.none() : set_hi(i - 1); break;
+      case kPlanLe: set_hi(i); break;
+    }
+    return;
+  }
+  if (d >= kTwo63) {  // above every int64
+    if (op == kPlanEq || op == kPlanGt || op == kPlanGe) range.none();
+    return;
+  }
+  if (d < -kTwo63) {  // below every int64
+    if (op == kPlanEq || op == kPlanLt || op == kPlanLe) range.none();
+    return;
+  }
+  double fl = std::floor(d), ce = std::ceil(d);
+  auto to_i = [](double x) {
+    return x >= kTwo63 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(x);
+  };
+  switch (op) {
+    case kPlanEq:
+      if (fl != d) return range.none();
+      set_lo(to_i(d)), set_hi(to_i(d));
+      break;
+    case kPlanGt: fl + 1 >= kTwo63 ? range.none() : set_lo(to_i(fl + 1)); break;
+    case kPlanGe: set_lo(to_i(ce)); break;
+    case kPlanLt: ce <= -kTwo63 ? range.none() : set_hi(to_i(ce) - 1); break;
+    case kPlanLe: set_hi(to_i(fl)); break;
+  }
+}
+
+// Reads a LIMIT/OFFSET value as SQLite would use it (non-integers: no limit).
+std::int64_t int_arg(sqlite3_value* v, std::int64_t fallback) {
+  if (sqlite3_value_numeric_type(v) != SQLITE_INTEGER) return fallback;
+  return sqlite3_value_int64(v);
+}
+
+void position(Cursor* cur) {
+  if (cur->remaining == 0) {
+    cur->eof = true;
+    return;
+  }
+  cur->eof = cur->use_list ? cur->list_pos >= cur->list.size() : cur->lo >= cur->hi;
+}
+
+}  // namespace
+
+void result_element(sqlite3_context* ctx, const kv::DType& dtype, std::string_view e) {
+  // Numeric fast paths (little-endian hosts); everything else goes through the DataPacker.
+  if constexpr (std::endian::native != std::endian::little) return set_result(ctx, kv::unpack(dtype, e));
+  if (dtype.family == kv::Family::floating) {
+    if (dtype.num == kv::Num::f64) {
+      double d;
+      std::memcpy(&d, e.data(), 8);
+      return sqlite3_result_double(ctx, d);
+    }
+    float f;
+    std::memcpy(&f, e.data(), 4);
+    return sqlite3_result_double(ctx, f);
+  }
+  if (dtype.family == kv::Family::str && !dtype.fixed_size && dtype.encoding == kv::Encoding::utf8) {
+    // The stored bytes are the text: checked, then handed over without a
+    // decoded copy (what kv::unpack would do, minus two copies).
+    if (!kv::json::is_valid_utf8(e))
+      kv::fail(kv::Errc::corrupt, "cannot decode " + dtype.name() + ": bytes are not valid UTF-8");
+    return sqlite3_result_text64(ctx, e.empty() ? "" : e.data(), e.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  }
+  if (dtype.family == kv::Family::integer && dtype.num != kv::Num::u64) {
+    std::int64_t v = 0;
+    switch (dtype.num) {
+      case kv::Num::i8: v = static_cast<std::int8_t>(e[0]); break;
+      case kv::Num::u8: v = static_cast<std::uint8_t>(e[0]); break;
+      case kv::Num::i16: {
+        std::int16_t x;
+        std::memcpy(&x, e.data(), 2);
+        v = x;
+        break;
+      }
+      case kv::Num::u16: {
+        std::uint16_t x;
+        std::memcpy(&x, e.data(), 2);
+        v = x;
+        break;
+      }
+      case kv::Num::i32: {
+        std::int32_t x;
+        std::memcpy(&x, e.data(), 4);
+        v = x;
+        break;
+      }
+      case kv::Num::u32: {
+        std::uint32_t x;
+        std::memcpy(&x, e.data(), 4);
+        v = x;
+        break;
+      }
+      case kv::Num::i64: std::memcpy(&v, e.data(), 8); break;
+      default: return set_result(ctx, kv::unpack(dtype, e));
+    }
+    return sqlite3_result_int64(ctx, v);
+  }
+  set_result(ctx, kv::unpack(dtype, e));
+}
+
+// xOpen: a new cursor, positioned nowhere until xFilter.
+int kvcolumnOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
+  return guard_status(&vtab->zErrMsg, [&] {
+    auto* cur = new Cursor();
+    std::memset(static_cast<sqlite3_vtab_cursor*>(cur), 0, sizeof(sqlite3_vtab_cursor));
+    *out = cur;
+    return SQLITE_OK;
+  });
+}
+
+// xClose.
+int kvcolumnClose(sqlite3_vtab_cursor* cursor) {
+  delete static_cast<Cursor*>(cursor);
+  return SQLITE_OK;
+}
+
+// xFilter: starts a scan for the plan chosen by xBestIndex (argv order documented there).
+int kvcolumnFilter(sqlite3_vtab_cursor* cursor, int plan, const char*, int, sqlite3_value** argv) {
+  Cursor* cur = static_cast<Cursor*>(cursor);
+  Table* t = cur->table();
+  return guard_status(&t->zErrMsg, [&] {
+    t->revalidate();
+    t->column->settle();  // a previous statement's deletes renumber now
+    const std::int64_t length = static_cast<std::int64_t>(t->column->length());
+    int arg = 0;
+    Interval range;
+    range.lo = 0;
+    range.hi = length - 1;
+    cur->use_list = false;
+    cur->list.clear();
+    // runtime-guarded: vtab_in (xBestIndex sets kPlanIn only after checking runtime_features().vtab_in)
+    if (plan & kPlanIn) {
+      cur->use_list = true;
+      sqlite3_value* v = nullptr;
+      for (int rc = sqlite3_vtab_in_first(argv[arg], &v); rc == SQLITE_OK && v;
+           rc = sqlite3_vtab_in_next(argv[arg], &v)) {
+        Interval one;
+        narrow(one, kPlanEq, v);
+        if (!one.empty() && one.lo >= 0 && one.lo < length)
+          cur->list.push_back(static_cast<std::uint64_t>(one.lo));
+      }
+      ++arg;
+    } else if (plan & kPlanEq) {
+      narrow(range, kPlanEq, argv[arg++]);
+    }
+    if (plan & (kPlanGt | kPlanGe)) narrow(range, plan & kPlanGt ? kPlanGt : kPlanGe, argv[arg++]);
+    if (plan & (kPlanLt | kPlanLe)) narrow(range, plan & kPlanLt ? kPlanLt : kPlanLe, argv[arg++]);
+    std::int64_t limit = -1, offset = 0;
+    if (plan & kPlanLimit) limit = int_arg(argv[arg++], -1);
+    if (plan & kPlanOffset) offset = std::max<std::int64_t>(0, int_arg(argv[arg++], 0));
+    cur->desc = plan & kPlanDesc;
+    if (cur->use_list) {
+      auto& l = cur->list;
+      std::sort(l.begin(), l.end());
+      l.erase(std::unique(l.begin(), l.end()), l.end());
+      l.erase(std::remove_if(l.begin(), l.end(),
+                             [&](std::uint64_t x) {
+                               auto s = static_cast<std::int64_t>(x);
+                               return s < range.lo || s > range.hi;
+                             }),
+              l.end());
+      if (cur->desc) std::reverse(l.begin(), l.end());
+      std::size_t skip = std::min<std::size_t>(l.size(), static_cast<std::size_t>(offset));
+      l.erase(l.begin(), l.begin() + static_cast<std::ptrdiff_t>(skip));
+      cur->list_pos = 0;
+      cur->remaining = limit < 0 ? UINT64_MAX : static_cast<std::uint64_t>(limit);
+    } else {
+      if (range.lo < 0) range.lo = 0;
+      if (range.hi > length - 1) range.hi = length - 1;
+      std::uint64_t lo = 0, hi = 0;  // [lo, hi)
+      if (!range.empty())
+        lo = static_cast<std::uint64_t>(range.lo), hi = static_cast<std::uint64_t>(range.hi) + 1;
+      std::uint64_t skip = std::min<std::uint64_t>(hi - lo, static_cast<std::uint64_t>(offset));
+      if (cur->desc)
+        hi -= skip;
+      else
+        lo += skip;
+      cur->lo = lo;
+      cur->hi = hi;
+      cur->cur = cur->desc ? hi - 1 : lo;
+      cur->remaining = limit < 0 ? UINT64_MAX : static_cast<std::uint64_t>(limit);
+    }
+    cur->run_data = nullptr;
+    cur->run_first = cur->run_end = 0;
+    cur->in_update = plan & kPlanAllColumns;
+    position(cur);
+    return SQLITE_OK;
+  });
+}
+
+// xNext: the next idx in plan order; stops at the (current) end of the column.
+int kvcolumnNext(sqlite3_vtab_cursor* cursor) {
+  Cursor* cur = static_cast<Cursor*>(cursor);
+  if (cur->remaining != UINT64_MAX) --cur->remaining;
+  if (cur->use_list) {
+    ++cur->list_pos;
+  } else if (cur->desc) {
+    if (cur->cur == cur->lo)
+      cur->hi = cur->lo;  // done
+    else
+      --cur->cur, cur->hi = cur->cur + 1;
+  } else {
+    cur->lo = ++cur->cur;
+  }
+  position(cur);
+  return SQLITE_OK;
+}
+
+// xEof.
+int kvcolumnEof(sqlite3_vtab_cursor* cursor) { return static_cast<Cursor*>(cursor)->eof; }
+
+namespace {
+
+// The packed bytes of element i into `out`; false when the row went away under
+// this cursor (its column is NULL then). Fixed-size columns keep a window of
+// up to 4096 elements per read (one for descending and IN scans).
+inline bool element_bytes(Cursor* cur, Table* t, std::uint64_t i, std::string_view& out) {
+  if (t->var) {
+    kv::VarColumn& c = *t->var;  // one element per read; its view is valid until the next read
+    if (i >= c.length()) return false;
+    out = c.read_run(i, 1);
+    return true;
+  }
+  kv::FixedColumn& c = *t->fixed;  // the concrete (final) class: inlined epoch()/elem_size() per row
+  const std::uint64_t E = c.elem_size();
+  if (cur->run_epoch != c.epoch() || i < cur->run_first || i >= cur->run_end) {
+    if (i >= c.length()) return false;
+    std::string_view run = c.read_run(i, cur->desc || cur->use_list ? 1 : 4096);
+    cur->run_data = run.data();
+    cur->run_first = i;
+    cur->run_end = i + run.size() / E;
+    cur->run_epoch = c.epoch();
+  }
+  out = std::string_view(cur->run_data + (i - cur->run_first) * E, E);
+  return true;
+}
+
+}  // namespace
+
+// xColumn: idx, the decoded value, the packed bytes (raw), or NULL for the
+// command column. In an UPDATE, value and raw are not produced when the
+// statement does not assign them (sqlite3_vtab_nochange): xUpdate then knows
+// which of the two was assigned, and an UPDATE of one never decodes the other.
+// Only cursors of plans that use every column (an UPDATE marks them all used,
+// kPlanAllColumns) ask, so SELECTs never pay for the call.
+int kvcolumnColumn(sqlite3_vtab_cursor* cursor, sqlite3_context* ctx, int col) {
+  Cursor* cur = static_cast<Cursor*>(cursor);
+  Table* t = cur->table();
+  return guard_status(&t->zErrMsg, [&] {
+    const std::uint64_t i = cur->current();
+    if (col == kIdx) {
+      sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(i));
+      return SQLITE_OK;
+    }
+    if (col == kCommand || (cur->in_update && sqlite3_vtab_nochange(ctx)))
+      return SQLITE_OK;  // NULL / unchanged
+    std::string_view e;
+    if (!element_bytes(cur, t, i, e)) return SQLITE_OK;  // NULL
+    if (col == kValue) {
+      result_element(ctx, t->options.dtype, e);
+    } else if (e.empty()) {
+      sqlite3_result_zeroblob(ctx, 0);  // x'' (a null pointer would make it NULL)
+    } else {
+      sqlite3_result_blob64(ctx, e.data(), e.size(), SQLITE_TRANSIENT);
+    }
+    return SQLITE_OK;
+  });
+}
+
+// xRowid: the rowid is idx.
+int kvcolumnRowid(sqlite3_vtab_cursor* cursor, sqlite3_int64* rowid) {
+  *rowid = static_cast<sqlite3_int64>(static_cast<Cursor*>(cursor)->current());
+  return SQLITE_OK;
+}
+
+}  // namespace kvx::kvcolumn

@@ -1,0 +1,186 @@
+// Shared declarations of the kvcolumn virtual table (see module.cpp for
+// the design). Files:
+//   module.cpp      module table, xCreate/xConnect/xBestIndex/xRename/xDestroy, registration
+//   shadow.cpp     SqliteChunkStore: the shadow tables through cached statements and blob I/O
+//   cursor.cpp    xOpen/xFilter/xNext/xColumn..., constraint values -> idx ranges
+//   write.cpp     xUpdate and the transaction methods
+//   admin.cpp      the kvcolumns eponymous table and kvcolumn_check()
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "column/chunk_layout.hpp"
+#include "column/fixed.hpp"
+#include "column/var.hpp"
+#include "codec/dtype.hpp"
+#include "common/sqlite.hpp"
+
+namespace kvx::kvcolumn {
+
+inline constexpr int kFormatVersion = 1;
+// Variable-size tables: format 2 is the 7-byte index entry layout (format 1
+// variable-size tables, with 16-byte entries, are refused rather than misread).
+inline constexpr int kVarFormatVersion = 2;
+inline int format_version(const kv::DType& dtype) {
+  return dtype.is_varsize() ? kVarFormatVersion : kFormatVersion;
+}
+inline constexpr std::uint64_t kDefaultCacheBytes = 64ull * 1024 * 1024;
+inline constexpr std::uint64_t kReadCacheBytes = 64ull * 1024 * 1024;
+inline constexpr std::uint64_t kDefaultVarMaxChunkBytes = 256ull * 1024;  // variable-size dtypes
+
+// Visible columns, the hidden command column (named like the table) and the
+// hidden raw column (the packed bytes of the element).
+enum Col { kIdx = 0, kValue = 1, kCommand = 2, kRaw = 3 };
+
+// idxNum bits of the query plan (see the comment above kvcolumnBestIndex).
+enum Plan : int {
+  kPlanEq = 1,
+  kPlanIn = 2,
+  kPlanGt = 4,
+  kPlanGe = 8,
+  kPlanLt = 16,
+  kPlanLe = 32,
+  kPlanDesc = 64,
+  kPlanLimit = 128,
+  kPlanOffset = 256,
+  kPlanAllColumns = 512,  // every column is used (an UPDATE): value/raw honour sqlite3_vtab_nochange
+};
+
+struct Options {
+  kv::DType dtype;
+  std::uint64_t min_chunk_bytes = kv::kDefaultMinChunkBytes;
+  std::uint64_t max_chunk_bytes = kv::kDefaultMaxChunkBytes;
+  std::uint64_t cache_bytes = kDefaultCacheBytes;
+  std::string schema;  // JSON Schema every written value must satisfy (msgpack/cbor); empty = none
+};
+
+// Parses the module arguments (argv[3..] of xCreate/xConnect).
+Options parse_options(int argc, const char* const* argv);
+
+// Throws a kv::Error for SQLite result code rc, with the connection's message.
+[[noreturn]] void fail_sqlite(sqlite3* db, int rc, const std::string& what);
+
+// A prepared statement finalized on destruction and reset after each use.
+class Stmt {
+ public:
+  Stmt() = default;
+  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  // Prepares once (SQLITE_PREPARE_PERSISTENT); returns the reset statement.
+  sqlite3_stmt* get(sqlite3* db, const std::string& sql);
+  void finalize() {
+    sqlite3_finalize(stmt_);
+    stmt_ = nullptr;
+  }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// Runs one statement built with sqlite3_mprintf-style quoting to completion.
+void exec(sqlite3* db, const std::string& sql);
+// "%w"-quoted "schema"."table_suffix".
+std::string shadow_name(const std::string& schema, const std::string& table, const char* suffix);
+
+class SqliteChunkStore final : public kv::ChunkStore {
+ public:
+  // The chunks live in "<table>_<chunks_suffix>", the length in the
+  // "<table>_info" row named length_key.
+  SqliteChunkStore(sqlite3* db, std::string schema, std::string table, const char* chunks_suffix = "chunks",
+                   const char* length_key = "length");
+  void rename(const std::string& table);
+
+  std::uint64_t load_length() override;
+  void save_length(std::uint64_t length) override;
+  std::optional<std::uint64_t> chunk_size(std::uint64_t chunk) override;
+  bool read_chunk(std::uint64_t chunk, std::string& out) override;
+  std::optional<std::uint64_t> read_range(std::uint64_t chunk, std::uint64_t offset, std::uint64_t n,
+                                          std::string& out) override;
+  void write_in_place(std::uint64_t chunk, std::uint64_t offset, std::string_view data) override;
+  void put_chunk(std::uint64_t chunk, std::string_view bytes) override;
+  void delete_chunks_from(std::uint64_t first) override;
+  void finish_writes() override;
+  std::optional<std::uint64_t> load_counter(const std::string& key) override;
+  void save_counter(const std::string& key, std::uint64_t value) override;
+  ~SqliteChunkStore() override { finish_writes(); }
+
+ private:
+  [[noreturn]] void corrupt(const std::string& what) const;
+  sqlite3* db_;
+  const char* suffix_;
+  std::string length_key_;
+  std::string schema_, table_, info_, chunks_, chunks_table_;
+  Stmt get_length_, set_length_, size_, put_, delete_from_, get_counter_, set_counter_;
+  // One writable blob handle reused (sqlite3_blob_reopen) across the in-place
+  // writes of a flush; closed by finish_writes() and before statements that
+  // modify the chunk rows.
+  sqlite3_blob* write_blob_ = nullptr;
+};
+
+struct Table : sqlite3_vtab {
+  sqlite3* db = nullptr;
+  std::string schema, name;
+  Options options;
+  // Fixed-size dtypes: store = "<table>_chunks", fixed = the column.
+  // Variable-size dtypes: store = "<table>_idx", data_store = "<table>_data",
+  // var = the column. column is whichever of the two exists.
+  std::unique_ptr<SqliteChunkStore> store, data_store;
+  std::unique_ptr<kv::Column> column;
+  kv::FixedColumn* fixed = nullptr;
+  kv::VarColumn* var = nullptr;
+  bool in_write_txn = false;  // between xBegin and xCommit/xRollback
+  bool version_known = false;
+  unsigned data_version = 0;
+  std::string scratch;  // packing buffer
+
+  // Outside our own write transaction: drops cached length/chunks when the
+  // database changed since we last looked (another connection committed).
+  void revalidate();
+  void remember_version();
+};
+
+struct Cursor : sqlite3_vtab_cursor {
+  Table* table() const { return static_cast<Table*>(pVtab); }
+  bool use_list = false;
+  std::vector<std::uint64_t> list;  // IN plans: the indexes, in output order
+  std::size_t list_pos = 0;
+  std::uint64_t lo = 0, hi = 0;  // range plans: [lo, hi) to visit
+  bool desc = false;
+  std::uint64_t cur = 0;  // current idx (range plans)
+  std::uint64_t remaining = 0;
+  bool eof = true;
+  // A window of element bytes from Column::read_run: elements
+  // [run_first, run_end) start at run_data, valid while the column's epoch is run_epoch.
+  const char* run_data = nullptr;
+  std::uint64_t run_first = 0, run_end = 0, run_epoch = 0;
+  bool in_update = false;  // kPlanAllColumns: an UPDATE may read its rows here (see kvcolumnColumn)
+  std::uint64_t current() const { return use_list ? list[list_pos] : cur; }
+};
+
+// Module methods defined in the split files.
+int kvcolumnOpen(sqlite3_vtab*, sqlite3_vtab_cursor**);
+int kvcolumnClose(sqlite3_vtab_cursor*);
+int kvcolumnFilter(sqlite3_vtab_cursor*, int, const char*, int, sqlite3_value**);
+int kvcolumnNext(sqlite3_vtab_cursor*);
+int kvcolumnEof(sqlite3_vtab_cursor*);
+int kvcolumnColumn(sqlite3_vtab_cursor*, sqlite3_context*, int);
+int kvcolumnRowid(sqlite3_vtab_cursor*, sqlite3_int64*);
+int kvcolumnUpdate(sqlite3_vtab*, int, sqlite3_value**, sqlite3_int64*);
+int kvcolumnBegin(sqlite3_vtab*);
+int kvcolumnSync(sqlite3_vtab*);
+int kvcolumnCommit(sqlite3_vtab*);
+int kvcolumnRollback(sqlite3_vtab*);
+int kvcolumnSavepoint(sqlite3_vtab*, int);
+int kvcolumnRelease(sqlite3_vtab*, int);
+int kvcolumnRollbackTo(sqlite3_vtab*, int);
+
+// The SQL value of one packed element.
+void result_element(sqlite3_context* ctx, const kv::DType& dtype, std::string_view elem);
+
+int register_list(sqlite3* db, char** err);  // kvcolumns + kvcolumn_check
+
+}  // namespace kvx::kvcolumn

@@ -1,0 +1,598 @@
+// kvcolumn — a typed column of fixed- or variable-size elements as a virtual
+// table that behaves like a Python list.
+//
+//   CREATE VIRTUAL TABLE temps USING kvcolumn(f64);
+//   CREATE VIRTUAL TABLE names USING kvcolumn('str:32:utf8', max_chunk_bytes=1048576);
+//   INSERT INTO temps(value) VALUES (21.5);                 -- append
+//   INSERT INTO temps(idx, value) VALUES (0, 19.0);         -- insert at 0, later rows shift up
+//   UPDATE temps SET value = 20 WHERE idx = 1;              -- in place
+//   DELETE FROM temps WHERE value < 0;                      -- rows renumbered 0..n-1
+//   INSERT INTO temps(temps, value) VALUES ('append', kv_pack_many('f64', '[1,2,3]'));  -- bulk
+//   INSERT INTO copy(raw) SELECT raw FROM temps;            -- packed bytes, not decoded
+//
+// Arguments: the dtype (any dtype but auto, quoted or not), then options
+//   min_chunk_bytes=N  (default 131072)   first size of the last chunk
+//   max_chunk_bytes=N  (default 16777216) size of every full chunk
+//   cache_bytes=N      (default 67108864) write-back buffer cap per connection
+//   schema='<json>'    msgpack/cbor only: JSON Schema every written value must satisfy
+// (variable-size dtypes default to max_chunk_bytes=262144, min_chunk_bytes=65536)
+//
+// Declared schema:
+//   CREATE TABLE x(idx INTEGER, value, "<table>" HIDDEN, raw BLOB HIDDEN)
+// idx equals the rowid. The hidden column named like the table takes commands
+// (FTS5 style): 'append' with, in `value`, a BLOB of packed elements
+// (fixed-size dtypes), a JSON array of values or (msgpack/cbor) a BLOB of
+// items back to back (variable-size dtypes); 'compact' (variable-size dtypes)
+// to reclaim dead bytes. The hidden raw column is the element's packed bytes
+// (kv_pack(dtype, value)); written, it stores them after a check, never
+// re-encoded (write.cpp). xUpdate's argv[2 + Col] follows this order.
+//
+// Shadow tables (created in xCreate, listed in xShadowName, renamed in
+// xRename, dropped in xDestroy):
+//   CREATE TABLE "<table>_info"(key TEXT PRIMARY KEY, value) WITHOUT ROWID
+//     rows: format_version, dtype (normalised), elem_size, min_chunk_bytes,
+//           max_chunk_bytes, length (committed element count), schema (only
+//           when the schema option is given)
+//     xConnect takes dtype, chunk sizes and schema from these rows (they
+//     describe the bytes), not from the re-parsed module arguments, which
+//     supply only cache_bytes; missing/invalid rows are SQLITE_CORRUPT_VTAB.
+//   CREATE TABLE "<table>_chunks"(chunk_idx INTEGER PRIMARY KEY, data BLOB NOT NULL)
+//
+// Chunk byte layout: elements back to back, little-endian as kv_pack packs
+// them, no header. With M = floor(max_chunk_bytes / elem_size), chunk c holds
+// elements [c*M, c*M + M); every chunk but the last is exactly M*elem_size
+// bytes; the last holds the rest in a blob with spare room (whole elements,
+// ChunkLayout::capacity_for) so small appends are in-place blob writes.
+// Chunks 0..ceil(length/M)-1 exist, no others.
+//
+// Variable-size dtypes (str[:ENC], bytes, msgpack, cbor, vec:E) use, instead
+// of "<table>_chunks", two chunk tables with the same DDL, each laid out as
+// above (kv::VarColumn, src/column/var.hpp):
+//   "<table>_idx"   7-byte elements, one per element in idx order:
+//                   [u48 offset][u8 len] little-endian into the stream
+//   "<table>_data"  1-byte elements: the stream of records, one per element
+//                   written: the element's bytes (len < 255), or [u32 length]
+//                   and the bytes (len = 255). A record may span chunks; the
+//                   stream's length is "data_length" in _info, elem_size is 0,
+//                   format_version is 2.
+// New records (append, insert-at, update to a new size) go to the end of the
+// stream; a same-size update overwrites its record. Updates and deletes leave
+// dead bytes, counted in _info "dead_bytes" and reclaimed by the 'compact'
+// command (INSERT INTO t(t) VALUES ('compact')), automatically at a flush
+// once they are half the stream, or when the column becomes empty.
+//
+// Writes go to the per-connection write-back buffer of kv::FixedColumn
+// (src/column/fixed.hpp) and reach the shadow tables in xSync, or earlier when
+// the buffer passes cache_bytes (inside SQLite's transaction, so SQLite's own
+// rollback undoes such flushes). Multi-row DELETEs are recorded in the
+// original numbering (SQLite collects the rowids first, then calls xUpdate per
+// row) and compacted before the next scan, insert, update, savepoint or sync.
+// Outside its own write transaction the table compares the database's data
+// version (SQLITE_FCNTL_DATA_VERSION) at every xBegin/xFilter/xUpdate and
+// drops its cached length and chunks when another connection committed.
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <string_view>
+#include <vector>
+
+#include "codec/structured.hpp"
+#include "common/error.hpp"
+#include "common/firewall.hpp"
+#include "kvcolumn/kvcolumn.hpp"
+#include "common/registry.hpp"
+
+namespace kvx::kvcolumn {
+
+namespace {
+
+std::string unquote(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n')) s.remove_suffix(1);
+  if (s.size() >= 2 && (s.front() == '\'' || s.front() == '"' || s.front() == '`') && s.back() == s.front()) {
+    char q = s.front();
+    std::string out;
+    for (std::size_t i = 1; i + 1 < s.size(); ++i) {
+      out += s[i];
+      if (s[i] == q && i + 2 < s.size() && s[i + 1] == q) ++i;  // doubled quote
+    }
+    return out;
+  }
+  return std::string(s);
+}
+
+std::uint64_t parse_size(const std::string& key, const std::string& text) {
+  bool ok = !text.empty() && text.size() <= 19;
+  for (char ch : text) ok = ok && ch >= '0' && ch <= '9';
+  if (!ok)
+    kv::fail(kv::Errc::invalid_argument, "kvcolumn: option " + key + "='" + text +
+                                             "' is not a valid size: expected a positive number of bytes");
+  std::uint64_t v = std::strtoull(text.c_str(), nullptr, 10);
+  if (v == 0)
+    kv::fail(kv::Errc::invalid_argument,
+             "kvcolumn: option " + key + "=0 is not valid: expected a positive number of bytes");
+  return v;
+}
+
+}  // namespace
+
+Options parse_options(int argc, const char* const* argv) {
+  if (argc < 4)
+    kv::fail(
+        kv::Errc::invalid_argument,
+        "kvcolumn: missing dtype: expected USING kvcolumn(dtype [, min_chunk_bytes=N] [, max_chunk_bytes=N] "
+        "[, cache_bytes=N])");
+  Options o;
+  std::string dtype_text = unquote(argv[3]);
+  o.dtype = kv::parse_dtype(dtype_text);
+  if (o.dtype.family == kv::Family::auto_header)
+    kv::fail(kv::Errc::invalid_argument,
+             "kvcolumn: dtype 'auto' cannot be a column type: expected a fixed-size dtype such as f64, i32, "
+             "'str:32:utf8', 'bytes:16' or 'vec:f32:3'");
+  bool seen_min = false, seen_max = false, seen_cache = false;
+  for (int i = 4; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::size_t eq = arg.find('=');
+    if (eq == std::string::npos)
+      kv::fail(kv::Errc::invalid_argument,
+               "kvcolumn: argument '" + unquote(arg) +
+                   "' is not an option: expected key=value with key min_chunk_bytes, "
+                   "max_chunk_bytes or cache_bytes");
+    std::string key = unquote(arg.substr(0, eq)), value = unquote(arg.substr(eq + 1));
+    auto take = [&](bool& seen, std::uint64_t& slot) {
+      if (seen) kv::fail(kv::Errc::invalid_argument, "kvcolumn: option " + key + " given twice");
+      seen = true;
+      slot = parse_size(key, value);
+    };
+    if (key == "min_chunk_bytes")
+      take(seen_min, o.min_chunk_bytes);
+    else if (key == "max_chunk_bytes")
+      take(seen_max, o.max_chunk_bytes);
+    else if (key == "cache_bytes")
+      take(seen_cache, o.cache_bytes);
+    else if (key == "schema") {
+      if (!o.schema.empty()) kv::fail(kv::Errc::invalid_argument, "kvcolumn: option schema given twice");
+      if (o.dtype.family != kv::Family::msgpack && o.dtype.family != kv::Family::cbor)
+        kv::fail(kv::Errc::invalid_argument,
+                 "kvcolumn: option schema applies to msgpack and cbor columns, not '" + o.dtype.name() + "'");
+      o.schema = value;
+      if (o.schema.empty()) kv::fail(kv::Errc::invalid_argument, "kvcolumn: option schema is empty");
+      try {
+        kv::schema::violations(o.schema, "null");  // rejects a schema that is not valid JSON Schema now
+      } catch (const kv::Error& e) {
+        throw kv::Error(e.code(), std::string("kvcolumn: option schema: ") + e.what());
+      }
+    } else
+      kv::fail(kv::Errc::invalid_argument,
+               "kvcolumn: unknown option '" + key +
+                   "': expected min_chunk_bytes, max_chunk_bytes, cache_bytes or schema");
+  }
+  // Variable-size columns read whole chunks of their byte stream for random
+  // access (an offset inside a large blob costs a walk of its overflow pages),
+  // so their chunks are smaller by default.
+  if (o.dtype.is_varsize() && !seen_max) {
+    o.max_chunk_bytes = kDefaultVarMaxChunkBytes;
+    if (!seen_min) o.min_chunk_bytes = std::min(o.min_chunk_bytes, kDefaultVarMaxChunkBytes / 4);
+    seen_max = true;
+  }
+  if (seen_max && !seen_min && o.min_chunk_bytes > o.max_chunk_bytes) o.min_chunk_bytes = o.max_chunk_bytes;
+  if (seen_min && !seen_max && o.max_chunk_bytes < o.min_chunk_bytes)
+    kv::fail(kv::Errc::invalid_argument,
+             "kvcolumn: min_chunk_bytes=" + std::to_string(o.min_chunk_bytes) +
+                 " is larger than max_chunk_bytes=" + std::to_string(o.max_chunk_bytes));
+  // Validates the sizes (variable-size columns: for their 7-byte index entries).
+  kv::ChunkLayout check(o.dtype.is_varsize() ? kv::kVarIndexEntryBytes : o.dtype.elem_size(),
+                        o.min_chunk_bytes, o.max_chunk_bytes);
+  return o;
+}
+
+void Table::revalidate() {
+  if (in_write_txn) return;
+  unsigned v = 0;
+  int rc = sqlite3_file_control(db, schema.c_str(), SQLITE_FCNTL_DATA_VERSION, &v);
+  if (rc != SQLITE_OK) {
+    column->invalidate();  // no version available: never trust the cache
+    version_known = false;
+    return;
+  }
+  if (!version_known || v != data_version) column->invalidate();
+  data_version = v;
+  version_known = true;
+}
+
+void Table::remember_version() {
+  unsigned v = 0;
+  version_known = sqlite3_file_control(db, schema.c_str(), SQLITE_FCNTL_DATA_VERSION, &v) == SQLITE_OK;
+  data_version = v;
+}
+
+namespace {
+
+// The chunk shadow tables besides "<table>_info": "chunks" for fixed-size
+// dtypes, "idx" and "data" for variable-size ones.
+std::vector<const char*> data_suffixes(bool varsize) {
+  if (varsize) return {"idx", "data"};
+  return {"chunks"};
+}
+
+// The options a table was created with, as "<table>_info" stores them: they
+// describe the stored bytes, so they win over the (re-parsed) module
+// arguments, which supply only what is not stored (cache_bytes; schema for
+// tables created before it was stored). Missing or invalid rows, or a
+// format_version this build does not read, are Error(corrupt) naming the table.
+Options stored_options(sqlite3* db, const std::string& info, const std::string& table, Options declared) {
+  struct Row {
+    int type = SQLITE_NULL;
+    sqlite3_int64 i = 0;
+    std::string text;
+  };
+  std::map<std::string, Row> rows;
+  sqlite3_stmt* s = nullptr;
+  std::string q = "SELECT key, value FROM " + info;
+  int rc = sqlite3_prepare_v2(db, q.c_str(), -1, &s, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(s);
+    kv::fail(kv::Errc::corrupt,
+             "kvcolumn '" + table + "' is corrupt: cannot read " + table + "_info: " + sqlite3_errmsg(db));
+  }
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    const unsigned char* key = sqlite3_column_text(s, 0);
+    if (!key) continue;
+    Row r;
+    r.type = sqlite3_column_type(s, 1);
+    r.i = sqlite3_column_int64(s, 1);
+    if (const unsigned char* text = sqlite3_column_text(s, 1)) r.text = reinterpret_cast<const char*>(text);
+    rows[reinterpret_cast<const char*>(key)] = std::move(r);
+  }
+  sqlite3_finalize(s);
+  if (rc != SQLITE_DONE) fail_sqlite(db, rc, "kvcolumn '" + table + "': cannot read " + table + "_info");
+  auto corrupt = [&](const std::string& what) {
+    kv::fail(kv::Errc::corrupt, "kvcolumn '" + table + "' is corrupt: " + table + "_info " + what);
+  };
+  auto row = [&](const char* key) -> const Row& {
+    auto it = rows.find(key);
+    if (it == rows.end()) corrupt(std::string("has no ") + key + " row");
+    return it->second;
+  };
+  auto size_row = [&](const char* key, bool zero_ok) {
+    const Row& r = row(key);
+    if (r.type != SQLITE_INTEGER || r.i < 0 || (r.i == 0 && !zero_ok))
+      corrupt(std::string("has ") + key + " '" + r.text + "': expected a " + (zero_ok ? "" : "positive ") +
+              "integer");
+    return static_cast<std::uint64_t>(r.i);
+  };
+  Options o = declared;
+  const Row& dtype = row("dtype");
+  try {
+    if (dtype.type != SQLITE_TEXT) kv::fail(kv::Errc::corrupt, "not TEXT");
+    o.dtype = kv::parse_dtype(dtype.text);
+  } catch (const kv::Error& e) {
+    corrupt("has dtype '" + dtype.text + "': " + e.what());
+  }
+  if (o.dtype.family == kv::Family::auto_header) corrupt("has dtype 'auto', which no column stores");
+  if (size_row("elem_size", true) != o.dtype.elem_size())
+    corrupt("has elem_size " + row("elem_size").text + " but dtype '" + o.dtype.name() + "' has " +
+            std::to_string(o.dtype.elem_size()) + "-byte elements");
+  sqlite3_int64 version = rows.count("format_version") ? rows["format_version"].i : 0;
+  if (version != format_version(o.dtype))
+    kv::fail(kv::Errc::corrupt, "kvcolumn '" + table + "' has format_version " + std::to_string(version) +
+                                    ", this build reads format " + std::to_string(format_version(o.dtype)) +
+                                    " for " + (o.dtype.is_varsize() ? "variable" : "fixed") + "-size dtypes");
+  o.min_chunk_bytes = size_row("min_chunk_bytes", false);
+  o.max_chunk_bytes = size_row("max_chunk_bytes", false);
+  try {
+    kv::ChunkLayout check(o.dtype.is_varsize() ? kv::kVarIndexEntryBytes : o.dtype.elem_size(),
+                          o.min_chunk_bytes, o.max_chunk_bytes);
+  } catch (const kv::Error& e) {
+    corrupt(std::string("has chunk sizes that are not valid: ") + e.what());
+  }
+  auto schema = rows.find("schema");
+  const bool structured = o.dtype.family == kv::Family::msgpack || o.dtype.family == kv::Family::cbor;
+  if (schema != rows.end()) {
+    if (schema->second.type != SQLITE_TEXT || schema->second.text.empty() || !structured)
+      corrupt("has a schema row that is not JSON Schema text of a msgpack/cbor column");
+    o.schema = schema->second.text;
+  } else if (!structured) {
+    o.schema.clear();
+  }
+  return o;
+}
+
+// Builds the Table for xCreate (create = true: also the shadow tables) and xConnect.
+int kvcolumnInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** out, char** err,
+                 bool create) {
+  *out = nullptr;
+  return guard_status(err, [&] {
+    Options options = parse_options(argc, argv);
+    if (!create) options = stored_options(db, shadow_name(argv[1], argv[2], "info"), argv[2], options);
+    auto table = std::make_unique<Table>();
+    std::memset(static_cast<sqlite3_vtab*>(table.get()), 0, sizeof(sqlite3_vtab));
+    table->db = db;
+    table->schema = argv[1];
+    table->name = argv[2];
+    table->options = options;
+    if (sqlite3_stricmp(table->name.c_str(), "idx") == 0 ||
+        sqlite3_stricmp(table->name.c_str(), "value") == 0 ||
+        sqlite3_stricmp(table->name.c_str(), "raw") == 0)
+      kv::fail(kv::Errc::invalid_argument,
+               "kvcolumn: a table cannot be named '" + table->name +
+                   "': its hidden command column takes the table's name, idx and "
+                   "value are the visible columns and raw the hidden packed-bytes column");
+    const std::string info = shadow_name(table->schema, table->name, "info");
+    const bool varsize = options.dtype.is_varsize();
+    if (create) {
+      exec(db, "CREATE TABLE " + info + "(key TEXT PRIMARY KEY, value) WITHOUT ROWID");
+      for (const char* suffix : data_suffixes(varsize))
+        exec(db, "CREATE TABLE " + shadow_name(table->schema, table->name, suffix) +
+                     "(chunk_idx INTEGER PRIMARY KEY, data BLOB NOT NULL)");
+      char* rows = sqlite3_mprintf(
+          "INSERT INTO %s(key, value) VALUES ('format_version', %d), ('dtype', %Q), ('elem_size', %llu), "
+          "('min_chunk_bytes', %llu), ('max_chunk_bytes', %llu), ('length', 0)%s",
+          info.c_str(), format_version(options.dtype), options.dtype.name().c_str(),
+          static_cast<unsigned long long>(options.dtype.elem_size()),
+          static_cast<unsigned long long>(options.min_chunk_bytes),
+          static_cast<unsigned long long>(options.max_chunk_bytes), varsize ? ", ('data_length', 0)" : "");
+      if (!rows) throw std::bad_alloc();
+      std::string sql(rows);
+      sqlite3_free(rows);
+      exec(db, sql);
+      if (!options.schema.empty()) {
+        char* row = sqlite3_mprintf("INSERT INTO %s(key, value) VALUES ('schema', %Q)", info.c_str(),
+                                    options.schema.c_str());
+        if (!row) throw std::bad_alloc();
+        std::string schema_row(row);
+        sqlite3_free(row);
+        exec(db, schema_row);
+      }
+    }
+    char* decl = sqlite3_mprintf("CREATE TABLE x(idx INTEGER, value, \"%w\" HIDDEN, raw BLOB HIDDEN)",
+                                 table->name.c_str());
+    if (!decl) throw std::bad_alloc();
+    int rc = sqlite3_declare_vtab(db, decl);
+    sqlite3_free(decl);
+    if (rc != SQLITE_OK) fail_sqlite(db, rc, "kvcolumn: cannot declare the table");
+    if (varsize) {
+      table->store = std::make_unique<SqliteChunkStore>(db, table->schema, table->name, "idx", "length");
+      table->data_store =
+          std::make_unique<SqliteChunkStore>(db, table->schema, table->name, "data", "data_length");
+      auto column = std::make_unique<kv::VarColumn>(*table->store, *table->data_store,
+                                                    options.min_chunk_bytes, options.max_chunk_bytes,
+                                                    table->name, options.cache_bytes, kReadCacheBytes);
+      table->var = column.get();
+      table->column = std::move(column);
+    } else {
+      table->store = std::make_unique<SqliteChunkStore>(db, table->schema, table->name);
+      auto column = std::make_unique<kv::FixedColumn>(
+          *table->store,
+          kv::ChunkLayout(options.dtype.elem_size(), options.min_chunk_bytes, options.max_chunk_bytes),
+          table->name, options.cache_bytes, kReadCacheBytes);
+      table->fixed = column.get();
+      table->column = std::move(column);
+    }
+    *out = table.release();
+    return SQLITE_OK;
+  });
+}
+
+// xCreate: CREATE VIRTUAL TABLE; creates the shadow tables.
+int kvcolumnCreate(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab** out, char** err) {
+  return kvcolumnInit(db, argc, argv, out, err, true);
+}
+
+// xConnect: the table exists; attach to its shadow tables.
+int kvcolumnConnect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab** out, char** err) {
+  return kvcolumnInit(db, argc, argv, out, err, false);
+}
+
+// Query plans. idxNum is a bit set (enum Plan in kvcolumn.hpp); xFilter's argv
+// holds the constraint values in this order, each present only if its bit is:
+//
+//   kPlanEq | kPlanIn   idx = ? (kPlanIn: an IN list read with sqlite3_vtab_in_first/next)
+//   kPlanGt | kPlanGe   lower bound idx > ? / idx >= ?
+//   kPlanLt | kPlanLe   upper bound idx < ? / idx <= ?
+//   kPlanLimit          LIMIT ?   (only when every constraint is consumed and the order is ours)
+//   kPlanOffset         OFFSET ?  (same)
+//   kPlanDesc           no argument: produce rows in descending idx order
+//   kPlanAllColumns     no argument: every column is used, as in an UPDATE; value
+//                       and raw then honour sqlite3_vtab_nochange (see kvcolumnColumn)
+//
+// Constraints on idx (or the rowid) are all omitted: xFilter compares REAL and
+// TEXT values the way SQLite compares them with an INTEGER column (numeric
+// affinity; TEXT that is not a number sorts after every number, BLOB after
+// TEXT, NULL matches nothing). Rows come out in idx order, so ORDER BY idx
+// [DESC] is consumed. Cost: point < IN < range < full scan.
+int kvcolumnBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
+  return guard_status(&vtab->zErrMsg, [&] {
+    int eq = -1, lower = -1, upper = -1, limit = -1, offset = -1;
+    int plan = 0;
+    bool all_consumed = true;
+    for (int i = 0; i < info->nConstraint; ++i) {
+      const auto& c = info->aConstraint[i];
+      if (c.op == SQLITE_INDEX_CONSTRAINT_LIMIT || c.op == SQLITE_INDEX_CONSTRAINT_OFFSET) {
+        if (!c.usable) continue;
+        if (c.op == SQLITE_INDEX_CONSTRAINT_LIMIT && limit < 0) limit = i;
+        if (c.op == SQLITE_INDEX_CONSTRAINT_OFFSET && offset < 0) offset = i;
+        continue;
+      }
+      bool on_idx = c.iColumn == kIdx || c.iColumn == -1;
+      if (!on_idx || !c.usable) {
+        all_consumed = false;
+        continue;
+      }
+      switch (c.op) {
+        case SQLITE_INDEX_CONSTRAINT_EQ:
+          if (eq < 0)
+            eq = i;
+          else
+            all_consumed = false;
+          break;
+        case SQLITE_INDEX_CONSTRAINT_GT:
+        case SQLITE_INDEX_CONSTRAINT_GE:
+          if (lower < 0)
+            lower = i;
+          else
+            all_consumed = false;
+          break;
+        case SQLITE_INDEX_CONSTRAINT_LT:
+        case SQLITE_INDEX_CONSTRAINT_LE:
+          if (upper < 0)
+            upper = i;
+          else
+            all_consumed = false;
+          break;
+        default: all_consumed = false;
+      }
+    }
+    int argc = 0;
+    double cost = 4e6, rows = 1e6;
+    if (eq >= 0) {
+      bool in_list = runtime_features().vtab_in && sqlite3_vtab_in(info, eq, -1);
+      if (in_list) sqlite3_vtab_in(info, eq, 1);
+      plan |= in_list ? kPlanIn : kPlanEq;
+      info->aConstraintUsage[eq].argvIndex = ++argc;
+      info->aConstraintUsage[eq].omit = 1;
+      cost = in_list ? 20 : 2;
+      rows = in_list ? 10 : 1;
+    }
+    if (lower >= 0) {
+      plan |= info->aConstraint[lower].op == SQLITE_INDEX_CONSTRAINT_GT ? kPlanGt : kPlanGe;
+      info->aConstraintUsage[lower].argvIndex = ++argc;
+      info->aConstraintUsage[lower].omit = 1;
+    }
+    if (upper >= 0) {
+      plan |= info->aConstraint[upper].op == SQLITE_INDEX_CONSTRAINT_LT ? kPlanLt : kPlanLe;
+      info->aConstraintUsage[upper].argvIndex = ++argc;
+      info->aConstraintUsage[upper].omit = 1;
+    }
+    if (eq < 0 && (lower >= 0 || upper >= 0)) {
+      cost = lower >= 0 && upper >= 0 ? 1000 : 1e6;
+      rows = lower >= 0 && upper >= 0 ? 100 : 5e5;
+    }
+    bool order_ok = true;
+    // Without sqlite3_vtab_in an `idx IN (...)` looks like `idx = ?` and SQLite
+    // calls xFilter once per listed value, in an order we do not control.
+    bool maybe_looped_in = (plan & kPlanEq) && !runtime_features().vtab_in;
+    if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn <= kIdx && !maybe_looped_in) {  // idx or rowid
+      if (info->aOrderBy[0].desc) plan |= kPlanDesc;
+      info->orderByConsumed = 1;
+    } else if (info->nOrderBy > 0) {
+      order_ok = false;
+    }
+    if (all_consumed && order_ok && runtime_features().vtab_rhs_value) {
+      if (limit >= 0) {
+        plan |= kPlanLimit;
+        info->aConstraintUsage[limit].argvIndex = ++argc;
+        info->aConstraintUsage[limit].omit = 1;
+        if (offset >= 0) {
+          plan |= kPlanOffset;
+          info->aConstraintUsage[offset].argvIndex = ++argc;
+          info->aConstraintUsage[offset].omit = 1;
+        }
+      }
+    }
+    // An UPDATE marks every column used (SQLite sets all colUsed bits for a
+    // virtual table); a SELECT marks only what it reads, and rarely the
+    // hidden command column.
+    if (info->colUsed >> kCommand & 1) plan |= kPlanAllColumns;
+    info->idxNum = plan;
+    info->estimatedCost = cost;
+    info->estimatedRows = static_cast<sqlite3_int64>(rows);
+    return SQLITE_OK;
+  });
+}
+
+// xDisconnect: the connection closes or the schema is reloaded.
+int kvcolumnDisconnect(sqlite3_vtab* vtab) {
+  delete static_cast<Table*>(vtab);
+  return SQLITE_OK;
+}
+
+// xDestroy: DROP TABLE; removes the shadow tables.
+int kvcolumnDestroy(sqlite3_vtab* vtab) {
+  Table* t = static_cast<Table*>(vtab);
+  int rc = guard_status(&vtab->zErrMsg, [&] {
+    exec(t->db, "DROP TABLE IF EXISTS " + shadow_name(t->schema, t->name, "info"));
+    for (const char* suffix : {"chunks", "idx", "data"})
+      exec(t->db, "DROP TABLE IF EXISTS " + shadow_name(t->schema, t->name, suffix));
+    return SQLITE_OK;
+  });
+  if (rc == SQLITE_OK) delete t;
+  return rc;
+}
+
+// xRename: ALTER TABLE ... RENAME TO; buffered writes go to the old shadow
+// tables first, then the shadow tables are renamed along.
+int kvcolumnRename(sqlite3_vtab* vtab, const char* new_name) {
+  Table* t = static_cast<Table*>(vtab);
+  return guard_status(&vtab->zErrMsg, [&] {
+    t->column->flush();
+    std::vector<const char*> suffixes = data_suffixes(t->var != nullptr);
+    suffixes.push_back("info");
+    for (const char* suffix : suffixes) {
+      char* sql = sqlite3_mprintf("ALTER TABLE \"%w\".\"%w_%s\" RENAME TO \"%w_%s\"", t->schema.c_str(),
+                                  t->name.c_str(), suffix, new_name, suffix);
+      if (!sql) throw std::bad_alloc();
+      std::string s(sql);
+      sqlite3_free(sql);
+      exec(t->db, s);
+    }
+    t->name = new_name;
+    t->store->rename(new_name);
+    if (t->data_store) t->data_store->rename(new_name);
+    if (t->var)
+      t->var->set_name(new_name);
+    else
+      t->fixed->set_name(new_name);
+    return SQLITE_OK;
+  });
+}
+
+// xShadowName: the suffixes that mark "<table>_<suffix>" as our shadow tables.
+int kvcolumnShadowName(const char* suffix) {
+  return sqlite3_stricmp(suffix, "info") == 0 || sqlite3_stricmp(suffix, "chunks") == 0 ||
+         sqlite3_stricmp(suffix, "idx") == 0 || sqlite3_stricmp(suffix, "data") == 0;
+}
+
+const sqlite3_module kModule = {
+    /* iVersion      */ 3,
+    /* xCreate       */ kvcolumnCreate,
+    /* xConnect      */ kvcolumnConnect,
+    /* xBestIndex    */ kvcolumnBestIndex,
+    /* xDisconnect   */ kvcolumnDisconnect,
+    /* xDestroy      */ kvcolumnDestroy,
+    /* xOpen         */ kvcolumnOpen,
+    /* xClose        */ kvcolumnClose,
+    /* xFilter       */ kvcolumnFilter,
+    /* xNext         */ kvcolumnNext,
+    /* xEof          */ kvcolumnEof,
+    /* xColumn       */ kvcolumnColumn,
+    /* xRowid        */ kvcolumnRowid,
+    /* xUpdate       */ kvcolumnUpdate,
+    /* xBegin        */ kvcolumnBegin,
+    /* xSync         */ kvcolumnSync,
+    /* xCommit       */ kvcolumnCommit,
+    /* xRollback     */ kvcolumnRollback,
+    /* xFindFunction */ nullptr,
+    /* xRename       */ kvcolumnRename,
+    /* xSavepoint    */ kvcolumnSavepoint,
+    /* xRelease      */ kvcolumnRelease,
+    /* xRollbackTo   */ kvcolumnRollbackTo,
+    /* xShadowName   */ kvcolumnShadowName,
+};
+
+}  // namespace
+
+}  // namespace kvx::kvcolumn
+
+namespace kvx {
+
+int register_kvcolumn(sqlite3* db, char** err) {
+  int rc = register_module(db, "kvcolumn", &kvcolumn::kModule, err);
+  if (rc == SQLITE_OK) rc = kvcolumn::register_list(db, err);
+  return rc;
+}
+
+}  // namespace kvx

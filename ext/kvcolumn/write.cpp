@@ -1,0 +1,423 @@
+// kvcolumn writes: xUpdate (append, insert-at, update, delete, the 'append'
+// command) and the transaction methods that drive the write-back buffer.
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "codec/codec.hpp"
+#include "codec/structured.hpp"
+#include "common/error.hpp"
+#include "common/firewall.hpp"
+#include "json/text.hpp"
+#include "kvcolumn/kvcolumn.hpp"
+#include "codec/pack_batch.hpp"
+#include "common/value_bridge.hpp"
+
+namespace kvx::kvcolumn {
+
+namespace {
+
+// An idx given by the user: an INTEGER, or a REAL with an integral value.
+std::uint64_t idx_arg(const Table* t, sqlite3_value* v, std::uint64_t length) {
+  std::int64_t i = 0;
+  int type = sqlite3_value_type(v);
+  if (type == SQLITE_INTEGER) {
+    i = sqlite3_value_int64(v);
+  } else if (type == SQLITE_FLOAT && std::floor(sqlite3_value_double(v)) == sqlite3_value_double(v) &&
+             std::fabs(sqlite3_value_double(v)) < 9.0e15) {
+    i = static_cast<std::int64_t>(sqlite3_value_double(v));
+  } else {
+    const unsigned char* text = sqlite3_value_text(v);
+    kv::fail(kv::Errc::type_mismatch,
+             "kvcolumn '" + t->name + "': idx must be an INTEGER, got " +
+                 (text ? "'" + std::string(reinterpret_cast<const char*>(text)) + "'" : std::string("NULL")));
+  }
+  if (i < 0 || static_cast<std::uint64_t>(i) > length)
+    kv::fail(kv::Errc::out_of_range, "kvcolumn '" + t->name + "': insert at idx " + std::to_string(i) +
+                                         " is out of range: expected 0.." + std::to_string(length) +
+                                         " (the length appends)");
+  return static_cast<std::uint64_t>(i);
+}
+
+// The JSON text a column's JSON Schema sees for a value (as kv_pack does):
+// TEXT is the JSON document itself, numbers and NULL their JSON form.
+std::string value_as_json(const kv::ValueView& v) {
+  std::string j;
+  switch (v.kind) {
+    case kv::Kind::null: return "null";
+    case kv::Kind::integer: kv::json::append_int(j, v.i); return j;
+    case kv::Kind::real: kv::json::append_double(j, v.r); return j;
+    case kv::Kind::text:
+    case kv::Kind::json: return std::string(v.bytes);
+    case kv::Kind::blob: break;
+  }
+  kv::fail(kv::Errc::type_mismatch, "a BLOB cannot be validated against a JSON Schema");
+}
+
+const std::string& pack_value(Table* t, sqlite3_value* v) {
+  t->scratch.clear();
+  if (!t->options.schema.empty()) {
+    try {
+      kv::schema::require_valid(t->options.schema, value_as_json(to_view(v)));
+    } catch (const kv::Error& e) {
+      throw kv::Error(e.code(), "kvcolumn '" + t->name + "': " + e.what());
+    }
+  }
+  if (std::endian::native == std::endian::little && t->options.dtype.family == kv::Family::floating &&
+      t->options.dtype.num == kv::Num::f64 &&
+      sqlite3_value_type(v) == SQLITE_FLOAT) {  // the common case, without the generic dispatch
+    double d = sqlite3_value_double(v);
+    t->scratch.append(reinterpret_cast<const char*>(&d), sizeof d);
+    return t->scratch;
+  }
+  try {
+    kv::pack(t->options.dtype, to_view(v), t->scratch);
+  } catch (const kv::Error& e) {
+    throw kv::Error(e.code(), "kvcolumn '" + t->name + "': " + e.what());
+  }
+  return t->scratch;
+}
+
+const char* type_name(int type) {
+  switch (type) {
+    case SQLITE_INTEGER: return "INTEGER";
+    case SQLITE_FLOAT: return "REAL";
+    case SQLITE_TEXT: return "TEXT";
+    case SQLITE_BLOB: return "BLOB";
+    default: return "NULL";
+  }
+}
+
+// Rethrows a codec error about user-given bytes as an error about the input
+// (kv::Errc::corrupt would report SQLITE_CORRUPT, which means stored data),
+// with prefix() in front (built only on failure).
+template <class P, class F>
+void as_input_error(P&& prefix, F&& f) {
+  try {
+    f();
+  } catch (const kv::Error& e) {
+    throw kv::Error(e.code() == kv::Errc::corrupt ? kv::Errc::invalid_argument : e.code(),
+                    prefix() + e.what());
+  }
+}
+
+// True when `elem` is plainly a well-formed packed vec of the dtype: the right
+// type byte and a header whose (non-zero) dims account for exactly the bytes
+// that follow; any bytes are valid numbers. Anything else (including zero
+// dims) goes to the full decode, which gives the precise error.
+bool plainly_valid_vec(const kv::DType& d, std::string_view e) {
+  if (e.empty() || static_cast<std::uint8_t>(e[0]) != kv::vec_type_byte(d.num)) return false;
+  if (!d.dims.empty()) return e.size() == d.elem_size();
+  if (e.size() < 2) return false;
+  const std::size_t ndim = static_cast<std::uint8_t>(e[1]);
+  if (e.size() - 2 < 4 * ndim) return false;
+  const std::uint64_t size = kv::num_size(d.num), body = e.size() - 2 - 4 * ndim;
+  std::uint64_t count = 1;
+  for (std::size_t k = 0; k < ndim; ++k) {
+    std::uint32_t dim;
+    std::memcpy(&dim, e.data() + 2 + 4 * k, 4);
+    if constexpr (std::endian::native == std::endian::big) dim = __builtin_bswap32(dim);
+    if (dim == 0 || count > body / size / dim) return false;
+    count *= dim;
+  }
+  return count * size == body;
+}
+
+// Checks that `elem` is one packed element of the column's dtype, the
+// cheapest way that is still complete: the size for fixed-size numbers and
+// bytes, UTF-8 validity for str:utf8, the header for vec, a decode (as
+// kv_unpack does) for the other families and for anything that fails the
+// cheap checks (for its exact error), then the column's JSON Schema on the
+// decoded value (msgpack/cbor).
+// `what` names the bytes in errors ("raw", "element 3").
+void check_element(const Table* t, std::string_view elem, std::string_view what) {
+  const kv::DType& d = t->options.dtype;
+  auto prefix = [&] {
+    return "kvcolumn '" + t->name + "': " + std::string(what) + " is not a packed " + d.name() + " element: ";
+  };
+  if (const std::size_t n = d.elem_size(); n && elem.size() != n)
+    kv::fail(kv::Errc::invalid_argument, prefix() + "expected exactly " + std::to_string(n) + " bytes, got " +
+                                             std::to_string(elem.size()));
+  switch (d.family) {
+    case kv::Family::integer:
+    case kv::Family::floating:
+    case kv::Family::bytes: return;  // every byte pattern of the right size is a value
+    case kv::Family::vec:
+      if (plainly_valid_vec(d, elem)) return;
+      break;
+    case kv::Family::str:
+      if (!d.fixed_size && d.encoding == kv::Encoding::utf8) {
+        if (!kv::json::is_valid_utf8(elem))
+          kv::fail(kv::Errc::invalid_argument, prefix() + "bytes are not valid UTF-8");
+        return;
+      }
+      break;
+    default: break;
+  }
+  kv::Value v;
+  as_input_error(prefix, [&] { v = kv::unpack(d, elem); });
+  if (!t->options.schema.empty()) {
+    try {
+      kv::schema::require_valid(t->options.schema, value_as_json(v.view()));
+    } catch (const kv::Error& e) {
+      throw kv::Error(e.code(), "kvcolumn '" + t->name + "': " + std::string(what) + ": " + e.what());
+    }
+  }
+}
+
+// The raw column of an INSERT/UPDATE: a BLOB holding one packed element.
+std::string_view raw_element(const Table* t, sqlite3_value* raw) {
+  if (sqlite3_value_type(raw) != SQLITE_BLOB)
+    kv::fail(kv::Errc::type_mismatch, "kvcolumn '" + t->name + "': raw takes a BLOB of packed " +
+                                          t->options.dtype.name() + " bytes (as kv_pack returns), got " +
+                                          type_name(sqlite3_value_type(raw)));
+  const void* b = sqlite3_value_blob(raw);
+  std::string_view elem(static_cast<const char*>(b), static_cast<std::size_t>(sqlite3_value_bytes(raw)));
+  check_element(t, elem, "raw");
+  return elem;
+}
+
+// The bytes an INSERT/UPDATE stores: the packed value, or the raw bytes as
+// given. A NULL raw is not given (so it behaves as a NULL value does); in an
+// UPDATE, a column the statement does not assign arrives "unchanged"
+// (sqlite3_value_nochange, see kvcolumnColumn). nullopt: nothing assigned.
+std::optional<std::string_view> element_to_store(Table* t, sqlite3_value* value, sqlite3_value* raw) {
+  const bool raw_set = !sqlite3_value_nochange(raw) && sqlite3_value_type(raw) != SQLITE_NULL;
+  const bool value_set = !sqlite3_value_nochange(value) && sqlite3_value_type(value) != SQLITE_NULL;
+  if (raw_set && value_set)
+    kv::fail(kv::Errc::invalid_argument,
+             "kvcolumn '" + t->name +
+                 "': both value and raw are set: give the element either as value "
+                 "or as raw (its packed bytes), not both");
+  if (raw_set) return raw_element(t, raw);
+  if (sqlite3_value_nochange(value) && sqlite3_value_nochange(raw)) return std::nullopt;
+  return std::string_view(pack_value(t, value));
+}
+
+// 'append' to a variable-size column: a JSON array (TEXT), each item packed
+// as kv_pack_many packs it, or (msgpack/cbor) a BLOB of items one after
+// another. Every element is checked before the first is appended, so a bad
+// one (its position is in the error) appends nothing.
+void append_var(Table* t, sqlite3_value* value) {
+  const kv::DType& d = t->options.dtype;
+  const bool structured = d.family == kv::Family::msgpack || d.family == kv::Family::cbor;
+  const std::string prefix = "kvcolumn '" + t->name + "': 'append': ";  // once per statement
+  auto prefix_of = [&] { return prefix; };
+  std::vector<std::string_view> elems;
+  const int type = sqlite3_value_type(value);
+  if (type == SQLITE_TEXT) {
+    std::string& packed = t->scratch;
+    packed.clear();
+    std::vector<std::size_t> ends;
+    const unsigned char* text = sqlite3_value_text(value);
+    std::string_view json(reinterpret_cast<const char*>(text),
+                          static_cast<std::size_t>(sqlite3_value_bytes(value)));
+    // TEXT that is not UTF-8 is not JSON (typically BLOBs joined with ||, which
+    // makes TEXT). The item codecs reject it (str, msgpack/cbor, vec); bytes
+    // items would take the bytes as they are, so bytes columns check first.
+    auto not_utf8 = [&] {
+      kv::fail(
+          kv::Errc::type_mismatch,
+          prefix + "value is TEXT that is not UTF-8, so not a JSON array" +
+              (structured ? " (packed items joined with || are TEXT: wrap them in CAST(... AS BLOB))" : ""));
+    };
+    if (d.family == kv::Family::bytes && !kv::json::is_valid_utf8(json)) not_utf8();
+    try {
+      as_input_error(prefix_of, [&] { kv::batch::pack_many(d, json, packed, &ends); });
+    } catch (const kv::Error&) {
+      if (!kv::json::is_valid_utf8(json)) not_utf8();
+      throw;
+    }
+    elems.reserve(ends.size());
+    std::size_t start = 0;
+    for (std::size_t end : ends) elems.emplace_back(packed.data() + start, end - start), start = end;
+    if (!t->options.schema.empty())
+      for (std::size_t k = 0; k < elems.size(); ++k)
+        check_element(t, elems[k], "'append' element " + std::to_string(k));
+  } else if (type == SQLITE_BLOB && structured) {
+    const void* b = sqlite3_value_blob(value);
+    std::string_view blob(static_cast<const char*>(b), static_cast<std::size_t>(sqlite3_value_bytes(value)));
+    as_input_error(prefix_of, [&] {
+      kv::batch::ElementCursor cursor(d, blob, nullptr);  // each item decoded whole: well-formed
+      for (std::string_view e; cursor.next(e);) elems.push_back(e);
+    });
+    if (!t->options.schema.empty())
+      for (std::size_t k = 0; k < elems.size(); ++k)
+        check_element(t, elems[k], "'append' element " + std::to_string(k));
+  } else {
+    kv::fail(kv::Errc::type_mismatch,
+             prefix + "a variable-size " + d.name() + " column takes a JSON array of values as TEXT (e.g. '" +
+                 (d.family == kv::Family::str   ? "[\"a\", \"b\"]"
+                  : structured                  ? "[{\"a\": 1}, 2]"
+                  : d.family == kv::Family::vec ? "[[1, 2], [3]]"
+                                                : "[\"text\"]") +
+                 "')" + (structured ? " or a BLOB of " + d.name() + " items one after another" : "") +
+                 ", got " + type_name(type) +
+                 (type == SQLITE_BLOB ? ": its elements carry no length, so pass a JSON array" : ""));
+  }
+  t->var->append_many(elems);  // stores what one append_packed per element stores, in fewer pieces
+}
+
+void run_command(Table* t, sqlite3_value* command, sqlite3_value* value) {
+  const unsigned char* c = sqlite3_value_text(command);
+  std::string cmd = c ? reinterpret_cast<const char*>(c) : "";
+  if (cmd == "append") {
+    if (t->var) return append_var(t, value);
+    if (sqlite3_value_type(value) != SQLITE_BLOB)
+      kv::fail(kv::Errc::type_mismatch,
+               "kvcolumn '" + t->name +
+                   "': the 'append' command needs a BLOB of packed elements in value "
+                   "(e.g. kv_pack_many('" +
+                   t->options.dtype.name() + "', '[...]'))");
+    const void* b = sqlite3_value_blob(value);
+    std::size_t n = static_cast<std::size_t>(sqlite3_value_bytes(value));
+    t->column->append_packed(std::string_view(static_cast<const char*>(b), n));
+    return;
+  }
+  if (cmd == "compact") {
+    if (!t->var)
+      kv::fail(kv::Errc::invalid_argument, "kvcolumn '" + t->name +
+                                               "': 'compact' applies to variable-size columns; dtype '" +
+                                               t->options.dtype.name() + "' has no dead bytes");
+    t->var->compact();
+    return;
+  }
+  kv::fail(kv::Errc::invalid_argument,
+           "kvcolumn '" + t->name + "': unknown command '" + cmd + "': expected 'append' or 'compact'");
+}
+
+}  // namespace
+
+// xUpdate. argc == 1: DELETE of rowid argv[0] (SQLite passes the rowids of a
+// multi-row DELETE in the original numbering, so deletes are recorded and
+// compacted later). argv[0] NULL: INSERT (argv[1] rowid, argv[2] idx,
+// argv[3] value, argv[4] command, argv[5] raw). Otherwise UPDATE of rowid argv[0].
+int kvcolumnUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* rowid) {
+  Table* t = static_cast<Table*>(vtab);
+  return guard_status(&vtab->zErrMsg, [&] {
+    t->revalidate();
+    kv::Column& col = *t->column;
+    if (argc == 1) {
+      col.mark_deleted(static_cast<std::uint64_t>(sqlite3_value_int64(argv[0])));
+      return SQLITE_OK;
+    }
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+      if (sqlite3_value_type(argv[2 + kCommand]) != SQLITE_NULL) {
+        if (sqlite3_value_type(argv[2 + kRaw]) != SQLITE_NULL)
+          kv::fail(kv::Errc::invalid_argument,
+                   "kvcolumn '" + t->name + "': commands take their argument in value, not raw");
+        run_command(t, argv[2 + kCommand], argv[2 + kValue]);
+        *rowid = static_cast<sqlite3_int64>(col.length()) - 1;
+        return SQLITE_OK;
+      }
+      const std::string_view packed =
+          *element_to_store(t, argv[2 + kValue], argv[2 + kRaw]);  // INSERT: always set
+      if (sqlite3_value_type(argv[2 + kIdx]) == SQLITE_NULL && sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+        col.append_packed(packed);
+        *rowid = static_cast<sqlite3_int64>(col.length()) - 1;
+        return SQLITE_OK;
+      }
+      col.settle();
+      const std::uint64_t length = col.length();
+      sqlite3_value* given = sqlite3_value_type(argv[2 + kIdx]) != SQLITE_NULL ? argv[2 + kIdx]
+                             : sqlite3_value_type(argv[1]) != SQLITE_NULL      ? argv[1]
+                                                                               : nullptr;
+      std::uint64_t at = given ? idx_arg(t, given, length) : length;
+      col.insert(at, packed);
+      *rowid = static_cast<sqlite3_int64>(at);
+      return SQLITE_OK;
+    }
+    const sqlite3_int64 old = sqlite3_value_int64(argv[0]);
+    bool same_rowid = sqlite3_value_type(argv[1]) == SQLITE_INTEGER && sqlite3_value_int64(argv[1]) == old;
+    bool same_idx =
+        sqlite3_value_type(argv[2 + kIdx]) == SQLITE_INTEGER && sqlite3_value_int64(argv[2 + kIdx]) == old;
+    if (!same_rowid || !same_idx)
+      kv::fail(kv::Errc::constraint,
+               "kvcolumn '" + t->name + "': idx " + std::to_string(old) +
+                   " cannot be changed: idx is the position (use DELETE and INSERT to move)");
+    if (sqlite3_value_type(argv[2 + kCommand]) != SQLITE_NULL)
+      kv::fail(kv::Errc::invalid_argument, "kvcolumn '" + t->name + "': commands are INSERTs, not UPDATEs");
+    if (std::optional<std::string_view> packed = element_to_store(t, argv[2 + kValue], argv[2 + kRaw]))
+      col.update(static_cast<std::uint64_t>(old), *packed);
+    return SQLITE_OK;
+  });
+}
+
+// xBegin: the table joins a write transaction; its cache is revalidated once.
+int kvcolumnBegin(sqlite3_vtab* vtab) {
+  Table* t = static_cast<Table*>(vtab);
+  return guard_status(&vtab->zErrMsg, [&] {
+    t->in_write_txn = false;
+    t->revalidate();
+    t->column->begin_transaction();
+    t->in_write_txn = true;
+    return SQLITE_OK;
+  });
+}
+
+// xSync: phase one of commit; the buffer goes to the shadow tables, inside the
+// transaction being committed, so an error here aborts the commit.
+int kvcolumnSync(sqlite3_vtab* vtab) {
+  Table* t = static_cast<Table*>(vtab);
+  return guard_status(&vtab->zErrMsg, [&] {
+    t->column->flush();
+    return SQLITE_OK;
+  });
+}
+
+// xCommit: the transaction is durable. The pager's data version now includes
+// our own commit (another connection's later commit changes it again).
+int kvcolumnCommit(sqlite3_vtab* vtab) {
+  Table* t = static_cast<Table*>(vtab);
+  return guard_status(&vtab->zErrMsg, [&] {
+    t->column->end_transaction();
+    t->in_write_txn = false;
+    t->remember_version();
+    return SQLITE_OK;
+  });
+}
+
+// xRollback: SQLite rolled the shadow tables back; drop the buffer and caches.
+int kvcolumnRollback(sqlite3_vtab* vtab) {
+  Table* t = static_cast<Table*>(vtab);
+  return guard_status(&vtab->zErrMsg, [&] {
+    t->column->discard();
+    t->in_write_txn = false;
+    t->version_known = false;
+    return SQLITE_OK;
+  });
+}
+
+// xSavepoint: savepoint N opens (SAVEPOINT, or a statement that may need to be
+// undone); remember the buffer state.
+int kvcolumnSavepoint(sqlite3_vtab* vtab, int level) {
+  Table* t = static_cast<Table*>(vtab);
+  return guard_status(&vtab->zErrMsg, [&] {
+    t->column->savepoint(level);
+    return SQLITE_OK;
+  });
+}
+
+// xRelease: savepoints >= N are merged into their parent.
+int kvcolumnRelease(sqlite3_vtab* vtab, int level) {
+  Table* t = static_cast<Table*>(vtab);
+  return guard_status(&vtab->zErrMsg, [&] {
+    t->column->release(level);
+    return SQLITE_OK;
+  });
+}
+
+// xRollbackTo: back to savepoint N (SQLite reverts any flushed chunks itself).
+int kvcolumnRollbackTo(sqlite3_vtab* vtab, int level) {
+  Table* t = static_cast<Table*>(vtab);
+  return guard_status(&vtab->zErrMsg, [&] {
+    t->column->rollback_to(level);
+    return SQLITE_OK;
+  });
+}
+
+}  // namespace kvx::kvcolumn

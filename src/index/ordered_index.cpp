@@ -1,0 +1,256 @@
+// OrderedIndex over the CSB+-tree and the skip list, and the undo Journal.
+#include "index/ordered_index.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "index/csbtree.hpp"
+#include "common/error.hpp"
+#include "index/skiplist.hpp"
+#include "index/sql_value_order.hpp"
+
+namespace kv {
+
+const char* backend_name(IndexBackend b) noexcept {
+  return b == IndexBackend::csbtree ? "csbtree" : "skiplist";
+}
+
+namespace {
+
+bool same_representation(const Value& a, const Value& b) { return a == b; }
+
+// Names the first adjacent pair of items that is not strictly increasing.
+void check_sorted(const std::vector<std::pair<Value, Value>>& items) {
+  for (std::size_t i = 1; i < items.size(); ++i)
+    if (sql_compare(items[i - 1].first, items[i].first) >= 0)
+      fail(Errc::corrupt, "keys out of order or duplicated: " + describe_value(items[i - 1].first.view()) +
+                              " then " + describe_value(items[i].first.view()));
+}
+
+// ---- CSB+-tree -------------------------------------------------------------
+using Tree = CsbTree<Value, Value, SqlLess>;
+
+class TreeCursor final : public IndexCursor {
+ public:
+  explicit TreeCursor(const Tree& t) : t_(t), it_(t.end()) {}
+  void seek_first() override { it_ = t_.begin(); }
+  void seek_last() override { it_ = t_.empty() ? t_.end() : --t_.end(); }
+  void seek_ge(const Value& k) override { it_ = t_.lower_bound(k); }
+  void seek_gt(const Value& k) override { it_ = t_.upper_bound(k); }
+  void seek_le(const Value& k) override { before(t_.upper_bound(k)); }
+  void seek_lt(const Value& k) override { before(t_.lower_bound(k)); }
+  bool valid() const override { return it_ != t_.end(); }
+  void next() override { ++it_; }
+  void prev() override { before(it_); }
+  const Value& key() const override { return it_.key(); }
+  const Value& value() const override { return it_.value(); }
+
+ private:
+  void before(Tree::iterator it) {
+    if (it == t_.begin()) {
+      it_ = t_.end();
+    } else {
+      it_ = --it;
+    }
+  }
+  const Tree& t_;
+  Tree::iterator it_;
+};
+
+class TreeIndex final : public OrderedIndex {
+ public:
+  explicit TreeIndex(std::size_t order) : t_(order) {}
+  std::size_t size() const override { return t_.size(); }
+  const Value* find(const Value& k) const override { return t_.find(k); }
+  const Value* find_key(const Value& k) const override {
+    auto it = t_.find_iter(k);
+    return it == t_.end() ? nullptr : &it.key();
+  }
+  Found lookup(const Value& k) const override {
+    auto it = t_.find_iter(k);
+    if (it == t_.end()) return {};
+    return {&it.key(), &it.value()};
+  }
+  void insert_absent(const Value& k, const Value& v) override { t_.insert(k, v); }
+  bool put(const Value& k, const Value& v) override {
+    auto it = t_.find_iter(k);
+    if (it == t_.end()) {
+      t_.insert(k, v);
+      return true;
+    }
+    // Same position in the order, so rewriting the key in place keeps the tree valid.
+    if (!same_representation(it.key(), k)) const_cast<Value&>(it.key()) = k;
+    it.value() = v;
+    return false;
+  }
+  bool erase(const Value& k) override { return t_.erase(k); }
+  void bulk_load(std::vector<std::pair<Value, Value>>&& items) override {
+    check_sorted(items);
+    t_.bulk_load(std::move(items));
+  }
+  void clear() override { t_.clear(); }
+  std::unique_ptr<IndexCursor> cursor() const override { return std::make_unique<TreeCursor>(t_); }
+
+ private:
+  Tree t_;
+};
+
+// ---- skip list -------------------------------------------------------------
+using List = SkipList<Value, Value, SqlLess>;
+
+// The kvindex table is written only by its own connection, which re-seeks its
+// cursors after every write, so a node a cursor holds is never retired while
+// held; each step still runs inside an epoch guard.
+class ListCursor final : public IndexCursor {
+ public:
+  explicit ListCursor(const List& l) : l_(l) {}
+  void seek_first() override {
+    run([&] { n_ = l_.first(); });
+  }
+  void seek_last() override {
+    run([&] { n_ = l_.last(); });
+  }
+  void seek_ge(const Value& k) override {
+    run([&] { n_ = l_.lower_bound(k); });
+  }
+  void seek_gt(const Value& k) override {
+    run([&] { n_ = l_.upper_bound(k); });
+  }
+  void seek_le(const Value& k) override {
+    run([&] { n_ = l_.last_below(k, true); });
+  }
+  void seek_lt(const Value& k) override {
+    run([&] { n_ = l_.last_below(k); });
+  }
+  bool valid() const override { return n_ != nullptr; }
+  void next() override {
+    run([&] { n_ = l_.next(n_); });
+  }
+  void prev() override {
+    run([&] { n_ = l_.prev(n_); });
+  }
+  const Value& key() const override { return n_->key(); }
+  const Value& value() const override { return n_->value(); }
+
+ private:
+  template <class F>
+  void run(F&& f) {
+    EpochGuard g;
+    f();
+  }
+  const List& l_;
+  const List::Node* n_ = nullptr;
+};
+
+class ListIndex final : public OrderedIndex {
+ public:
+  std::size_t size() const override { return l_.size(); }
+  const Value* find(const Value& k) const override {
+    EpochGuard g;
+    const auto* n = l_.find_node(k);
+    return n ? &n->value() : nullptr;
+  }
+  const Value* find_key(const Value& k) const override {
+    EpochGuard g;
+    const auto* n = l_.find_node(k);
+    return n ? &n->key() : nullptr;
+  }
+  Found lookup(const Value& k) const override {
+    EpochGuard g;
+    const auto* n = l_.find_node(k);
+    if (!n) return {};
+    return {&n->key(), &n->value()};
+  }
+  void insert_absent(const Value& k, const Value& v) override { l_.insert(k, v); }
+  bool put(const Value& k, const Value& v) override {
+    const Value* stored = find_key(k);
+    if (stored && !same_representation(*stored, k)) l_.erase(k);  // the key itself changes form
+    return l_.insert_or_assign(k, v) && !stored;
+  }
+  bool erase(const Value& k) override { return l_.erase(k); }
+  void bulk_load(std::vector<std::pair<Value, Value>>&& items) override {
+    check_sorted(items);
+    l_.bulk_load(std::move(items));
+  }
+  void clear() override { l_.clear(); }
+  std::unique_ptr<IndexCursor> cursor() const override { return std::make_unique<ListCursor>(l_); }
+
+ private:
+  List l_;
+};
+
+}  // namespace
+
+std::unique_ptr<OrderedIndex> OrderedIndex::make(IndexBackend backend, std::size_t order) {
+  if (backend == IndexBackend::skiplist) return std::make_unique<ListIndex>();
+  try {
+    return std::make_unique<TreeIndex>(order);
+  } catch (const std::invalid_argument& e) {
+    fail(Errc::invalid_argument, e.what());
+  }
+}
+
+// ---- Journal -----------------------------------------------------------------
+void Journal::record(const Value& key, const Value* old_key, const Value* old_value) {
+  const bool had = old_key != nullptr && old_value != nullptr;
+  log_.push_back({key, had, had ? *old_key : Value(), had ? *old_value : Value()});
+}
+
+void Journal::savepoint(int level) {
+  if (level < 0) return;
+  marks_.resize(static_cast<std::size_t>(level) + 1, log_.size());
+  marks_[static_cast<std::size_t>(level)] = log_.size();
+}
+
+void Journal::release(int level) {
+  if (level >= 0 && static_cast<std::size_t>(level) < marks_.size())
+    marks_.resize(static_cast<std::size_t>(level));
+}
+
+void Journal::rollback_to(int level, OrderedIndex& index) {
+  // SQLite numbers savepoints from the start of its transaction. A level below
+  // 0, or one we never saw (opened before this table joined the transaction),
+  // predates every change we logged: undo everything.
+  if (level < 0 || static_cast<std::size_t>(level) >= marks_.size()) {
+    undo_to(0, index);
+    marks_.assign(level < 0 ? 0 : static_cast<std::size_t>(level) + 1, 0);
+    return;
+  }
+  undo_to(marks_[static_cast<std::size_t>(level)], index);
+  marks_.resize(static_cast<std::size_t>(level) + 1);
+}
+
+void Journal::rollback_all(OrderedIndex& index) {
+  undo_to(0, index);
+  marks_.clear();
+}
+
+void Journal::clear() {
+  log_.clear();
+  marks_.clear();
+}
+
+void Journal::undo_to(std::size_t mark, OrderedIndex& index) {
+  while (log_.size() > mark) {
+    Entry& e = log_.back();
+    if (e.had) {
+      index.put(e.old_key, e.old);
+    } else {
+      index.erase(e.key);
+    }
+    log_.pop_back();
+  }
+}
+
+std::vector<Value> Journal::touched_keys() const {
+  std::vector<Value> keys;
+  keys.reserve(log_.size());
+  for (const auto& e : log_) keys.push_back(e.key);
+  std::stable_sort(keys.begin(), keys.end(), SqlLess());
+  keys.erase(std::unique(keys.begin(), keys.end(),
+                         [](const Value& a, const Value& b) { return sql_compare(a, b) == 0; }),
+             keys.end());
+  return keys;
+}
+
+}  // namespace kv

@@ -1,0 +1,102 @@
+// The engine behind the kvindex virtual table, with no SQLite types:
+//
+//  * OrderedIndex: one interface over the two backends (CsbTree, SkipList),
+//    keyed by kv::Value in SQLite's value order (sql_value_order.hpp).
+//  * IndexCursor: a position in an OrderedIndex, moving both ways. Any write to
+//    the index invalidates cursors (the virtual table re-seeks them by key).
+//  * Journal: the undo log of one transaction, with nested savepoint levels,
+//    so ROLLBACK / ROLLBACK TO restore the index exactly; it also lists the
+//    keys a transaction touched, which is what gets flushed to storage.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/value.hpp"
+
+namespace kv {
+
+enum class IndexBackend { csbtree, skiplist };
+
+const char* backend_name(IndexBackend b) noexcept;
+
+class IndexCursor {
+ public:
+  virtual ~IndexCursor() = default;
+  virtual void seek_first() = 0;
+  virtual void seek_last() = 0;
+  virtual void seek_ge(const Value& k) = 0;  // first key >= k
+  virtual void seek_gt(const Value& k) = 0;
+  virtual void seek_le(const Value& k) = 0;  // last key <= k
+  virtual void seek_lt(const Value& k) = 0;
+  virtual bool valid() const = 0;
+  virtual void next() = 0;
+  virtual void prev() = 0;
+  virtual const Value& key() const = 0;
+  virtual const Value& value() const = 0;
+};
+
+class OrderedIndex {
+ public:
+  // order: CSB+-tree node order (ignored by the skip list).
+  static std::unique_ptr<OrderedIndex> make(IndexBackend backend, std::size_t order);
+  virtual ~OrderedIndex() = default;
+
+  virtual std::size_t size() const = 0;
+  // The value stored under k (valid until the next write), or nullptr.
+  virtual const Value* find(const Value& k) const = 0;
+  // The stored key equal to k in the ordering (e.g. 2 for 2.0), or nullptr.
+  virtual const Value* find_key(const Value& k) const = 0;
+  // Both in one search: {stored key, value}, or {nullptr, nullptr}.
+  struct Found {
+    const Value* key = nullptr;
+    const Value* value = nullptr;
+  };
+  virtual Found lookup(const Value& k) const = 0;
+  // Inserts k, known to be absent (one search).
+  virtual void insert_absent(const Value& k, const Value& v) = 0;
+  // Inserts or replaces; the stored key takes k's exact representation (as an
+  // SQLite REPLACE would). Returns true when k was absent.
+  virtual bool put(const Value& k, const Value& v) = 0;
+  // Removes k; false when absent.
+  virtual bool erase(const Value& k) = 0;
+  // Replaces everything with items sorted strictly increasing (throws
+  // kv::Error(corrupt) naming the first pair out of order).
+  virtual void bulk_load(std::vector<std::pair<Value, Value>>&& items) = 0;
+  virtual void clear() = 0;
+  virtual std::unique_ptr<IndexCursor> cursor() const = 0;
+};
+
+// Undo log for one transaction. Levels follow SQLite's savepoint numbering:
+// savepoint(n) opens level n (dropping levels >= n), release(n) drops levels
+// >= n, rollback_to(n) undoes everything since savepoint(n) and keeps level n.
+class Journal {
+ public:
+  // Call before changing key k. old_key/old_value: what is stored under k now
+  // (both nullptr when absent); undo restores exactly that representation.
+  void record(const Value& key, const Value* old_key, const Value* old_value);
+  void savepoint(int level);
+  void release(int level);
+  void rollback_to(int level, OrderedIndex& index);
+  void rollback_all(OrderedIndex& index);
+  void clear();
+  bool empty() const { return log_.empty(); }
+  // Keys changed since clear(), sorted and distinct.
+  std::vector<Value> touched_keys() const;
+
+ private:
+  struct Entry {
+    Value key;
+    bool had;
+    Value old_key;
+    Value old;
+  };
+  void undo_to(std::size_t mark, OrderedIndex& index);
+  std::vector<Entry> log_;
+  std::vector<std::size_t> marks_;  // marks_[n]: log size at savepoint(n)
+};
+
+}  // namespace kv
