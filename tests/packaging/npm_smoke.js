@@ -78,7 +78,7 @@ check('kvault', () => {
 
 // better-sqlite3 bundles a SQLite far newer than Debian's 3.40: the paths the
 // module takes only after a run-time version check are taken here. Plan bits:
-// ext/kvcolumn.hpp (enum Plan) and ext/vtab_kvindex.cpp (PlanBits).
+// ext/kvcolumn/kvcolumn.hpp (enum Plan) and ext/kvindex/module.cpp (PlanBits).
 const planOf = (sql) => {
   const detail = db.prepare(`explain query plan ${sql}`).all().map((r) => r.detail).join('\n');
   const m = /VIRTUAL TABLE INDEX (\d+):/.exec(detail);
