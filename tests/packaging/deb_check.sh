@@ -64,9 +64,18 @@ elif [ -n "$status" ] && [ "$status" != not-installed ] || [ -e "/$lib/kohakuvau
   skip "dpkg -i / load / dpkg -r (kohakuvault is already installed on this machine: $status)"
 else
   # dpkg refuses while apt/dpkg runs elsewhere; wait for the lock (bounded).
-  dpkg_locked() { for _ in $(seq 60); do "$@" && return 0; fuser /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock >/dev/null 2>&1 || return 1; sleep 2; done; return 1; }
+  dpkg_locked() {  # retries (bounded) while another apt/dpkg holds the lock
+    local _
+    for _ in $(seq 60); do
+      "$@" >"$tmp/dpkg.out" 2>&1 && { cat "$tmp/dpkg.out"; return 0; }
+      grep -q 'lock' "$tmp/dpkg.out" || break
+      sleep 2
+    done
+    cat "$tmp/dpkg.out"; return 1
+  }
+  installed_by_us=1  # from here on, even a failed dpkg -i may leave it half-installed: purge on exit
   if dpkg_locked dpkg -i "$deb" >"$tmp/out" 2>&1; then
-    installed_by_us=1; ok "dpkg -i"
+    ok "dpkg -i"
   else
     fail "dpkg -i"; cat "$tmp/out"
   fi

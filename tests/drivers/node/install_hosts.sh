@@ -25,7 +25,7 @@ if [ -e "$stamp" ] && [ ! "$here/package.json" -nt "$stamp" ] && [ ! "$here/pack
 fi
 rm -rf "$dir/node_modules"
 cp "$here/package.json" "$here/package-lock.json" "$dir/"
-(cd "$dir" && npm_config_nodedir=${npm_config_nodedir:-/usr} npm ci --no-audit --no-fund --loglevel=error \
+(cd "$dir" && npm_config_nodedir=${npm_config_nodedir:-/usr} npm ci --prefer-offline --no-audit --no-fund --loglevel=error \
   >"$dir/install.log" 2>&1) || { tail -40 "$dir/install.log" >&2; exit 1; }
 abi=$(node -p process.versions.modules)
 target=$(node -p 'process.platform + "-" + process.arch')
