@@ -99,12 +99,16 @@ check('kvindex: IN list in one call, LIMIT pushed down', () => {
 });
 check('kvault: an IN list naming one key twice (TEXT and BLOB) returns it once', () =>
   assert.equal(one(db, "select count(*) from vault where key in ('k', x'6b')"), 1));
-check('JSON-returning functions carry SQLITE_RESULT_SUBTYPE', () => {
-  const SQLITE_RESULT_SUBTYPE = 0x01000000;
-  const flags = db.prepare("select flags from pragma_function_list where name in ('kv_unpack', 'kv_unpack_many')").pluck().all();
-  assert.equal(flags.length, 4);
-  for (const f of flags) assert.equal(f & SQLITE_RESULT_SUBTYPE, SQLITE_RESULT_SUBTYPE, `flags ${f}`);
-  assert.equal(one(db, "select json_array(kv_unpack('msgpack', kv_pack('msgpack', '[1,2]')))"), '[[1,2]]');
+// SQLITE_RESULT_SUBTYPE (3.45+) is what stops SQLite from reading a function's
+// value out of an expression index, where the JSON subtype is not stored
+// (pragma_function_list does not show that flag). Debian's 3.40 answers
+// ["[1,2]"] to the same query: its planner drops the subtype there.
+check('kv_unpack JSON keeps its subtype through an expression index (SQLITE_RESULT_SUBTYPE)', () => {
+  db.exec("create table docs(b blob); create index docs_json on docs(kv_unpack('msgpack', b))");
+  db.prepare('insert into docs values (?)').run(one(db, "select kv_pack('msgpack', '[1,2]')"));
+  const sql = "select json_array(kv_unpack('msgpack', b)) from docs indexed by docs_json where kv_unpack('msgpack', b) > ''";
+  assert.match(db.prepare(`explain query plan ${sql}`).all().map((r) => r.detail).join(' '), /USING INDEX docs_json/);
+  assert.equal(one(db, sql), '[[1,2]]');
 });
 
 console.log(`npm package: ${passed} passed, ${failed} failed`);
