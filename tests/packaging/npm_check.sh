@@ -41,7 +41,7 @@ echo '{"name": "kohakuvault-smoke", "version": "1.0.0", "private": true}' >"$pro
 check "npm install <tarball> better-sqlite3@12.11.1 in a fresh project" bash -c "cd '$project' &&
   npm_config_better_sqlite3_local_prebuilds='$hosts/prebuilds' npm install --prefer-offline --no-audit --no-fund \
     --loglevel=error '$tarball' better-sqlite3@12.11.1"
-check "the project depends on the tarball" grep -q '"kohakuvault": "file:' "$project/package.json"
+check "the project depends on the tarball" grep -Eq '"kohakuvault": ?"file:' "$project/package.json"
 if LD_PRELOAD=$host_preload node "$src/tests/packaging/npm_smoke.js" "$project" >"$tmp/out" 2>&1; then
   ok "smoke test: $(tail -1 "$tmp/out")"
 else
