@@ -17,15 +17,13 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Every package from this tree into $(DIST): the .deb (scripts/build-deb.sh,
-# its own build tree configured for /usr), the npm tarball (bindings/node/pack.sh)
-# and the Python wheel (bindings/python/build-wheel.sh, where present).
+# Every package from the Release build into $(DIST): the .deb (scripts/build-deb.sh,
+# cpack), the npm tarball (bindings/node/pack.sh) and the Python wheel
+# (bindings/python/build-wheel.sh, where present).
 DIST ?= $(BUILD)/dist
-package: deps
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
-	cmake --build $(BUILD) -j $(JOBS) --target kohakuvault
+package: build
 	rm -rf $(DIST) && mkdir -p $(DIST)
-	JOBS=$(JOBS) bash scripts/build-deb.sh $(BUILD)/package-deb $(DIST)
+	bash scripts/build-deb.sh $(BUILD) $(DIST)
 	bash bindings/node/pack.sh $(BUILD) $(DIST)
 	if [ -f bindings/python/build-wheel.sh ]; then bash bindings/python/build-wheel.sh $(BUILD) $(DIST); \
 	else echo "make package: no bindings/python/build-wheel.sh, no wheel"; fi
