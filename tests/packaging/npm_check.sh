@@ -3,9 +3,10 @@
 #   1. bindings/node/pack.sh builds the tarball from this build's module;
 #   2. the tarball holds exactly the package's files;
 #   3. a fresh project runs `npm install <tarball> better-sqlite3@12.11.1`
-#      (the registry's better-sqlite3; its native addon comes from the one
-#      install_hosts.sh compiled, offered as a local prebuild, so it does not
-#      compile again), and npm_smoke.js runs there: load(db), every family;
+#      (the registry's better-sqlite3; its native addon is the one
+#      install_hosts.sh compiled, offered as a local prebuild through
+#      $hosts/prebuilds, so it does not compile again), and npm_smoke.js runs
+#      there: load(db), every family, the newer-SQLite paths;
 #   4. load(db) on a node-sqlite3 connection resolves and the module answers,
 #      when the host cache has sqlite3.
 #   tests/packaging/npm_check.sh   (env KV_BUILD_DIR, KV_SOURCE_DIR, KV_NODE_HOSTS; set by ctest)

@@ -1,37 +1,49 @@
 #!/usr/bin/env bash
-# Installs the Node.js drivers listed in package.json (next to this script)
-# into a cached project directory and prints that directory:
+# Installs the Node.js drivers listed in package.json (next to this script,
+# pinned by package-lock.json) into a cached project directory and prints it:
 #   tests/drivers/node/install_hosts.sh DIR
-# npm's prebuilt binaries come from GitHub, which this machine cannot reach,
-# so better-sqlite3 compiles from source (~2 minutes on 2 cores); the result is
-# kept in DIR and reused until package.json, package-lock.json or Node.js's
-# version changes. The compiled better-sqlite3 is also packed as a local
-# prebuild, DIR/prebuilds/better-sqlite3-v<version>-node-v<abi>-<os>-<arch>.tar.gz:
-# with npm_config_better_sqlite3_local_prebuilds=DIR/prebuilds a fresh
-# project's `npm install better-sqlite3` takes it instead of compiling again
-# (tests/packaging/npm_check.sh).
-# The drivers' own SQLite is in their npm tarballs: only the npm registry is
-# contacted. Node's headers come from the installed nodejs (/usr/include/node).
+# Only the npm registry is contacted (npm's cache first). The drivers'
+# prebuilt binaries live on GitHub, which this machine cannot reach, so
+# better-sqlite3 and sqlite3 compile from source, their SQLite included (about
+# 3 minutes of CPU each), against the installed Node.js headers.
+#
+# Two caches keep that to once per machine and Node.js version:
+#   DIR itself, reused until package.json, package-lock.json or Node.js change;
+#   the compiled addons, packed as prebuild-install's local prebuilds in
+#   $KV_NODE_PREBUILDS (default ~/.cache/kohakuvault/node-prebuilds, shared
+#   by every build tree), e.g. better-sqlite3-v12.11.1-node-v115-linux-x64.tar.gz.
+#   With npm_config_<package>_local_prebuilds pointing there, an install (here,
+#   or npm_package's fresh project through DIR/prebuilds) unpacks the addon
+#   instead of compiling it. Delete that directory to force a source build.
 set -euo pipefail
 dir=${1:?usage: install_hosts.sh DIR}
 here=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$dir"
+prebuilds=${KV_NODE_PREBUILDS:-${XDG_CACHE_HOME:-$HOME/.cache}/kohakuvault/node-prebuilds}
+mkdir -p "$dir" "$prebuilds"
 exec 9>"$dir/.install.lock"
 flock 9
 stamp=$dir/node_modules/.kv-installed
 if [ -e "$stamp" ] && [ ! "$here/package.json" -nt "$stamp" ] && [ ! "$here/package-lock.json" -nt "$stamp" ] &&
-   [ "$(cat "$stamp")" = "$(node --version)" ]; then
+   [ "$(cat "$stamp")" = "$(node --version)" ] && [ -d "$dir/prebuilds/" ]; then
   echo "$dir"; exit 0
 fi
 rm -rf "$dir/node_modules"
 cp "$here/package.json" "$here/package-lock.json" "$dir/"
-(cd "$dir" && npm_config_nodedir=${npm_config_nodedir:-/usr} npm ci --prefer-offline --no-audit --no-fund --loglevel=error \
-  >"$dir/install.log" 2>&1) || { tail -40 "$dir/install.log" >&2; exit 1; }
-abi=$(node -p process.versions.modules)
-target=$(node -p 'process.platform + "-" + process.arch')
-bs3=$dir/node_modules/better-sqlite3
-rm -rf "$dir/prebuilds" && mkdir -p "$dir/prebuilds"
-tar -czf "$dir/prebuilds/better-sqlite3-v$(node -p "require('$bs3/package.json').version")-node-v$abi-$target.tar.gz" \
-  -C "$bs3" build/Release/better_sqlite3.node
+(cd "$dir" && npm_config_better_sqlite3_local_prebuilds=$prebuilds npm_config_sqlite3_local_prebuilds=$prebuilds \
+  npm ci --prefer-offline --no-audit --no-fund --loglevel=error >"$dir/install.log" 2>&1) ||
+  { tail -40 "$dir/install.log" >&2; exit 1; }
+
+# keep <package>'s compiled addon as the prebuild named <tag>, unless it is there already
+keep_prebuild() {  # keep_prebuild <package> <abi tag, e.g. node-v115> <addon path inside the package>
+  local pkg=$dir/node_modules/$1 name
+  name=$1-v$(node -p "require('$pkg/package.json').version")-$2-$(node -p 'process.platform + "-" + process.arch').tar.gz
+  [ -e "$prebuilds/$name" ] && return 0
+  tar -czf "$prebuilds/$name.tmp.$$" -C "$pkg" "$3" && mv "$prebuilds/$name.tmp.$$" "$prebuilds/$name"
+}
+keep_prebuild better-sqlite3 "node-v$(node -p process.versions.modules)" build/Release/better_sqlite3.node
+# sqlite3 is built for the newest N-API version it lists that this Node.js has.
+keep_prebuild sqlite3 "napi-v$(node -p "Math.max(...require('$dir/node_modules/sqlite3/package.json').binary.napi_versions
+  .filter((v) => v <= Number(process.versions.napi)))")" build/Release/node_sqlite3.node
+ln -sfn "$prebuilds" "$dir/prebuilds"
 node --version >"$stamp"
 echo "$dir"
