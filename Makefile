@@ -19,14 +19,13 @@ build: deps
 
 # Every package from the Release build into $(DIST): the .deb (scripts/build-deb.sh,
 # cpack), the npm tarball (bindings/node/pack.sh) and the Python wheel
-# (bindings/python/build-wheel.sh, where present).
+# (bindings/python/build-wheel.sh).
 DIST ?= $(BUILD)/dist
 package: build
 	rm -rf $(DIST) && mkdir -p $(DIST)
 	bash scripts/build-deb.sh $(BUILD) $(DIST)
 	bash bindings/node/pack.sh $(BUILD) $(DIST)
-	if [ -f bindings/python/build-wheel.sh ]; then bash bindings/python/build-wheel.sh $(BUILD) $(DIST); \
-	else echo "make package: no bindings/python/build-wheel.sh, no wheel"; fi
+	bash bindings/python/build-wheel.sh $(BUILD) $(DIST)
 	@ls -l $(DIST)
 
 demo: build

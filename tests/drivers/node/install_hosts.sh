@@ -17,6 +17,11 @@
 #   instead of compiling it. Delete that directory to force a source build.
 set -euo pipefail
 dir=${1:?usage: install_hosts.sh DIR}
+if ! command -v npm >/dev/null || [ "$(node -p 'Number(process.versions.node.split(".")[0]) >= 20' 2>/dev/null)" != true ]; then
+  echo "install_hosts.sh: needs Node.js 20 or newer with npm (better-sqlite3 12.x; Debian 12's nodejs is 18):" \
+    "found node $(node --version 2>/dev/null || echo none), npm $(npm --version 2>/dev/null || echo none)" >&2
+  exit 1
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 prebuilds=${KV_NODE_PREBUILDS:-${XDG_CACHE_HOME:-$HOME/.cache}/kohakuvault/node-prebuilds}
 mkdir -p "$dir" "$prebuilds"
