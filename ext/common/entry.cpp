@@ -102,7 +102,7 @@ extern "C" __attribute__((visibility("default"))) int sqlite3_kohakuvault_init(
   using Register = int (*)(sqlite3*, char**);
   static constexpr Register components[] = {
       kvx::register_core_functions, kvx::register_pack_functions, kvx::register_kvcolumn,
-      kvx::register_kvindex,        kvx::register_kvault,
+      kvx::register_kvindex,        kvx::register_kvault,        kvx::register_kvfiles,
   };
   return kvx::guard_status(pzErrMsg, [&] {
     for (Register component : components) {
