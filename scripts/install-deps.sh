@@ -7,9 +7,12 @@ packages=(
   build-essential cmake pkg-config
   sqlite3 libsqlite3-dev
   libmsgpack-dev libcbor-dev nlohmann-json3-dev libvalijson-dev libsimdjson-dev
+  libre2-dev  # RE2 runs JSON Schema "pattern"s in linear time
   googletest libgtest-dev libbenchmark-dev libabsl-dev
   clang libclang-rt-14-dev clang-format
   python3 python3-msgpack python3-cbor2
+  # the Python package (bindings/python): upstream's pytest suite (numpy, timeouts) and the wheel in a venv
+  python3-pytest python3-pytest-timeout python3-numpy python3-setuptools python3-wheel python3-venv python3-pip
   binutils time
   sqlcipher  # SQLite 3.15 shell: the oldest host Debian ships, for the minimum-version test
   # driver matrix (tests/drivers/): every common SQLite binding loads the module

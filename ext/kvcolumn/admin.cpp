@@ -21,6 +21,7 @@
 #include "common/firewall.hpp"
 #include "kvcolumn/kvcolumn.hpp"
 #include "common/registry.hpp"
+#include "common/value_bridge.hpp"
 
 namespace kvx::kvcolumn {
 
@@ -202,7 +203,7 @@ int listColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
   auto* c = static_cast<ListCursor*>(cur);
   return guard_status(&cur->pVtab->zErrMsg, [&] {
     const Listed& l = c->rows[c->pos];
-    auto text = [&](const std::string& s) { sqlite3_result_text(ctx, s.c_str(), -1, SQLITE_TRANSIENT); };
+    auto text = [&](const std::string& s) { set_text_result(ctx, s); };  // corrupt rows: \xHH, valid UTF-8
     auto number = [&](const std::optional<std::string>& s) {
       if (s) sqlite3_result_int64(ctx, std::strtoll(s->c_str(), nullptr, 10));
     };
@@ -398,7 +399,7 @@ void kvcolumn_check_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     std::string schema = argc == 2 ? text(0) : "main";
     std::string name = text(argc - 1);
     std::string result = check_table(sqlite3_context_db_handle(ctx), schema, name);
-    sqlite3_result_text(ctx, result.c_str(), -1, SQLITE_TRANSIENT);
+    set_text_result(ctx, result);  // quotes stored bytes: \xHH keeps it valid UTF-8
   });
 }
 

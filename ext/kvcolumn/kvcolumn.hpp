@@ -20,6 +20,7 @@
 #include "column/var.hpp"
 #include "codec/dtype.hpp"
 #include "common/sqlite.hpp"
+#include "common/vtab_state.hpp"
 
 namespace kvx::kvcolumn {
 
@@ -58,6 +59,7 @@ struct Options {
   std::uint64_t max_chunk_bytes = kv::kDefaultMaxChunkBytes;
   std::uint64_t cache_bytes = kDefaultCacheBytes;
   std::string schema;  // JSON Schema every written value must satisfy (msgpack/cbor); empty = none
+  std::string instance_id;  // the _info instance_id row (empty for tables created without one)
 };
 
 // Parses the module arguments (argv[3..] of xCreate/xConnect).
@@ -124,26 +126,11 @@ class SqliteChunkStore final : public kv::ChunkStore {
   sqlite3_blob* write_blob_ = nullptr;
 };
 
-struct Table;
-
-// Every live kvcolumn Table of one connection: the module's client data, so
-// the set-based functions reach the instance that holds this connection's
-// buffered writes instead of opening a second reader. Tables add themselves
-// in xCreate/xConnect and leave in their destructor; SQLite disconnects every
-// table before it destroys the module's client data.
-struct LiveTables {
-  std::vector<Table*> tables;  // registration order; the newest instance of a name wins
-};
-
-struct Table : sqlite3_vtab {
-  Table() = default;
-  Table(const Table&) = delete;
-  Table& operator=(const Table&) = delete;
-  ~Table();
-  LiveTables* live = nullptr;
-  sqlite3* db = nullptr;
-  std::string schema, name;
-  Options options;
+// The state of one table in one connection, shared by every sqlite3_vtab
+// SQLite connects for it (common/vtab_state.hpp): the column with its
+// write-back buffer and savepoint snapshots, the shadow-table stores, the
+// transaction bookkeeping and the data version the caches belong to.
+struct Shared {
   // Fixed-size dtypes: store = "<table>_chunks", fixed = the column.
   // Variable-size dtypes: store = "<table>_idx", data_store = "<table>_data",
   // var = the column. column is whichever of the two exists.
@@ -151,10 +138,50 @@ struct Table : sqlite3_vtab {
   std::unique_ptr<kv::Column> column;
   kv::FixedColumn* fixed = nullptr;
   kv::VarColumn* var = nullptr;
-  bool in_write_txn = false;  // between xBegin and xCommit/xRollback
+  TxnFanIn txn;               // in_txn: between xBegin and xCommit/xRollback
+  bool dropped = false;       // DROP TABLE ran: never write the (name's) shadow tables again
   bool version_known = false;
   unsigned data_version = 0;
-  std::string scratch;  // packing buffer
+};
+
+using Registry = StateRegistry<Shared>;
+
+struct Table;
+
+// Every live kvcolumn Table (sqlite3_vtab) of one connection, so the
+// set-based functions reach the instance holding this connection's buffered
+// writes instead of opening a second reader (set_access.hpp). Tables add
+// themselves in xCreate/xConnect and leave in their destructor; SQLite
+// disconnects every table before it destroys the module's client data.
+struct LiveTables {
+  std::vector<Table*> tables;  // registration order; the newest instance of a name wins
+};
+
+// The kvcolumn module's client data, one per connection.
+struct Connection {
+  Registry registry;
+  LiveTables live;
+};
+
+struct Table : sqlite3_vtab {
+  Table() = default;
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+  ~Table();
+  LiveTables* live = nullptr;  // where this instance is registered
+  sqlite3* db = nullptr;
+  std::string schema, name;
+  Options options;
+  std::shared_ptr<Shared> shared;
+  Registry* registry = nullptr;  // the module's (per connection)
+  // Shortcuts into *shared.
+  SqliteChunkStore* store = nullptr;
+  SqliteChunkStore* data_store = nullptr;
+  kv::Column* column = nullptr;
+  kv::FixedColumn* fixed = nullptr;
+  kv::VarColumn* var = nullptr;
+  bool joining = false;  // joined a transaction the table was already in (TxnFanIn)
+  std::string scratch;   // packing buffer
 
   // Outside our own write transaction: drops cached length/chunks when the
   // database changed since we last looked (another connection committed).

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "codec/dtype.hpp"
+#include "common/vtab_state.hpp"
 #include "common/error.hpp"
 #include "column/stats.hpp"
 
@@ -44,12 +45,33 @@ std::vector<std::string> schemas_in_lookup_order(sqlite3* db) {
   return out;
 }
 
-Table* live_instance(LiveTables& live, const std::string& schema, const std::string& name) {
-  for (auto it = live.tables.rbegin(); it != live.tables.rend(); ++it)
-    if (sqlite3_stricmp((*it)->schema.c_str(), schema.c_str()) == 0 &&
-        sqlite3_stricmp((*it)->name.c_str(), name.c_str()) == 0)
+// The newest live instance of schema.name that SQLite would use now: not
+// dropped, and (when the table has one) with the instance id its "_info"
+// holds now, which tells an instance left over from a rolled-back DROP /
+// CREATE from the table that is current.
+Table* live_instance(LiveTables& live, const std::string& schema, const std::string& name,
+                     const std::string& instance_id) {
+  for (auto it = live.tables.rbegin(); it != live.tables.rend(); ++it) {
+    const Table& t = **it;
+    if (!t.shared->dropped && sqlite3_stricmp(t.schema.c_str(), schema.c_str()) == 0 &&
+        sqlite3_stricmp(t.name.c_str(), name.c_str()) == 0 &&
+        (instance_id.empty() || t.options.instance_id == instance_id))
       return *it;
+  }
   return nullptr;
+}
+
+// The instance id in "<name>_info" (empty when there is none: a table of an
+// older build, or not a kvcolumn table at all).
+std::string current_instance_id(sqlite3* db, const std::string& schema, const std::string& name) {
+  sqlite3_stmt* s = nullptr;
+  const std::string sql = "SELECT value FROM " + shadow_name(schema, name, "info") + " WHERE key = '" +
+                          kInstanceIdKey + "'";
+  std::string id;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+    if (const unsigned char* t = sqlite3_column_text(s, 0)) id = reinterpret_cast<const char*>(t);
+  sqlite3_finalize(s);
+  return id;
 }
 
 bool table_exists(sqlite3* db, const std::string& schema, const std::string& name) {
@@ -100,12 +122,13 @@ Table* find_table(sqlite3* db, LiveTables& live, const std::string& fn, const st
       }
   }
   for (const std::string& schema : schemas) {
-    if (Table* t = live_instance(live, schema, table)) return t;
     if (!table_exists(db, schema, table)) continue;
+    const std::string id = current_instance_id(db, schema, table);
+    if (Table* t = live_instance(live, schema, table, id)) return t;
     {  // preparing a SELECT connects the virtual table (xConnect) without running anything
       Query connect(db, quoted("SELECT 1 FROM \"%w\".\"%w\"", schema, table));
     }
-    if (Table* t = live_instance(live, schema, table)) return t;
+    if (Table* t = live_instance(live, schema, table, id)) return t;
     kv::fail(kv::Errc::invalid_argument,
              fn + ": '" + name + "' is not a kvcolumn table (" + schema + "." + table + " is another kind of table)");
   }

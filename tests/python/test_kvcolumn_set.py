@@ -390,6 +390,29 @@ class TestEdgeValues(SetFunctionsBase):
             self.conn.commit()
 
 
+class TestSchemaChanges(SetFunctionsBase):
+    def test_buffered_writes_survive_a_schema_reparse_and_drops_are_seen(self):
+        conn = kvtest.connect(isolation_level=None)
+        conn.execute("CREATE VIRTUAL TABLE t USING kvcolumn(i32)")
+        conn.execute("INSERT INTO t(value) VALUES (1), (2)")
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO t(value) VALUES (40)")
+        conn.execute("CREATE TABLE other(x)")  # the schema is reparsed: t is connected again
+        conn.execute("INSERT INTO t(value) VALUES (500)")
+        self.assertEqual(conn.execute("SELECT count, sum FROM kvcolumn_stats('t')").fetchone(), (4, 543))
+        self.assertEqual(conn.execute("SELECT count(*), sum(value) FROM t").fetchone(), (4, 543))
+        conn.execute("ROLLBACK")
+        self.assertEqual(conn.execute("SELECT count, sum FROM kvcolumn_stats('t')").fetchone(), (2, 3))
+        conn.execute("BEGIN")
+        conn.execute("DROP TABLE t")
+        self.assertIn("no table 't'", kvtest.error_of(conn, "SELECT * FROM kvcolumn_stats('t')"))
+        conn.execute("CREATE VIRTUAL TABLE t USING kvcolumn(f64)")
+        conn.execute("INSERT INTO t(value) VALUES (0.5)")
+        self.assertEqual(conn.execute("SELECT count, sum FROM kvcolumn_stats('t')").fetchone(), (1, 0.5))
+        conn.execute("ROLLBACK")
+        self.assertEqual(conn.execute("SELECT count, sum FROM kvcolumn_stats('t')").fetchone(), (2, 3))
+
+
 class TestWrite(SetFunctionsBase):
     def test_write_matches_a_list_model(self):
         r = random.Random(11)
