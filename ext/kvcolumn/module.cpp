@@ -84,6 +84,7 @@
 #include "common/firewall.hpp"
 #include "kvcolumn/kvcolumn.hpp"
 #include "common/registry.hpp"
+#include "common/table_names.hpp"
 
 namespace kvx::kvcolumn {
 
@@ -218,6 +219,29 @@ std::vector<const char*> data_suffixes(bool varsize) {
   return {"chunks"};
 }
 
+// Every suffix xShadowName claims. It sees only the suffix, not the table, so
+// it claims the union: a fixed-size table "t" also owns the names t_idx and
+// t_data (and a variable-size one t_chunks). The suffix names are part of the
+// SQL contract (SQL_INTERFACE.md §3) and of existing files, so they cannot be
+// made disjoint per dtype; instead xCreate and xRename refuse a name whose
+// claimed tables already exist (check_table_name), and SQLite refuses to
+// create them later in defensive mode.
+constexpr const char* kShadowSuffixes[] = {"info", "chunks", "idx", "data"};
+
+// Names a table cannot take (xCreate, xRename): its hidden command column is
+// named like the table, so it must not collide with the other columns (idx,
+// value, raw) or with the rowid's aliases.
+constexpr const char* kReservedNames[] = {"idx", "value", "raw", "rowid", "oid", "_rowid_"};
+
+// The name of the hidden command column. Normally the table's own name; a
+// table named idx, value or raw (possible before xRename refused those names)
+// gets "command" instead, so it still opens and can be renamed or dropped.
+std::string command_column(const std::string& table) {
+  for (const char* clash : {"idx", "value", "raw"})
+    if (sqlite3_stricmp(table.c_str(), clash) == 0) return "command";
+  return table;
+}
+
 // The options a table was created with, as "<table>_info" stores them: they
 // describe the stored bytes, so they win over the (re-parsed) module
 // arguments, which supply only what is not stored (cache_bytes; schema for
@@ -314,13 +338,7 @@ int kvcolumnInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** 
     table->schema = argv[1];
     table->name = argv[2];
     table->options = options;
-    if (sqlite3_stricmp(table->name.c_str(), "idx") == 0 ||
-        sqlite3_stricmp(table->name.c_str(), "value") == 0 ||
-        sqlite3_stricmp(table->name.c_str(), "raw") == 0)
-      kv::fail(kv::Errc::invalid_argument,
-               "kvcolumn: a table cannot be named '" + table->name +
-                   "': its hidden command column takes the table's name, idx and "
-                   "value are the visible columns and raw the hidden packed-bytes column");
+    if (create) check_table_name(db, table->schema, table->name, "kvcolumn", kReservedNames, kShadowSuffixes);
     const std::string info = shadow_name(table->schema, table->name, "info");
     const bool varsize = options.dtype.is_varsize();
     if (create) {
@@ -349,7 +367,7 @@ int kvcolumnInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** 
       }
     }
     char* decl = sqlite3_mprintf("CREATE TABLE x(idx INTEGER, value, \"%w\" HIDDEN, raw BLOB HIDDEN)",
-                                 table->name.c_str());
+                                 command_column(table->name).c_str());
     if (!decl) throw std::bad_alloc();
     int rc = sqlite3_declare_vtab(db, decl);
     sqlite3_free(decl);
@@ -523,11 +541,13 @@ int kvcolumnDestroy(sqlite3_vtab* vtab) {
   return rc;
 }
 
-// xRename: ALTER TABLE ... RENAME TO; buffered writes go to the old shadow
-// tables first, then the shadow tables are renamed along.
+// xRename: ALTER TABLE ... RENAME TO; the new name is checked like a new
+// table's (a reserved name would leave a table that cannot reopen), buffered
+// writes go to the old shadow tables, then the shadow tables are renamed along.
 int kvcolumnRename(sqlite3_vtab* vtab, const char* new_name) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
+    check_table_name(t->db, t->schema, new_name, "kvcolumn", kReservedNames, kShadowSuffixes);
     t->column->flush();
     std::vector<const char*> suffixes = data_suffixes(t->var != nullptr);
     suffixes.push_back("info");
@@ -550,10 +570,12 @@ int kvcolumnRename(sqlite3_vtab* vtab, const char* new_name) {
   });
 }
 
-// xShadowName: the suffixes that mark "<table>_<suffix>" as our shadow tables.
+// xShadowName: the suffixes that mark "<table>_<suffix>" as our shadow tables
+// (the union over fixed- and variable-size tables, see kShadowSuffixes).
 int kvcolumnShadowName(const char* suffix) {
-  return sqlite3_stricmp(suffix, "info") == 0 || sqlite3_stricmp(suffix, "chunks") == 0 ||
-         sqlite3_stricmp(suffix, "idx") == 0 || sqlite3_stricmp(suffix, "data") == 0;
+  for (const char* s : kShadowSuffixes)
+    if (sqlite3_stricmp(suffix, s) == 0) return 1;
+  return 0;
 }
 
 const sqlite3_module kModule = {

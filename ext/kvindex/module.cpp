@@ -86,10 +86,17 @@
 #include "common/firewall.hpp"
 #include "kvindex/kvindex.hpp"
 #include "common/registry.hpp"
+#include "common/table_names.hpp"
 #include "index/sql_value_order.hpp"
 #include "common/value_bridge.hpp"
 
 namespace kvx::kvindex {
+
+namespace {
+// What xShadowName claims; xCreate and xRename refuse a name whose claimed
+// table already exists (common/table_names.hpp).
+constexpr const char* kShadowSuffixes[] = {"info", "data"};
+}  // namespace
 
 namespace {
 
@@ -188,6 +195,7 @@ int kvindexInit(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
   const int rc = guard_status(err, [&] {
     if (argc < 3) kv::fail(kv::Errc::invalid_argument, "kvindex: missing table name");
     const Options opts = parse_options(argc - 3, argv + 3);
+    if (create) check_table_name(db, argv[1], argv[2], "kvindex", {}, kShadowSuffixes);
     t->db = db;
     t->registry = registry;
     t->storage = std::make_unique<Storage>(db, argv[1], argv[2]);
@@ -246,6 +254,7 @@ int kvindexDestroy(sqlite3_vtab* vtab) {
 int kvindexRename(sqlite3_vtab* vtab, const char* new_name) {
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
+    check_table_name(t->db, t->storage->schema(), new_name, "kvindex", {}, kShadowSuffixes);
     const std::string old_key = Registry::key(t->storage->schema(), t->storage->table());
     t->storage->rename(new_name);
     auto found = t->registry->tables.find(old_key);
@@ -258,8 +267,12 @@ int kvindexRename(sqlite3_vtab* vtab, const char* new_name) {
   });
 }
 
+// xShadowName: "<table>_info" and "<table>_data" (a storage=memory table has
+// no _data, but xShadowName cannot tell tables apart: it claims the union).
 int kvindexShadowName(const char* suffix) {
-  return suffix && (std::strcmp(suffix, "data") == 0 || std::strcmp(suffix, "info") == 0);
+  for (const char* s : kShadowSuffixes)
+    if (suffix && sqlite3_stricmp(suffix, s) == 0) return 1;
+  return 0;
 }
 
 // ---- planning ----------------------------------------------------------------

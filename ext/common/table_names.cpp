@@ -1,0 +1,76 @@
+// See table_names.hpp for the rules.
+#include "common/table_names.hpp"
+
+#include <memory>
+#include <string>
+
+#include "common/error.hpp"
+#include "common/sqlite_error.hpp"
+
+namespace kvx {
+
+namespace {
+
+// Keep in step with the modules registered with xCreate == nullptr
+// (python_test_names checks every eponymous module the extension registers).
+constexpr const char* kEponymous[] = {
+    "kvcolumns",         // ext/kvcolumn/admin.cpp
+    "kv_unpack_each",    // ext/functions/unpack_each.cpp
+    "kvcolumn_stats",    // SQL_INTERFACE.md §7
+    "kvcolumn_buckets",  // SQL_INTERFACE.md §7
+    "kvcolumn_knn",      // SQL_INTERFACE.md §8
+};
+
+bool same_name(std::string_view a, const char* b) {
+  const std::string_view bv(b);
+  return a.size() == bv.size() && sqlite3_strnicmp(std::string(a).c_str(), b, static_cast<int>(a.size())) == 0;
+}
+
+// Whether database `schema` holds a table named `name` (any case).
+bool table_exists(sqlite3* db, std::string_view schema, const std::string& name, std::string_view module) {
+  char* sql = sqlite3_mprintf("SELECT 1 FROM \"%w\".sqlite_schema WHERE type = 'table' AND name = ?1 COLLATE NOCASE",
+                              std::string(schema).c_str());
+  if (!sql) throw std::bad_alloc();
+  sqlite3_stmt* stmt = nullptr;
+  const int prepared = sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
+  sqlite3_free(sql);
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> hold(stmt, sqlite3_finalize);
+  if (prepared != SQLITE_OK) throw_sqlite_error(db, prepared, std::string(module) + ": reading the schema");
+  sqlite3_bind_text64(stmt, 1, name.data(), name.size(), SQLITE_STATIC, SQLITE_UTF8);
+  const int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) throw_sqlite_error(db, rc, std::string(module) + ": reading the schema");
+  return false;
+}
+
+}  // namespace
+
+bool is_eponymous_name(std::string_view name) {
+  for (const char* e : kEponymous)
+    if (same_name(name, e)) return true;
+  return false;
+}
+
+void check_table_name(sqlite3* db, std::string_view schema, std::string_view name, std::string_view module,
+                      std::span<const char* const> reserved, std::span<const char* const> claimed) {
+  const std::string mod(module), shown(name);
+  if (is_eponymous_name(name))
+    kv::fail(kv::Errc::invalid_argument, mod + ": a table cannot be named '" + shown +
+                                             "': that is the name of a kohakuvault eponymous table, which it "
+                                             "would hide");
+  for (const char* r : reserved)
+    if (same_name(name, r))
+      kv::fail(kv::Errc::invalid_argument, mod + ": a table cannot be named '" + shown + "': '" + r +
+                                               "' is reserved (" + mod + " tables have a column of that name)");
+  for (const char* suffix : claimed) {
+    const std::string shadow = shown + "_" + suffix;
+    if (table_exists(db, schema, shadow, module))
+      kv::fail(kv::Errc::invalid_argument,
+               mod + ": a table cannot be named '" + shown + "' in " + std::string(schema) + ": table '" + shadow +
+                   "' already exists, and " + mod + " claims every '<table>_" + suffix +
+                   "' as its shadow table (it would turn read-only under SQLITE_DBCONFIG_DEFENSIVE); rename '" +
+                   shadow + "' or choose another name");
+  }
+}
+
+}  // namespace kvx
