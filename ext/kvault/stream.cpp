@@ -198,7 +198,7 @@ std::int64_t import_into(sqlite3* db, const kvault::TableRef& ref, std::string_v
 void kvault_import(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   guard_function(ctx, [&] {
     sqlite3* db = sqlite3_context_db_handle(ctx);
-    const kvault::TableRef ref = kvault::resolve(db, text_arg(argv[0], "kvault_import: table"));
+    const kvault::TableRef ref = kvault::resolve(db, text_arg(argv[0], "kvault_import: table"), "kvault_import");
     const std::string key(kvault::key_bytes(argv[1], "kvault_import: key"));
     const std::string path = text_arg(argv[2], "kvault_import: path");
     const std::int64_t chunk =
@@ -245,7 +245,7 @@ void kvault_import(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
 void kvault_export(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   guard_function(ctx, [&] {
     sqlite3* db = sqlite3_context_db_handle(ctx);
-    const kvault::TableRef ref = kvault::resolve(db, text_arg(argv[0], "kvault_export: table"));
+    const kvault::TableRef ref = kvault::resolve(db, text_arg(argv[0], "kvault_export: table"), "kvault_export");
     const std::string_view key = kvault::key_bytes(argv[1], "kvault_export: key");
     const std::string path = text_arg(argv[2], "kvault_export: path");
     const std::int64_t chunk =
@@ -292,7 +292,7 @@ void kvault_export(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
 void kvault_read(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   guard_function(ctx, [&] {
     sqlite3* db = sqlite3_context_db_handle(ctx);
-    const kvault::TableRef ref = kvault::resolve(db, text_arg(argv[0], "kvault_read: table"));
+    const kvault::TableRef ref = kvault::resolve(db, text_arg(argv[0], "kvault_read: table"), "kvault_read");
     const std::string_view key = kvault::key_bytes(argv[1], "kvault_read: key");
     const std::int64_t offset = int_arg(argv[2], "kvault_read: offset", 0, INT64_MAX);
     const std::int64_t length = argc > 3 ? int_arg(argv[3], "kvault_read: length", 0, INT64_MAX) : INT64_MAX;
