@@ -16,7 +16,10 @@
 //     the new one (read-only under SQLITE_DBCONFIG_DEFENSIVE, and
 //     undroppable). Once the table exists SQLite itself refuses, in
 //     defensive mode, to create such a name ("object name reserved for
-//     internal use").
+//     internal use");
+//   * any schema object (table, index, view, trigger) is already named
+//     "<name>_<suffix>" for a suffix of the shadow tables this table has
+//     (`owned`): creating or renaming them would fail halfway.
 // Names compare ASCII case-insensitively, as SQLite compares them.
 #pragma once
 
@@ -34,8 +37,10 @@ bool is_eponymous_name(std::string_view name);
 // Throws kv::Error(invalid_argument), naming `module` and the reason, when a
 // table of `module` may not be called `name` in database `schema` (see
 // above). `reserved`: the module's own reserved names; `claimed`: every
-// suffix its xShadowName accepts.
+// suffix its xShadowName accepts; `owned`: the suffixes of the shadow tables
+// this table has (a subset of claimed).
 void check_table_name(sqlite3* db, std::string_view schema, std::string_view name, std::string_view module,
-                      std::span<const char* const> reserved, std::span<const char* const> claimed);
+                      std::span<const char* const> reserved, std::span<const char* const> claimed,
+                      std::span<const char* const> owned);
 
 }  // namespace kvx

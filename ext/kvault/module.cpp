@@ -177,7 +177,7 @@ int kvaultInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** ou
                       std::string("kvault takes no arguments, got '") + argv[3] + "' (use: USING kvault)");
     auto table = std::make_unique<KvaultTable>(db, argv[1], argv[2]);
     if (create) {
-      check_table_name(db, table->schema, table->name, "kvault", {}, kShadowSuffixes);
+      check_table_name(db, table->schema, table->name, "kvault", {}, kShadowSuffixes, kShadowSuffixes);
       const std::string ddl = "CREATE TABLE " + table->data +
                               "(id INTEGER PRIMARY KEY, key BLOB UNIQUE NOT NULL, value BLOB NOT NULL)";
       if (int rc = sqlite3_exec(db, ddl.c_str(), nullptr, nullptr, nullptr); rc != SQLITE_OK)
@@ -710,7 +710,7 @@ int kvaultSavepoint(sqlite3_vtab*, int) { return SQLITE_OK; }
 int kvaultRename(sqlite3_vtab* vtab, const char* new_name) {
   auto* t = static_cast<KvaultTable*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
-    check_table_name(t->db, t->schema, new_name, "kvault", {}, kShadowSuffixes);
+    check_table_name(t->db, t->schema, new_name, "kvault", {}, kShadowSuffixes, kShadowSuffixes);
     t->cache.clear();
     char* sql = sqlite3_mprintf("ALTER TABLE \"%w\".\"%w_data\" RENAME TO \"%w_data\"", t->schema.c_str(),
                                 t->name.c_str(), new_name);

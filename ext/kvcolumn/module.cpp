@@ -228,6 +228,13 @@ std::vector<const char*> data_suffixes(bool varsize) {
 // create them later in defensive mode.
 constexpr const char* kShadowSuffixes[] = {"info", "chunks", "idx", "data"};
 
+// The shadow tables a table has: "info" and its chunk tables.
+std::vector<const char*> owned_suffixes(bool varsize) {
+  std::vector<const char*> suffixes = data_suffixes(varsize);
+  suffixes.push_back("info");
+  return suffixes;
+}
+
 // Names a table cannot take (xCreate, xRename): its hidden command column is
 // named like the table, so it must not collide with the other columns (idx,
 // value, raw) or with the rowid's aliases.
@@ -338,7 +345,9 @@ int kvcolumnInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** 
     table->schema = argv[1];
     table->name = argv[2];
     table->options = options;
-    if (create) check_table_name(db, table->schema, table->name, "kvcolumn", kReservedNames, kShadowSuffixes);
+    if (create)
+      check_table_name(db, table->schema, table->name, "kvcolumn", kReservedNames, kShadowSuffixes,
+                       owned_suffixes(options.dtype.is_varsize()));
     const std::string info = shadow_name(table->schema, table->name, "info");
     const bool varsize = options.dtype.is_varsize();
     if (create) {
@@ -541,17 +550,22 @@ int kvcolumnDestroy(sqlite3_vtab* vtab) {
   return rc;
 }
 
-// xRename: ALTER TABLE ... RENAME TO; the new name is checked like a new
-// table's (a reserved name would leave a table that cannot reopen), buffered
-// writes go to the old shadow tables, then the shadow tables are renamed along.
+// xRename: ALTER TABLE ... RENAME TO. The new name is checked like a new
+// table's first (a reserved name would leave a table that cannot reopen).
+// Then the shadow tables are renamed and the buffered writes flushed into
+// them, in that order: if a rename fails nothing has been flushed, so the
+// buffer survives the statement's rollback (flushing first and failing
+// after lost the transaction's buffered rows). The flush is needed because
+// SQLite reconnects the table under its new name after the statement.
 int kvcolumnRename(sqlite3_vtab* vtab, const char* new_name) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
-    check_table_name(t->db, t->schema, new_name, "kvcolumn", kReservedNames, kShadowSuffixes);
-    t->column->flush();
-    std::vector<const char*> suffixes = data_suffixes(t->var != nullptr);
-    suffixes.push_back("info");
-    for (const char* suffix : suffixes) {
+    const bool varsize = t->var != nullptr;
+    check_table_name(t->db, t->schema, new_name, "kvcolumn", kReservedNames, kShadowSuffixes,
+                     owned_suffixes(varsize));
+    t->store->finish_writes();  // no open blob handle on a table being renamed
+    if (t->data_store) t->data_store->finish_writes();
+    for (const char* suffix : owned_suffixes(varsize)) {
       char* sql = sqlite3_mprintf("ALTER TABLE \"%w\".\"%w_%s\" RENAME TO \"%w_%s\"", t->schema.c_str(),
                                   t->name.c_str(), suffix, new_name, suffix);
       if (!sql) throw std::bad_alloc();
@@ -559,13 +573,23 @@ int kvcolumnRename(sqlite3_vtab* vtab, const char* new_name) {
       sqlite3_free(sql);
       exec(t->db, s);
     }
-    t->name = new_name;
-    t->store->rename(new_name);
-    if (t->data_store) t->data_store->rename(new_name);
-    if (t->var)
-      t->var->set_name(new_name);
-    else
-      t->fixed->set_name(new_name);
+    auto point_at = [&](const std::string& name) {
+      t->name = name;
+      t->store->rename(name);
+      if (t->data_store) t->data_store->rename(name);
+      if (t->var)
+        t->var->set_name(name);
+      else
+        t->fixed->set_name(name);
+    };
+    const std::string old_name = t->name;
+    point_at(new_name);
+    try {
+      t->column->flush();
+    } catch (...) {
+      point_at(old_name);  // the statement's rollback gives the shadow tables their old names back
+      throw;
+    }
     return SQLITE_OK;
   });
 }

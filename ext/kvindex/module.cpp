@@ -81,6 +81,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <span>
 
 #include "common/error.hpp"
 #include "common/firewall.hpp"
@@ -96,6 +97,10 @@ namespace {
 // What xShadowName claims; xCreate and xRename refuse a name whose claimed
 // table already exists (common/table_names.hpp).
 constexpr const char* kShadowSuffixes[] = {"info", "data"};
+// The shadow tables a table has: storage=memory tables have no _data.
+std::span<const char* const> owned_suffixes(const Options& opts) {
+  return std::span<const char* const>(kShadowSuffixes).first(opts.durable ? 2 : 1);
+}
 }  // namespace
 
 namespace {
@@ -195,7 +200,7 @@ int kvindexInit(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
   const int rc = guard_status(err, [&] {
     if (argc < 3) kv::fail(kv::Errc::invalid_argument, "kvindex: missing table name");
     const Options opts = parse_options(argc - 3, argv + 3);
-    if (create) check_table_name(db, argv[1], argv[2], "kvindex", {}, kShadowSuffixes);
+    if (create) check_table_name(db, argv[1], argv[2], "kvindex", {}, kShadowSuffixes, owned_suffixes(opts));
     t->db = db;
     t->registry = registry;
     t->storage = std::make_unique<Storage>(db, argv[1], argv[2]);
@@ -254,7 +259,8 @@ int kvindexDestroy(sqlite3_vtab* vtab) {
 int kvindexRename(sqlite3_vtab* vtab, const char* new_name) {
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
-    check_table_name(t->db, t->storage->schema(), new_name, "kvindex", {}, kShadowSuffixes);
+    check_table_name(t->db, t->storage->schema(), new_name, "kvindex", {}, kShadowSuffixes,
+                     owned_suffixes(t->state->opts));
     const std::string old_key = Registry::key(t->storage->schema(), t->storage->table());
     t->storage->rename(new_name);
     auto found = t->registry->tables.find(old_key);

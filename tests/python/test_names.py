@@ -149,6 +149,38 @@ class ShadowNames(Fixture):
                                        "INSERT INTO c_idx VALUES (1); SELECT 'n', count(*) FROM c_idx;\n")
         self.assertIn("n|1", out, err)
 
+    def test_a_refused_rename_in_a_transaction_keeps_the_buffered_rows(self):
+        # The shadow table c_info cannot be created over an index of that name;
+        # xRename used to flush the write buffer first, and the failed ALTER's
+        # rollback then took the flushed rows with it.
+        for using in ("kvcolumn(i64)", "kvcolumn(msgpack)"):
+            with self.subTest(using=using):
+                self.conn.execute(f"CREATE VIRTUAL TABLE b USING {using}")
+                self.conn.execute("INSERT INTO b(value) VALUES (1), (2)")
+                self.conn.execute("CREATE TABLE other(x)")
+                self.conn.execute("CREATE INDEX c_info ON other(x)")
+                self.conn.execute("BEGIN")
+                self.conn.execute("INSERT INTO b(value) VALUES (3)")
+                self.assertIn("index 'c_info' already exists", error_of(self.conn, "ALTER TABLE b RENAME TO c") or "")
+                self.conn.execute("COMMIT")
+                self.assertEqual(self.rows("SELECT value FROM b"), [(1,), (2,), (3,)])
+                self.assertEqual(self.rows("SELECT kvcolumn_check('b')"), [("ok",)])
+                self.conn.execute("DROP TABLE b")
+                self.conn.execute("DROP TABLE other")
+
+    def test_rename_in_a_transaction_keeps_the_buffered_rows(self):
+        for using in ("kvcolumn(i64)", "kvcolumn(msgpack)"):
+            with self.subTest(using=using):
+                self.conn.execute(f"CREATE VIRTUAL TABLE b USING {using}")
+                self.conn.execute("BEGIN")
+                self.conn.execute("INSERT INTO b(value) VALUES (1), (2)")
+                self.conn.execute("ALTER TABLE b RENAME TO c")
+                self.conn.execute("INSERT INTO c(value) VALUES (3)")
+                self.conn.execute("COMMIT")
+                self.assertEqual(self.rows("SELECT value FROM c"), [(1,), (2,), (3,)])
+                self.assertEqual(self.rows("SELECT kvcolumn_check('c')"), [("ok",)])
+                self.conn.execute("DROP TABLE c")
+
     def test_an_index_named_like_an_unused_suffix_does_not_block_a_fixed_column(self):
         self.conn.execute("CREATE TABLE other(x)")
         self.conn.execute("CREATE INDEX a_idx ON other(x)")
