@@ -2,11 +2,13 @@
 #include "common/resolve_table.hpp"
 
 #include <memory>
+#include <utility>
 #include <optional>
 #include <vector>
 
 #include "common/error.hpp"
 #include "common/sqlite_error.hpp"
+#include "common/sqlite.hpp"
 
 namespace kvx {
 
@@ -29,10 +31,22 @@ std::string column_text(sqlite3_stmt* stmt, int i) {
 }
 
 // The databases of the connection in SQLite's search order for an
-// unqualified name: temp, main, then attached ones in attach order.
+// unqualified name: temp, then main, then attached ones in attach order.
+// sqlite3_db_name costs nothing; older hosts read PRAGMA database_list.
+// temp is left out while it was never opened (it holds nothing then, and
+// reading its schema would open it: a statement over it costs twice as much).
 std::vector<std::string> search_order(sqlite3* db, std::string_view function) {
-  StmtPtr list = prepare(db, "SELECT seq, name FROM pragma_database_list ORDER BY seq", function);
   std::vector<std::string> names;
+#if SQLITE_VERSION_NUMBER >= 3039000
+  if (runtime_features().db_name) {
+    for (int i = 0; const char* name = sqlite3_db_name(db, i); ++i)
+      if (i != 1 || sqlite3_db_filename(db, name) != nullptr) names.emplace_back(name);
+    if (names.size() >= 2 && sqlite3_db_filename(db, "temp") != nullptr)
+      std::swap(names[0], names[1]);  // temp (1) before main (0)
+    return names;
+  }
+#endif
+  StmtPtr list = prepare(db, "SELECT seq, name FROM pragma_database_list ORDER BY seq", function);
   std::optional<std::string> temp;
   int rc;
   while ((rc = sqlite3_step(list.get())) == SQLITE_ROW) {
@@ -48,29 +62,39 @@ std::vector<std::string> search_order(sqlite3* db, std::string_view function) {
 }
 
 struct Found {
-  std::string type, name, sql;
+  std::string schema, type, name, sql;
 };
 
-// The table or view named `table` in database `schema`, if there is one.
-std::optional<Found> find_in(sqlite3* db, const std::string& schema, std::string_view table,
-                             std::string_view function) {
-  char* sql = sqlite3_mprintf(
-      "SELECT type, name, sql FROM \"%w\".sqlite_schema WHERE type IN ('table', 'view') AND name = ?1 "
-      "COLLATE NOCASE",
-      schema.c_str());
-  if (!sql) throw std::bad_alloc();
-  std::unique_ptr<char, void (*)(void*)> hold_sql(sql, sqlite3_free);
+// The first table or view named `table` in the databases `schemas`, in that
+// order: one statement over all of them (a statement per database costs a
+// parse and a read transaction each).
+std::optional<Found> find_first(sqlite3* db, const std::vector<std::string>& schemas, std::string_view table,
+                                std::string_view function) {
+  if (schemas.empty()) return std::nullopt;
+  std::string sql;
+  for (std::size_t i = 0; i < schemas.size(); ++i) {
+    char* part = sqlite3_mprintf(
+        "%sSELECT %d AS pos, type, name, sql FROM \"%w\".sqlite_schema WHERE type IN ('table', 'view') AND "
+        "name = ?1 COLLATE NOCASE",
+        i ? " UNION ALL " : "", static_cast<int>(i), schemas[i].c_str());
+    if (!part) throw std::bad_alloc();
+    sql += part;
+    sqlite3_free(part);
+  }
+  sql += " ORDER BY pos LIMIT 1";
   StmtPtr q = prepare(db, sql, function);
   sqlite3_bind_text64(q.get(), 1, table.data(), table.size(), SQLITE_STATIC, SQLITE_UTF8);
   const int rc = sqlite3_step(q.get());
   if (rc == SQLITE_DONE) return std::nullopt;
-  if (rc != SQLITE_ROW) throw_sqlite_error(db, rc, std::string(function) + ": reading the schema of " + schema);
-  return Found{column_text(q.get(), 0), column_text(q.get(), 1), column_text(q.get(), 2)};
+  if (rc != SQLITE_ROW) throw_sqlite_error(db, rc, std::string(function) + ": reading the schema");
+  return Found{schemas[static_cast<std::size_t>(sqlite3_column_int(q.get(), 0))], column_text(q.get(), 1),
+               column_text(q.get(), 2), column_text(q.get(), 3)};
 }
 
 // Checks the object found for `shown` (the name as the caller gave it).
-ResolvedTable accept(const std::string& schema, const Found& found, std::string_view shown,
-                     std::string_view module, std::string_view function) {
+ResolvedTable accept(const Found& found, std::string_view shown, std::string_view module,
+                     std::string_view function) {
+  const std::string& schema = found.schema;
   if (found.type != "table" || !uses_module(found.sql, module))
     kv::fail(kv::Errc::invalid_argument,
              std::string(function) + ": '" + std::string(shown) + "' is not a " + std::string(module) +
@@ -190,14 +214,12 @@ ResolvedTable resolve_table(sqlite3* db, std::string_view name, std::string_view
     const std::string prefix(name.substr(0, dot));
     for (const std::string& schema : order)
       if (sqlite3_stricmp(schema.c_str(), prefix.c_str()) == 0) {
-        const std::string_view table = name.substr(dot + 1);
-        if (auto found = find_in(db, schema, table, function))
-          return accept(schema, *found, name, module, function);
+        if (auto found = find_first(db, {schema}, name.substr(dot + 1), function))
+          return accept(*found, name, module, function);
         not_found(name, module, function, {schema});
       }
   }
-  for (const std::string& schema : order)
-    if (auto found = find_in(db, schema, name, function)) return accept(schema, *found, name, module, function);
+  if (auto found = find_first(db, order, name, function)) return accept(*found, name, module, function);
   not_found(name, module, function, order);
 }
 
@@ -206,7 +228,7 @@ ResolvedTable resolve_table_in(sqlite3* db, std::string_view schema, std::string
   const std::string wanted(schema);
   for (const std::string& s : search_order(db, function))
     if (sqlite3_stricmp(s.c_str(), wanted.c_str()) == 0) {
-      if (auto found = find_in(db, s, table, function)) return accept(s, *found, table, module, function);
+      if (auto found = find_first(db, {s}, table, function)) return accept(*found, table, module, function);
       not_found(table, module, function, {s});
     }
   kv::fail(kv::Errc::invalid_argument,

@@ -248,8 +248,9 @@ class Resolution(Fixture):
         self.assertEqual(self.rows("SELECT kvault_read('a.b', 'k', 0), kvault_read('main.a.b', 'k', 0)"),
                          [(b"\x0c", b"\x0c")])
         self.assertIn("no such database: 'nodb'", error_of(self.conn, "SELECT kvcolumn_check('nodb', 'f')") or "")
-        self.assertIn("no such kvault table: 'nope' (searched main, aux, aux2)",
-                      error_of(self.conn, "SELECT kvault_read('nope', 'k', 0)") or "")
+        err = error_of(self.conn, "SELECT kvault_read('nope', 'k', 0)") or ""
+        self.assertIn("no such kvault table: 'nope' (searched ", err)
+        self.assertTrue(err.endswith("main, aux, aux2)"), err)
 
     def test_the_first_match_decides_even_when_it_is_not_the_module(self):
         self.conn.execute("CREATE VIRTUAL TABLE main.v USING kvault")
