@@ -15,6 +15,7 @@ packages=(
   # driver matrix (tests/drivers/): every common SQLite binding loads the module
   python3-apsw tcl libsqlite3-tcl libdbd-sqlite3-perl ruby ruby-sqlite3
   golang-go golang-github-mattn-go-sqlite3-dev libxerial-sqlite-jdbc-java default-jdk-headless
+  golang-github-canonical-go-dqlite-dev  # tests/cluster/, examples/dqlite/: go-dqlite + libdqlite + libraft
 )
 
 missing=()
