@@ -25,6 +25,8 @@
 // dropped in xDestroy and protected by xShadowName:
 //   CREATE TABLE "<schema>"."<name>_data"(id INTEGER PRIMARY KEY,
 //       key BLOB UNIQUE NOT NULL, value BLOB NOT NULL)
+// xCreate and xRename refuse the extension's eponymous names and a name n
+// when a table n_data exists (common/table_names.hpp).
 // The vtab rowid is id, so kvault_import/kvault_export/kvault_read stream the
 // value with sqlite3_blob_* (stream.cpp). value is the last column so
 // reading key and length(value) never touches the value's overflow pages.

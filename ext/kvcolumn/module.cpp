@@ -27,6 +27,13 @@
 // (kv_pack(dtype, value)); written, it stores them after a check, never
 // re-encoded (write.cpp). xUpdate's argv[2 + Col] follows this order.
 //
+// Names (xCreate, xRename; common/table_names.hpp): idx, value, raw and the
+// rowid aliases are refused (the command column is named like the table),
+// as are the extension's eponymous tables and a name whose claimed shadow
+// tables already exist (xShadowName claims info, chunks, idx and data for
+// every table). A table named idx/value/raw by an earlier version opens with
+// its command column named "command".
+//
 // Shadow tables (created in xCreate, listed in xShadowName, renamed in
 // xRename, dropped in xDestroy):
 //   CREATE TABLE "<table>_info"(key TEXT PRIMARY KEY, value) WITHOUT ROWID

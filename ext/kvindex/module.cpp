@@ -32,6 +32,8 @@
 //   CREATE TABLE "<table>_info"(k TEXT PRIMARY KEY, v) WITHOUT ROWID
 //     rows: format_version=1, backend, order, storage
 //   CREATE TABLE "<table>_data"(key PRIMARY KEY, value) WITHOUT ROWID  -- storage=disk only
+// xCreate and xRename refuse the extension's eponymous names and a name n
+// when a table n_info or n_data exists (common/table_names.hpp).
 // _data is keyed exactly like the index (same ordering, same uniqueness), so
 // SQLite keeps it sorted and a rebuild is a sequential scan + bulk load.
 //

@@ -89,3 +89,10 @@ select 'glob_cast_text', (select count(*) from names where cast(key as text) glo
 select 'like_blob_key_depends_on_build', (select count(*) from names where key like 'cover:%') = case when sqlite_compileoption_used('LIKE_DOESNT_MATCH_BLOBS') then 0 else 3 end;
 select 'glob_blob_key_depends_on_build', (select count(*) from names where key glob 'cover:*') = case when sqlite_compileoption_used('LIKE_DOESNT_MATCH_BLOBS') then 0 else 2 end;
 drop table names;
+-- Table-name arguments: the module is read from the CREATE text token by token.
+create virtual table [w x] /* c */ using /* d */ "KVAULT" ( );
+select 'module_token_quoted', kvault_read('w x', 'k', 0) is null;
+create virtual table "y using kvault" using kvindex;
+select kvault_read('y using kvault', 'k', 0); -- error: 'y using kvault' is not a kvault table
+drop table [w x];
+drop table "y using kvault";
