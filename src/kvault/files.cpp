@@ -49,6 +49,9 @@ std::string temp_name(const std::string& base) {
 // ---- import ----------------------------------------------------------------------
 
 ImportFile::ImportFile(const std::string& path) : path_(path) {
+  if (path.find('\0') != std::string::npos)
+    fail(Errc::cant_open, "cannot open '" + path.substr(0, path.find('\0')) +
+                              "\\0...' for reading: the path contains a NUL byte");
   struct stat before;
   if (::stat(path.c_str(), &before) != 0)
     fail(Errc::cant_open, "cannot open '" + path + "' for reading: " + errno_text(errno));
@@ -112,6 +115,10 @@ ExportFile::ExportFile(const std::string& path) : path_(path) {
 void ExportFile::open() {
   const std::string& path = path_;
   if (path.empty()) refuse("the path is empty");
+  if (path.find('\0') != std::string::npos) {
+    path_ = path.substr(0, path.find('\0')) + "\\0...";  // the message stays text
+    refuse("the path contains a NUL byte (the file system would see only the part before it)");
+  }
   const std::size_t slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
   base_ = slash == std::string::npos ? path : path.substr(slash + 1);

@@ -33,6 +33,8 @@
 //   a directory, FIFO, character or block device, socket
 //                           refused (/dev/null included)
 //   a missing directory     refused
+// A path containing a NUL byte is refused by both (the file system would see
+// only the part before it).
 // Refusals are Errc::cant_open naming the path and the reason; read/write
 // failures Errc::io.
 #pragma once

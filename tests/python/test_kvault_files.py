@@ -159,6 +159,16 @@ class ExportTargets(unittest.TestCase):
         self.assertIn("does not exist", err or "")
         self.assertFalse(os.path.exists(self.path("missing")))
 
+    def test_a_path_with_a_nul_byte_is_refused_not_cut(self):
+        cut = self.path("cut.bin")
+        self.assertIn("NUL byte", self.export_error(cut + "\x00.evil") or "")
+        self.assertFalse(os.path.exists(cut))
+        with open(cut, "wb") as f:
+            f.write(b"old")
+        self.assertIn("NUL byte", error_of(self.conn, "SELECT kvault_import('media', 'n', ?)", (cut + "\x00x",)) or "")
+        self.assertEqual(self.read(cut), b"old")
+        self.assertEqual(self.conn.execute("SELECT count(*) FROM media WHERE key = 'n'").fetchone()[0], 0)
+
     def test_export_replaces_a_plain_file_whole(self):
         f = self.path("plain.bin")
         with open(f, "wb") as out:
