@@ -8,3 +8,6 @@ for b in "$build"/bench/bench_*; do
   echo "== $(basename "$b")"
   "$b"
 done
+echo "== bench_python.py (the Python API, bindings/python)"
+KOHAKUVAULT_EXTENSION="$build/kohakuvault.so" PYTHONPATH="$(dirname "$0")/../bindings/python/src" \
+  PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 "$(dirname "$0")/bench_python.py"

@@ -10,6 +10,8 @@ packages=(
   googletest libgtest-dev libbenchmark-dev libabsl-dev
   clang libclang-rt-14-dev clang-format
   python3 python3-msgpack python3-cbor2
+  # the Python package (bindings/python): upstream's pytest suite (numpy, timeouts) and the wheel in a venv
+  python3-pytest python3-pytest-timeout python3-numpy python3-setuptools python3-wheel python3-venv python3-pip
   binutils time
   sqlcipher  # SQLite 3.15 shell: the oldest host Debian ships, for the minimum-version test
   # driver matrix (tests/drivers/): every common SQLite binding loads the module

@@ -241,6 +241,36 @@ int kvcolumnFilter(sqlite3_vtab_cursor* cursor, int plan, const char*, int, sqli
   });
 }
 
+namespace {
+
+// What an open scan sees when this connection writes the table between two
+// of its steps (docs/kvcolumn.md "Open cursors and writes"): each step yields
+// the row at the next idx of the plan as the column is NOW, and the scan ends
+// at the column's current end. So rows inserted/deleted before the cursor's
+// position shift what it sees (they may or may not be seen, as in SQLite),
+// but it never yields a row that does not exist (no phantom idx, no NULL).
+// Deletes recorded by a finished statement are applied first (settle()).
+void clamp_to_length(Cursor* cur, Table* t) {
+  if (cur->eof) return;
+  t->column->settle();
+  const std::uint64_t length = t->column->length();
+  if (cur->use_list) {  // ascending or descending list: skip the indexes past the end
+    while (cur->list_pos < cur->list.size() && cur->list[cur->list_pos] >= length) ++cur->list_pos;
+  } else if (cur->desc) {
+    if (cur->cur >= length) {
+      if (length == 0 || length - 1 < cur->lo)
+        cur->hi = cur->lo;  // nothing left in the range
+      else
+        cur->cur = length - 1, cur->hi = length;
+    }
+  } else if (cur->hi > length) {
+    cur->hi = length;
+  }
+  position(cur);
+}
+
+}  // namespace
+
 // xNext: the next idx in plan order; stops at the (current) end of the column.
 int kvcolumnNext(sqlite3_vtab_cursor* cursor) {
   Cursor* cur = static_cast<Cursor*>(cursor);
@@ -256,7 +286,11 @@ int kvcolumnNext(sqlite3_vtab_cursor* cursor) {
     cur->lo = ++cur->cur;
   }
   position(cur);
-  return SQLITE_OK;
+  Table* t = cur->table();
+  return guard_status(&t->zErrMsg, [&] {
+    clamp_to_length(cur, t);
+    return SQLITE_OK;
+  });
 }
 
 // xEof.

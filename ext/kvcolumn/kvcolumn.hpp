@@ -17,6 +17,7 @@
 #include "column/var.hpp"
 #include "codec/dtype.hpp"
 #include "common/sqlite.hpp"
+#include "common/vtab_state.hpp"
 
 namespace kvx::kvcolumn {
 
@@ -55,6 +56,7 @@ struct Options {
   std::uint64_t max_chunk_bytes = kv::kDefaultMaxChunkBytes;
   std::uint64_t cache_bytes = kDefaultCacheBytes;
   std::string schema;  // JSON Schema every written value must satisfy (msgpack/cbor); empty = none
+  std::string instance_id;  // the _info instance_id row (empty for tables created without one)
 };
 
 // Parses the module arguments (argv[3..] of xCreate/xConnect).
@@ -121,10 +123,11 @@ class SqliteChunkStore final : public kv::ChunkStore {
   sqlite3_blob* write_blob_ = nullptr;
 };
 
-struct Table : sqlite3_vtab {
-  sqlite3* db = nullptr;
-  std::string schema, name;
-  Options options;
+// The state of one table in one connection, shared by every sqlite3_vtab
+// SQLite connects for it (common/vtab_state.hpp): the column with its
+// write-back buffer and savepoint snapshots, the shadow-table stores, the
+// transaction bookkeeping and the data version the caches belong to.
+struct Shared {
   // Fixed-size dtypes: store = "<table>_chunks", fixed = the column.
   // Variable-size dtypes: store = "<table>_idx", data_store = "<table>_data",
   // var = the column. column is whichever of the two exists.
@@ -132,10 +135,28 @@ struct Table : sqlite3_vtab {
   std::unique_ptr<kv::Column> column;
   kv::FixedColumn* fixed = nullptr;
   kv::VarColumn* var = nullptr;
-  bool in_write_txn = false;  // between xBegin and xCommit/xRollback
+  TxnFanIn txn;               // in_txn: between xBegin and xCommit/xRollback
+  bool dropped = false;       // DROP TABLE ran: never write the (name's) shadow tables again
   bool version_known = false;
   unsigned data_version = 0;
-  std::string scratch;  // packing buffer
+};
+
+using Registry = StateRegistry<Shared>;
+
+struct Table : sqlite3_vtab {
+  sqlite3* db = nullptr;
+  std::string schema, name;
+  Options options;
+  std::shared_ptr<Shared> shared;
+  Registry* registry = nullptr;  // the module's (per connection)
+  // Shortcuts into *shared.
+  SqliteChunkStore* store = nullptr;
+  SqliteChunkStore* data_store = nullptr;
+  kv::Column* column = nullptr;
+  kv::FixedColumn* fixed = nullptr;
+  kv::VarColumn* var = nullptr;
+  bool joining = false;  // joined a transaction the table was already in (TxnFanIn)
+  std::string scratch;   // packing buffer
 
   // Outside our own write transaction: drops cached length/chunks when the
   // database changed since we last looked (another connection committed).

@@ -39,7 +39,9 @@
 //   CREATE TABLE "<table>_info"(key TEXT PRIMARY KEY, value) WITHOUT ROWID
 //     rows: format_version, dtype (normalised), elem_size, min_chunk_bytes,
 //           max_chunk_bytes, length (committed element count), schema (only
-//           when the schema option is given)
+//           when the schema option is given), instance_id (32 random hex
+//           digits: the key of the per-connection state, see below; absent in
+//           tables created by older builds, which are keyed by name)
 //     xConnect takes dtype, chunk sizes and schema from these rows (they
 //     describe the bytes), not from the re-parsed module arguments, which
 //     supply only cache_bytes; missing/invalid rows are SQLITE_CORRUPT_VTAB.
@@ -68,6 +70,12 @@
 // command (INSERT INTO t(t) VALUES ('compact')), automatically at a flush
 // once they are half the stream, or when the column becomes empty.
 //
+// Per-connection state (the column with its buffer and savepoint snapshots,
+// the stores, the transaction bookkeeping) lives in a Shared object that every
+// sqlite3_vtab of the table in the connection shares, found through the
+// module's per-connection Registry by instance_id (common/vtab_state.hpp): a
+// schema change inside a transaction reconnects the table while the old vtab
+// stays in the transaction, and both must act on the same buffer.
 // Writes go to the per-connection write-back buffer of kv::FixedColumn
 // (src/column/fixed.hpp) and reach the shadow tables in xSync, or earlier when
 // the buffer passes cache_bytes (inside SQLite's transaction, so SQLite's own
@@ -198,23 +206,24 @@ Options parse_options(int argc, const char* const* argv) {
 }
 
 void Table::revalidate() {
-  if (in_write_txn) return;
+  Shared& sh = *shared;
+  if (sh.txn.in_txn) return;
   unsigned v = 0;
   int rc = sqlite3_file_control(db, schema.c_str(), SQLITE_FCNTL_DATA_VERSION, &v);
   if (rc != SQLITE_OK) {
     column->invalidate();  // no version available: never trust the cache
-    version_known = false;
+    sh.version_known = false;
     return;
   }
-  if (!version_known || v != data_version) column->invalidate();
-  data_version = v;
-  version_known = true;
+  if (!sh.version_known || v != sh.data_version) column->invalidate();
+  sh.data_version = v;
+  sh.version_known = true;
 }
 
 void Table::remember_version() {
   unsigned v = 0;
-  version_known = sqlite3_file_control(db, schema.c_str(), SQLITE_FCNTL_DATA_VERSION, &v) == SQLITE_OK;
-  data_version = v;
+  shared->version_known = sqlite3_file_control(db, schema.c_str(), SQLITE_FCNTL_DATA_VERSION, &v) == SQLITE_OK;
+  shared->data_version = v;
 }
 
 namespace {
@@ -336,16 +345,21 @@ Options stored_options(sqlite3* db, const std::string& info, const std::string& 
   } else if (!structured) {
     o.schema.clear();
   }
+  auto id = rows.find(kInstanceIdKey);
+  o.instance_id = id != rows.end() && id->second.type == SQLITE_TEXT ? id->second.text : std::string();
   return o;
 }
 
 // Builds the Table for xCreate (create = true: also the shadow tables) and xConnect.
-int kvcolumnInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** out, char** err,
-                 bool create) {
+int kvcolumnInit(sqlite3* db, Registry& registry, int argc, const char* const* argv, sqlite3_vtab** out,
+                 char** err, bool create) {
   *out = nullptr;
   return guard_status(err, [&] {
     Options options = parse_options(argc, argv);
-    if (!create) options = stored_options(db, shadow_name(argv[1], argv[2], "info"), argv[2], options);
+    if (create)
+      options.instance_id = new_instance_id();
+    else
+      options = stored_options(db, shadow_name(argv[1], argv[2], "info"), argv[2], options);
     auto table = std::make_unique<Table>();
     std::memset(static_cast<sqlite3_vtab*>(table.get()), 0, sizeof(sqlite3_vtab));
     table->db = db;
@@ -364,11 +378,12 @@ int kvcolumnInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** 
                      "(chunk_idx INTEGER PRIMARY KEY, data BLOB NOT NULL)");
       char* rows = sqlite3_mprintf(
           "INSERT INTO %s(key, value) VALUES ('format_version', %d), ('dtype', %Q), ('elem_size', %llu), "
-          "('min_chunk_bytes', %llu), ('max_chunk_bytes', %llu), ('length', 0)%s",
+          "('min_chunk_bytes', %llu), ('max_chunk_bytes', %llu), ('length', 0), (%Q, %Q)%s",
           info.c_str(), format_version(options.dtype), options.dtype.name().c_str(),
           static_cast<unsigned long long>(options.dtype.elem_size()),
           static_cast<unsigned long long>(options.min_chunk_bytes),
-          static_cast<unsigned long long>(options.max_chunk_bytes), varsize ? ", ('data_length', 0)" : "");
+          static_cast<unsigned long long>(options.max_chunk_bytes), kInstanceIdKey, options.instance_id.c_str(),
+          varsize ? ", ('data_length', 0)" : "");
       if (!rows) throw std::bad_alloc();
       std::string sql(rows);
       sqlite3_free(rows);
@@ -388,37 +403,62 @@ int kvcolumnInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** 
     int rc = sqlite3_declare_vtab(db, decl);
     sqlite3_free(decl);
     if (rc != SQLITE_OK) fail_sqlite(db, rc, "kvcolumn: cannot declare the table");
-    if (varsize) {
-      table->store = std::make_unique<SqliteChunkStore>(db, table->schema, table->name, "idx", "length");
-      table->data_store =
-          std::make_unique<SqliteChunkStore>(db, table->schema, table->name, "data", "data_length");
-      auto column = std::make_unique<kv::VarColumn>(*table->store, *table->data_store,
-                                                    options.min_chunk_bytes, options.max_chunk_bytes,
-                                                    table->name, options.cache_bytes, kReadCacheBytes);
-      table->var = column.get();
-      table->column = std::move(column);
+    // Every sqlite3_vtab of this table in this connection shares one state
+    // (common/vtab_state.hpp); a dropped table's state is never reused.
+    const std::string key = state_key(table->schema, options.instance_id, table->name);
+    std::shared_ptr<Shared> sh = create ? nullptr : registry.find(key);
+    if (!sh || sh->dropped) {
+      sh = std::make_shared<Shared>();
+      if (varsize) {
+        sh->store = std::make_unique<SqliteChunkStore>(db, table->schema, table->name, "idx", "length");
+        sh->data_store = std::make_unique<SqliteChunkStore>(db, table->schema, table->name, "data", "data_length");
+        auto column = std::make_unique<kv::VarColumn>(*sh->store, *sh->data_store, options.min_chunk_bytes,
+                                                      options.max_chunk_bytes, table->name, options.cache_bytes,
+                                                      kReadCacheBytes);
+        sh->var = column.get();
+        sh->column = std::move(column);
+      } else {
+        sh->store = std::make_unique<SqliteChunkStore>(db, table->schema, table->name);
+        auto column = std::make_unique<kv::FixedColumn>(
+            *sh->store,
+            kv::ChunkLayout(options.dtype.elem_size(), options.min_chunk_bytes, options.max_chunk_bytes),
+            table->name, options.cache_bytes, kReadCacheBytes);
+        sh->fixed = column.get();
+        sh->column = std::move(column);
+      }
+      registry.put(key, sh);
     } else {
-      table->store = std::make_unique<SqliteChunkStore>(db, table->schema, table->name);
-      auto column = std::make_unique<kv::FixedColumn>(
-          *table->store,
-          kv::ChunkLayout(options.dtype.elem_size(), options.min_chunk_bytes, options.max_chunk_bytes),
-          table->name, options.cache_bytes, kReadCacheBytes);
-      table->fixed = column.get();
-      table->column = std::move(column);
+      // The shared state follows the name SQLite connects with: it differs
+      // after a ROLLBACK (TO) undid an ALTER TABLE RENAME.
+      sh->store->rename(table->name);
+      if (sh->data_store) sh->data_store->rename(table->name);
+      if (sh->var)
+        sh->var->set_name(table->name);
+      else
+        sh->fixed->set_name(table->name);
     }
+    table->store = sh->store.get();
+    table->data_store = sh->data_store.get();
+    table->column = sh->column.get();
+    table->fixed = sh->fixed;
+    table->var = sh->var;
+    table->shared = std::move(sh);
+    table->registry = &registry;
     *out = table.release();
     return SQLITE_OK;
   });
 }
 
 // xCreate: CREATE VIRTUAL TABLE; creates the shadow tables.
-int kvcolumnCreate(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab** out, char** err) {
-  return kvcolumnInit(db, argc, argv, out, err, true);
+int kvcolumnCreate(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out,
+                   char** err) {
+  return kvcolumnInit(db, *static_cast<Registry*>(aux), argc, argv, out, err, true);
 }
 
 // xConnect: the table exists; attach to its shadow tables.
-int kvcolumnConnect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab** out, char** err) {
-  return kvcolumnInit(db, argc, argv, out, err, false);
+int kvcolumnConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out,
+                    char** err) {
+  return kvcolumnInit(db, *static_cast<Registry*>(aux), argc, argv, out, err, false);
 }
 
 // Query plans. idxNum is a bit set (enum Plan in kvcolumn.hpp); xFilter's argv
@@ -538,7 +578,8 @@ int kvcolumnBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   });
 }
 
-// xDisconnect: the connection closes or the schema is reloaded.
+// xDisconnect: the connection closes or the schema is reloaded (the shared
+// state lives on while another sqlite3_vtab of the table holds it).
 int kvcolumnDisconnect(sqlite3_vtab* vtab) {
   delete static_cast<Table*>(vtab);
   return SQLITE_OK;
@@ -551,6 +592,10 @@ int kvcolumnDestroy(sqlite3_vtab* vtab) {
     exec(t->db, "DROP TABLE IF EXISTS " + shadow_name(t->schema, t->name, "info"));
     for (const char* suffix : {"chunks", "idx", "data"})
       exec(t->db, "DROP TABLE IF EXISTS " + shadow_name(t->schema, t->name, suffix));
+    // An older sqlite3_vtab of this table may still be in the transaction and
+    // get xSync: it must not write into a table created later under the name.
+    t->shared->dropped = true;
+    t->column->discard();
     return SQLITE_OK;
   });
   if (rc == SQLITE_OK) delete t;
@@ -581,6 +626,8 @@ int kvcolumnRename(sqlite3_vtab* vtab, const char* new_name) {
       exec(t->db, s);
     }
     auto point_at = [&](const std::string& name) {
+      if (t->options.instance_id.empty())  // a table keyed by name (created by an older build)
+        t->registry->rename(state_key(t->schema, "", t->name), state_key(t->schema, "", name));
       t->name = name;
       t->store->rename(name);
       if (t->data_store) t->data_store->rename(name);
@@ -642,8 +689,13 @@ const sqlite3_module kModule = {
 
 namespace kvx {
 
+// The per-connection registry of table states is the module's client data,
+// freed by SQLite when the connection closes.
 int register_kvcolumn(sqlite3* db, char** err) {
-  int rc = register_module(db, "kvcolumn", &kvcolumn::kModule, err);
+  auto* registry = new (std::nothrow) kvcolumn::Registry();
+  if (!registry) return SQLITE_NOMEM;
+  int rc = register_module(db, "kvcolumn", &kvcolumn::kModule, err, registry,
+                           [](void* p) { delete static_cast<kvcolumn::Registry*>(p); });
   if (rc == SQLITE_OK) rc = kvcolumn::register_list(db, err);
   return rc;
 }

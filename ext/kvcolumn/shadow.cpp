@@ -212,7 +212,11 @@ void SqliteChunkStore::put_chunk(std::uint64_t chunk, std::string_view bytes) {
       sqlite3_bind_zeroblob64(s, 2, bytes.size());
     else
       sqlite3_bind_blob64(s, 2, bytes.data(), bytes.size(), SQLITE_STATIC);
+    // A chunk row is not the user's insert: last_insert_rowid() stays the idx
+    // xUpdate reported (a flush at commit runs after the user's INSERT).
+    const sqlite3_int64 user_rowid = sqlite3_last_insert_rowid(db_);
     int rc = sqlite3_step(s);
+    sqlite3_set_last_insert_rowid(db_, user_rowid);
     if (rc != SQLITE_DONE)
       fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot write chunk " + std::to_string(chunk));
   }

@@ -310,8 +310,12 @@ int kvcolumnUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_i
         if (sqlite3_value_type(argv[2 + kRaw]) != SQLITE_NULL)
           kv::fail(kv::Errc::invalid_argument,
                    "kvcolumn '" + t->name + "': commands take their argument in value, not raw");
+        const std::uint64_t before = col.length();
         run_command(t, argv[2 + kCommand], argv[2 + kValue]);
-        *rowid = static_cast<sqlite3_int64>(col.length()) - 1;
+        // last_insert_rowid(): the idx of the last element appended; a
+        // command that appended nothing ('compact', an empty 'append') leaves it.
+        const std::uint64_t after = col.length();
+        *rowid = after > before ? static_cast<sqlite3_int64>(after) - 1 : sqlite3_last_insert_rowid(t->db);
         return SQLITE_OK;
       }
       const std::string_view packed =
@@ -327,7 +331,13 @@ int kvcolumnUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_i
                              : sqlite3_value_type(argv[1]) != SQLITE_NULL      ? argv[1]
                                                                                : nullptr;
       std::uint64_t at = given ? idx_arg(t, given, length) : length;
-      col.insert(at, packed);
+      // INSERT OR REPLACE / REPLACE INTO t(idx, ...) with an existing idx
+      // replaces that row, as for a table whose key idx is; otherwise an
+      // INSERT at idx shifts the rows from idx on up by one.
+      if (at < length && sqlite3_vtab_on_conflict(t->db) == SQLITE_REPLACE)
+        col.update(at, packed);
+      else
+        col.insert(at, packed);
       *rowid = static_cast<sqlite3_int64>(at);
       return SQLITE_OK;
     }
@@ -347,14 +357,22 @@ int kvcolumnUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_i
   });
 }
 
+// The transaction methods act once per table on the state every sqlite3_vtab
+// of the table shares (TxnFanIn, common/vtab_state.hpp): SQLite calls them on
+// each of its sqlite3_vtabs in the transaction (an old one stays in it after a
+// schema reparse connected a new one, also after the table was dropped: then
+// they do nothing, they must not even read the shadow tables).
+
 // xBegin: the table joins a write transaction; its cache is revalidated once.
 int kvcolumnBegin(sqlite3_vtab* vtab) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
-    t->in_write_txn = false;
-    t->revalidate();
-    t->column->begin_transaction();
-    t->in_write_txn = true;
+    Shared& sh = *t->shared;
+    if (!sh.txn.in_txn) {  // else a vtab connected after a schema reparse joins: same transaction
+      t->revalidate();
+      t->column->begin_transaction();
+    }
+    sh.txn.begin(&t->joining);
     return SQLITE_OK;
   });
 }
@@ -364,7 +382,7 @@ int kvcolumnBegin(sqlite3_vtab* vtab) {
 int kvcolumnSync(sqlite3_vtab* vtab) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
-    t->column->flush();
+    if (!t->shared->dropped) t->column->flush();
     return SQLITE_OK;
   });
 }
@@ -374,8 +392,8 @@ int kvcolumnSync(sqlite3_vtab* vtab) {
 int kvcolumnCommit(sqlite3_vtab* vtab) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
+    if (!t->shared->txn.end()) return SQLITE_OK;
     t->column->end_transaction();
-    t->in_write_txn = false;
     t->remember_version();
     return SQLITE_OK;
   });
@@ -385,9 +403,9 @@ int kvcolumnCommit(sqlite3_vtab* vtab) {
 int kvcolumnRollback(sqlite3_vtab* vtab) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
+    if (!t->shared->txn.end()) return SQLITE_OK;
     t->column->discard();
-    t->in_write_txn = false;
-    t->version_known = false;
+    t->shared->version_known = false;
     return SQLITE_OK;
   });
 }
@@ -397,7 +415,8 @@ int kvcolumnRollback(sqlite3_vtab* vtab) {
 int kvcolumnSavepoint(sqlite3_vtab* vtab, int level) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
-    t->column->savepoint(level);
+    if (t->shared->dropped) return SQLITE_OK;  // its shadow tables are gone (xDestroy)
+    if (t->shared->txn.savepoint(level, &t->joining)) t->column->savepoint(level);
     return SQLITE_OK;
   });
 }
@@ -406,6 +425,8 @@ int kvcolumnSavepoint(sqlite3_vtab* vtab, int level) {
 int kvcolumnRelease(sqlite3_vtab* vtab, int level) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
+    if (t->shared->dropped) return SQLITE_OK;  // its shadow tables are gone (xDestroy)
+    t->shared->txn.release(level);
     t->column->release(level);
     return SQLITE_OK;
   });
@@ -415,6 +436,8 @@ int kvcolumnRelease(sqlite3_vtab* vtab, int level) {
 int kvcolumnRollbackTo(sqlite3_vtab* vtab, int level) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
+    if (t->shared->dropped) return SQLITE_OK;  // its shadow tables are gone (xDestroy)
+    t->shared->txn.rollback_to(level);
     t->column->rollback_to(level);
     return SQLITE_OK;
   });

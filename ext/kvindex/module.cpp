@@ -30,7 +30,8 @@
 // Shadow tables (created in xCreate, listed in xShadowName, renamed in
 // xRename, dropped in xDestroy):
 //   CREATE TABLE "<table>_info"(k TEXT PRIMARY KEY, v) WITHOUT ROWID
-//     rows: format_version=1, backend, order, storage
+//     rows: format_version=1, backend, order, storage, instance_id (random;
+//     absent in tables created by older builds)
 //   CREATE TABLE "<table>_data"(key PRIMARY KEY, value) WITHOUT ROWID  -- storage=disk only
 // xCreate and xRename refuse the extension's eponymous names and a name n
 // when a table n_info or n_data exists (common/table_names.hpp).
@@ -43,9 +44,13 @@
 // (SQLITE_FCNTL_DATA_VERSION) with the one it recorded after its own last
 // load/commit; when it changed, PRAGMA data_version (which ignores this
 // connection's own commits, e.g. to other tables) decides whether to rebuild.
-// A memory-only table keeps its index in a per-connection
-// registry (the module's client data) keyed by schema and table name, not in
-// the sqlite3_vtab, so xDisconnect/xConnect do not lose it.
+// The index, journal and open cursors of a table are a State shared by every
+// sqlite3_vtab of the table in the connection (common/vtab_state.hpp), found in
+// a per-connection registry (the module's client data) by schema and the _info
+// instance_id row (schema and name for tables created without one): a schema
+// change inside a transaction reconnects the table while the old vtab stays
+// in the transaction. Memory-only tables are held by the registry, so
+// xDisconnect/xConnect, a rolled-back RENAME or DROP do not lose them.
 //
 // Transactions. Writes change the index at once and append to an undo journal
 // (kv::Journal) with one mark per SQLite savepoint level (xSavepoint,
@@ -119,18 +124,19 @@ enum PlanBits : int {
   kOffset = 0x100,
 };
 
-struct Cursor;
-
 struct Table : sqlite3_vtab {
   sqlite3* db = nullptr;
   Registry* registry = nullptr;
-  std::unique_ptr<Storage> storage;
+  Storage* storage = nullptr;  // state->storage
   std::shared_ptr<State> state;
-  std::vector<Cursor*> cursors;                // open ones (detach_cursors)
   std::vector<std::unique_ptr<Cursor>> spare;  // closed ones, reused by xOpen
+  bool joining = false;  // joined a transaction the table was already in (TxnFanIn)
   ~Table();
 };
 
+}  // namespace
+
+// A cursor (declared in kvindex.hpp: State lists the open ones).
 struct Cursor : sqlite3_vtab_cursor {
   std::unique_ptr<kv::IndexCursor> it;
   // plan
@@ -148,6 +154,8 @@ struct Cursor : sqlite3_vtab_cursor {
   sqlite3_int64 row = 0;
 };
 
+namespace {
+
 Table::~Table() = default;  // Cursor is complete here
 
 // At most this many closed cursors are kept for reuse: every statement that
@@ -161,7 +169,7 @@ std::string table_label(const Table* t) { return "kvindex table '" + t->storage-
 
 // Before any change to the index: open cursors copy their row.
 void detach_cursors(Table* t) {
-  for (Cursor* c : t->cursors) {
+  for (Cursor* c : t->state->cursors) {
     if (c->eof || c->detached || !c->it || !c->it->valid()) continue;
     c->saved_key = c->it->key();
     c->saved_value = c->it->value();
@@ -175,7 +183,7 @@ void detach_cursors(Table* t) {
 void ensure_fresh(Table* t) {
   State& s = *t->state;
   if (!s.opts.durable) return;
-  if (s.in_write && s.loaded) return;
+  if (s.txn.in_txn && s.loaded) return;
   const unsigned v = t->storage->data_version();
   if (s.loaded && v == s.data_version) return;  // nobody committed anything
   const long long others = t->storage->others_version();
@@ -194,6 +202,46 @@ void ensure_fresh(Table* t) {
 
 // ---- create / connect ------------------------------------------------------
 
+// Memory tables dropped earlier whose DROP is settled (no transaction is
+// open): freed when their _info is gone or belongs to another table (the DROP
+// committed); kept while it is theirs (it was rolled back and the next xConnect
+// takes the state back).
+void collect_dropped(sqlite3* db, Registry& registry) {
+  if (registry.dropped.empty() || !sqlite3_get_autocommit(db)) return;
+  auto& d = registry.dropped;
+  d.erase(std::remove_if(d.begin(), d.end(),
+                         [&](const Registry::Dropped& e) {
+                           const std::optional<std::string> id = Storage(db, e.schema, e.table).instance_id();
+                           return !id || id->empty() || *id != e.state->instance_id;
+                         }),
+          d.end());
+}
+
+// The state of a memory table for xConnect: held by the registry, or waiting
+// there after a DROP that was rolled back, or new.
+std::shared_ptr<State> memory_state(sqlite3* db, Registry& registry, const std::string& key, const Options& opts) {
+  auto found = registry.tables.find(key);
+  if (found != registry.tables.end() && found->second->opts.backend == opts.backend) return found->second;
+  for (auto it = registry.dropped.begin(); it != registry.dropped.end(); ++it) {
+    if (it->key != key || it->state->opts.backend != opts.backend) continue;
+    std::shared_ptr<State> st = std::move(it->state);
+    registry.dropped.erase(it);
+    registry.tables[key] = st;
+    st->dropped = false;
+    if (sqlite3_get_autocommit(db)) {  // the whole transaction was rolled back
+      if (st->txn.in_txn) st->journal.rollback_all(*st->index);
+    }
+    // Else ROLLBACK TO a savepoint before the DROP: the table is back as it
+    // was when dropped (SQLite does not say which level was rolled back to),
+    // outside the transaction (no vtab of it is in the transaction any more,
+    // so none would hear its end).
+    st->txn.end();
+    st->journal.clear();
+    return st;
+  }
+  return nullptr;
+}
+
 int kvindexInit(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out, char** err,
                 bool create) {
   *out = nullptr;
@@ -205,26 +253,37 @@ int kvindexInit(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
     if (create) check_table_name(db, argv[1], argv[2], "kvindex", {}, kShadowSuffixes, owned_suffixes(opts));
     t->db = db;
     t->registry = registry;
-    t->storage = std::make_unique<Storage>(db, argv[1], argv[2]);
     int r = sqlite3_declare_vtab(db, "CREATE TABLE x(key PRIMARY KEY NOT NULL, value) WITHOUT ROWID");
     if (r != SQLITE_OK) kv::fail(kv::Errc::internal, "kvindex: cannot declare the table schema");
     sqlite3_vtab_config(db, SQLITE_VTAB_CONSTRAINT_SUPPORT, 1);
-    const std::string rkey = Registry::key(argv[1], argv[2]);
-    if (!opts.durable) {
-      auto found = registry->tables.find(rkey);
-      if (create || found == registry->tables.end() || found->second->opts.backend != opts.backend) {
-        auto st = std::make_shared<State>();
-        st->opts = opts;
-        st->index = kv::OrderedIndex::make(opts.backend, opts.order);
-        registry->tables[rkey] = st;
-      }
-      t->state = registry->tables[rkey];
-    } else {
-      t->state = std::make_shared<State>();
-      t->state->opts = opts;
-      t->state->index = kv::OrderedIndex::make(opts.backend, opts.order);
+    collect_dropped(db, *registry);
+    auto storage = std::make_unique<Storage>(db, argv[1], argv[2]);
+    std::string id;
+    if (create) {
+      id = new_instance_id();
+    } else if (std::optional<std::string> stored = storage->instance_id()) {
+      id = *stored;
     }
-    if (create) t->storage->create(opts);
+    const std::string rkey = id.empty() ? Registry::key(argv[1], argv[2]) : Registry::id_key(argv[1], id);
+    std::shared_ptr<State> st;
+    if (!create) st = opts.durable ? registry->live.find(rkey) : memory_state(db, *registry, rkey, opts);
+    if (!st || st->dropped) {
+      st = std::make_shared<State>();
+      st->opts = opts;
+      st->instance_id = id;
+      st->index = kv::OrderedIndex::make(opts.backend, opts.order);
+      st->storage = std::move(storage);
+      if (opts.durable)
+        registry->live.put(rkey, st);
+      else
+        registry->tables[rkey] = st;
+    }
+    // The shared state follows the name SQLite connects with: it differs
+    // after a ROLLBACK (TO) undid an ALTER TABLE RENAME.
+    if (st->storage->table() != argv[2]) st->storage->follow_name(argv[2]);
+    t->state = st;
+    t->storage = st->storage.get();
+    if (create) t->storage->create(opts, id);
     return SQLITE_OK;
   });
   if (rc != SQLITE_OK) return rc;
@@ -251,7 +310,21 @@ int kvindexDestroy(sqlite3_vtab* vtab) {
   auto* t = static_cast<Table*>(vtab);
   const int rc = guard_status(&vtab->zErrMsg, [&] {
     t->storage->drop();
-    t->registry->tables.erase(Registry::key(t->storage->schema(), t->storage->table()));
+    State& s = *t->state;
+    // An older sqlite3_vtab of this table may still be in the transaction and
+    // get xSync: it must not write into a table created later under the name.
+    s.dropped = true;
+    if (s.opts.durable) s.journal.clear();
+    Registry& r = *t->registry;
+    for (auto it = r.tables.begin(); it != r.tables.end(); ++it) {
+      if (it->second != t->state) continue;
+      // A memory table's contents wait until the DROP is settled: a ROLLBACK
+      // (TO) brings the table back with them (collect_dropped).
+      if (!s.instance_id.empty())
+        r.dropped.push_back({it->first, t->storage->schema(), t->storage->table(), it->second});
+      r.tables.erase(it);
+      break;
+    }
     return SQLITE_OK;
   });
   if (rc == SQLITE_OK) delete t;
@@ -265,6 +338,7 @@ int kvindexRename(sqlite3_vtab* vtab, const char* new_name) {
                      owned_suffixes(t->state->opts));
     const std::string old_key = Registry::key(t->storage->schema(), t->storage->table());
     t->storage->rename(new_name);
+    t->registry->live.rename(old_key, Registry::key(t->storage->schema(), new_name));  // keyed by name
     auto found = t->registry->tables.find(old_key);
     if (found != t->registry->tables.end()) {
       auto st = found->second;
@@ -417,7 +491,7 @@ int kvindexOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
     } else {
       c = std::make_unique<Cursor>();
     }
-    t->cursors.push_back(c.get());
+    t->state->cursors.push_back(c.get());
     *out = c.release();
     return SQLITE_OK;
   });
@@ -426,7 +500,7 @@ int kvindexOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
 int kvindexClose(sqlite3_vtab_cursor* cur) {
   auto* c = static_cast<Cursor*>(cur);
   Table* t = table_of(cur);
-  auto& list = t->cursors;
+  auto& list = t->state->cursors;
   list.erase(std::remove(list.begin(), list.end(), c), list.end());
   if (t->spare.size() >= kSpareCursors) {
     delete c;
@@ -704,13 +778,19 @@ int kvindexUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_in
 
 // ---- transactions ----------------------------------------------------------------
 
+// The transaction methods act once per table on the state every sqlite3_vtab
+// of the table shares (TxnFanIn, common/vtab_state.hpp): SQLite calls them on
+// each of its sqlite3_vtabs in the transaction (an old one stays in it after a
+// schema reparse connected a new one).
 int kvindexBegin(sqlite3_vtab* vtab) {
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
-    t->state->in_write = false;
-    ensure_fresh(t);
-    t->state->journal.clear();
-    t->state->in_write = true;
+    State& s = *t->state;
+    if (!s.txn.in_txn) {  // else a vtab connected after a schema reparse joins: same transaction
+      ensure_fresh(t);
+      s.journal.clear();
+    }
+    s.txn.begin(&t->joining);
     return SQLITE_OK;
   });
 }
@@ -719,7 +799,8 @@ int kvindexSync(sqlite3_vtab* vtab) {
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
     State& s = *t->state;
-    if (s.opts.durable && !s.journal.empty()) t->storage->flush(s.journal.touched_keys(), *s.index);
+    if (s.opts.durable && !s.dropped && !s.journal.empty())
+      t->storage->flush(s.journal.touched_keys(), *s.index);
     return SQLITE_OK;
   });
 }
@@ -728,9 +809,9 @@ int kvindexCommit(sqlite3_vtab* vtab) {
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
     State& s = *t->state;
+    if (!s.txn.end()) return SQLITE_OK;
     s.journal.clear();
-    s.in_write = false;
-    if (s.opts.durable) s.data_version = t->storage->data_version();
+    if (s.opts.durable && !s.dropped) s.data_version = t->storage->data_version();
     return SQLITE_OK;
   });
 }
@@ -739,10 +820,10 @@ int kvindexRollback(sqlite3_vtab* vtab) {
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
     State& s = *t->state;
+    if (!s.txn.end()) return SQLITE_OK;
     detach_cursors(t);
     s.journal.rollback_all(*s.index);
     s.journal.clear();
-    s.in_write = false;
     return SQLITE_OK;
   });
 }
@@ -750,7 +831,7 @@ int kvindexRollback(sqlite3_vtab* vtab) {
 int kvindexSavepoint(sqlite3_vtab* vtab, int level) {
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
-    t->state->journal.savepoint(level);
+    if (t->state->txn.savepoint(level, &t->joining)) t->state->journal.savepoint(level);
     return SQLITE_OK;
   });
 }
@@ -758,6 +839,7 @@ int kvindexSavepoint(sqlite3_vtab* vtab, int level) {
 int kvindexRelease(sqlite3_vtab* vtab, int level) {
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
+    t->state->txn.release(level);
     t->state->journal.release(level);
     return SQLITE_OK;
   });
@@ -766,6 +848,7 @@ int kvindexRelease(sqlite3_vtab* vtab, int level) {
 int kvindexRollbackTo(sqlite3_vtab* vtab, int level) {
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
+    t->state->txn.rollback_to(level);
     detach_cursors(t);
     t->state->journal.rollback_to(level, *t->state->index);
     return SQLITE_OK;

@@ -87,6 +87,32 @@ std::string Registry::key(const std::string& schema, const std::string& table) {
   return lower(schema) + '\x1f' + lower(table);
 }
 
+std::string Registry::id_key(const std::string& schema, const std::string& instance_id) {
+  return lower(schema) + "\x1fid\x1f" + instance_id;
+}
+
+void Storage::follow_name(const std::string& new_name) {
+  upsert_ = Stmt();
+  delete_ = Stmt();
+  table_ = new_name;
+}
+
+std::optional<std::string> Storage::instance_id() {
+  char* sql = sqlite3_mprintf("SELECT v FROM \"%w\".\"%w_info\" WHERE k = %Q", schema_.c_str(), table_.c_str(),
+                              kInstanceIdKey);
+  if (!sql) throw std::bad_alloc();
+  sqlite3_stmt* raw = nullptr;
+  const int rc = sqlite3_prepare_v2(db_, sql, -1, &raw, nullptr);
+  sqlite3_free(sql);
+  Stmt st(raw);
+  if (rc != SQLITE_OK) return std::nullopt;
+  const int step = sqlite3_step(st.get());
+  if (step == SQLITE_ROW && sqlite3_column_type(st.get(), 0) == SQLITE_TEXT)
+    return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0)));
+  if (step != SQLITE_ROW && step != SQLITE_DONE) fail_sqlite(step, "reading _info");
+  return std::string();
+}
+
 kv::Value to_value(sqlite3_value* v) {
   const kv::ValueView view = to_view(v);
   kv::Value out;
@@ -137,13 +163,14 @@ void Storage::exec(const std::string& sql) {
   }
 }
 
-void Storage::create(const Options& opts) {
+void Storage::create(const Options& opts, const std::string& instance_id) {
   char* sql = sqlite3_mprintf(
       "CREATE TABLE \"%w\".\"%w_info\"(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
       "INSERT INTO \"%w\".\"%w_info\"(k, v) VALUES ('format_version', %d), ('backend', %Q), ('order', %lld),"
-      " ('storage', %Q);",
+      " ('storage', %Q), (%Q, %Q);",
       schema_.c_str(), table_.c_str(), schema_.c_str(), table_.c_str(), kFormatVersion,
-      kv::backend_name(opts.backend), static_cast<long long>(opts.order), opts.durable ? "disk" : "memory");
+      kv::backend_name(opts.backend), static_cast<long long>(opts.order), opts.durable ? "disk" : "memory",
+      kInstanceIdKey, instance_id.c_str());
   if (!sql) throw std::bad_alloc();
   std::string s(sql);
   sqlite3_free(sql);
