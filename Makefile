@@ -33,26 +33,32 @@ test-asan: deps
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ctest --output-on-failure -j $(JOBS)
 
-# libFuzzer over kv_unpack's engine for every dtype family and over a
-# variable-size column's damaged shadow rows (clang, ASan+UBSan):
+# libFuzzer over kv_unpack's engine for every dtype family, over a
+# variable-size column's damaged shadow rows, and over damaged copies of
+# KohakuVault's own column files (clang, ASan+UBSan):
 # a bounded run in `make test`, a longer one on demand (FUZZ_TIME seconds).
 FUZZ_BUILD ?= build-fuzz
 FUZZ_TIME ?= 600
 fuzz-build: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKV_FUZZ=ON -DKV_BENCH=OFF
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_unpack fuzz_var_column
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_unpack fuzz_var_column fuzz_kvfiles
 	python3 tests/fuzz/make_seeds.py $(FUZZ_BUILD)/fuzz-seeds
+	/usr/bin/python3 tests/fuzz/make_kvfiles_seeds.py $(FUZZ_BUILD)/fuzz-kvfiles-seeds
 	mkdir -p $(FUZZ_BUILD)/fuzz-corpus
 
 test-fuzz: fuzz-build
 	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_unpack -max_total_time=30 -rss_limit_mb=1024 fuzz-corpus fuzz-seeds
 	mkdir -p $(FUZZ_BUILD)/fuzz-var-corpus
 	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_var_column -max_total_time=20 -rss_limit_mb=1024 fuzz-var-corpus
+	mkdir -p $(FUZZ_BUILD)/fuzz-kvfiles-corpus
+	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_kvfiles -max_total_time=15 -max_len=16384 -rss_limit_mb=1024 fuzz-kvfiles-corpus fuzz-kvfiles-seeds
 
 fuzz: fuzz-build
 	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_unpack -max_total_time=$(FUZZ_TIME) -rss_limit_mb=1024 fuzz-corpus fuzz-seeds
 	mkdir -p $(FUZZ_BUILD)/fuzz-var-corpus
 	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_var_column -max_total_time=$(FUZZ_TIME) -rss_limit_mb=1024 fuzz-var-corpus
+	mkdir -p $(FUZZ_BUILD)/fuzz-kvfiles-corpus
+	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_kvfiles -max_total_time=$(FUZZ_TIME) -max_len=16384 -rss_limit_mb=1024 fuzz-kvfiles-corpus fuzz-kvfiles-seeds
 
 # The concurrent skip list under ThreadSanitizer (stress tests with 4 writers + 4 readers).
 test-tsan: deps

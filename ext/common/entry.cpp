@@ -51,7 +51,13 @@ int to_sqlite_code(kv::Errc code) noexcept {
   return SQLITE_ERROR;
 }
 
-char* sqlite_message(const char* message) noexcept { return sqlite3_mprintf("kohakuvault: %s", message); }
+char* sqlite_message(const char* message) noexcept {
+  try {
+    return sqlite3_mprintf("%s", error_message(message).c_str());
+  } catch (...) {
+    return nullptr;
+  }
+}
 
 int register_functions(sqlite3* db, std::span<const FunctionSpec> specs, char** err) {
   for (const FunctionSpec& s : specs) {
@@ -107,7 +113,7 @@ extern "C" __attribute__((visibility("default"))) int sqlite3_kohakuvault_init(
   using Register = int (*)(sqlite3*, char**);
   static constexpr Register components[] = {
       kvx::register_core_functions, kvx::register_pack_functions, kvx::register_kvcolumn,
-      kvx::register_kvindex,        kvx::register_kvault,
+      kvx::register_kvindex,        kvx::register_kvault,        kvx::register_kvfiles,
   };
   return kvx::guard_status(pzErrMsg, [&] {
     for (Register component : components) {

@@ -1,7 +1,9 @@
 // The exception firewall: every SQLite callback and SQL function of this
 // extension runs its body through one of these guards, so no C++ exception ever
 // unwinds into SQLite. Errors become SQLite result codes whose messages start
-// with "kohakuvault: ".
+// with "kohakuvault: " and are valid UTF-8: bytes of invalid UTF-8 that a
+// message quotes (a corrupt row, nlohmann's "last read" text) are written
+// \xHH here, the one place that sets messages (json/text.hpp).
 //
 //   std::bad_alloc       -> SQLITE_NOMEM
 //   kv::Error            -> its code (see to_sqlite_code) and message
@@ -15,14 +17,21 @@
 
 #include "common/error.hpp"
 #include "common/sqlite.hpp"
+#include "json/text.hpp"
 
 namespace kvx {
 
 // The SQLite result code for an engine error code.
 int to_sqlite_code(kv::Errc code) noexcept;
 
-// "kohakuvault: " + message, allocated with sqlite3_malloc (NULL on OOM).
+// "kohakuvault: " + message (invalid UTF-8 escaped), allocated with
+// sqlite3_malloc (NULL on OOM).
 char* sqlite_message(const char* message) noexcept;
+
+// "kohakuvault: " + message, valid UTF-8.
+inline std::string error_message(const char* message) {
+  return "kohakuvault: " + kv::json::escape_invalid_utf8(message);
+}
 
 // Runs body(); on an exception, reports it on the function context.
 template <class Body>
@@ -32,12 +41,18 @@ void guard_function(sqlite3_context* ctx, Body&& body) noexcept {
   } catch (const std::bad_alloc&) {
     sqlite3_result_error_nomem(ctx);
   } catch (const kv::Error& e) {
-    std::string m = std::string("kohakuvault: ") + e.what();
-    sqlite3_result_error(ctx, m.c_str(), -1);
-    sqlite3_result_error_code(ctx, to_sqlite_code(e.code()));
+    try {
+      sqlite3_result_error(ctx, error_message(e.what()).c_str(), -1);
+      sqlite3_result_error_code(ctx, to_sqlite_code(e.code()));
+    } catch (...) {
+      sqlite3_result_error_nomem(ctx);
+    }
   } catch (const std::exception& e) {
-    std::string m = std::string("kohakuvault: ") + e.what();
-    sqlite3_result_error(ctx, m.c_str(), -1);
+    try {
+      sqlite3_result_error(ctx, error_message(e.what()).c_str(), -1);
+    } catch (...) {
+      sqlite3_result_error_nomem(ctx);
+    }
   } catch (...) {
     sqlite3_result_error(ctx, "kohakuvault: unknown internal error", -1);
   }
@@ -64,7 +79,12 @@ int guard_status(char** err_slot, Body&& body) noexcept {
     }
     code = to_sqlite_code(e.code());
   } catch (const std::exception& e) {
-    message = e.what();
+    try {
+      holder = e.what();
+      message = holder.c_str();
+    } catch (...) {
+      return SQLITE_NOMEM;
+    }
   } catch (...) {
   }
   if (err_slot) {

@@ -46,5 +46,6 @@ int register_pack_functions(sqlite3* db, char** err);  // ext/functions/pack.cpp
 int register_kvcolumn(sqlite3* db, char** err);        // ext/kvcolumn/module.cpp
 int register_kvindex(sqlite3* db, char** err);         // ext/kvindex/module.cpp
 int register_kvault(sqlite3* db, char** err);          // ext/kvault/module.cpp
+int register_kvfiles(sqlite3* db, char** err);         // ext/kvfiles/ (KohakuVault's own files)
 
 }  // namespace kvx

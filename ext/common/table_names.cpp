@@ -19,6 +19,8 @@ constexpr const char* kEponymous[] = {
     "kvcolumn_stats",    // SQL_INTERFACE.md §7
     "kvcolumn_buckets",  // SQL_INTERFACE.md §7
     "kvcolumn_knn",      // SQL_INTERFACE.md §8
+    "kohakuvault_columns",  // ext/kvfiles (SQL_INTERFACE.md §10)
+    "kohakuvault_column",   // ext/kvfiles (SQL_INTERFACE.md §10)
 };
 
 bool same_name(std::string_view a, const char* b) {

@@ -3,6 +3,9 @@
 #include <new>
 #include <string>
 
+#include "common/limits.hpp"
+#include "json/text.hpp"
+
 namespace kvx {
 
 kv::ValueView to_view(sqlite3_value* value) {
@@ -26,12 +29,44 @@ kv::ValueView to_view(sqlite3_value* value) {
   }
 }
 
+std::size_t length_limit(sqlite3_context* ctx) {
+  int limit = sqlite3_limit(sqlite3_context_db_handle(ctx), SQLITE_LIMIT_LENGTH, -1);
+  return limit > 0 ? static_cast<std::size_t>(limit) : 0;
+}
+
+namespace {
+
+// False (and the result is an SQLITE_TOOBIG error) when n bytes exceed the limit.
+bool fits(sqlite3_context* ctx, std::size_t n, const char* what) {
+  std::size_t limit = length_limit(ctx);
+  if (n <= limit) return true;
+  std::string m = "kohakuvault: " + kv::output_too_big_message(what, n, limit);
+  sqlite3_result_error(ctx, m.c_str(), -1);
+  sqlite3_result_error_code(ctx, SQLITE_TOOBIG);
+  return false;
+}
+
+}  // namespace
+
 void set_json_result(sqlite3_context* ctx, const std::string& json) {
+  if (!fits(ctx, json.size(), "the JSON result")) return;
   sqlite3_result_text64(ctx, json.data(), json.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   sqlite3_result_subtype(ctx, kJsonSubtype);
 }
 
+void set_text_result(sqlite3_context* ctx, std::string_view text) {
+  if (!kv::json::is_valid_utf8(text)) {
+    std::string escaped = kv::json::escape_invalid_utf8(text);
+    if (!fits(ctx, escaped.size(), "the TEXT result")) return;
+    sqlite3_result_text64(ctx, escaped.data(), escaped.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    return;
+  }
+  if (!fits(ctx, text.size(), "the TEXT result")) return;
+  sqlite3_result_text64(ctx, text.empty() ? "" : text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
 void set_blob_result(sqlite3_context* ctx, const std::string& bytes) {
+  if (!fits(ctx, bytes.size(), "the BLOB result")) return;
   sqlite3_result_blob64(ctx, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
 }
 
@@ -40,9 +75,7 @@ void set_result(sqlite3_context* ctx, const kv::Value& value) {
     case kv::Kind::null: sqlite3_result_null(ctx); return;
     case kv::Kind::integer: sqlite3_result_int64(ctx, value.i); return;
     case kv::Kind::real: sqlite3_result_double(ctx, value.r); return;
-    case kv::Kind::text:
-      sqlite3_result_text64(ctx, value.bytes.data(), value.bytes.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-      return;
+    case kv::Kind::text: set_text_result(ctx, value.bytes); return;
     case kv::Kind::blob: set_blob_result(ctx, value.bytes); return;
     case kv::Kind::json: set_json_result(ctx, value.bytes); return;
   }

@@ -23,6 +23,7 @@
 #include "common/firewall.hpp"
 #include "json/text.hpp"
 #include "codec/pack_batch.hpp"
+#include "common/limits.hpp"
 #include "common/registry.hpp"
 #include "common/value_bridge.hpp"
 
@@ -132,6 +133,7 @@ void kv_pack(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     kv::ValueView v = to_view(argv[1]);
     // JSON-subtyped TEXT (json(...)) is JSON to the codecs: `auto` writes it as encoding 0x03.
     if (v.kind == kv::Kind::text && sqlite3_value_subtype(argv[1]) == kJsonSubtype) v.kind = kv::Kind::json;
+    kv::require_output_room("kv_pack's " + d.name() + " element", d.elem_size(), length_limit(ctx));
     if (argc == 3) kv::schema::require_valid(text_arg(argv[2], "schema"), value_as_json(d, v));
     std::string out;
     kv::pack(d, v, out);
@@ -178,7 +180,7 @@ void kv_pack_many(sqlite3_context* ctx, int, sqlite3_value** argv) {
       return sqlite3_result_value(ctx, argv[1]);  // one copy, no parsing
     }
     std::string out;
-    kv::batch::pack_many(d, text_arg(argv[1], "kv_pack_many's json_array"), out);
+    kv::batch::pack_many(d, text_arg(argv[1], "kv_pack_many's json_array"), out, nullptr, length_limit(ctx));
     set_blob_result(ctx, out);
   });
 }
@@ -216,7 +218,11 @@ void kv_pack_agg_step(sqlite3_context* ctx, int, sqlite3_value** argv) {
     } else if (dt.kind != kv::Kind::text || dt.bytes != (*slot)->dtype_text) {
       kv::fail(kv::Errc::invalid_argument, "kv_pack_agg needs the same dtype on every row");
     }
-    kv::pack((*slot)->dtype, to_view(argv[1]), (*slot)->out);
+    AggState& state = **slot;
+    const std::size_t limit = length_limit(ctx);
+    kv::require_output_room("kv_pack_agg's result", state.out.size() + state.dtype.elem_size(), limit);
+    kv::pack(state.dtype, to_view(argv[1]), state.out);
+    kv::require_output_room("kv_pack_agg's result", state.out.size(), limit);
   });
 }
 

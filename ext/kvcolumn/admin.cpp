@@ -24,6 +24,7 @@
 #include "kvcolumn/kvcolumn.hpp"
 #include "common/registry.hpp"
 #include "common/resolve_table.hpp"
+#include "common/value_bridge.hpp"
 
 namespace kvx::kvcolumn {
 
@@ -185,7 +186,7 @@ int listColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
   auto* c = static_cast<ListCursor*>(cur);
   return guard_status(&cur->pVtab->zErrMsg, [&] {
     const Listed& l = c->rows[c->pos];
-    auto text = [&](const std::string& s) { sqlite3_result_text(ctx, s.c_str(), -1, SQLITE_TRANSIENT); };
+    auto text = [&](const std::string& s) { set_text_result(ctx, s); };  // corrupt rows: \xHH, valid UTF-8
     auto number = [&](const std::optional<std::string>& s) {
       if (s) sqlite3_result_int64(ctx, std::strtoll(s->c_str(), nullptr, 10));
     };
@@ -383,7 +384,7 @@ void kvcolumn_check_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     const ResolvedTable table = argc == 2 ? resolve_table_in(db, text(0), text(1), "kvcolumn", "kvcolumn_check")
                                           : resolve_table(db, text(0), "kvcolumn", "kvcolumn_check");
     std::string result = check_table(db, table);
-    sqlite3_result_text(ctx, result.c_str(), -1, SQLITE_TRANSIENT);
+    set_text_result(ctx, result);  // quotes stored bytes: \xHH keeps it valid UTF-8
   });
 }
 

@@ -8,6 +8,7 @@
 #include "codec/codec.hpp"
 #include "common/error.hpp"
 #include "common/firewall.hpp"
+#include "common/idx_range.hpp"
 #include "json/text.hpp"
 #include "kvcolumn/kvcolumn.hpp"
 #include "common/value_bridge.hpp"
@@ -15,74 +16,6 @@
 namespace kvx::kvcolumn {
 
 namespace {
-
-// An inclusive idx interval; empty when lo > hi.
-struct Interval {
-  std::int64_t lo = 0, hi = std::numeric_limits<std::int64_t>::max();
-  bool empty() const { return lo > hi; }
-  void none() { lo = 1, hi = 0; }
-};
-
-constexpr double kTwo63 = 9223372036854775808.0;
-
-// Narrows `range` by `idx <op> value`, comparing as SQLite compares an INTEGER
-// column with `value`: numeric affinity for TEXT that looks like a number,
-// otherwise INTEGER < TEXT < BLOB; NULL (and NaN) matches nothing.
-void narrow(Interval& range, int op, sqlite3_value* value) {
-  sqlite3_value* v = sqlite3_value_dup(value);
-  if (!v) throw std::bad_alloc();
-  int type = sqlite3_value_numeric_type(v);  // applies numeric affinity to the copy
-  bool integer = type == SQLITE_INTEGER;
-  std::int64_t i = integer ? sqlite3_value_int64(v) : 0;
-  double d = type == SQLITE_FLOAT ? sqlite3_value_double(v) : 0;
-  sqlite3_value_free(v);
-  if (type == SQLITE_NULL || (type == SQLITE_FLOAT && std::isnan(d))) return range.none();
-  if (type == SQLITE_TEXT || type == SQLITE_BLOB) {  // greater than every integer
-    if (op == kPlanEq || op == kPlanGt || op == kPlanGe) range.none();
-    return;
-  }
-  // Convert to an integer bound; REAL values round toward the inside.
-  auto set_lo = [&](std::int64_t x) { range.lo = std::max(range.lo, x); };
-  auto set_hi = [&](std::int64_t x) { range.hi = std::min(range.hi, x); };
-  if (integer) {
-    switch (op) {
-      case kPlanEq: set_lo(i), set_hi(i); break;
-      case kPlanGt: i == std::numeric_limits<std::int64_t>::max() ? range.none() : set_lo(i + 1); break;
-      case kPlanGe: set_lo(i); break;
-      case kPlanLt: i == std::numeric_limits<std::int64_t>::min() ? range.none() : set_hi(i - 1); break;
-      case kPlanLe: set_hi(i); break;
-    }
-    return;
-  }
-  if (d >= kTwo63) {  // above every int64
-    if (op == kPlanEq || op == kPlanGt || op == kPlanGe) range.none();
-    return;
-  }
-  if (d < -kTwo63) {  // below every int64
-    if (op == kPlanEq || op == kPlanLt || op == kPlanLe) range.none();
-    return;
-  }
-  double fl = std::floor(d), ce = std::ceil(d);
-  auto to_i = [](double x) {
-    return x >= kTwo63 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(x);
-  };
-  switch (op) {
-    case kPlanEq:
-      if (fl != d) return range.none();
-      set_lo(to_i(d)), set_hi(to_i(d));
-      break;
-    case kPlanGt: fl + 1 >= kTwo63 ? range.none() : set_lo(to_i(fl + 1)); break;
-    case kPlanGe: set_lo(to_i(ce)); break;
-    case kPlanLt: ce <= -kTwo63 ? range.none() : set_hi(to_i(ce) - 1); break;
-    case kPlanLe: set_hi(to_i(fl)); break;
-  }
-}
-
-// Reads a LIMIT/OFFSET value as SQLite would use it (non-integers: no limit).
-std::int64_t int_arg(sqlite3_value* v, std::int64_t fallback) {
-  if (sqlite3_value_numeric_type(v) != SQLITE_INTEGER) return fallback;
-  return sqlite3_value_int64(v);
-}
 
 void position(Cursor* cur) {
   if (cur->remaining == 0) {
@@ -188,16 +121,16 @@ int kvcolumnFilter(sqlite3_vtab_cursor* cursor, int plan, const char*, int, sqli
       for (int rc = sqlite3_vtab_in_first(argv[arg], &v); rc == SQLITE_OK && v;
            rc = sqlite3_vtab_in_next(argv[arg], &v)) {
         Interval one;
-        narrow(one, kPlanEq, v);
+        narrow(one, IdxOp::eq, v);
         if (!one.empty() && one.lo >= 0 && one.lo < length)
           cur->list.push_back(static_cast<std::uint64_t>(one.lo));
       }
       ++arg;
     } else if (plan & kPlanEq) {
-      narrow(range, kPlanEq, argv[arg++]);
+      narrow(range, IdxOp::eq, argv[arg++]);
     }
-    if (plan & (kPlanGt | kPlanGe)) narrow(range, plan & kPlanGt ? kPlanGt : kPlanGe, argv[arg++]);
-    if (plan & (kPlanLt | kPlanLe)) narrow(range, plan & kPlanLt ? kPlanLt : kPlanLe, argv[arg++]);
+    if (plan & (kPlanGt | kPlanGe)) narrow(range, plan & kPlanGt ? IdxOp::gt : IdxOp::ge, argv[arg++]);
+    if (plan & (kPlanLt | kPlanLe)) narrow(range, plan & kPlanLt ? IdxOp::lt : IdxOp::le, argv[arg++]);
     std::int64_t limit = -1, offset = 0;
     if (plan & kPlanLimit) limit = int_arg(argv[arg++], -1);
     if (plan & kPlanOffset) offset = std::max<std::int64_t>(0, int_arg(argv[arg++], 0));

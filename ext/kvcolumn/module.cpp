@@ -140,14 +140,14 @@ Options parse_options(int argc, const char* const* argv) {
     kv::fail(
         kv::Errc::invalid_argument,
         "kvcolumn: missing dtype: expected USING kvcolumn(dtype [, min_chunk_bytes=N] [, max_chunk_bytes=N] "
-        "[, cache_bytes=N])");
+        "[, cache_bytes=N] [, schema='<JSON Schema>'])");
   Options o;
   std::string dtype_text = unquote(argv[3]);
   o.dtype = kv::parse_dtype(dtype_text);
   if (o.dtype.family == kv::Family::auto_header)
     kv::fail(kv::Errc::invalid_argument,
-             "kvcolumn: dtype 'auto' cannot be a column type: expected a fixed-size dtype such as f64, i32, "
-             "'str:32:utf8', 'bytes:16' or 'vec:f32:3'");
+             "kvcolumn: dtype 'auto' cannot be a column type (its elements carry their own type): expected a "
+             "typed dtype such as f64, i32, 'str:32:utf8', 'bytes:16', 'vec:f32:3', str, bytes, msgpack or cbor");
   bool seen_min = false, seen_max = false, seen_cache = false;
   for (int i = 4; i < argc; ++i) {
     std::string arg = argv[i];
@@ -156,7 +156,7 @@ Options parse_options(int argc, const char* const* argv) {
       kv::fail(kv::Errc::invalid_argument,
                "kvcolumn: argument '" + unquote(arg) +
                    "' is not an option: expected key=value with key min_chunk_bytes, "
-                   "max_chunk_bytes or cache_bytes");
+                   "max_chunk_bytes, cache_bytes or schema");
     std::string key = unquote(arg.substr(0, eq)), value = unquote(arg.substr(eq + 1));
     auto take = [&](bool& seen, std::uint64_t& slot) {
       if (seen) kv::fail(kv::Errc::invalid_argument, "kvcolumn: option " + key + " given twice");

@@ -140,6 +140,31 @@ std::string decimal_plus_one(std::string s) {
   return "1" + s;
 }
 
+// A definite length or count in an item's head that cannot fit in the bytes
+// that follow: reported as what it declares (libcbor would report only the
+// few header bytes it still wants). Strings need `length` bytes, arrays and
+// maps at least one byte per item. Indefinite lengths and short heads are
+// left to libcbor.
+void check_declared_size(const unsigned char* bytes, std::size_t pos, std::size_t size) {
+  const unsigned major = bytes[pos] >> 5, info = bytes[pos] & 31;
+  if (major < 2 || major > 5 || info > 27) return;
+  std::size_t head = info < 24 ? 1 : 1 + (std::size_t{1} << (info - 24));
+  if (pos + head > size) return;
+  std::uint64_t n = info;
+  if (info >= 24) {
+    n = 0;
+    for (std::size_t k = 1; k < head; ++k) n = (n << 8) | bytes[pos + k];
+  }
+  const std::uint64_t left = size - pos - head;
+  std::uint64_t needed = major == 5 ? (n > UINT64_MAX / 2 ? UINT64_MAX : 2 * n) : n;
+  if (needed <= left) return;
+  static constexpr const char* kWhat[] = {"", "", "byte string", "text string", "array", "map"};
+  const char* unit = major <= 3 ? " bytes" : major == 4 ? " items" : " pairs";
+  fail(Errc::corrupt, std::string("cbor data is truncated: the ") + kWhat[major] + " at byte " + std::to_string(pos) +
+                          " declares " + std::to_string(n) + unit + ", but only " + std::to_string(left) +
+                          " bytes follow");
+}
+
 class Decoder {
  public:
   Decoder() : tree_("cbor") {}
@@ -171,6 +196,7 @@ class Decoder {
         on_null();
         pos += 2;
       } else {
+        check_declared_size(bytes, pos, data.size());
         cbor_decoder_result r = cbor_stream_decode(bytes + pos, data.size() - pos, &kCallbacks, this);
         if (r.status == CBOR_DECODER_NEDATA)
           fail(Errc::corrupt, "cbor data is truncated: the item at byte " + std::to_string(pos) + " needs " +

@@ -194,9 +194,22 @@ class Reader {
   void need(std::uint64_t n) const {
     if (n > static_cast<std::uint64_t>(end_ - p_)) truncated(n);
   }
+
+ public:
+  // An array or map head at byte `head` declaring n items (each at least
+  // per_item bytes) that cannot fit in what is left: says what it declares.
+  void require_count(std::uint64_t n, unsigned per_item, std::size_t head, const char* what) const {
+    const auto left = static_cast<std::uint64_t>(end_ - p_);
+    if (n <= left / per_item) return;
+    fail(Errc::corrupt, "msgpack data is truncated: the " + std::string(what) + " at byte " + std::to_string(head) +
+                            " declares " + std::to_string(n) + (per_item == 2 ? " pairs" : " items") +
+                            ", but only " + std::to_string(left) + " bytes follow");
+  }
+
+ private:
   [[noreturn, gnu::cold, gnu::noinline]] void truncated(std::uint64_t n) const {
-    fail(Errc::corrupt, "msgpack data is truncated: an item at byte " + std::to_string(offset()) + " needs " +
-                            std::to_string(n) + " more bytes, " + std::to_string(end_ - p_) + " left");
+    fail(Errc::corrupt, "msgpack data is truncated: " + std::to_string(n) + " bytes are declared from byte " +
+                            std::to_string(offset()) + ", but only " + std::to_string(end_ - p_) + " follow");
   }
 
   const unsigned char* p_;
@@ -266,12 +279,16 @@ void decode_json(Reader& in, JsonTreeOut& tree) {
     } else if (c >= 0xe0) {
       json::append_int(out, static_cast<std::int8_t>(c));
     } else if (c <= 0x8f || c == 0xde || c == 0xdf) {
+      const std::size_t head = in.offset() - 1;
       std::uint64_t n = c <= 0x8f ? c & 0x0f : in.be(c == 0xde ? 2 : 4);
+      in.require_count(n, 2, head, "map");
       tree.open(true, false, n);
       tree.close_finished();
       continue;
     } else if (c <= 0x9f || c == 0xdc || c == 0xdd) {
+      const std::size_t head = in.offset() - 1;
       std::uint64_t n = c <= 0x9f ? c & 0x0f : in.be(c == 0xdc ? 2 : 4);
+      in.require_count(n, 1, head, "array");
       tree.open(false, false, n);
       tree.close_finished();
       continue;

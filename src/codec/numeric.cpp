@@ -132,9 +132,16 @@ void pack_uint(Num n, std::uint64_t v, char* dst) {
 void pack_real(Num n, double v, char* dst) {
   if (n == Num::f64) return store_le(dst, v);
   if (n == Num::f32) {
+    // Round to nearest: everything below FLT_MAX + half an ulp (2^128 - 2^103)
+    // rounds to FLT_MAX, so the shortest text printed for FLT_MAX
+    // (3.4028235e+38, just above it) packs back to the same bits.
+    constexpr double kF32RoundsToInfinity = 0x1.ffffffp127;
+    if (std::isfinite(v) && std::fabs(v) >= kF32RoundsToInfinity)
+      fail(Errc::out_of_range, detail::format_double(v) + " is out of range for f32: it rounds to infinity (the largest f32 is " +
+                                   detail::format_double(static_cast<double>(FLT_MAX)) + "; values below " +
+                                   detail::format_double(kF32RoundsToInfinity) + " round to it)");
     if (std::isfinite(v) && std::fabs(v) > static_cast<double>(FLT_MAX))
-      fail(Errc::out_of_range, detail::format_double(v) + " is out of range for f32 (finite values up to " +
-                                   detail::format_double(static_cast<double>(FLT_MAX)) + ")");
+      return store_le(dst, std::copysign(FLT_MAX, static_cast<float>(v < 0 ? -1 : 1)));  // no out-of-range cast
     return store_le(dst, static_cast<float>(v));
   }
   if (!std::isfinite(v) || std::trunc(v) != v)

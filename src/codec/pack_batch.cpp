@@ -1,11 +1,14 @@
 #include "codec/pack_batch.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "codec/base64url.hpp"
 #include "codec/codec.hpp"
 #include "codec/numeric.hpp"
 #include "common/error.hpp"
+#include "common/limits.hpp"
 #include "json/reader.hpp"
 #include "json/text.hpp"
 
@@ -22,7 +25,35 @@ void at_element(std::size_t index, F&& f) {
   }
 }
 
-void pack_many_numeric(Num num, json::Reader& r, std::string& out) {
+// Refuses the next element when out + its size would pass max_bytes.
+void require_room_for(const std::string& out, std::size_t elem_size, std::size_t max_bytes) {
+  if (elem_size > max_bytes || out.size() > max_bytes - elem_size)
+    fail(Errc::too_big, output_too_big_message("kv_pack_many's result", static_cast<std::uint64_t>(out.size()) + elem_size,
+                                               max_bytes));
+}
+
+// Count x size of a fixed-size dtype's array against max_bytes, before
+// anything is packed (a malformed array is left to the packing pass).
+void require_room_for_all(const DType& dtype, std::string_view json_array, std::size_t fixed, std::size_t used,
+                          std::size_t max_bytes) {
+  std::uint64_t count = 0;
+  try {
+    json::Reader counter(json_array, "JSON array for kv_pack_many");
+    counter.expect('[');
+    for (bool first = true; counter.next_element(first); first = false, ++count) counter.skip_value();
+  } catch (const Error&) {
+    return;
+  }
+  if (count == 0) return;
+  const std::uint64_t room = max_bytes >= used ? max_bytes - used : 0;
+  if (fixed <= room && count <= room / fixed) return;
+  const std::uint64_t total = count > (UINT64_MAX - used) / fixed ? UINT64_MAX : used + count * fixed;
+  fail(Errc::too_big, output_too_big_message("kv_pack_many's result (" + std::to_string(count) + " x " +
+                                                 std::to_string(fixed) + "-byte " + dtype.name() + " elements)",
+                                             total, max_bytes));
+}
+
+void pack_many_numeric(Num num, json::Reader& r, std::string& out, std::size_t max_bytes) {
   const std::size_t size = num_size(num);
   char buf[8];
   std::size_t index = 0;
@@ -50,18 +81,23 @@ void pack_many_numeric(Num num, json::Reader& r, std::string& out) {
              std::string(num_name(num)) + " expects a number, got JSON " + std::string(item.substr(0, 40)));
       });
     }
+    require_room_for(out, size, max_bytes);
     out.append(buf, size);
   }
 }
 
-void pack_many_items(const DType& dtype, json::Reader& r, std::string& out, std::vector<std::size_t>* ends) {
+void pack_many_items(const DType& dtype, json::Reader& r, std::string& out, std::vector<std::size_t>* ends,
+                     std::size_t max_bytes) {
   const bool structured = dtype.family == Family::msgpack || dtype.family == Family::cbor;
+  const std::size_t fixed = dtype.elem_size();
   std::size_t index = 0;
   for (bool first = true; r.next_element(first); first = false, ++index) {
+    if (fixed) require_room_for(out, fixed, max_bytes);  // before the padding is allocated
     char c = r.peek();
     if (c == '"' && !structured && dtype.family != Family::vec) {
       std::string text = r.string();
       at_element(index, [&] { pack(dtype, ValueView::text(text), out); });
+      require_room_for(out, 0, max_bytes);
       if (ends) ends->push_back(out.size());
       continue;
     }
@@ -71,6 +107,7 @@ void pack_many_items(const DType& dtype, json::Reader& r, std::string& out, std:
       fail(Errc::type_mismatch,
            dtype.name() + " expects a JSON string, got JSON " + std::string(item.substr(0, 40)));
     });
+    require_room_for(out, 0, max_bytes);  // a variable-size element is no larger than its JSON text
     if (ends) ends->push_back(out.size());
   }
 }
@@ -83,19 +120,20 @@ void require_batch_dtype(const DType& dtype) {
 }
 
 void pack_many(const DType& dtype, std::string_view json_array, std::string& out,
-               std::vector<std::size_t>* ends) {
+               std::vector<std::size_t>* ends, std::size_t max_bytes) {
   require_batch_dtype(dtype);
   json::Reader r(json_array, "JSON array for kv_pack_many");
   r.expect('[');
   if (dtype.family == Family::integer || dtype.family == Family::floating) {
-    out.reserve(out.size() + json_array.size() / 2);
+    out.reserve(out.size() + std::min(json_array.size() / 2, max_bytes));
     const std::size_t start = out.size();
-    pack_many_numeric(dtype.num, r, out);
+    pack_many_numeric(dtype.num, r, out, max_bytes);
     if (ends)
       for (std::size_t at = start + num_size(dtype.num); at <= out.size(); at += num_size(dtype.num))
         ends->push_back(at);
   } else {
-    pack_many_items(dtype, r, out, ends);
+    if (std::size_t fixed = dtype.elem_size()) require_room_for_all(dtype, json_array, fixed, out.size(), max_bytes);
+    pack_many_items(dtype, r, out, ends, max_bytes);
   }
   r.expect_end();
 }
@@ -120,15 +158,18 @@ std::vector<std::size_t> parse_offsets(std::string_view json, std::size_t blob_s
   r.expect('[');
   std::vector<std::size_t> offsets;
   for (bool first = true; r.next_element(first); first = false) {
+    r.peek();  // past the whitespace: the number starts at offset()
+    const std::size_t start = r.offset();
     json::Number n = r.number();
+    std::string_view text = json.substr(start, r.offset() - start);
     if (n.type == json::Number::Type::real || n.i < 0 || static_cast<std::uint64_t>(n.i) > blob_size)
-      fail(Errc::out_of_range, "offset " + std::to_string(offsets.size()) +
+      fail(Errc::out_of_range, "offsets[" + std::to_string(offsets.size()) + "] = " + std::string(text.substr(0, 40)) +
                                    " is not a byte position within the " + std::to_string(blob_size) +
-                                   "-byte blob");
+                                   "-byte blob (0.." + std::to_string(blob_size) + ")");
     auto off = static_cast<std::size_t>(n.i);
     if (!offsets.empty() && off < offsets.back())
-      fail(Errc::invalid_argument, "offsets must be ascending: " + std::to_string(off) + " follows " +
-                                       std::to_string(offsets.back()));
+      fail(Errc::invalid_argument, "offsets must be ascending: offsets[" + std::to_string(offsets.size()) +
+                                       "] = " + std::to_string(off) + " follows " + std::to_string(offsets.back()));
     offsets.push_back(off);
   }
   r.expect_end();

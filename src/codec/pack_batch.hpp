@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "codec/dtype.hpp"
+#include "common/limits.hpp"
 #include "common/value.hpp"
 
 namespace kv::batch {
@@ -30,9 +31,11 @@ namespace kv::batch {
 void require_batch_dtype(const DType& dtype);
 
 // ends (optional) receives, per element, its end offset in out: the element
-// boundaries variable-size dtypes do not carry themselves.
+// boundaries variable-size dtypes do not carry themselves. out never grows past
+// max_bytes: a fixed-size element that would cross it is refused before it is
+// packed (Errc::too_big naming the size and the limit).
 void pack_many(const DType& dtype, std::string_view json_array, std::string& out,
-               std::vector<std::size_t>* ends = nullptr);
+               std::vector<std::size_t>* ends = nullptr, std::size_t max_bytes = kNoOutputLimit);
 // The BLOB form of pack_many: checks that blob holds elements already packed
 // back to back (fixed-size dtypes only): a whole number of elements, each of
 // which decodes (for numbers any bytes do). The caller returns it unchanged.

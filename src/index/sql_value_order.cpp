@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "codec/util.hpp"
+
 namespace kv {
 namespace {
 
@@ -82,7 +84,7 @@ std::string describe_value(const ValueView& v) {
   switch (v.kind) {
     case Kind::null: return "NULL";
     case Kind::integer: std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v.i)); return buf;
-    case Kind::real: std::snprintf(buf, sizeof buf, "%.17g", v.r); return buf;
+    case Kind::real: return detail::format_double(v.r);  // -0.0 stays -0.0, not "-0" (an integer)
     case Kind::text:
     case Kind::json: return quoted(v.bytes, '\'');
     case Kind::blob: {

@@ -24,6 +24,28 @@ bool is_valid_utf8(std::string_view text) noexcept {
   return k == text.size() || simdjson::validate_utf8(text.data() + k, text.size() - k);
 }
 
+std::string escape_invalid_utf8(std::string_view text) {
+  if (is_valid_utf8(text)) return std::string(text);
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size() + 16);
+  for (std::size_t k = 0; k < text.size();) {
+    auto lead = static_cast<unsigned char>(text[k]);
+    std::size_t len = lead < 0x80 ? 1 : lead >= 0xC2 && lead <= 0xDF ? 2 : lead >= 0xE0 && lead <= 0xEF ? 3
+                                     : lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
+    if (len && k + len <= text.size() && (len == 1 || is_valid_utf8(text.substr(k, len)))) {
+      out.append(text.data() + k, len);
+      k += len;
+    } else {
+      out += "\\x";
+      out += kHex[lead >> 4];
+      out += kHex[lead & 15];
+      ++k;
+    }
+  }
+  return out;
+}
+
 void append_utf8(std::string& out, std::uint32_t cp) {
   if (cp < 0x80) {
     out.push_back(static_cast<char>(cp));

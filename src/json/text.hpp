@@ -29,4 +29,10 @@ void append_utf8(std::string& out, std::uint32_t cp);
 // True when text is valid UTF-8 (no overlongs, surrogates or > U+10FFFF).
 bool is_valid_utf8(std::string_view text) noexcept;
 
+// text with every byte that is not part of a valid UTF-8 sequence written as
+// \xHH (two upper-case hex digits); valid text comes back unchanged. Error
+// messages and TEXT results pass through this, so hosts that decode them
+// strictly (Python's sqlite3) see valid UTF-8.
+std::string escape_invalid_utf8(std::string_view text);
+
 }  // namespace kv::json

@@ -84,10 +84,11 @@ select kv_unpack_many('f64', x'000000'); -- error: blob of 3 bytes is not a whol
 select kv_unpack_many('str', x'0102'); -- error: str:utf8 elements carry no length: pass their start offsets
 select kv_unpack_many('vec:f32', x'0102'); -- error: elements carry no length
 select kv_unpack_many('msgpack', x'0192'); -- error: element 1:
-select kv_unpack_many('str', x'616263', '[2,1]'); -- error: offsets must be ascending: 1 follows 2
-select kv_unpack_many('str', x'616263', '[4]'); -- error: offset 0 is not a byte position within the 3-byte blob
-select kv_unpack_many('str', x'616263', '[-1]'); -- error: is not a byte position
-select kv_unpack_many('str', x'616263', '[0.5]'); -- error: is not a byte position
+select kv_unpack_many('str', x'616263', '[2,1]'); -- error: offsets must be ascending: offsets[1] = 1 follows 2
+select kv_unpack_many('str', x'616263', '[4]'); -- error: offsets[0] = 4 is not a byte position within the 3-byte blob (0..3)
+select kv_unpack_many('str', x'616263', '[0, 7]'); -- error: offsets[1] = 7 is not a byte position within the 3-byte blob
+select kv_unpack_many('str', x'616263', '[-1]'); -- error: offsets[0] = -1 is not a byte position
+select kv_unpack_many('str', x'616263', '[0.5]'); -- error: offsets[0] = 0.5 is not a byte position
 select kv_unpack_many('str', x'616263', 'x'); -- error: malformed offsets
 select kv_unpack_many('i16', x'616263', '[0,1]'); -- error: element 0: expected 2 bytes for i16, got 1
 select kv_unpack_many('str:1', x'FF'); -- error: element 0: cannot decode str:1:utf8

@@ -2,7 +2,7 @@
 # Checks the built module: it exports exactly the entry point, does not link
 # libsqlite3 (the host provides SQLite) or the C++ runtime (linked statically so
 # hosts with an older libstdc++ load it), and needs nothing but libc, libm,
-# libcbor and libsimdjson at run time.
+# libcbor, libsimdjson and libre2 (JSON Schema regexes) at run time.
 set -euo pipefail
 so=${1:?usage: check_module.sh path/to/kohakuvault.so}
 fail=0
@@ -17,7 +17,7 @@ fi
 needed=$(readelf -d "$so" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | tr '\n' ' ')
 for lib in $needed; do
   case "$lib" in
-    libc.so.*|libm.so.*|libcbor.so.*|libsimdjson.so.*|ld-linux*) ;;
+    libc.so.*|libm.so.*|libcbor.so.*|libsimdjson.so.*|libre2.so.*|ld-linux*) ;;
     *) echo "FAIL needs unexpected library: $lib"; fail=1 ;;
   esac
 done

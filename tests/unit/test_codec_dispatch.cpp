@@ -164,8 +164,10 @@ TEST(PackBatch, Offsets) {
   std::string two_vecs = pack_many("vec:i8", "[[1],[2,3]]");
   EXPECT_EQ(unpack_many_at("vec:i8", two_vecs, "[0,7]"), "[[1],[2,3]]");
   EXPECT_EQ(error_of([] { unpack_many_at("str", "abc", "[2,1]"); }).second,
-            "offsets must be ascending: 1 follows 2");
+            "offsets must be ascending: offsets[1] = 1 follows 2");
   EXPECT_EQ(error_of([] { unpack_many_at("str", "abc", "[4]"); }).first, Errc::out_of_range);
+  EXPECT_EQ(error_of([] { unpack_many_at("str", "abc", "[0,7]"); }).second,
+            "offsets[1] = 7 is not a byte position within the 3-byte blob (0..3)");  // the value, not the index
   EXPECT_EQ(error_of([] { unpack_many_at("str", "abc", "[-1]"); }).first, Errc::out_of_range);
   EXPECT_EQ(error_of([] { unpack_many_at("str", "abc", "[1.5]"); }).first, Errc::out_of_range);
   EXPECT_EQ(error_of([] { unpack_many_at("str", "abc", "[\"0\"]"); }).first, Errc::invalid_argument);

@@ -3,11 +3,13 @@
 
 #include <cfloat>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
 #include "codec/codec.hpp"
 #include "common/error.hpp"
+#include "json/text.hpp"
 #include "test_helpers.hpp"
 
 namespace {
@@ -159,6 +161,32 @@ TEST(CodecNumeric, F32RangeIsChecked) {
   EXPECT_NE(big.second.find("1e+39 is out of range for f32"), std::string::npos) << big.second;
   Value inf = unpack("f32", pack("f32", ValueView::real(-INFINITY)));
   EXPECT_EQ(inf.r, -INFINITY);
+}
+
+// Whatever kv_unpack_many prints for an f32 (its shortest text) packs back to
+// the same bits: FLT_MAX prints as 3.4028235e+38, just above FLT_MAX, which
+// rounds to FLT_MAX under round-to-nearest. Extremes, subnormals and signs.
+TEST(CodecNumeric, F32ShortestTextPacksBackToTheSameBits) {
+  const float cases[] = {FLT_MAX, -FLT_MAX, FLT_MIN, -FLT_MIN, std::nextafter(FLT_MIN, 0.0f),
+                         std::numeric_limits<float>::denorm_min(), -std::numeric_limits<float>::denorm_min(),
+                         std::nextafter(FLT_MAX, 0.0f), 1.0f, -0.0f, 0.0f, 0.1f, 16777216.0f};
+  for (float f : cases) {
+    std::string text;
+    kv::json::append_float(text, f);
+    double parsed = std::strtod(text.c_str(), nullptr);
+    std::string packed = pack("f32", ValueView::real(parsed));
+    float back;
+    std::memcpy(&back, packed.data(), sizeof back);
+    EXPECT_EQ(std::memcmp(&back, &f, sizeof f), 0) << text;
+  }
+  // The edge: below FLT_MAX + half an ulp (2^128 - 2^103) rounds to FLT_MAX; from there on, infinity.
+  const double edge = 0x1.ffffffp127;
+  std::string below = pack("f32", ValueView::real(std::nextafter(edge, 0.0)));
+  float max_back;
+  std::memcpy(&max_back, below.data(), sizeof max_back);
+  EXPECT_EQ(max_back, FLT_MAX);
+  EXPECT_EQ(error_of([&] { pack("f32", ValueView::real(edge)); }).first, Errc::out_of_range);
+  EXPECT_EQ(error_of([&] { pack("f32", ValueView::real(-edge)); }).first, Errc::out_of_range);
 }
 
 TEST(CodecNumeric, UnpackNeedsExactlyElemSizeBytes) {

@@ -35,6 +35,16 @@ TEST(JsonText, InvalidUtf8IsCorrupt) {
   EXPECT_TRUE(json::is_valid_utf8("\xF0\x9F\x98\x80"));
 }
 
+TEST(JsonText, InvalidUtf8IsEscapedForMessages) {
+  EXPECT_EQ(kv::json::escape_invalid_utf8("plain \xC3\xA9 text"), "plain \xC3\xA9 text");  // valid: unchanged
+  EXPECT_EQ(kv::json::escape_invalid_utf8("a\xFF" "b"), "a\\xFFb");
+  EXPECT_EQ(kv::json::escape_invalid_utf8("\xC3"), "\\xC3");                           // cut sequence
+  EXPECT_EQ(kv::json::escape_invalid_utf8("\xED\xA0\x80"), "\\xED\\xA0\\x80");      // surrogate
+  EXPECT_EQ(kv::json::escape_invalid_utf8("\xC0\xAF"), "\\xC0\\xAF");                // overlong
+  EXPECT_EQ(kv::json::escape_invalid_utf8("\xE2\x82\xAC\x80"), "\xE2\x82\xAC\\x80");  // valid, then stray
+  EXPECT_TRUE(kv::json::is_valid_utf8(kv::json::escape_invalid_utf8("\xF4\x90\x80\x80 \xFE")));
+}
+
 TEST(JsonText, DoublesAreShortestAndStayFloats) {
   EXPECT_EQ(dbl(1.0), "1.0");
   EXPECT_EQ(dbl(-0.0), "-0.0");
