@@ -2,10 +2,11 @@
 #   make demo   build (Release) and run sql/quickstart.sql in the sqlite3 shell
 #   make test   build and run every test: release build, then ASan+UBSan build
 #   make bench  build (Release) and run the benchmarks, printing ratios vs plain SQLite
+#   make package  build every package into build/dist/: .deb, npm tarball, Python wheel
 JOBS ?= $(shell nproc)
 BUILD ?= build
 
-.PHONY: all deps build demo test test-release test-asan test-tsan fuzz-build test-fuzz fuzz bench format clean
+.PHONY: all deps build package demo test test-release test-asan test-tsan fuzz-build test-fuzz fuzz bench format clean
 
 all: build
 
@@ -15,6 +16,17 @@ deps:
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
 	cmake --build $(BUILD) -j $(JOBS)
+
+# Every package from the Release build into $(DIST): the .deb (scripts/build-deb.sh,
+# cpack), the npm tarball (bindings/node/pack.sh) and the Python wheel
+# (bindings/python/build-wheel.sh).
+DIST ?= $(BUILD)/dist
+package: build
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	bash scripts/build-deb.sh $(BUILD) $(DIST)
+	bash bindings/node/pack.sh $(BUILD) $(DIST)
+	bash bindings/python/build-wheel.sh $(BUILD) $(DIST)
+	@ls -l $(DIST)
 
 demo: build
 	sqlite3 -batch -cmd ".load ./$(BUILD)/kohakuvault" :memory: < sql/quickstart.sql

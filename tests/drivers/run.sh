@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs one driver of the matrix against the built module:
-#   tests/drivers/run.sh <shell|python|apsw|tcl|perl|ruby|go|java>
+#   tests/drivers/run.sh <shell|python|apsw|tcl|perl|ruby|go|java|node|node-sqlite3>
 # Environment (set by ctest): KV_MODULE (module path without .so), KV_SOURCE_DIR,
-# KV_BUILD_DIR. Go and Java programs are compiled once into
+# KV_BUILD_DIR, KV_NODE_HOSTS. Go and Java programs are compiled once into
 # $KV_BUILD_DIR/drivers/ and rebuilt only when their source changes; Go builds
 # offline (GOPATH mode against Debian's /usr/share/gocode, GOPROXY=off) with
-# its cache in the build directory.
+# its cache in the build directory. The Node.js drivers (better-sqlite3 as
+# `node`, sqlite3 as `node-sqlite3`) are installed from the npm registry once
+# into $KV_NODE_HOSTS (default build/node-hosts of the source tree, shared by
+# the release and sanitizer builds) by node/install_hosts.sh.
 set -euo pipefail
 driver=${1:?usage: run.sh <driver>}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -58,6 +61,11 @@ case "$driver" in
     }
     locked build_java
     LD_PRELOAD=$host_preload exec java -cp "$classes:$jar" DriverCheck ;;
+  node|node-sqlite3)
+    hosts=$(bash "$here/node/install_hosts.sh" "${KV_NODE_HOSTS:-$KV_SOURCE_DIR/build/node-hosts}")
+    package=better-sqlite3
+    [ "$driver" = node-sqlite3 ] && package=sqlite3
+    LD_PRELOAD=$host_preload NODE_PATH=$hosts/node_modules exec node "$here/driver_node.js" "$package" ;;
   *)
     echo "run.sh: unknown driver '$driver'" >&2; exit 2 ;;
 esac
