@@ -11,4 +11,5 @@ select kohakuvault_version() as version, sqlite_version() as sqlite;
 .read sql/demo/msgpack.sql
 .read sql/demo/kvcolumn.sql
 .read sql/demo/kvcolumn_raw.sql
+.read sql/demo/kvcolumn_set.sql
 .read sql/demo/kvindex.sql

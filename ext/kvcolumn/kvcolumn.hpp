@@ -5,11 +5,14 @@
 //   cursor.cpp    xOpen/xFilter/xNext/xColumn..., constraint values -> idx ranges
 //   write.cpp     xUpdate and the transaction methods
 //   admin.cpp      the kvcolumns eponymous table and kvcolumn_check()
+//   set_functions.cpp  kvcolumn_slice, kvcolumn_stats, kvcolumn_buckets (src/column/scan.hpp)
+//   write_slice.cpp    the 'write' command (slice assignment)
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "column/chunk_layout.hpp"
@@ -143,7 +146,29 @@ struct Shared {
 
 using Registry = StateRegistry<Shared>;
 
+struct Table;
+
+// Every live kvcolumn Table (sqlite3_vtab) of one connection, so the
+// set-based functions reach the instance holding this connection's buffered
+// writes instead of opening a second reader (set_access.hpp). Tables add
+// themselves in xCreate/xConnect and leave in their destructor; SQLite
+// disconnects every table before it destroys the module's client data.
+struct LiveTables {
+  std::vector<Table*> tables;  // registration order; the newest instance of a name wins
+};
+
+// The kvcolumn module's client data, one per connection.
+struct Connection {
+  Registry registry;
+  LiveTables live;
+};
+
 struct Table : sqlite3_vtab {
+  Table() = default;
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+  ~Table();
+  LiveTables* live = nullptr;  // where this instance is registered
   sqlite3* db = nullptr;
   std::string schema, name;
   Options options;
@@ -203,5 +228,14 @@ int kvcolumnRollbackTo(sqlite3_vtab*, int);
 void result_element(sqlite3_context* ctx, const kv::DType& dtype, std::string_view elem);
 
 int register_list(sqlite3* db, char** err);  // kvcolumns + kvcolumn_check
+// kvcolumn_slice, kvcolumn_stats, kvcolumn_buckets over the tables in live.
+int register_set_functions(sqlite3* db, LiveTables* live, char** err);
+
+// Checks that `elem` is one packed element of the table's dtype (write.cpp);
+// `what` names it in errors.
+void check_element(const Table* t, std::string_view elem, std::string_view what);
+
+// The 'write' command: INSERT INTO t(t, idx, value) VALUES ('write', start, blob).
+void write_slice(Table* t, sqlite3_value* start, sqlite3_value* blob);
 
 }  // namespace kvx::kvcolumn

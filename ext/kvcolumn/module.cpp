@@ -205,6 +205,12 @@ Options parse_options(int argc, const char* const* argv) {
   return o;
 }
 
+Table::~Table() {
+  if (!live) return;
+  auto& v = live->tables;
+  v.erase(std::remove(v.begin(), v.end(), this), v.end());
+}
+
 void Table::revalidate() {
   Shared& sh = *shared;
   if (sh.txn.in_txn) return;
@@ -351,8 +357,9 @@ Options stored_options(sqlite3* db, const std::string& info, const std::string& 
 }
 
 // Builds the Table for xCreate (create = true: also the shadow tables) and xConnect.
-int kvcolumnInit(sqlite3* db, Registry& registry, int argc, const char* const* argv, sqlite3_vtab** out,
+int kvcolumnInit(sqlite3* db, Connection& conn, int argc, const char* const* argv, sqlite3_vtab** out,
                  char** err, bool create) {
+  Registry& registry = conn.registry;
   *out = nullptr;
   return guard_status(err, [&] {
     Options options = parse_options(argc, argv);
@@ -444,6 +451,8 @@ int kvcolumnInit(sqlite3* db, Registry& registry, int argc, const char* const* a
     table->var = sh->var;
     table->shared = std::move(sh);
     table->registry = &registry;
+    table->live = &conn.live;
+    conn.live.tables.push_back(table.get());
     *out = table.release();
     return SQLITE_OK;
   });
@@ -452,13 +461,13 @@ int kvcolumnInit(sqlite3* db, Registry& registry, int argc, const char* const* a
 // xCreate: CREATE VIRTUAL TABLE; creates the shadow tables.
 int kvcolumnCreate(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out,
                    char** err) {
-  return kvcolumnInit(db, *static_cast<Registry*>(aux), argc, argv, out, err, true);
+  return kvcolumnInit(db, *static_cast<Connection*>(aux), argc, argv, out, err, true);
 }
 
 // xConnect: the table exists; attach to its shadow tables.
 int kvcolumnConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out,
                     char** err) {
-  return kvcolumnInit(db, *static_cast<Registry*>(aux), argc, argv, out, err, false);
+  return kvcolumnInit(db, *static_cast<Connection*>(aux), argc, argv, out, err, false);
 }
 
 // Query plans. idxNum is a bit set (enum Plan in kvcolumn.hpp); xFilter's argv
@@ -689,14 +698,16 @@ const sqlite3_module kModule = {
 
 namespace kvx {
 
-// The per-connection registry of table states is the module's client data,
-// freed by SQLite when the connection closes.
+// The per-connection registry of table states and the list of live tables
+// (kvcolumn::Connection) are the module's client data, freed by SQLite when
+// the connection closes.
 int register_kvcolumn(sqlite3* db, char** err) {
-  auto* registry = new (std::nothrow) kvcolumn::Registry();
-  if (!registry) return SQLITE_NOMEM;
-  int rc = register_module(db, "kvcolumn", &kvcolumn::kModule, err, registry,
-                           [](void* p) { delete static_cast<kvcolumn::Registry*>(p); });
+  auto* conn = new (std::nothrow) kvcolumn::Connection();
+  if (!conn) return SQLITE_NOMEM;
+  int rc = register_module(db, "kvcolumn", &kvcolumn::kModule, err, conn,
+                           [](void* p) { delete static_cast<kvcolumn::Connection*>(p); });
   if (rc == SQLITE_OK) rc = kvcolumn::register_list(db, err);
+  if (rc == SQLITE_OK) rc = kvcolumn::register_set_functions(db, &conn->live, err);
   return rc;
 }
 

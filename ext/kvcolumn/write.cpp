@@ -127,6 +127,8 @@ bool plainly_valid_vec(const kv::DType& d, std::string_view e) {
   return count * size == body;
 }
 
+}  // namespace
+
 // Checks that `elem` is one packed element of the column's dtype, the
 // cheapest way that is still complete: the size for fixed-size numbers and
 // bytes, UTF-8 validity for str:utf8, the header for vec, a decode (as
@@ -168,6 +170,8 @@ void check_element(const Table* t, std::string_view elem, std::string_view what)
     }
   }
 }
+
+namespace {
 
 // The raw column of an INSERT/UPDATE: a BLOB holding one packed element.
 std::string_view raw_element(const Table* t, sqlite3_value* raw) {
@@ -262,7 +266,7 @@ void append_var(Table* t, sqlite3_value* value) {
   t->var->append_many(elems);  // stores what one append_packed per element stores, in fewer pieces
 }
 
-void run_command(Table* t, sqlite3_value* command, sqlite3_value* value) {
+void run_command(Table* t, sqlite3_value* command, sqlite3_value* idx, sqlite3_value* value) {
   const unsigned char* c = sqlite3_value_text(command);
   std::string cmd = c ? reinterpret_cast<const char*>(c) : "";
   if (cmd == "append") {
@@ -278,6 +282,7 @@ void run_command(Table* t, sqlite3_value* command, sqlite3_value* value) {
     t->column->append_packed(std::string_view(static_cast<const char*>(b), n));
     return;
   }
+  if (cmd == "write") return write_slice(t, idx, value);  // write_slice.cpp
   if (cmd == "compact") {
     if (!t->var)
       kv::fail(kv::Errc::invalid_argument, "kvcolumn '" + t->name +
@@ -287,7 +292,7 @@ void run_command(Table* t, sqlite3_value* command, sqlite3_value* value) {
     return;
   }
   kv::fail(kv::Errc::invalid_argument,
-           "kvcolumn '" + t->name + "': unknown command '" + cmd + "': expected 'append' or 'compact'");
+           "kvcolumn '" + t->name + "': unknown command '" + cmd + "': expected 'append', 'write' or 'compact'");
 }
 
 }  // namespace
@@ -311,9 +316,9 @@ int kvcolumnUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_i
           kv::fail(kv::Errc::invalid_argument,
                    "kvcolumn '" + t->name + "': commands take their argument in value, not raw");
         const std::uint64_t before = col.length();
-        run_command(t, argv[2 + kCommand], argv[2 + kValue]);
+        run_command(t, argv[2 + kCommand], argv[2 + kIdx], argv[2 + kValue]);
         // last_insert_rowid(): the idx of the last element appended; a
-        // command that appended nothing ('compact', an empty 'append') leaves it.
+        // command that appended nothing ('compact', 'write', an empty 'append') leaves it.
         const std::uint64_t after = col.length();
         *rowid = after > before ? static_cast<sqlite3_int64>(after) - 1 : sqlite3_last_insert_rowid(t->db);
         return SQLITE_OK;

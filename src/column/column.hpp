@@ -67,6 +67,9 @@ class Column {
   // elements: at least one and at most max_elems whole elements, contiguous.
   // Valid until epoch() changes.
   virtual std::string_view read_run(std::uint64_t i, std::uint64_t max_elems) = 0;
+  // read_run for whole-range scans (column/scan.hpp): the same bytes, but a
+  // column may avoid evicting cached chunks for data read once.
+  virtual std::string_view scan_run(std::uint64_t i, std::uint64_t max_elems) { return read_run(i, max_elems); }
   // Bytes per element, or 0 for variable-size columns.
   virtual std::uint64_t elem_size() const = 0;
   // Changes whenever a view returned by read_run may have become invalid.

@@ -153,6 +153,19 @@ std::string_view FixedColumn::read_run(std::uint64_t i, std::uint64_t max_elems)
   return {base.data() + k * E, n * E};
 }
 
+std::string_view FixedColumn::scan_run(std::uint64_t i, std::uint64_t max_elems) {
+  ensure_loaded();
+  check_index(i, state_.length, "read:");
+  const std::uint64_t chunk = layout_.chunk_of(i), k = layout_.index_in_chunk(i);
+  if (state_.images.count(chunk) || lru_.count(chunk) || lru_.empty() ||
+      lru_bytes_ + layout_.full_chunk_bytes() <= read_cache_bytes_)
+    return read_run(i, max_elems);
+  const std::uint64_t n = std::min(count_in(chunk) - k, max_elems == 0 ? 1 : max_elems);
+  // read_range cannot tell a BLOB row from a TEXT one; chunk_size rejects a non-BLOB row
+  if (!store_.chunk_size(chunk)) corrupt("chunk " + std::to_string(chunk) + " is missing");
+  return read_partial(chunk, k, n);
+}
+
 std::string_view FixedColumn::read_partial(std::uint64_t chunk, std::uint64_t k, std::uint64_t n) {
   const std::uint64_t E = layout_.elem_size();
   partial_.clear();
@@ -314,6 +327,40 @@ void FixedColumn::overwrite(std::uint64_t i, std::string_view packed) {
   }
   ++epoch_;
   maybe_flush();
+}
+
+void FixedColumn::write_slice(std::uint64_t i, std::string_view packed) {
+  settle();
+  const std::uint64_t E = layout_.elem_size();
+  if (packed.size() % E != 0) fail(Errc::internal, "write_slice with a partial element");
+  const std::uint64_t n = packed.size() / E;
+  if (n == 0) return;
+  check_index(i + n - 1, state_.length, "write:");
+  struct Finish {
+    ChunkStore& store;
+    ~Finish() { store.finish_writes(); }
+  } finish{store_};
+  const char* src = packed.data();
+  for (std::uint64_t at = i, left = n; left > 0;) {
+    const std::uint64_t chunk = layout_.chunk_of(at), k = layout_.index_in_chunk(at);
+    const std::uint64_t take = std::min(left, layout_.elems_per_chunk() - k);
+    const std::string_view part(src, take * E);
+    const bool stored_current = !state_.images.count(chunk) && at + take <= state_.base_length &&
+                                at + take <= state_.stored_length;
+    std::optional<std::uint64_t> size;
+    if (stored_current) size = store_.chunk_size(chunk);
+    if (size && *size >= (k + take) * E) {
+      store_.write_in_place(chunk, k * E, part);
+      if (auto cached = lru_.find(chunk); cached != lru_.end())  // keep the cached copy current
+        std::memcpy(cached->second.bytes.data() + k * E, part.data(), part.size());
+    } else {
+      overwrite(at, part);
+    }
+    src += take * E;
+    at += take;
+    left -= take;
+  }
+  ++epoch_;
 }
 
 void FixedColumn::move_left(std::uint64_t src, std::uint64_t dst, std::uint64_t n) {

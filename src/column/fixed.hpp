@@ -55,6 +55,12 @@ class FixedColumn final : public Column {
   }
   void settle() override;
   std::string_view read_run(std::uint64_t i, std::uint64_t max_elems) override;
+  // Scan-resistant read_run: a stored chunk that is not cached enters the LRU
+  // only when it fits without evicting another; otherwise the bytes asked
+  // for are read into a scratch buffer (ChunkStore::read_range). So a scan of
+  // a column larger than the LRU keeps what is cached instead of cycling
+  // every chunk through it (which would make every chunk a miss).
+  std::string_view scan_run(std::uint64_t i, std::uint64_t max_elems) override;
   std::uint64_t elem_size() const override { return layout_.elem_size(); }
   std::uint64_t epoch() const override { return epoch_; }
 
@@ -71,6 +77,15 @@ class FixedColumn final : public Column {
   // per chunk touched, written back as one dirty range per chunk (for
   // VarColumn's byte stream, where per-element patches would be per byte).
   void overwrite(std::uint64_t i, std::string_view packed);
+  // Slice assignment (the 'write' command): overwrite() for chunks that have
+  // a buffered image; a chunk without one (its stored bytes are current) is
+  // written straight into the store in place, as an early flush of just
+  // those bytes would: the store lives in the SQL transaction, which undoes
+  // it on ROLLBACK / ROLLBACK TO exactly as it undoes a flush (savepoint
+  // snapshots hold no stored bytes; the LRU copy is patched too and dropped
+  // on rollback). So a slice
+  // costs its own bytes, not a copy of every chunk it touches.
+  void write_slice(std::uint64_t i, std::string_view packed);
 
   std::uint64_t buffered_bytes() const override { return state_.buffered; }
   void flush() override;

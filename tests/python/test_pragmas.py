@@ -137,6 +137,7 @@ class PragmaAuthorizer(unittest.TestCase):
             DELETE FROM kv WHERE key = 'b:1';
             COMMIT;
             INSERT INTO vx(vx) VALUES ('compact');
+            INSERT INTO fx(fx, idx, value) VALUES ('write', 1, kv_pack_many('i32', '[8, 8]'));
         """)
         c.execute("SELECT kvault_import('kv', 'file', ?)", (blob,)).fetchall()
         c.execute("SELECT kvault_export('kv', 'file', ?)", (blob + ".out",)).fetchall()
@@ -145,7 +146,9 @@ class PragmaAuthorizer(unittest.TestCase):
                     "SELECT * FROM ic WHERE key > 1 ORDER BY key DESC LIMIT 1", "SELECT * FROM isk",
                     "SELECT * FROM im", "SELECT * FROM kv WHERE prefix = 'a'", "SELECT * FROM kvcolumns",
                     "SELECT kvcolumn_check('fx')", "SELECT kvcolumn_check('vx')",
-                    "SELECT kvcolumn_check('aux', 'ax')"):
+                    "SELECT kvcolumn_check('aux', 'ax')", "SELECT kvcolumn_slice('fx', 1)",
+                    "SELECT kvcolumn_slice('vx', 0)", "SELECT * FROM kvcolumn_stats('aux.ax')",
+                    "SELECT * FROM kvcolumn_buckets('fx', 2)"):
             c.execute(sql).fetchall()
         # Another connection commits: kvindex notices (data_version) and reloads.
         other = kvtest.connect(os.path.join(self.dir, "db.sqlite"))

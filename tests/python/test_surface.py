@@ -39,6 +39,9 @@ EXPECTED_FUNCTIONS = {
     # kvcolumn integrity check (docs/kvcolumn.md): reads the database, so not pure
     ("kvcolumn_check", 1): ("s", frozenset()),
     ("kvcolumn_check", 2): ("s", frozenset()),
+    # set-based column functions (docs/set_functions.md): read tables, so not pure
+    ("kvcolumn_slice", 2): ("s", frozenset()),
+    ("kvcolumn_slice", 3): ("s", frozenset()),
     # kvault streaming (docs/kvault.md): file functions are direct-only
     ("kvault_import", 3): ("s", frozenset({"directonly"})),
     ("kvault_import", 4): ("s", frozenset({"directonly"})),
@@ -50,6 +53,8 @@ EXPECTED_FUNCTIONS = {
 
 # Virtual table modules, including eponymous / table-valued functions.
 EXPECTED_MODULES = {"kv_unpack_each", "kvcolumn", "kvcolumns", "kvindex", "kvault",
+                    # set-based column functions (docs/set_functions.md)
+                    "kvcolumn_stats", "kvcolumn_buckets",
                     # KohakuVault's own files (docs/kohakuvault_files.md), names from SQL_INTERFACE.md section 10
                     "kohakuvault_columns", "kohakuvault_column"}
 

@@ -1,0 +1,199 @@
+// Table lookup and read pinning for the set-based column functions (see
+// set_access.hpp).
+#include "kvcolumn/set_access.hpp"
+
+#include <cmath>
+#include <string_view>
+#include <vector>
+
+#include "codec/dtype.hpp"
+#include "common/vtab_state.hpp"
+#include "common/error.hpp"
+#include "column/stats.hpp"
+
+namespace kvx::kvcolumn {
+
+namespace {
+
+// A statement finalized on scope exit.
+struct Query {
+  sqlite3_stmt* s = nullptr;
+  Query(sqlite3* db, const std::string& sql) {
+    int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr);
+    if (rc != SQLITE_OK) fail_sqlite(db, rc, "cannot prepare '" + sql + "'");
+  }
+  ~Query() { sqlite3_finalize(s); }
+};
+
+std::string quoted(const char* format, const std::string& a, const std::string& b = {}) {
+  char* q = sqlite3_mprintf(format, a.c_str(), b.c_str());
+  if (!q) throw std::bad_alloc();
+  std::string out(q);
+  sqlite3_free(q);
+  return out;
+}
+
+// Schema names in SQLite's lookup order for an unqualified name: temp, main,
+// then attached databases in attach order.
+std::vector<std::string> schemas_in_lookup_order(sqlite3* db) {
+  Query q(db, "SELECT name FROM pragma_database_list ORDER BY CASE seq WHEN 1 THEN -1 ELSE seq END");
+  std::vector<std::string> out;
+  int rc;
+  while ((rc = sqlite3_step(q.s)) == SQLITE_ROW)
+    out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(q.s, 0)));
+  if (rc != SQLITE_DONE) fail_sqlite(db, rc, "cannot list the databases");
+  return out;
+}
+
+// The newest live instance of schema.name that SQLite would use now: not
+// dropped, and (when the table has one) with the instance id its "_info"
+// holds now, which tells an instance left over from a rolled-back DROP /
+// CREATE from the table that is current.
+Table* live_instance(LiveTables& live, const std::string& schema, const std::string& name,
+                     const std::string& instance_id) {
+  for (auto it = live.tables.rbegin(); it != live.tables.rend(); ++it) {
+    const Table& t = **it;
+    if (!t.shared->dropped && sqlite3_stricmp(t.schema.c_str(), schema.c_str()) == 0 &&
+        sqlite3_stricmp(t.name.c_str(), name.c_str()) == 0 &&
+        (instance_id.empty() || t.options.instance_id == instance_id))
+      return *it;
+  }
+  return nullptr;
+}
+
+// The instance id in "<name>_info" (empty when there is none: a table of an
+// older build, or not a kvcolumn table at all).
+std::string current_instance_id(sqlite3* db, const std::string& schema, const std::string& name) {
+  sqlite3_stmt* s = nullptr;
+  const std::string sql = "SELECT value FROM " + shadow_name(schema, name, "info") + " WHERE key = '" +
+                          kInstanceIdKey + "'";
+  std::string id;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+    if (const unsigned char* t = sqlite3_column_text(s, 0)) id = reinterpret_cast<const char*>(t);
+  sqlite3_finalize(s);
+  return id;
+}
+
+bool table_exists(sqlite3* db, const std::string& schema, const std::string& name) {
+  Query q(db, quoted("SELECT 1 FROM \"%w\".sqlite_schema WHERE type = 'table' AND name = %Q COLLATE NOCASE",
+                     schema, name));
+  int rc = sqlite3_step(q.s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) fail_sqlite(db, rc, "cannot read the schema of '" + schema + "'");
+  return rc == SQLITE_ROW;
+}
+
+const char* type_name(int type) {
+  switch (type) {
+    case SQLITE_INTEGER: return "INTEGER";
+    case SQLITE_FLOAT: return "REAL";
+    case SQLITE_TEXT: return "TEXT";
+    case SQLITE_BLOB: return "BLOB";
+    default: return "NULL";
+  }
+}
+
+// A short printable form of a bad argument for messages (valid UTF-8).
+std::string shown(sqlite3_value* v) {
+  std::string out = type_name(sqlite3_value_type(v));
+  if (sqlite3_value_type(v) == SQLITE_TEXT || sqlite3_value_type(v) == SQLITE_FLOAT) {
+    const unsigned char* t = sqlite3_value_text(v);
+    std::string text = t ? reinterpret_cast<const char*>(t) : "";
+    if (text.size() > 40) text = text.substr(0, 40) + "...";
+    std::string clean;
+    for (unsigned char ch : text) clean += ch < 0x80 ? static_cast<char>(ch) : '?';
+    out += " '" + clean + "'";
+  }
+  return out;
+}
+
+}  // namespace
+
+Table* find_table(sqlite3* db, LiveTables& live, const std::string& fn, const std::string& name) {
+  std::vector<std::string> schemas = schemas_in_lookup_order(db);
+  std::string table = name;
+  if (std::size_t dot = name.find('.'); dot != std::string::npos) {
+    const std::string prefix = name.substr(0, dot);
+    for (const std::string& s : schemas)
+      if (sqlite3_stricmp(s.c_str(), prefix.c_str()) == 0) {
+        schemas = {s};
+        table = name.substr(dot + 1);
+        break;
+      }
+  }
+  for (const std::string& schema : schemas) {
+    if (!table_exists(db, schema, table)) continue;
+    const std::string id = current_instance_id(db, schema, table);
+    if (Table* t = live_instance(live, schema, table, id)) return t;
+    {  // preparing a SELECT connects the virtual table (xConnect) without running anything
+      Query connect(db, quoted("SELECT 1 FROM \"%w\".\"%w\"", schema, table));
+    }
+    if (Table* t = live_instance(live, schema, table, id)) return t;
+    kv::fail(kv::Errc::invalid_argument,
+             fn + ": '" + name + "' is not a kvcolumn table (" + schema + "." + table + " is another kind of table)");
+  }
+  kv::fail(kv::Errc::invalid_argument, fn + ": no table '" + name +
+                                           "': expected the name of a kvcolumn table ('schema.table' for one in "
+                                           "an attached database)");
+}
+
+std::optional<std::int64_t> index_arg(sqlite3_value* v, const std::string& fn, const char* which) {
+  switch (sqlite3_value_type(v)) {
+    case SQLITE_NULL: return std::nullopt;
+    case SQLITE_INTEGER: return sqlite3_value_int64(v);
+    case SQLITE_FLOAT: {
+      const double d = sqlite3_value_double(v);
+      if (std::floor(d) == d && std::fabs(d) < 9.2e18) return static_cast<std::int64_t>(d);
+      break;
+    }
+    default: break;
+  }
+  kv::fail(kv::Errc::type_mismatch,
+           fn + ": " + which + " must be an INTEGER (Python slice rules; NULL = omitted), got " + shown(v));
+}
+
+std::string table_arg(sqlite3_value* v, const std::string& fn) {
+  if (sqlite3_value_type(v) != SQLITE_TEXT)
+    kv::fail(kv::Errc::type_mismatch, fn + ": the table argument must be TEXT naming a kvcolumn table, got " + shown(v));
+  const unsigned char* t = sqlite3_value_text(v);
+  if (!t) throw std::bad_alloc();
+  return std::string(reinterpret_cast<const char*>(t), static_cast<std::size_t>(sqlite3_value_bytes(v)));
+}
+
+SetAccess::SetAccess(sqlite3* db, LiveTables& live, const std::string& fn, const std::string& table) {
+  table_ = find_table(db, live, fn, table);
+  const std::string sql = "SELECT value FROM " + shadow_name(table_->schema, table_->name, "info") + " LIMIT 1";
+  int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &pin_, nullptr);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(pin_);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) rc = SQLITE_OK;
+  }
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(pin_);
+    pin_ = nullptr;
+    fail_sqlite(db, rc, fn + ": cannot read kvcolumn '" + table_->name + "'");
+  }
+  try {
+    table_->revalidate();
+    table_->column->settle();
+  } catch (...) {
+    sqlite3_finalize(pin_);
+    throw;
+  }
+}
+
+SetAccess::~SetAccess() { sqlite3_finalize(pin_); }
+
+bool SetAccess::still_live(const LiveTables& live) const {
+  for (const Table* t : live.tables)
+    if (t == table_) return true;
+  return false;
+}
+
+void require_numeric(const Table& t, const std::string& fn) {
+  if (!kv::summarizable(t.options.dtype))
+    kv::fail(kv::Errc::invalid_argument, fn + ": kvcolumn '" + t.name + "' has dtype '" + t.options.dtype.name() +
+                                             "': expected a numeric dtype (i8, i16, i32, i64, u8, u16, u32, u64, "
+                                             "f32 or f64)");
+}
+
+}  // namespace kvx::kvcolumn

@@ -1,0 +1,75 @@
+// How the set-based column functions (kvcolumn_slice, kvcolumn_stats,
+// kvcolumn_buckets; later kvcolumn_knn) reach a kvcolumn table:
+//
+//   SetAccess a(db, live, "fn", table_arg);   // resolve, pin a read snapshot
+//   kv::SliceRange r = a.range(start_arg, stop_arg);
+//   kv::scan_runs(a.column(), r.start, r.stop, kernel);
+//
+//  * find_table() is the ONE table-name lookup (to be swapped for the shared
+//    resolver in ext/common/ at merge): 'schema.table' names the schema
+//    explicitly when the part before the first dot is an attached schema's
+//    name; otherwise the name is looked up as SQLite looks up an unqualified
+//    table: temp, then main, then attached databases in attach order (each
+//    schema's sqlite_schema is asked, so a dropped or not yet connected
+//    table is judged as SQLite judges it). The instance returned is the
+//    newest live one (LiveTables) that is not dropped and carries the
+//    instance id "<table>_info" holds now (an instance left over from a
+//    rolled-back DROP/CREATE is skipped); it holds this connection's live
+//    kv::Column, so
+//    buffered, uncommitted writes, pending deletes and savepoints are seen as
+//    a SELECT would see them; a table not yet connected is connected by
+//    preparing (not running) a SELECT on it.
+//  * SetAccess keeps one statement on "<table>_info" stepped (not reset) for
+//    its lifetime: that holds a read transaction on the table's database, so
+//    the data-version check (Table::revalidate) and every chunk read see one
+//    committed snapshot, even when the calling statement itself touches no
+//    table of that database. Then pending deletes are settled.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "column/scan.hpp"
+#include "kvcolumn/kvcolumn.hpp"
+
+namespace kvx::kvcolumn {
+
+// Resolves `name` to this connection's live kvcolumn table; errors name the
+// function `fn` and the table: unknown table, not a kvcolumn table.
+Table* find_table(sqlite3* db, LiveTables& live, const std::string& fn, const std::string& name);
+
+// A start/stop argument: NULL (= omitted), an INTEGER or an integral REAL;
+// anything else is an error naming `fn` and `which`.
+std::optional<std::int64_t> index_arg(sqlite3_value* v, const std::string& fn, const char* which);
+
+// The table-name argument (TEXT), or an error naming `fn`.
+std::string table_arg(sqlite3_value* v, const std::string& fn);
+
+class SetAccess {
+ public:
+  SetAccess(sqlite3* db, LiveTables& live, const std::string& fn, const std::string& table);
+  ~SetAccess();
+  SetAccess(const SetAccess&) = delete;
+  SetAccess& operator=(const SetAccess&) = delete;
+
+  Table& table() const { return *table_; }
+  kv::Column& column() const { return *table_->column; }
+  // The clamped range of Python-slice arguments over the current length.
+  kv::SliceRange range(std::optional<std::int64_t> start, std::optional<std::int64_t> stop) const {
+    return kv::slice_range(table_->column->length(), start, stop);
+  }
+  // Whether the table is still the live instance it was (a cursor calls this
+  // before each step: the table may have been dropped or reconnected).
+  bool still_live(const LiveTables& live) const;
+
+ private:
+  Table* table_ = nullptr;
+  sqlite3_stmt* pin_ = nullptr;
+};
+
+// "kvcolumn '<table>'" prefix naming dtype requirements: kv::Error unless the
+// table's dtype is a numeric fixed-size one.
+void require_numeric(const Table& t, const std::string& fn);
+
+}  // namespace kvx::kvcolumn
