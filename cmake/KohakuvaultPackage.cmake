@@ -10,9 +10,9 @@
 #   /usr/lib/x86_64-linux-gnu/cmake/kohakuvault/kohakuvaultConfig{,Version}.cmake
 #   /usr/share/doc/kohakuvault/copyright
 #
-# Depends is computed by dpkg-shlibdeps from the module (libc6, libcbor0.8,
+# Depends is computed by dpkg-shlibdeps from the module (libc6, libcbor0.8, libre2-9,
 # libsimdjson14). Linking the static library needs the -dev packages of SQLite,
-# libcbor, msgpack-c and simdjson too; they are Suggests, so a user who only
+# libcbor, msgpack-c, simdjson and RE2 too; they are Suggests, so a user who only
 # loads the module does not pull in a compiler toolchain.
 set(CPACK_PACKAGE_NAME kohakuvault)
 set(CPACK_PACKAGE_VENDOR kohakuvault)
@@ -35,5 +35,5 @@ set(CPACK_DEBIAN_PACKAGE_SECTION libs)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_STRIP_FILES ON)  # the module loses its symbol table (20% smaller); .a files keep theirs
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS sqlite3)
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libsqlite3-dev, libcbor-dev, libmsgpack-dev, libsimdjson-dev, pkg-config")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libsqlite3-dev, libcbor-dev, libmsgpack-dev, libsimdjson-dev, libre2-dev, pkg-config")
 include(CPack)

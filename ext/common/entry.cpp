@@ -24,6 +24,11 @@ const RuntimeFeatures& runtime_features() {
     f.result_subtype_flag = f.libversion >= 3045000;
     f.vtab_in = f.libversion >= 3038000;
     f.vtab_rhs_value = f.libversion >= 3038000;
+#if SQLITE_VERSION_NUMBER >= 3039000
+    f.db_name = f.libversion >= 3039000;
+#else
+    f.db_name = false;
+#endif
     return f;
   }();
   return features;

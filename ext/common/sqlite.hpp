@@ -26,6 +26,7 @@ struct RuntimeFeatures {
   bool result_subtype_flag;  // SQLITE_RESULT_SUBTYPE accepted (>= 3.45.0)
   bool vtab_in;              // sqlite3_vtab_in (>= 3.38.0)
   bool vtab_rhs_value;       // sqlite3_vtab_rhs_value, LIMIT/OFFSET constraints (>= 3.38.0)
+  bool db_name;              // sqlite3_db_name (>= 3.39.0, and headers that declare it)
 };
 
 // What the running SQLite supports; computed once at registration.

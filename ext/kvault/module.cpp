@@ -25,6 +25,8 @@
 // dropped in xDestroy and protected by xShadowName:
 //   CREATE TABLE "<schema>"."<name>_data"(id INTEGER PRIMARY KEY,
 //       key BLOB UNIQUE NOT NULL, value BLOB NOT NULL)
+// xCreate and xRename refuse the extension's eponymous names and a name n
+// when a table n_data exists (common/table_names.hpp).
 // The vtab rowid is id, so kvault_import/kvault_export/kvault_read stream the
 // value with sqlite3_blob_* (stream.cpp). value is the last column so
 // reading key and length(value) never touches the value's overflow pages.
@@ -69,6 +71,7 @@
 #include "kvault/key_range.hpp"
 #include "kvault/shadow.hpp"
 #include "common/registry.hpp"
+#include "common/table_names.hpp"
 
 namespace kvx {
 
@@ -81,6 +84,10 @@ using kv::key_range::Range;
 enum Column { kKey = 0, kValue = 1, kSize = 2, kEncoding = 3, kPrefix = 4 };
 constexpr const char* kDeclaredSchema =
     "CREATE TABLE x(key BLOB, value BLOB, size INTEGER HIDDEN, encoding TEXT HIDDEN, prefix BLOB HIDDEN)";
+
+// What xShadowName claims; xCreate and xRename refuse a name whose claimed
+// table already exists (common/table_names.hpp).
+constexpr const char* kShadowSuffixes[] = {kvault::kDataSuffix};
 
 constexpr int kOrderDesc = 1;
 constexpr int kOrderConsumed = 2;
@@ -172,6 +179,7 @@ int kvaultInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** ou
                       std::string("kvault takes no arguments, got '") + argv[3] + "' (use: USING kvault)");
     auto table = std::make_unique<KvaultTable>(db, argv[1], argv[2]);
     if (create) {
+      check_table_name(db, table->schema, table->name, "kvault", {}, kShadowSuffixes, kShadowSuffixes);
       const std::string ddl = "CREATE TABLE " + table->data +
                               "(id INTEGER PRIMARY KEY, key BLOB UNIQUE NOT NULL, value BLOB NOT NULL)";
       if (int rc = sqlite3_exec(db, ddl.c_str(), nullptr, nullptr, nullptr); rc != SQLITE_OK)
@@ -704,6 +712,7 @@ int kvaultSavepoint(sqlite3_vtab*, int) { return SQLITE_OK; }
 int kvaultRename(sqlite3_vtab* vtab, const char* new_name) {
   auto* t = static_cast<KvaultTable*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
+    check_table_name(t->db, t->schema, new_name, "kvault", {}, kShadowSuffixes, kShadowSuffixes);
     t->cache.clear();
     char* sql = sqlite3_mprintf("ALTER TABLE \"%w\".\"%w_data\" RENAME TO \"%w_data\"", t->schema.c_str(),
                                 t->name.c_str(), new_name);
@@ -718,7 +727,7 @@ int kvaultRename(sqlite3_vtab* vtab, const char* new_name) {
 }
 
 // xShadowName: "<table>_data" is ours (read-only under SQLITE_DBCONFIG_DEFENSIVE).
-int kvaultShadowName(const char* suffix) { return std::strcmp(suffix, kvault::kDataSuffix) == 0; }
+int kvaultShadowName(const char* suffix) { return sqlite3_stricmp(suffix, kvault::kDataSuffix) == 0; }
 
 const sqlite3_module kKvaultModule = {
     /* iVersion    */ 3,

@@ -19,15 +19,17 @@ inline constexpr const char* kDataSuffix = "data";
 // The shadow table of a kvault table, as a quoted "schema"."table_data".
 std::string quoted_data_table(std::string_view schema, std::string_view table);
 
-// Where a kvault table lives. resolve() takes "table" or "schema.table",
-// checks that it names a kvault virtual table (throws invalid_argument
-// otherwise, naming it) and returns the schema and table names as stored.
+// Where a kvault table lives. resolve() takes "table" or "schema.table" and
+// finds it as SQLite finds a table named in a query (temp, main, attached
+// databases in order; common/resolve_table.hpp), checks that it is a kvault
+// virtual table (throws invalid_argument otherwise, prefixed by function)
+// and returns the schema and table names as stored.
 struct TableRef {
   std::string schema;
   std::string table;
   std::string data_table() const { return table + "_data"; }
 };
-TableRef resolve(sqlite3* db, std::string_view name);
+TableRef resolve(sqlite3* db, std::string_view name, std::string_view function);
 
 // Key bytes of a SQL value: TEXT (UTF-8 bytes) or BLOB. NULL -> constraint
 // error, other types -> type_mismatch, naming what (e.g. "media.key").

@@ -10,34 +10,32 @@
 //   kvault_export(table, key, path [, chunk_bytes])  -> bytes written, NULL if no key
 //       Writes the value to a temporary file next to path, then renames it
 //       over path, so a failed export never leaves a partial file at path.
+//       Which paths are accepted (new or single-link regular files; never
+//       symlinks, devices, FIFOs, directories or hard-linked files) and which
+//       mode and owner the file gets: src/kvault/files.hpp.
 //   kvault_read(table, key, offset [, length])        -> BLOB, NULL if no key
 //       length bytes (default: to the end) of the value from byte offset
 //       (0-based); a range past the end is cut at the end, an offset past the
 //       end is SQLITE_RANGE. Reaching offset walks the value's overflow-page
 //       chain (about offset / page_size pages): SQLite's layout, not a choice.
 //
-// table is "name" or "schema.name" and must be a kvault table. chunk_bytes
+// table is "name" or "schema.name" and must be a kvault table; it is found as
+// SQLite finds a table (temp, main, attached; common/resolve_table.hpp). chunk_bytes
 // defaults to 1 MiB (1 .. 256 MiB). Import and export touch the file system:
 // they are SQLITE_DIRECTONLY. Errors: a path that cannot be opened (missing,
-// directory, permission, not a regular file) -> SQLITE_CANTOPEN naming the
+// directory, permission, not a regular file, a refused export target) -> SQLITE_CANTOPEN naming the
 // path; a file larger than sqlite3_limit(SQLITE_LIMIT_LENGTH) -> SQLITE_TOOBIG
 // before anything is written; a read/write failure -> SQLITE_IOERR.
 // kvault_import cannot run inside a statement that itself writes (SQLite
 // refuses to release a savepoint then): call it from SELECT.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdint>
-#include <cstdio>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "common/error.hpp"
 #include "common/firewall.hpp"
+#include "kvault/files.hpp"
 #include "kvault/shadow.hpp"
 #include "common/registry.hpp"
 
@@ -47,16 +45,6 @@ namespace {
 
 constexpr std::int64_t kDefaultChunk = 1 << 20;
 constexpr std::int64_t kMaxChunk = 256 << 20;
-
-std::string errno_text(int e) { return std::strerror(e); }
-
-// A file descriptor closed at scope exit.
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 // A blob handle closed at scope exit.
 struct Blob {
@@ -116,33 +104,6 @@ void open_blob(sqlite3* db, const kvault::TableRef& ref, sqlite3_int64 id, bool 
   if (rc != SQLITE_OK) kvault::throw_sqlite(db, rc, "kvault: opening a value of " + ref.table);
 }
 
-// Reads up to n bytes, retrying partial reads; returns fewer only at EOF.
-std::size_t read_full(int fd, char* buf, std::size_t n, const std::string& path) {
-  std::size_t got = 0;
-  while (got < n) {
-    const ssize_t r = ::read(fd, buf + got, n - got);
-    if (r == 0) break;
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      throw kv::Error(kv::Errc::io, "cannot read '" + path + "': " + errno_text(errno));
-    }
-    got += static_cast<std::size_t>(r);
-  }
-  return got;
-}
-
-void write_full(int fd, const char* buf, std::size_t n, const std::string& path) {
-  std::size_t done = 0;
-  while (done < n) {
-    const ssize_t w = ::write(fd, buf + done, n - done);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      throw kv::Error(kv::Errc::io, "cannot write '" + path + "': " + errno_text(errno));
-    }
-    done += static_cast<std::size_t>(w);
-  }
-}
-
 void exec(sqlite3* db, const char* sql) {
   if (int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr); rc != SQLITE_OK)
     kvault::throw_sqlite(db, rc, std::string("kvault_import: ") + sql);
@@ -157,8 +118,9 @@ bool writer_active(sqlite3* db) {
 }
 
 // Streams the open file into key's value; runs inside the savepoint.
-std::int64_t import_into(sqlite3* db, const kvault::TableRef& ref, std::string_view key, int fd,
-                         std::int64_t size, std::int64_t chunk, const std::string& path) {
+std::int64_t import_into(sqlite3* db, const kvault::TableRef& ref, std::string_view key,
+                         kv::files::ImportFile& file, std::int64_t chunk, const std::string& path) {
+  const std::int64_t size = file.size();
   StmtPtr put = prepare(db, "INSERT INTO " + kvault::quoted_data_table(ref.schema, ref.table) +
                                 "(key, value) VALUES (?1, zeroblob(?2)) "
                                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value RETURNING id");
@@ -177,7 +139,7 @@ std::int64_t import_into(sqlite3* db, const kvault::TableRef& ref, std::string_v
   std::int64_t offset = 0;
   while (offset < size) {
     const std::size_t want = static_cast<std::size_t>(std::min<std::int64_t>(chunk, size - offset));
-    const std::size_t got = read_full(fd, buf.data(), want, path);
+    const std::size_t got = file.read(buf.data(), want);
     if (got < want)
       throw kv::Error(kv::Errc::io, "'" + path + "' ended after " + std::to_string(offset + got) +
                                         " of its " + std::to_string(size) +
@@ -187,7 +149,7 @@ std::int64_t import_into(sqlite3* db, const kvault::TableRef& ref, std::string_v
     offset += static_cast<std::int64_t>(got);
   }
   char extra;
-  if (read_full(fd, &extra, 1, path) != 0)
+  if (file.read(&extra, 1) != 0)
     throw kv::Error(kv::Errc::io, "'" + path + "' grew past its " + std::to_string(size) +
                                       " bytes during the import (it changed while being read)");
   if (rc = blob.close(); rc != SQLITE_OK) kvault::throw_sqlite(db, rc, "kvault_import: writing the value");
@@ -198,26 +160,14 @@ std::int64_t import_into(sqlite3* db, const kvault::TableRef& ref, std::string_v
 void kvault_import(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   guard_function(ctx, [&] {
     sqlite3* db = sqlite3_context_db_handle(ctx);
-    const kvault::TableRef ref = kvault::resolve(db, text_arg(argv[0], "kvault_import: table"));
+    const kvault::TableRef ref = kvault::resolve(db, text_arg(argv[0], "kvault_import: table"), "kvault_import");
     const std::string key(kvault::key_bytes(argv[1], "kvault_import: key"));
     const std::string path = text_arg(argv[2], "kvault_import: path");
     const std::int64_t chunk =
         argc > 3 ? int_arg(argv[3], "kvault_import: chunk_bytes", 1, kMaxChunk) : kDefaultChunk;
 
-    Fd file;
-    file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // a FIFO must not block
-    if (file.fd < 0)
-      throw kv::Error(kv::Errc::cant_open, "cannot open '" + path + "' for reading: " + errno_text(errno));
-    struct stat st;
-    if (::fstat(file.fd, &st) != 0)
-      throw kv::Error(kv::Errc::cant_open, "cannot stat '" + path + "': " + errno_text(errno));
-    if (S_ISDIR(st.st_mode))
-      throw kv::Error(kv::Errc::cant_open, "cannot import '" + path + "': it is a directory");
-    if (!S_ISREG(st.st_mode))
-      throw kv::Error(
-          kv::Errc::cant_open,
-          "cannot import '" + path + "': not a regular file (its size must be known before writing)");
-    const std::int64_t size = st.st_size;
+    kv::files::ImportFile file(path);  // regular files only (src/kvault/files.hpp)
+    const std::int64_t size = file.size();
     const std::int64_t max = sqlite3_limit(db, SQLITE_LIMIT_LENGTH, -1);
     if (size > max)
       throw kv::Error(kv::Errc::too_big, "'" + path + "' has " + std::to_string(size) +
@@ -231,7 +181,7 @@ void kvault_import(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     exec(db, "SAVEPOINT kvault_import");
     std::int64_t written = 0;
     try {
-      written = import_into(db, ref, key, file.fd, size, chunk, path);
+      written = import_into(db, ref, key, file, chunk, path);
     } catch (...) {
       sqlite3_exec(db, "ROLLBACK TO kvault_import; RELEASE kvault_import", nullptr, nullptr, nullptr);
       throw;
@@ -245,7 +195,7 @@ void kvault_import(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
 void kvault_export(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   guard_function(ctx, [&] {
     sqlite3* db = sqlite3_context_db_handle(ctx);
-    const kvault::TableRef ref = kvault::resolve(db, text_arg(argv[0], "kvault_export: table"));
+    const kvault::TableRef ref = kvault::resolve(db, text_arg(argv[0], "kvault_export: table"), "kvault_export");
     const std::string_view key = kvault::key_bytes(argv[1], "kvault_export: key");
     const std::string path = text_arg(argv[2], "kvault_export: path");
     const std::int64_t chunk =
@@ -253,21 +203,7 @@ void kvault_export(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     sqlite3_int64 id = 0, size = 0;
     if (!find_row(db, ref, key, id, size)) return;  // NULL: no such key
 
-    std::string tmp = path + ".kvault-XXXXXX";
-    Fd out;
-    out.fd = ::mkstemp(tmp.data());
-    if (out.fd < 0)
-      throw kv::Error(kv::Errc::cant_open, "cannot open '" + path + "' for writing: " + errno_text(errno));
-    bool done = false;
-    struct Cleanup {
-      const std::string& tmp;
-      bool& done;
-      ~Cleanup() {
-        if (!done) ::unlink(tmp.c_str());
-      }
-    } cleanup{tmp, done};
-    ::fchmod(out.fd, 0644);
-
+    kv::files::ExportFile out(path);  // what the path may be: src/kvault/files.hpp
     Blob blob;
     if (size > 0) open_blob(db, ref, id, false, blob);
     std::vector<char> buf(static_cast<std::size_t>(std::min<std::int64_t>(size > 0 ? size : 1, chunk)));
@@ -275,15 +211,10 @@ void kvault_export(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
       const int n = static_cast<int>(std::min<std::int64_t>(chunk, size - offset));
       if (int rc = sqlite3_blob_read(blob.blob, buf.data(), n, static_cast<int>(offset)); rc != SQLITE_OK)
         kvault::throw_sqlite(db, rc, "kvault_export: reading the value");
-      write_full(out.fd, buf.data(), static_cast<std::size_t>(n), path);
+      out.write(buf.data(), static_cast<std::size_t>(n));
       offset += n;
     }
-    const int fd = out.fd;
-    out.fd = -1;
-    if (::close(fd) != 0) throw kv::Error(kv::Errc::io, "cannot write '" + path + "': " + errno_text(errno));
-    if (::rename(tmp.c_str(), path.c_str()) != 0)
-      throw kv::Error(kv::Errc::cant_open, "cannot write '" + path + "': " + errno_text(errno));
-    done = true;
+    out.commit();
     sqlite3_result_int64(ctx, size);
   });
 }
@@ -292,7 +223,7 @@ void kvault_export(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
 void kvault_read(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   guard_function(ctx, [&] {
     sqlite3* db = sqlite3_context_db_handle(ctx);
-    const kvault::TableRef ref = kvault::resolve(db, text_arg(argv[0], "kvault_read: table"));
+    const kvault::TableRef ref = kvault::resolve(db, text_arg(argv[0], "kvault_read: table"), "kvault_read");
     const std::string_view key = kvault::key_bytes(argv[1], "kvault_read: key");
     const std::int64_t offset = int_arg(argv[2], "kvault_read: offset", 0, INT64_MAX);
     const std::int64_t length = argc > 3 ? int_arg(argv[3], "kvault_read: length", 0, INT64_MAX) : INT64_MAX;

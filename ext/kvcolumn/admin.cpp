@@ -6,7 +6,9 @@
 //     attached database, read from the shadow tables (the committed state plus
 //     anything this connection has flushed).
 //
-//   SELECT kvcolumn_check('t');          -- or kvcolumn_check('schema', 't')
+//   SELECT kvcolumn_check('t');          -- or kvcolumn_check('aux.t'), kvcolumn_check('aux', 't')
+//     't' is found as SQLite finds a table (temp, main, attached databases in
+//     order; common/resolve_table.hpp).
 //     'ok', or one line per problem: _info rows (format, dtype, element size,
 //     chunk sizes, length) against the chunk rows (indexes 0..n-1, BLOBs of
 //     whole elements, full chunks exactly max, the last large enough).
@@ -21,6 +23,7 @@
 #include "common/firewall.hpp"
 #include "kvcolumn/kvcolumn.hpp"
 #include "common/registry.hpp"
+#include "common/resolve_table.hpp"
 #include "common/value_bridge.hpp"
 
 namespace kvx::kvcolumn {
@@ -61,26 +64,6 @@ std::string quoted(const char* fmt, const std::string& a, const std::string& b =
   return s;
 }
 
-// Whether a CREATE VIRTUAL TABLE statement uses the kvcolumn module.
-bool uses_kvcolumn(std::string sql) {
-  std::transform(sql.begin(), sql.end(), sql.begin(), [](unsigned char c) { return std::tolower(c); });
-  std::size_t at = sql.find("using");
-  while (at != std::string::npos) {
-    std::size_t i = at + 5;
-    if (at > 0 && !std::isspace(static_cast<unsigned char>(sql[at - 1]))) {
-      at = sql.find("using", at + 1);
-      continue;
-    }
-    while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
-    if (sql.compare(i, 8, "kvcolumn") == 0) {
-      char next = i + 8 < sql.size() ? sql[i + 8] : '\0';
-      return !(std::isalnum(static_cast<unsigned char>(next)) || next == '_');
-    }
-    at = sql.find("using", at + 1);
-  }
-  return false;
-}
-
 struct Listed {
   std::string schema, name;
   std::map<std::string, std::optional<std::string>> info;
@@ -97,7 +80,7 @@ std::vector<Listed> list_tables(sqlite3* db) {
                          "'create virtual table%%' ORDER BY name",
                          schema));
     for (const Row& t : tables) {
-      if (!t[0] || !t[1] || !uses_kvcolumn(*t[1])) continue;
+      if (!t[0] || !t[1] || !uses_module(*t[1], "kvcolumn")) continue;
       Listed l{schema, *t[0], {}, {}, {}};
       try {
         for (const Row& kv : query(db, "SELECT key, value FROM " + shadow_name(schema, l.name, "info")))
@@ -312,13 +295,11 @@ void check_chunks(sqlite3* db, const std::string& schema, const std::string& nam
                        " are missing for length " + std::to_string(n));
 }
 
-std::string check_table(sqlite3* db, const std::string& schema, const std::string& name) {
+// Checks the kvcolumn table found by resolve_table.
+std::string check_table(sqlite3* db, const ResolvedTable& table) {
+  const std::string& schema = table.schema;
+  const std::string& name = table.table;
   std::vector<std::string> problems;
-  auto found = query(
-      db, quoted("SELECT sql FROM \"%w\".sqlite_schema WHERE type = 'table' AND name = %Q", schema, name));
-  if (found.empty() || !found[0][0] || !uses_kvcolumn(*found[0][0]))
-    kv::fail(kv::Errc::not_found,
-             "kvcolumn_check: no kvcolumn table '" + name + "' in schema '" + schema + "'");
   std::map<std::string, std::optional<std::string>> info;
   for (const Row& kv : query(db, "SELECT key, value FROM " + shadow_name(schema, name, "info")))
     if (kv[0]) info[*kv[0]] = kv[1];
@@ -388,17 +369,21 @@ std::string check_table(sqlite3* db, const std::string& schema, const std::strin
   return out;
 }
 
-// kvcolumn_check([schema,] table) -> 'ok' or the problems found, one per line.
+// kvcolumn_check(table) or kvcolumn_check(schema, table) -> 'ok' or the
+// problems found, one per line. table is 'name' or 'schema.name', found as
+// SQLite finds a table (common/resolve_table.hpp); the two-argument form
+// searches only the given database.
 void kvcolumn_check_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   guard_function(ctx, [&] {
     auto text = [&](int i) {
       const unsigned char* t = sqlite3_value_text(argv[i]);
       if (!t) kv::fail(kv::Errc::invalid_argument, "kvcolumn_check: expected a table name, got NULL");
-      return std::string(reinterpret_cast<const char*>(t));
+      return std::string(reinterpret_cast<const char*>(t), static_cast<std::size_t>(sqlite3_value_bytes(argv[i])));
     };
-    std::string schema = argc == 2 ? text(0) : "main";
-    std::string name = text(argc - 1);
-    std::string result = check_table(sqlite3_context_db_handle(ctx), schema, name);
+    sqlite3* db = sqlite3_context_db_handle(ctx);
+    const ResolvedTable table = argc == 2 ? resolve_table_in(db, text(0), text(1), "kvcolumn", "kvcolumn_check")
+                                          : resolve_table(db, text(0), "kvcolumn", "kvcolumn_check");
+    std::string result = check_table(db, table);
     set_text_result(ctx, result);  // quotes stored bytes: \xHH keeps it valid UTF-8
   });
 }

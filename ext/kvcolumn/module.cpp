@@ -27,6 +27,13 @@
 // (kv_pack(dtype, value)); written, it stores them after a check, never
 // re-encoded (write.cpp). xUpdate's argv[2 + Col] follows this order.
 //
+// Names (xCreate, xRename; common/table_names.hpp): idx, value, raw and the
+// rowid aliases are refused (the command column is named like the table),
+// as are the extension's eponymous tables and a name whose claimed shadow
+// tables already exist (xShadowName claims info, chunks, idx and data for
+// every table). A table named idx/value/raw by an earlier version opens with
+// its command column named "command".
+//
 // Shadow tables (created in xCreate, listed in xShadowName, renamed in
 // xRename, dropped in xDestroy):
 //   CREATE TABLE "<table>_info"(key TEXT PRIMARY KEY, value) WITHOUT ROWID
@@ -92,6 +99,7 @@
 #include "common/firewall.hpp"
 #include "kvcolumn/kvcolumn.hpp"
 #include "common/registry.hpp"
+#include "common/table_names.hpp"
 
 namespace kvx::kvcolumn {
 
@@ -233,6 +241,36 @@ std::vector<const char*> data_suffixes(bool varsize) {
   return {"chunks"};
 }
 
+// Every suffix xShadowName claims. It sees only the suffix, not the table, so
+// it claims the union: a fixed-size table "t" also owns the names t_idx and
+// t_data (and a variable-size one t_chunks). The suffix names are part of the
+// SQL contract (SQL_INTERFACE.md §3) and of existing files, so they cannot be
+// made disjoint per dtype; instead xCreate and xRename refuse a name whose
+// claimed tables already exist (check_table_name), and SQLite refuses to
+// create them later in defensive mode.
+constexpr const char* kShadowSuffixes[] = {"info", "chunks", "idx", "data"};
+
+// The shadow tables a table has: "info" and its chunk tables.
+std::vector<const char*> owned_suffixes(bool varsize) {
+  std::vector<const char*> suffixes = data_suffixes(varsize);
+  suffixes.push_back("info");
+  return suffixes;
+}
+
+// Names a table cannot take (xCreate, xRename): its hidden command column is
+// named like the table, so it must not collide with the other columns (idx,
+// value, raw) or with the rowid's aliases.
+constexpr const char* kReservedNames[] = {"idx", "value", "raw", "rowid", "oid", "_rowid_"};
+
+// The name of the hidden command column. Normally the table's own name; a
+// table named idx, value or raw (possible before xRename refused those names)
+// gets "command" instead, so it still opens and can be renamed or dropped.
+std::string command_column(const std::string& table) {
+  for (const char* clash : {"idx", "value", "raw"})
+    if (sqlite3_stricmp(table.c_str(), clash) == 0) return "command";
+  return table;
+}
+
 // The options a table was created with, as "<table>_info" stores them: they
 // describe the stored bytes, so they win over the (re-parsed) module
 // arguments, which supply only what is not stored (cache_bytes; schema for
@@ -335,13 +373,9 @@ int kvcolumnInit(sqlite3* db, Connection& conn, int argc, const char* const* arg
     table->schema = argv[1];
     table->name = argv[2];
     table->options = options;
-    if (sqlite3_stricmp(table->name.c_str(), "idx") == 0 ||
-        sqlite3_stricmp(table->name.c_str(), "value") == 0 ||
-        sqlite3_stricmp(table->name.c_str(), "raw") == 0)
-      kv::fail(kv::Errc::invalid_argument,
-               "kvcolumn: a table cannot be named '" + table->name +
-                   "': its hidden command column takes the table's name, idx and "
-                   "value are the visible columns and raw the hidden packed-bytes column");
+    if (create)
+      check_table_name(db, table->schema, table->name, "kvcolumn", kReservedNames, kShadowSuffixes,
+                       owned_suffixes(options.dtype.is_varsize()));
     const std::string info = shadow_name(table->schema, table->name, "info");
     const bool varsize = options.dtype.is_varsize();
     if (create) {
@@ -371,7 +405,7 @@ int kvcolumnInit(sqlite3* db, Connection& conn, int argc, const char* const* arg
       }
     }
     char* decl = sqlite3_mprintf("CREATE TABLE x(idx INTEGER, value, \"%w\" HIDDEN, raw BLOB HIDDEN)",
-                                 table->name.c_str());
+                                 command_column(table->name).c_str());
     if (!decl) throw std::bad_alloc();
     int rc = sqlite3_declare_vtab(db, decl);
     sqlite3_free(decl);
@@ -577,15 +611,22 @@ int kvcolumnDestroy(sqlite3_vtab* vtab) {
   return rc;
 }
 
-// xRename: ALTER TABLE ... RENAME TO; buffered writes go to the old shadow
-// tables first, then the shadow tables are renamed along.
+// xRename: ALTER TABLE ... RENAME TO. The new name is checked like a new
+// table's first (a reserved name would leave a table that cannot reopen).
+// Then the shadow tables are renamed and the buffered writes flushed into
+// them, in that order: if a rename fails nothing has been flushed, so the
+// buffer survives the statement's rollback (flushing first and failing
+// after lost the transaction's buffered rows). The flush is needed because
+// SQLite reconnects the table under its new name after the statement.
 int kvcolumnRename(sqlite3_vtab* vtab, const char* new_name) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
-    t->column->flush();
-    std::vector<const char*> suffixes = data_suffixes(t->var != nullptr);
-    suffixes.push_back("info");
-    for (const char* suffix : suffixes) {
+    const bool varsize = t->var != nullptr;
+    check_table_name(t->db, t->schema, new_name, "kvcolumn", kReservedNames, kShadowSuffixes,
+                     owned_suffixes(varsize));
+    t->store->finish_writes();  // no open blob handle on a table being renamed
+    if (t->data_store) t->data_store->finish_writes();
+    for (const char* suffix : owned_suffixes(varsize)) {
       char* sql = sqlite3_mprintf("ALTER TABLE \"%w\".\"%w_%s\" RENAME TO \"%w_%s\"", t->schema.c_str(),
                                   t->name.c_str(), suffix, new_name, suffix);
       if (!sql) throw std::bad_alloc();
@@ -593,23 +634,35 @@ int kvcolumnRename(sqlite3_vtab* vtab, const char* new_name) {
       sqlite3_free(sql);
       exec(t->db, s);
     }
-    if (t->options.instance_id.empty())  // a table keyed by name (created by an older build)
-      t->registry->rename(state_key(t->schema, "", t->name), state_key(t->schema, "", new_name));
-    t->name = new_name;
-    t->store->rename(new_name);
-    if (t->data_store) t->data_store->rename(new_name);
-    if (t->var)
-      t->var->set_name(new_name);
-    else
-      t->fixed->set_name(new_name);
+    auto point_at = [&](const std::string& name) {
+      if (t->options.instance_id.empty())  // a table keyed by name (created by an older build)
+        t->registry->rename(state_key(t->schema, "", t->name), state_key(t->schema, "", name));
+      t->name = name;
+      t->store->rename(name);
+      if (t->data_store) t->data_store->rename(name);
+      if (t->var)
+        t->var->set_name(name);
+      else
+        t->fixed->set_name(name);
+    };
+    const std::string old_name = t->name;
+    point_at(new_name);
+    try {
+      t->column->flush();
+    } catch (...) {
+      point_at(old_name);  // the statement's rollback gives the shadow tables their old names back
+      throw;
+    }
     return SQLITE_OK;
   });
 }
 
-// xShadowName: the suffixes that mark "<table>_<suffix>" as our shadow tables.
+// xShadowName: the suffixes that mark "<table>_<suffix>" as our shadow tables
+// (the union over fixed- and variable-size tables, see kShadowSuffixes).
 int kvcolumnShadowName(const char* suffix) {
-  return sqlite3_stricmp(suffix, "info") == 0 || sqlite3_stricmp(suffix, "chunks") == 0 ||
-         sqlite3_stricmp(suffix, "idx") == 0 || sqlite3_stricmp(suffix, "data") == 0;
+  for (const char* s : kShadowSuffixes)
+    if (sqlite3_stricmp(suffix, s) == 0) return 1;
+  return 0;
 }
 
 const sqlite3_module kModule = {

@@ -4,9 +4,9 @@
 
 #include <cmath>
 #include <string_view>
-#include <vector>
 
 #include "codec/dtype.hpp"
+#include "common/resolve_table.hpp"
 #include "common/vtab_state.hpp"
 #include "common/error.hpp"
 #include "column/stats.hpp"
@@ -30,18 +30,6 @@ std::string quoted(const char* format, const std::string& a, const std::string& 
   if (!q) throw std::bad_alloc();
   std::string out(q);
   sqlite3_free(q);
-  return out;
-}
-
-// Schema names in SQLite's lookup order for an unqualified name: temp, main,
-// then attached databases in attach order.
-std::vector<std::string> schemas_in_lookup_order(sqlite3* db) {
-  Query q(db, "SELECT name FROM pragma_database_list ORDER BY CASE seq WHEN 1 THEN -1 ELSE seq END");
-  std::vector<std::string> out;
-  int rc;
-  while ((rc = sqlite3_step(q.s)) == SQLITE_ROW)
-    out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(q.s, 0)));
-  if (rc != SQLITE_DONE) fail_sqlite(db, rc, "cannot list the databases");
   return out;
 }
 
@@ -74,14 +62,6 @@ std::string current_instance_id(sqlite3* db, const std::string& schema, const st
   return id;
 }
 
-bool table_exists(sqlite3* db, const std::string& schema, const std::string& name) {
-  Query q(db, quoted("SELECT 1 FROM \"%w\".sqlite_schema WHERE type = 'table' AND name = %Q COLLATE NOCASE",
-                     schema, name));
-  int rc = sqlite3_step(q.s);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) fail_sqlite(db, rc, "cannot read the schema of '" + schema + "'");
-  return rc == SQLITE_ROW;
-}
-
 const char* type_name(int type) {
   switch (type) {
     case SQLITE_INTEGER: return "INTEGER";
@@ -110,31 +90,14 @@ std::string shown(sqlite3_value* v) {
 
 
 Table* find_table(sqlite3* db, LiveTables& live, const std::string& fn, const std::string& name) {
-  std::vector<std::string> schemas = schemas_in_lookup_order(db);
-  std::string table = name;
-  if (std::size_t dot = name.find('.'); dot != std::string::npos) {
-    const std::string prefix = name.substr(0, dot);
-    for (const std::string& s : schemas)
-      if (sqlite3_stricmp(s.c_str(), prefix.c_str()) == 0) {
-        schemas = {s};
-        table = name.substr(dot + 1);
-        break;
-      }
+  const ResolvedTable r = resolve_table(db, name, "kvcolumn", fn);
+  const std::string id = current_instance_id(db, r.schema, r.table);
+  if (Table* t = live_instance(live, r.schema, r.table, id)) return t;
+  {  // preparing a SELECT connects the virtual table (xConnect) without running anything
+    Query connect(db, quoted("SELECT 1 FROM \"%w\".\"%w\"", r.schema, r.table));
   }
-  for (const std::string& schema : schemas) {
-    if (!table_exists(db, schema, table)) continue;
-    const std::string id = current_instance_id(db, schema, table);
-    if (Table* t = live_instance(live, schema, table, id)) return t;
-    {  // preparing a SELECT connects the virtual table (xConnect) without running anything
-      Query connect(db, quoted("SELECT 1 FROM \"%w\".\"%w\"", schema, table));
-    }
-    if (Table* t = live_instance(live, schema, table, id)) return t;
-    kv::fail(kv::Errc::invalid_argument,
-             fn + ": '" + name + "' is not a kvcolumn table (" + schema + "." + table + " is another kind of table)");
-  }
-  kv::fail(kv::Errc::invalid_argument, fn + ": no table '" + name +
-                                           "': expected the name of a kvcolumn table ('schema.table' for one in "
-                                           "an attached database)");
+  if (Table* t = live_instance(live, r.schema, r.table, id)) return t;
+  kv::fail(kv::Errc::internal, fn + ": kvcolumn '" + r.schema + "." + r.table + "' did not connect");
 }
 
 std::optional<std::int64_t> index_arg(sqlite3_value* v, const std::string& fn, const char* which) {

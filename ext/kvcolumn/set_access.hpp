@@ -5,19 +5,15 @@
 //   kv::SliceRange r = a.range(start_arg, stop_arg);
 //   kv::scan_runs(a.column(), r.start, r.stop, kernel);
 //
-//  * find_table() is the ONE table-name lookup (to be swapped for the shared
-//    resolver in ext/common/ at merge): 'schema.table' names the schema
-//    explicitly when the part before the first dot is an attached schema's
-//    name; otherwise the name is looked up as SQLite looks up an unqualified
-//    table: temp, then main, then attached databases in attach order (each
-//    schema's sqlite_schema is asked, so a dropped or not yet connected
-//    table is judged as SQLite judges it). The instance returned is the
+//  * find_table() resolves the name with the shared resolver
+//    (common/resolve_table.hpp: 'schema.table', or temp, main, then attached
+//    databases in attach order, as SQLite resolves an unqualified name; the
+//    first database holding that name decides). The instance returned is the
 //    newest live one (LiveTables) that is not dropped and carries the
 //    instance id "<table>_info" holds now (an instance left over from a
 //    rolled-back DROP/CREATE is skipped); it holds this connection's live
-//    kv::Column, so
-//    buffered, uncommitted writes, pending deletes and savepoints are seen as
-//    a SELECT would see them; a table not yet connected is connected by
+//    kv::Column, so buffered, uncommitted writes, pending deletes and
+//    savepoints are seen as a SELECT would see them; a table not yet connected is connected by
 //    preparing (not running) a SELECT on it.
 //  * SetAccess keeps one statement on "<table>_info" stepped (not reset) for
 //    its lifetime: that holds a read transaction on the table's database, so

@@ -33,6 +33,8 @@
 //     rows: format_version=1, backend, order, storage, instance_id (random;
 //     absent in tables created by older builds)
 //   CREATE TABLE "<table>_data"(key PRIMARY KEY, value) WITHOUT ROWID  -- storage=disk only
+// xCreate and xRename refuse the extension's eponymous names and a name n
+// when a table n_info or n_data exists (common/table_names.hpp).
 // _data is keyed exactly like the index (same ordering, same uniqueness), so
 // SQLite keeps it sorted and a rebuild is a sequential scan + bulk load.
 //
@@ -86,15 +88,27 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <span>
 
 #include "common/error.hpp"
 #include "common/firewall.hpp"
 #include "kvindex/kvindex.hpp"
 #include "common/registry.hpp"
+#include "common/table_names.hpp"
 #include "index/sql_value_order.hpp"
 #include "common/value_bridge.hpp"
 
 namespace kvx::kvindex {
+
+namespace {
+// What xShadowName claims; xCreate and xRename refuse a name whose claimed
+// table already exists (common/table_names.hpp).
+constexpr const char* kShadowSuffixes[] = {"info", "data"};
+// The shadow tables a table has: storage=memory tables have no _data.
+std::span<const char* const> owned_suffixes(const Options& opts) {
+  return std::span<const char* const>(kShadowSuffixes).first(opts.durable ? 2 : 1);
+}
+}  // namespace
 
 namespace {
 
@@ -236,6 +250,7 @@ int kvindexInit(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
   const int rc = guard_status(err, [&] {
     if (argc < 3) kv::fail(kv::Errc::invalid_argument, "kvindex: missing table name");
     const Options opts = parse_options(argc - 3, argv + 3);
+    if (create) check_table_name(db, argv[1], argv[2], "kvindex", {}, kShadowSuffixes, owned_suffixes(opts));
     t->db = db;
     t->registry = registry;
     int r = sqlite3_declare_vtab(db, "CREATE TABLE x(key PRIMARY KEY NOT NULL, value) WITHOUT ROWID");
@@ -319,6 +334,8 @@ int kvindexDestroy(sqlite3_vtab* vtab) {
 int kvindexRename(sqlite3_vtab* vtab, const char* new_name) {
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
+    check_table_name(t->db, t->storage->schema(), new_name, "kvindex", {}, kShadowSuffixes,
+                     owned_suffixes(t->state->opts));
     const std::string old_key = Registry::key(t->storage->schema(), t->storage->table());
     t->storage->rename(new_name);
     t->registry->live.rename(old_key, Registry::key(t->storage->schema(), new_name));  // keyed by name
@@ -332,8 +349,12 @@ int kvindexRename(sqlite3_vtab* vtab, const char* new_name) {
   });
 }
 
+// xShadowName: "<table>_info" and "<table>_data" (a storage=memory table has
+// no _data, but xShadowName cannot tell tables apart: it claims the union).
 int kvindexShadowName(const char* suffix) {
-  return suffix && (std::strcmp(suffix, "data") == 0 || std::strcmp(suffix, "info") == 0);
+  for (const char* s : kShadowSuffixes)
+    if (suffix && sqlite3_stricmp(suffix, s) == 0) return 1;
+  return 0;
 }
 
 // ---- planning ----------------------------------------------------------------

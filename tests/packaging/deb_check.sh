@@ -37,9 +37,9 @@ check "file name" equals "$(basename "$deb")" "kohakuvault_${version}_${arch}.de
 check "Package" equals "$(field Package)" kohakuvault
 check "Version = header version" equals "$(field Version)" "$version"
 check "Architecture" equals "$(field Architecture)" "$arch"
-# dpkg-shlibdeps found what the module links: the C library, libcbor, simdjson, nothing else.
+# dpkg-shlibdeps found what the module links: the C library, libcbor, RE2, simdjson, nothing else.
 check "Depends" equals "$(field Depends | tr ',' '\n' | sed 's/^ *//; s/ *(.*//' | sort | tr '\n' ' ')" \
-  "libc6 libcbor0.8 libsimdjson14 "
+  "libc6 libcbor0.8 libre2-9 libsimdjson14 "
 
 lib=usr/lib/$multiarch
 expected_files=$(printf '%s\n' "./$lib/kohakuvault.so" "./$lib/libkohakuvault_static.a" "./$lib/libkohakuvault_engine.a" \

@@ -345,14 +345,14 @@ class TestEdgeValues(SetFunctionsBase):
         self.column("t", "f64", [1.0, 2.0])
         self.conn.execute("CREATE TABLE plain(x)")
         cases = [
-            ("SELECT kvcolumn_slice('nope', 0)", "no table 'nope'"),
+            ("SELECT kvcolumn_slice('nope', 0)", "no such kvcolumn table: 'nope'"),
             ("SELECT kvcolumn_slice('plain', 0)", "'plain' is not a kvcolumn table"),
             ("SELECT kvcolumn_slice(5, 0)", "table argument must be TEXT"),
             ("SELECT kvcolumn_slice('t', 'a')", "start must be an INTEGER"),
             ("SELECT kvcolumn_slice('t', 0, x'00')", "stop must be an INTEGER"),
             ("SELECT kvcolumn_slice('t', 0.5)", "start must be an INTEGER"),
             ("SELECT * FROM kvcolumn_stats('t', 'a')", "start must be an INTEGER"),
-            ("SELECT * FROM kvcolumn_stats('nope')", "kvcolumn_stats: no table 'nope'"),
+            ("SELECT * FROM kvcolumn_stats('nope')", "kvcolumn_stats: no such kvcolumn table: 'nope'"),
             ("SELECT * FROM kvcolumn_buckets('t', 0)", "n must be an INTEGER >= 1"),
             ("SELECT * FROM kvcolumn_buckets('t', -3)", "n must be an INTEGER >= 1"),
             ("SELECT * FROM kvcolumn_buckets('t', 'x')", "n must be an INTEGER"),
@@ -405,7 +405,7 @@ class TestSchemaChanges(SetFunctionsBase):
         self.assertEqual(conn.execute("SELECT count, sum FROM kvcolumn_stats('t')").fetchone(), (2, 3))
         conn.execute("BEGIN")
         conn.execute("DROP TABLE t")
-        self.assertIn("no table 't'", kvtest.error_of(conn, "SELECT * FROM kvcolumn_stats('t')"))
+        self.assertIn("no such kvcolumn table: 't'", kvtest.error_of(conn, "SELECT * FROM kvcolumn_stats('t')"))
         conn.execute("CREATE VIRTUAL TABLE t USING kvcolumn(f64)")
         conn.execute("INSERT INTO t(value) VALUES (0.5)")
         self.assertEqual(conn.execute("SELECT count, sum FROM kvcolumn_stats('t')").fetchone(), (1, 0.5))

@@ -76,3 +76,23 @@ select kv_unpack('auto', X'894B020600000000564B00'); -- error: header version 2
 select 'auto_f64_explicit', kv_unpack('f64', substr(X'894B010200000000564B000000000000F83F', 11)) = 1.5;
 drop table pics;
 select 'dropped', (select count(*) from sqlite_schema where name like 'pics%') = 0;
+-- LIKE/GLOB and key prefixes. Keys are BLOBs; SQLite builds with
+-- SQLITE_LIKE_DOESNT_MATCH_BLOBS (Debian's among them) never match a BLOB with
+-- LIKE or GLOB, so what works everywhere is prefix = (pushed down), a key range,
+-- or LIKE/GLOB on CAST(key AS TEXT) (a full scan).
+create virtual table names using kvault;
+insert into names(key, value) values ('cover:001', x'01'), ('cover:002', x'02'), ('Cover:003', x'03'), ('back:001', x'04');
+select 'like_prefix_column', (select group_concat(cast(key as text), ',') from names where prefix = 'cover:') = 'cover:001,cover:002';
+select 'like_key_range', (select count(*) from names where key >= 'cover:' and key < 'cover;') = 2;
+select 'like_cast_text', (select count(*) from names where cast(key as text) like 'cover:%') = 3;
+select 'glob_cast_text', (select count(*) from names where cast(key as text) glob 'cover:*') = 2;
+select 'like_blob_key_depends_on_build', (select count(*) from names where key like 'cover:%') = case when sqlite_compileoption_used('LIKE_DOESNT_MATCH_BLOBS') then 0 else 3 end;
+select 'glob_blob_key_depends_on_build', (select count(*) from names where key glob 'cover:*') = case when sqlite_compileoption_used('LIKE_DOESNT_MATCH_BLOBS') then 0 else 2 end;
+drop table names;
+-- Table-name arguments: the module is read from the CREATE text token by token.
+create virtual table [w x] /* c */ using /* d */ "KVAULT" ( );
+select 'module_token_quoted', kvault_read('w x', 'k', 0) is null;
+create virtual table "y using kvault" using kvindex;
+select kvault_read('y using kvault', 'k', 0); -- error: 'y using kvault' is not a kvault table
+drop table [w x];
+drop table "y using kvault";

@@ -93,7 +93,7 @@ select 'kvcolumns_t', (select dtype || ':' || length || ':' || elem_size from kv
 select 'kvcolumns_b', (select chunks from kvcolumns where name = 'b') = 6;
 select 'check_ok', kvcolumn_check('t') = 'ok';
 select 'check_schema_ok', kvcolumn_check('main', 't') = 'ok';
-select kvcolumn_check('nope'); -- error: no kvcolumn table
+select kvcolumn_check('nope'); -- error: no such kvcolumn table
 -- shadow tables: names, rename, drop
 select 'shadow_tables', (select group_concat(name) from (select name from sqlite_schema where name like 'b\_%' escape '\' order by name)) = 'b_chunks,b_info';
 alter table b rename to b2;

@@ -24,7 +24,7 @@ create virtual table s using kvcolumn(str);
 insert into s(value) values ('a'), ('b"c'), ('δ');
 select 'slice_var_json', kvcolumn_slice('s', 1) = '["b\"c","δ"]';
 select * from kvcolumn_stats('s'); -- error: expected a numeric dtype
-select kvcolumn_slice('nope', 0); -- error: no table 'nope'
+select kvcolumn_slice('nope', 0); -- error: no such kvcolumn table: 'nope' (searched main)
 create table plain(x);
 select kvcolumn_slice('plain', 0); -- error: is not a kvcolumn table
 select * from kvcolumn_buckets('t', 0); -- error: n must be an INTEGER >= 1

@@ -51,7 +51,7 @@ TEST(KvcolumnSet, ErrorsCarryCodesAndMessages) {
             SQLITE_OK);
   kvtest::Result r = db.query("SELECT kvcolumn_slice('missing', 0)");
   EXPECT_EQ(r.rc, SQLITE_ERROR);
-  EXPECT_EQ(r.error.rfind("kohakuvault: kvcolumn_slice: no table 'missing'", 0), 0u) << r.error;
+  EXPECT_EQ(r.error.rfind("kohakuvault: kvcolumn_slice: no such kvcolumn table: 'missing'", 0), 0u) << r.error;
   r = db.query("SELECT kvcolumn_slice('t', 'a')");
   EXPECT_EQ(r.rc, SQLITE_MISMATCH);
   r = db.query("SELECT * FROM kvcolumn_buckets('t', 0)");

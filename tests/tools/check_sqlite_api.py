@@ -39,6 +39,7 @@ GUARDS = {
     # is harmless, acting on them is guarded like sqlite3_vtab_rhs_value.
     "SQLITE_INDEX_CONSTRAINT_LIMIT": "vtab_rhs_value", "SQLITE_INDEX_CONSTRAINT_OFFSET": "vtab_rhs_value",
     "SQLITE_RESULT_SUBTYPE": "result_subtype_flag",
+    "sqlite3_db_name": "db_name",
 }
 
 VERSION_SECTION = re.compile(r"^/\*\s*Version (\d+\.\d+\.\d+) and later\s*\*/")
