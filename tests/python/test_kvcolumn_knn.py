@@ -254,7 +254,7 @@ print("ok")
              "kvcolumn_knn: kvcolumn 'plain' has dtype 'f32': expected a one-dimensional fixed-shape vector dtype "
              "vec:E:D (e.g. vec:f32:768)"),
             ("SELECT * FROM kvcolumn_knn('shaped', '[1,2,3,4]', 1)", "has dtype 'vec:f32:2:2': expected a one-dimensional"),
-            ("SELECT * FROM kvcolumn_knn('nope', '[1]', 1)", "kvcolumn_knn: no table 'nope'"),
+            ("SELECT * FROM kvcolumn_knn('nope', '[1]', 1)", "kvcolumn_knn: no such kvcolumn table: 'nope'"),
             ("SELECT * FROM kvcolumn_knn('other', '[1]', 1)", "kvcolumn_knn: 'other' is not a kvcolumn table"),
             ("SELECT * FROM kvcolumn_knn('e', '[1,2,3]')", "kvcolumn_knn needs its table, query and k arguments"),
         ]
