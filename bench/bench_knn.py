@@ -59,7 +59,8 @@ def main():
     if fetch.returncode != 0:
         print("bench_knn: sqlite-vec unavailable (%s): skipped" % fetch.stderr.strip())
         return
-    db = os.path.join(tempfile.mkdtemp(), "knn.db")
+    tmp = tempfile.TemporaryDirectory()  # ~1.5 GB of tables, removed at exit
+    db = os.path.join(tmp.name, "knn.db")
     c = sqlite3.connect(db, isolation_level=None)
     c.enable_load_extension(True)
     c.load_extension(os.path.join(BUILD, "kohakuvault"))
@@ -139,6 +140,7 @@ def main():
             compare_vec0(case[0] + mode, *case[1:], data)
         batch_row(mode, queries)
     c.close()
+    tmp.cleanup()
     print("| case | compared with | kvcolumn_knn | other | ratio | G dims/s | memmove ceiling G dims/s |")
     print("|---|---|---|---|---|---|---|")
     for r in rows_out:
