@@ -11,3 +11,5 @@ done
 echo "== bench_python.py (the Python API, bindings/python)"
 KOHAKUVAULT_EXTENSION="$build/kohakuvault.so" PYTHONPATH="$(dirname "$0")/../bindings/python/src" \
   PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 "$(dirname "$0")/bench_python.py"
+echo "== bench_knn.py (kvcolumn_knn vs sqlite-vec 0.1.9; fetches vec0.so with npm, skips without it)"
+/usr/bin/python3 "$(dirname "$0")/bench_knn.py" "$build"
