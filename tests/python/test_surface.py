@@ -55,6 +55,8 @@ EXPECTED_FUNCTIONS = {
 EXPECTED_MODULES = {"kv_unpack_each", "kvcolumn", "kvcolumns", "kvindex", "kvault",
                     # set-based column functions (docs/set_functions.md)
                     "kvcolumn_stats", "kvcolumn_buckets",
+                    # vector search (docs/vector_search.md)
+                    "kvcolumn_knn",
                     # KohakuVault's own files (docs/kohakuvault_files.md), names from SQL_INTERFACE.md section 10
                     "kohakuvault_columns", "kohakuvault_column"}
 
