@@ -102,43 +102,65 @@ KV_AI void scalar_tail(const unsigned char* a, const T* q, std::size_t from, std
   }
 }
 
-// One query: each element converted to double as it is loaded, two 8-lane
-// accumulators, 16 elements per iteration.
+// Every double-lane kernel sums in the same order (one 8-lane accumulator,
+// then the lanes, then the tail one element at a time), so a query gets
+// bit-identical distances alone or in a batch.
+
+// One query: each element converted to double as it is loaded.
 template <Metric M, class T>
 KV_AI Sums wide_sums(const unsigned char* a, const T* q, std::size_t d) {
-  v8d s0 = {}, s1 = {}, n0 = {}, n1 = {};
+  v8d s = {}, n = {};
   std::size_t i = 0;
   const auto* qb = reinterpret_cast<const unsigned char*>(q);
-  for (; i + 16 <= d; i += 16) {
-    step<M>(widen8(a + i * sizeof(T), T{}), widen8(qb + i * sizeof(T), T{}), s0, n0);
-    step<M>(widen8(a + (i + 8) * sizeof(T), T{}), widen8(qb + (i + 8) * sizeof(T), T{}), s1, n1);
-  }
-  if (i + 8 <= d) {
-    step<M>(widen8(a + i * sizeof(T), T{}), widen8(qb + i * sizeof(T), T{}), s0, n0);
-    i += 8;
-  }
-  Sums s{hsum(s0 + s1), hsum(n0 + n1)};
-  scalar_tail<M>(a, q, i, d, s);
-  return s;
+  for (; i + 8 <= d; i += 8) step<M>(widen8(a + i * sizeof(T), T{}), widen8(qb + i * sizeof(T), T{}), s, n);
+  Sums out{hsum(s), hsum(n)};
+  scalar_tail<M>(a, q, i, d, out);
+  return out;
 }
 
-// Several queries: vectors already converted to double: two 8-lane
-// accumulators, 16 elements per iteration.
+// Several queries: vectors already converted to double.
 template <Metric M>
 KV_AI Sums double_sums(const double* x, const double* y, std::size_t d) {
-  v8d s0 = {}, s1 = {}, n0 = {}, n1 = {};
+  v8d s = {}, n = {};
   std::size_t i = 0;
-  for (; i + 16 <= d; i += 16) {
-    step<M>(load<v8d>(x + i), load<v8d>(y + i), s0, n0);
-    step<M>(load<v8d>(x + i + 8), load<v8d>(y + i + 8), s1, n1);
+  for (; i + 8 <= d; i += 8) step<M>(load<v8d>(x + i), load<v8d>(y + i), s, n);
+  Sums out{hsum(s), hsum(n)};
+  scalar_tail<M>(reinterpret_cast<const unsigned char*>(x), y, i, d, out);
+  return out;
+}
+
+// kGroup queries against one converted row: the row is loaded once per 8
+// elements for all of them (one 8-lane accumulator per query, summed in the
+// order double_sums uses; cosine's |x|^2 is shared).
+constexpr std::size_t kGroup = 4;
+
+template <Metric M>
+KV_AI void group_sums(const double* x, const double* const* y, std::size_t d, Sums* out) {
+  constexpr Metric P = M == Metric::cosine ? Metric::dot : M;  // the per-query part
+  v8d s[kGroup] = {}, norm = {}, unused = {};
+  std::size_t i = 0;
+  for (; i + 8 <= d; i += 8) {
+    const v8d xv = load<v8d>(x + i);
+    if constexpr (M == Metric::cosine) norm += xv * xv;
+    for (std::size_t g = 0; g < kGroup; ++g) step<P>(xv, load<v8d>(y[g] + i), s[g], unused);
   }
-  if (i + 8 <= d) {
-    step<M>(load<v8d>(x + i), load<v8d>(y + i), s0, n0);
-    i += 8;
+  const double shared_norm = hsum(norm);
+  for (std::size_t g = 0; g < kGroup; ++g) {
+    out[g] = Sums{hsum(s[g]), shared_norm};
+    scalar_tail<M>(reinterpret_cast<const unsigned char*>(x), y[g], i, d, out[g]);
   }
-  Sums s{hsum(s0 + s1), hsum(n0 + n1)};
-  scalar_tail<M>(reinterpret_cast<const unsigned char*>(x), y, i, d, s);
-  return s;
+}
+
+// |q|^2 for cosine (0 otherwise).
+template <Metric M>
+KV_AI double self_norm(const double* q, std::size_t d) {
+  if constexpr (M != Metric::cosine) {
+    return 0;
+  } else {
+    Sums self;
+    scalar_tail<Metric::cosine>(reinterpret_cast<const unsigned char*>(q), q, 0, d, self);
+    return self.norm;
+  }
 }
 
 // count vectors of d elements of T (at `stride` bytes apart) to doubles, back
@@ -229,14 +251,20 @@ KV_AI void block(const QuerySet& qs, const unsigned char* rows, std::size_t stri
     double* y = x + n * d;
     to_double<T>(rows, stride, n, d, x);
     to_double<T>(reinterpret_cast<const unsigned char*>(queries), d * sizeof(T), qs.count, d, y);
-    for (std::size_t qi = 0; qi < qs.count; ++qi) {
-      const double* q = y + qi * d;
-      double qn = 0;
-      if constexpr (M == Metric::cosine) {
-        Sums self;
-        scalar_tail<Metric::cosine>(reinterpret_cast<const unsigned char*>(q), q, 0, d, self);
-        qn = self.norm;
+    std::size_t qi = 0;
+    for (; qi + kGroup <= qs.count; qi += kGroup) {  // kGroup queries per pass over a row
+      const double* q[kGroup];
+      double qn[kGroup];
+      for (std::size_t g = 0; g < kGroup; ++g) q[g] = y + (qi + g) * d, qn[g] = self_norm<M>(q[g], d);
+      for (std::size_t r = 0; r < n; ++r) {
+        Sums s[kGroup];
+        group_sums<M>(x + r * d, q, d, s);
+        for (std::size_t g = 0; g < kGroup; ++g) out[(qi + g) * n + r] = finish<M>(s[g], qn[g]);
       }
+    }
+    for (; qi < qs.count; ++qi) {
+      const double* q = y + qi * d;
+      const double qn = self_norm<M>(q, d);
       double* o = out + qi * n;
       for (std::size_t r = 0; r < n; ++r) o[r] = finish<M>(double_sums<M>(x + r * d, q, d), qn);
     }

@@ -137,7 +137,7 @@ class Knn(unittest.TestCase):
                     k = r.choice([1, 2, 5, r.randint(1, 200)])
                     start = r.choice([None, 0, r.randint(-50, 50)])
                     stop = r.choice([None, r.randint(-50, 150)])
-                    queries = [random_vector(r, e, d) for _ in range(r.choice([1, 1, 3]))]
+                    queries = [random_vector(r, e, d) for _ in range(r.choice([1, 1, 3, 6]))]
                     form = r.choice(["json", "raw", "packed"])
                     if form == "json":
                         arg = json.dumps(queries[0] if len(queries) == 1 and r.random() < 0.5 else queries)

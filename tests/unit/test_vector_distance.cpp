@@ -107,7 +107,7 @@ void check_type(Num num) {
   std::mt19937_64 rng(1234 + static_cast<int>(num));
   for (std::size_t d : {1, 3, 7, 8, 15, 16, 17, 31, 33, 768, 1536}) {
     for (int mode = 0; mode < 4; ++mode) {
-      const std::size_t n_rows = d > 100 ? 5 : 13, n_queries = 3;
+      const std::size_t n_rows = d > 100 ? 5 : 13, n_queries = 6;  // a group of 4 and 2 more
       std::vector<T> rows(n_rows * d), queries(n_queries * d);
       for (auto& v : rows) v = random_element<T>(rng, mode);
       for (auto& v : queries) v = random_element<T>(rng, mode == 3 ? 0 : mode);
@@ -121,6 +121,7 @@ void check_type(Num num) {
         qs.dim = d;
         qs.elements = queries.data();
         qs.count = n_queries;
+        std::vector<double> alone;
         for (Path p : kPaths)
           for (std::size_t count :
                {std::size_t{1}, n_queries}) {  // one query and a batch take different code
@@ -129,6 +130,16 @@ void check_type(Num num) {
             qs.count = count;
             std::vector<double> out(n_rows * count, -12345);
             kernel(qs, base, 1 + d * sizeof(T), n_rows, out.data());
+            if (count == 1) {
+              alone.assign(out.begin(), out.end());
+            } else {  // a query's distances are bit-identical alone and in a batch
+              for (std::size_t r = 0; r < n_rows; ++r) {
+                const double a = alone[r], b = out[r];
+                EXPECT_TRUE(a == b || (std::isnan(a) && std::isnan(b)))
+                    << kv::num_name(num) << " D=" << d << " " << kv::vector::metric_name(m) << " "
+                    << kv::vector::path_name(p) << " r" << r << ": " << a << " vs " << b;
+              }
+            }
             for (std::size_t q = 0; q < count; ++q)
               for (std::size_t r = 0; r < n_rows; ++r) {
                 const Ref ref = reference(rows.data() + r * d, queries.data() + q * d, d, m);
