@@ -20,10 +20,15 @@
 //
 // Accumulation: i8 and u8 exactly, in int32 sums flushed into int64 every
 // 2^14 elements (vectorised loops); every other type (f32, f64, i16, u16,
-// i32, u32, i64, u64) converted to double and summed in two 8-lane double
-// accumulators (so f32 never overflows or underflows where float64 would
-// not: 1e30^2 is fine). The scalar path sums everything in double, one element at
-// a time, and is the reference the tests compare the others with.
+// i32, u32, i64, u64) converted to double (so f32 never overflows or
+// underflows where float64 would not: 1e30^2 is fine) and summed in one
+// fixed order: one 8-lane accumulator, then the lanes, then the tail
+// element by element, no fused multiply-adds (-ffp-contract=off on
+// distance.cpp). One query converts as it loads; a batch converts the block
+// and the queries to double once and runs 4 queries per pass over a row; so
+// a query's distances are bit-identical alone or in a batch. The scalar
+// path sums everything in double, one element at a time, and is the
+// reference the tests compare the others with.
 //
 // Run-time dispatch: one source (GCC vector extensions, which the compiler
 // lowers to the instruction set of the function they are inlined into) is
