@@ -22,6 +22,7 @@
 #include "codec/pack_batch.hpp"
 #include "common/registry.hpp"
 #include "common/value_bridge.hpp"
+#include "common/vtab_cursor.hpp"
 
 namespace kvx {
 namespace {
@@ -97,18 +98,6 @@ int eachBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     info->estimatedRows = 100;
     return SQLITE_OK;
   });
-}
-
-int eachOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
-  return guard_status(&vtab->zErrMsg, [&] {
-    *out = new EachCursor();
-    return SQLITE_OK;
-  });
-}
-
-int eachClose(sqlite3_vtab_cursor* cur) {
-  delete cursor_of(cur);
-  return SQLITE_OK;
 }
 
 // Moves to the next element (or EOF).
@@ -200,8 +189,8 @@ const sqlite3_module kEachModule = {
     /* xBestIndex  */ eachBestIndex,
     /* xDisconnect */ eachDisconnect,
     /* xDestroy    */ nullptr,
-    /* xOpen       */ eachOpen,
-    /* xClose      */ eachClose,
+    /* xOpen       */ open_cursor<EachCursor>,
+    /* xClose      */ close_cursor<EachCursor>,
     /* xFilter     */ eachFilter,
     /* xNext       */ eachNext,
     /* xEof        */ eachEof,

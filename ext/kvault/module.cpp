@@ -72,6 +72,7 @@
 #include "kvault/shadow.hpp"
 #include "common/registry.hpp"
 #include "common/table_names.hpp"
+#include "common/vtab_cursor.hpp"
 
 namespace kvx {
 
@@ -335,20 +336,6 @@ int kvaultBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
 
 // ---------------------------------------------------------------------------
 // Scanning
-
-// xOpen: a new cursor; nothing is read until xFilter.
-int kvaultOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
-  return guard_status(&vtab->zErrMsg, [&] {
-    *out = new KvaultCursor();
-    return SQLITE_OK;
-  });
-}
-
-// xClose: returns the cursor's statements to the cache.
-int kvaultClose(sqlite3_vtab_cursor* cur) {
-  delete static_cast<KvaultCursor*>(cur);
-  return SQLITE_OK;
-}
 
 void bind_key(sqlite3_stmt* stmt, int i, std::string_view key) {
   sqlite3_bind_blob64(stmt, i, key.data(), key.size(), SQLITE_TRANSIENT);
@@ -736,8 +723,8 @@ const sqlite3_module kKvaultModule = {
     /* xBestIndex  */ kvaultBestIndex,
     /* xDisconnect */ kvaultDisconnect,
     /* xDestroy    */ kvaultDestroy,
-    /* xOpen       */ kvaultOpen,
-    /* xClose      */ kvaultClose,
+    /* xOpen       */ open_cursor<KvaultCursor>,
+    /* xClose      */ close_cursor<KvaultCursor>,
     /* xFilter     */ kvaultFilter,
     /* xNext       */ kvaultNext,
     /* xEof        */ kvaultEof,

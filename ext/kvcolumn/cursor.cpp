@@ -84,22 +84,6 @@ void result_element(sqlite3_context* ctx, const kv::DType& dtype, std::string_vi
   set_result(ctx, kv::unpack(dtype, e));
 }
 
-// xOpen: a new cursor, positioned nowhere until xFilter.
-int kvcolumnOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
-  return guard_status(&vtab->zErrMsg, [&] {
-    auto* cur = new Cursor();
-    std::memset(static_cast<sqlite3_vtab_cursor*>(cur), 0, sizeof(sqlite3_vtab_cursor));
-    *out = cur;
-    return SQLITE_OK;
-  });
-}
-
-// xClose.
-int kvcolumnClose(sqlite3_vtab_cursor* cursor) {
-  delete static_cast<Cursor*>(cursor);
-  return SQLITE_OK;
-}
-
 // xFilter: starts a scan for the plan chosen by xBestIndex (argv order documented there).
 int kvcolumnFilter(sqlite3_vtab_cursor* cursor, int plan, const char*, int, sqlite3_value** argv) {
   Cursor* cur = static_cast<Cursor*>(cursor);

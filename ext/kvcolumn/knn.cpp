@@ -36,6 +36,7 @@
 #include "common/registry.hpp"
 #include "common/value_bridge.hpp"
 #include "kvcolumn/set_access.hpp"
+#include "common/vtab_cursor.hpp"
 
 namespace kvx::kvcolumn {
 
@@ -261,18 +262,6 @@ int knnBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   });
 }
 
-int knnOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
-  return guard_status(&vtab->zErrMsg, [&] {
-    *out = new KnnCursor();
-    return SQLITE_OK;
-  });
-}
-
-int knnClose(sqlite3_vtab_cursor* cur) {
-  delete cursor_of(cur);
-  return SQLITE_OK;
-}
-
 int knnFilter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sqlite3_value** argv) {
   KnnCursor* c = cursor_of(cur);
   KnnVtab* v = static_cast<KnnVtab*>(cur->pVtab);
@@ -356,8 +345,8 @@ constexpr sqlite3_module make_module() {
   m.xConnect = knnConnect;  // eponymous-only: no xCreate
   m.xBestIndex = knnBestIndex;
   m.xDisconnect = knnDisconnect;
-  m.xOpen = knnOpen;
-  m.xClose = knnClose;
+  m.xOpen = open_cursor<KnnCursor>;
+  m.xClose = close_cursor<KnnCursor>;
   m.xFilter = knnFilter;
   m.xNext = knnNext;
   m.xEof = knnEof;

@@ -208,8 +208,6 @@ struct Cursor : sqlite3_vtab_cursor {
 };
 
 // Module methods defined in the split files.
-int kvcolumnOpen(sqlite3_vtab*, sqlite3_vtab_cursor**);
-int kvcolumnClose(sqlite3_vtab_cursor*);
 int kvcolumnFilter(sqlite3_vtab_cursor*, int, const char*, int, sqlite3_value**);
 int kvcolumnNext(sqlite3_vtab_cursor*);
 int kvcolumnEof(sqlite3_vtab_cursor*);

@@ -100,6 +100,7 @@
 #include "kvcolumn/kvcolumn.hpp"
 #include "common/registry.hpp"
 #include "common/table_names.hpp"
+#include "common/vtab_cursor.hpp"
 
 namespace kvx::kvcolumn {
 
@@ -672,8 +673,8 @@ const sqlite3_module kModule = {
     /* xBestIndex    */ kvcolumnBestIndex,
     /* xDisconnect   */ kvcolumnDisconnect,
     /* xDestroy      */ kvcolumnDestroy,
-    /* xOpen         */ kvcolumnOpen,
-    /* xClose        */ kvcolumnClose,
+    /* xOpen         */ open_cursor<Cursor>,
+    /* xClose        */ close_cursor<Cursor>,
     /* xFilter       */ kvcolumnFilter,
     /* xNext         */ kvcolumnNext,
     /* xEof          */ kvcolumnEof,

@@ -37,6 +37,7 @@
 #include "common/registry.hpp"
 #include "common/value_bridge.hpp"
 #include "kvcolumn/set_access.hpp"
+#include "common/vtab_cursor.hpp"
 
 namespace kvx::kvcolumn {
 
@@ -243,18 +244,6 @@ int setBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   });
 }
 
-int setOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
-  return guard_status(&vtab->zErrMsg, [&] {
-    *out = new SetCursor();
-    return SQLITE_OK;
-  });
-}
-
-int setClose(sqlite3_vtab_cursor* cur) {
-  delete cursor_of(cur);
-  return SQLITE_OK;
-}
-
 // Buckets are summarised in batches of up to kBucketBatch consecutive
 // non-empty buckets, one scan per batch (kv::summarize_each), so a chunk is
 // read once per batch rather than once per bucket, and memory stays bounded
@@ -427,8 +416,8 @@ constexpr sqlite3_module module_with(int (*connect)(sqlite3*, void*, int, const 
   m.xConnect = connect;  // eponymous-only: no xCreate
   m.xBestIndex = setBestIndex;
   m.xDisconnect = setDisconnect;
-  m.xOpen = setOpen;
-  m.xClose = setClose;
+  m.xOpen = open_cursor<SetCursor>;
+  m.xClose = close_cursor<SetCursor>;
   m.xFilter = setFilter;
   m.xNext = setNext;
   m.xEof = setEof;

@@ -30,6 +30,7 @@
 #include "common/registry.hpp"
 #include "kvfiles/kvfiles.hpp"
 #include "kvfiles/reader.hpp"
+#include "common/vtab_cursor.hpp"
 
 namespace kvx::kvfiles {
 
@@ -176,20 +177,6 @@ int columnBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     info->estimatedRows = static_cast<sqlite3_int64>(rows);
     return SQLITE_OK;
   });
-}
-
-int columnOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
-  return guard_status(&vtab->zErrMsg, [&] {
-    auto* c = new Cursor();
-    std::memset(static_cast<sqlite3_vtab_cursor*>(c), 0, sizeof(sqlite3_vtab_cursor));
-    *out = c;
-    return SQLITE_OK;
-  });
-}
-
-int columnClose(sqlite3_vtab_cursor* cursor) {
-  delete static_cast<Cursor*>(cursor);
-  return SQLITE_OK;
 }
 
 std::string text_arg(sqlite3_value* v, const char* what) {
@@ -358,8 +345,8 @@ const sqlite3_module kColumnModule = {
     /* xBestIndex    */ columnBestIndex,
     /* xDisconnect   */ columnDisconnect,
     /* xDestroy      */ columnDisconnect,
-    /* xOpen         */ columnOpen,
-    /* xClose        */ columnClose,
+    /* xOpen         */ open_cursor<Cursor>,
+    /* xClose        */ close_cursor<Cursor>,
     /* xFilter       */ columnFilter,
     /* xNext         */ columnNext,
     /* xEof          */ columnEof,

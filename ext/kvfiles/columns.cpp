@@ -12,6 +12,7 @@
 #include "common/firewall.hpp"
 #include "common/registry.hpp"
 #include "kvfiles/kvfiles.hpp"
+#include "common/vtab_cursor.hpp"
 
 namespace kvx::kvfiles {
 
@@ -62,20 +63,6 @@ int listBestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
   }
   info->estimatedCost = 100;
   info->estimatedRows = 20;
-  return SQLITE_OK;
-}
-
-int listOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
-  return guard_status(&vtab->zErrMsg, [&] {
-    auto* c = new ListCursor();
-    std::memset(static_cast<sqlite3_vtab_cursor*>(c), 0, sizeof(sqlite3_vtab_cursor));
-    *out = c;
-    return SQLITE_OK;
-  });
-}
-
-int listClose(sqlite3_vtab_cursor* cur) {
-  delete static_cast<ListCursor*>(cur);
   return SQLITE_OK;
 }
 
@@ -132,8 +119,8 @@ const sqlite3_module kListModule = {
     /* xBestIndex    */ listBestIndex,
     /* xDisconnect   */ listDisconnect,
     /* xDestroy      */ listDisconnect,
-    /* xOpen         */ listOpen,
-    /* xClose        */ listClose,
+    /* xOpen         */ open_cursor<ListCursor>,
+    /* xClose        */ close_cursor<ListCursor>,
     /* xFilter       */ listFilter,
     /* xNext         */ listNext,
     /* xEof          */ listEof,
