@@ -327,3 +327,31 @@ class Session:
             except sqlite3.Error:
                 pass
             conn.close()
+
+
+class SessionCache:
+    """The write-back cache methods KVault and ColumnVault share: both delegate
+    to their ``session`` (one SQLite transaction per connection, see Session)."""
+
+    session: "Session"
+
+    def enable_cache(self, cap_bytes: int = DEFAULT_CAP_BYTES, flush_threshold: int = DEFAULT_FLUSH_THRESHOLD,
+                     flush_interval: Optional[float] = None) -> None:
+        """Buffer writes in one SQLite transaction until a flush."""
+        self.session.enable_cache(cap_bytes, flush_threshold, flush_interval)
+
+    def disable_cache(self) -> None:
+        self.session.disable_cache()
+
+    def flush_cache(self) -> int:
+        """Commit buffered writes; returns how many writes were buffered."""
+        return self.session.flush_cache()
+
+    def cache(self, cap_bytes: int = DEFAULT_CAP_BYTES, flush_threshold: int = DEFAULT_FLUSH_THRESHOLD,
+              flush_interval: Optional[float] = None, auto_flush: bool = True) -> contextlib.AbstractContextManager:
+        """Context manager: cache on inside, flushed on exit (also after an exception)."""
+        return self.session.cache(cap_bytes, flush_threshold, flush_interval, auto_flush)
+
+    def lock_cache(self) -> contextlib.AbstractContextManager:
+        """Context manager: no automatic flush inside (the writes commit together)."""
+        return self.session.lock_cache()

@@ -24,7 +24,7 @@ import contextlib
 import os
 from typing import Any, Iterable, Iterator, Optional, Union
 
-from ._session import DEFAULT_CAP_BYTES, DEFAULT_FLUSH_THRESHOLD, Session
+from ._session import DEFAULT_CAP_BYTES, DEFAULT_FLUSH_THRESHOLD, Session, SessionCache
 from ._sql import ident, literal
 from ._values import DType, json_array_ok, numbers_json, param_encoder, result_decoder, to_json
 from .errors import InvalidArgument, NotFound
@@ -259,7 +259,7 @@ class VarSizeColumn(Column):
     """Name kept for upstream compatibility: every column is a :class:`Column`."""
 
 
-class ColumnVault:
+class ColumnVault(SessionCache):
     """Typed columns in one SQLite file (or in the file of a :class:`KVault`, sharing its connection)."""
 
     def __init__(self, path_or_kvault: Union[str, os.PathLike, KVault], *, min_chunk_bytes: Optional[int] = None,
@@ -346,25 +346,6 @@ class ColumnVault:
                 conn.execute(f"DROP TABLE {ident(name)}")
             self._columns.pop(name, None)
             return True
-
-    # -- cache (shared with a KVault on the same connection) -------------------------------
-
-    def enable_cache(self, cap_bytes: int = DEFAULT_CAP_BYTES, flush_threshold: int = DEFAULT_FLUSH_THRESHOLD,
-                     flush_interval: Optional[float] = None) -> None:
-        self.session.enable_cache(cap_bytes, flush_threshold, flush_interval)
-
-    def disable_cache(self) -> None:
-        self.session.disable_cache()
-
-    def flush_cache(self) -> int:
-        return self.session.flush_cache()
-
-    def cache(self, cap_bytes: int = DEFAULT_CAP_BYTES, flush_threshold: int = DEFAULT_FLUSH_THRESHOLD,
-              flush_interval: Optional[float] = None, auto_flush: bool = True) -> contextlib.AbstractContextManager:
-        return self.session.cache(cap_bytes, flush_threshold, flush_interval, auto_flush)
-
-    def lock_cache(self) -> contextlib.AbstractContextManager:
-        return self.session.lock_cache()
 
     def close(self) -> None:
         """Commit and close (the connection of a KVault passed in stays open until that KVault closes)."""

@@ -16,13 +16,12 @@ SQLite transaction (``_session``).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import tempfile
 from typing import Any, BinaryIO, Iterator, Optional, Union
 
-from ._session import DEFAULT_CAP_BYTES, DEFAULT_FLUSH_THRESHOLD, Session
+from ._session import Session, SessionCache
 from ._sql import ident
 from ._values import from_structured, to_json
 from .errors import InvalidArgument, NotFound
@@ -69,7 +68,7 @@ def _decode(result: Any, encoding: Optional[str]) -> Any:
     return result
 
 
-class KVault:
+class KVault(SessionCache):
     """Key -> value store in one SQLite file (``:memory:`` for a private in-memory one)."""
 
     def __init__(self, path: Union[str, os.PathLike], *, table: str = "kv", chunk_size: int = 1 << 20,
@@ -296,29 +295,6 @@ class KVault:
         if result is None:
             raise NotFound(f"key {k!r} not found")
         return result
-
-    # -- write-back cache -------------------------------------------------------------
-
-    def enable_cache(self, cap_bytes: int = DEFAULT_CAP_BYTES, flush_threshold: int = DEFAULT_FLUSH_THRESHOLD,
-                     flush_interval: Optional[float] = None) -> None:
-        """Buffer writes in one SQLite transaction until a flush (see ``_session``)."""
-        self.session.enable_cache(cap_bytes, flush_threshold, flush_interval)
-
-    def disable_cache(self) -> None:
-        self.session.disable_cache()
-
-    def flush_cache(self) -> int:
-        """Commit buffered writes; returns how many writes were buffered."""
-        return self.session.flush_cache()
-
-    def cache(self, cap_bytes: int = DEFAULT_CAP_BYTES, flush_threshold: int = DEFAULT_FLUSH_THRESHOLD,
-              flush_interval: Optional[float] = None, auto_flush: bool = True) -> contextlib.AbstractContextManager:
-        """Context manager: cache on inside, flushed on exit (also after an exception)."""
-        return self.session.cache(cap_bytes, flush_threshold, flush_interval, auto_flush)
-
-    def lock_cache(self) -> contextlib.AbstractContextManager:
-        """Context manager: no automatic flush inside (the writes commit together)."""
-        return self.session.lock_cache()
 
     def optimize(self) -> None:
         """``PRAGMA optimize`` and ``VACUUM`` (after committing the cache)."""
