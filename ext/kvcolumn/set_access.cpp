@@ -74,20 +74,22 @@ const char* type_name(int type) {
 
 }  // namespace
 
-// A short printable form of a bad argument for messages (valid UTF-8).
+// A short form of a bad argument for messages: its type and, for TEXT and REAL,
+// its text cut to 40 bytes on a character boundary (non-ASCII kept as is).
 std::string shown(sqlite3_value* v) {
   std::string out = type_name(sqlite3_value_type(v));
   if (sqlite3_value_type(v) == SQLITE_TEXT || sqlite3_value_type(v) == SQLITE_FLOAT) {
     const unsigned char* t = sqlite3_value_text(v);
     std::string text = t ? reinterpret_cast<const char*>(t) : "";
-    if (text.size() > 40) text = text.substr(0, 40) + "...";
-    std::string clean;
-    for (unsigned char ch : text) clean += ch < 0x80 ? static_cast<char>(ch) : '?';
-    out += " '" + clean + "'";
+    if (text.size() > 40) {  // cut on a character boundary; the firewall escapes any invalid bytes
+      std::size_t cut = 40;
+      while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+      text = text.substr(0, cut) + "...";
+    }
+    out += " '" + text + "'";
   }
   return out;
 }
-
 
 Table* find_table(sqlite3* db, LiveTables& live, const std::string& fn, const std::string& name) {
   const ResolvedTable r = resolve_table(db, name, "kvcolumn", fn);

@@ -29,6 +29,8 @@ create table plain(x);
 select kvcolumn_slice('plain', 0); -- error: is not a kvcolumn table
 select * from kvcolumn_buckets('t', 0); -- error: n must be an INTEGER >= 1
 select kvcolumn_slice('t', 'x'); -- error: start must be an INTEGER
+select kvcolumn_slice('t', 'é€'); -- error: got TEXT 'é€'
+select kvcolumn_slice('t', 0, 'éééééééééééééééééééééééééééééé'); -- error: got TEXT 'éééééééééééééééééééé...'
 create virtual table i using kvcolumn(i64);
 insert into i(value) values (9223372036854775807), (1);
 select * from kvcolumn_stats('i'); -- error: integer overflow
