@@ -81,4 +81,14 @@ void set_result(sqlite3_context* ctx, const kv::Value& value) {
   }
 }
 
+const char* sqlite_type_name(int type) noexcept {
+  switch (type) {
+    case SQLITE_INTEGER: return "INTEGER";
+    case SQLITE_FLOAT: return "REAL";
+    case SQLITE_TEXT: return "TEXT";
+    case SQLITE_BLOB: return "BLOB";
+    default: return "NULL";
+  }
+}
+
 }  // namespace kvx

@@ -22,6 +22,10 @@ namespace kvx {
 
 kv::ValueView to_view(sqlite3_value* value);
 
+// SQLite's name of a fundamental datatype code (SQLITE_INTEGER -> "INTEGER",
+// ... SQLITE_NULL -> "NULL"), for messages naming a bad argument.
+const char* sqlite_type_name(int type) noexcept;
+
 // The connection's current SQLITE_LIMIT_LENGTH: the largest TEXT or BLOB a
 // function may return. Producers check count x size against it first.
 std::size_t length_limit(sqlite3_context* ctx);

@@ -9,6 +9,7 @@
 #include "common/resolve_table.hpp"
 #include "common/vtab_state.hpp"
 #include "common/error.hpp"
+#include "common/value_bridge.hpp"
 #include "column/stats.hpp"
 
 namespace kvx::kvcolumn {
@@ -62,22 +63,12 @@ std::string current_instance_id(sqlite3* db, const std::string& schema, const st
   return id;
 }
 
-const char* type_name(int type) {
-  switch (type) {
-    case SQLITE_INTEGER: return "INTEGER";
-    case SQLITE_FLOAT: return "REAL";
-    case SQLITE_TEXT: return "TEXT";
-    case SQLITE_BLOB: return "BLOB";
-    default: return "NULL";
-  }
-}
-
 }  // namespace
 
 // A short form of a bad argument for messages: its type and, for TEXT and REAL,
 // its text cut to 40 bytes on a character boundary (non-ASCII kept as is).
 std::string shown(sqlite3_value* v) {
-  std::string out = type_name(sqlite3_value_type(v));
+  std::string out = sqlite_type_name(sqlite3_value_type(v));
   if (sqlite3_value_type(v) == SQLITE_TEXT || sqlite3_value_type(v) == SQLITE_FLOAT) {
     const unsigned char* t = sqlite3_value_text(v);
     std::string text = t ? reinterpret_cast<const char*>(t) : "";

@@ -82,16 +82,6 @@ const std::string& pack_value(Table* t, sqlite3_value* v) {
   return t->scratch;
 }
 
-const char* type_name(int type) {
-  switch (type) {
-    case SQLITE_INTEGER: return "INTEGER";
-    case SQLITE_FLOAT: return "REAL";
-    case SQLITE_TEXT: return "TEXT";
-    case SQLITE_BLOB: return "BLOB";
-    default: return "NULL";
-  }
-}
-
 // Rethrows a codec error about user-given bytes as an error about the input
 // (kv::Errc::corrupt would report SQLITE_CORRUPT, which means stored data),
 // with prefix() in front (built only on failure).
@@ -178,7 +168,7 @@ std::string_view raw_element(const Table* t, sqlite3_value* raw) {
   if (sqlite3_value_type(raw) != SQLITE_BLOB)
     kv::fail(kv::Errc::type_mismatch, "kvcolumn '" + t->name + "': raw takes a BLOB of packed " +
                                           t->options.dtype.name() + " bytes (as kv_pack returns), got " +
-                                          type_name(sqlite3_value_type(raw)));
+                                          sqlite_type_name(sqlite3_value_type(raw)));
   const void* b = sqlite3_value_blob(raw);
   std::string_view elem(static_cast<const char*>(b), static_cast<std::size_t>(sqlite3_value_bytes(raw)));
   check_element(t, elem, "raw");
@@ -260,7 +250,7 @@ void append_var(Table* t, sqlite3_value* value) {
                   : d.family == kv::Family::vec ? "[[1, 2], [3]]"
                                                 : "[\"text\"]") +
                  "')" + (structured ? " or a BLOB of " + d.name() + " items one after another" : "") +
-                 ", got " + type_name(type) +
+                 ", got " + sqlite_type_name(type) +
                  (type == SQLITE_BLOB ? ": its elements carry no length, so pass a JSON array" : ""));
   }
   t->var->append_many(elems);  // stores what one append_packed per element stores, in fewer pieces
