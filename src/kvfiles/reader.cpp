@@ -22,6 +22,10 @@ std::string column_label(const LogicalColumn& c) { return "KohakuVault column '"
 }  // namespace
 
 ChunkWindow::Slot& ChunkWindow::slot(std::int64_t chunk_idx) {
+  if (const std::uint64_t version = source_.data_version(); version != version_) {
+    used_ = 0;  // written since: no size or window is trusted
+    version_ = version;
+  }
   ++clock_;
   for (std::size_t k = 0; k < used_; ++k)
     if (slots_[k].chunk == chunk_idx) {
