@@ -30,6 +30,7 @@ namespace kvx::kvfiles {
 // are not visible inside its read transaction). The readers' windows are then
 // dropped; a blob handle whose own row was written is expired by SQLite, so the
 // next read of that chunk fails at once ("changed while it was read").
+// Not seen: ROLLBACK TO a savepoint mid-scan (no public counter moves for it).
 class SqliteChunkSource final : public kv::kvfiles::ChunkSource {
  public:
   SqliteChunkSource(sqlite3* db, std::string schema) : db_(db), schema_(std::move(schema)) {}
