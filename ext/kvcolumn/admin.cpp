@@ -34,17 +34,12 @@ namespace {
 // Runs a query and returns every row as optional texts.
 using Row = std::vector<std::optional<std::string>>;
 std::vector<Row> query(sqlite3* db, const std::string& sql) {
-  sqlite3_stmt* s = nullptr;
-  int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr);
-  if (rc != SQLITE_OK) {
-    sqlite3_finalize(s);
-    fail_sqlite(db, rc, "kvcolumn");
-  }
+  Statement s(db, sql, "kvcolumn");
   std::vector<Row> rows;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+  while (s.step("kvcolumn")) {
     Row r;
-    for (int i = 0; i < sqlite3_column_count(s); ++i) {
-      const unsigned char* t = sqlite3_column_text(s, i);
+    for (int i = 0; i < sqlite3_column_count(s.get()); ++i) {
+      const unsigned char* t = sqlite3_column_text(s.get(), i);
       if (t)
         r.emplace_back(reinterpret_cast<const char*>(t));
       else
@@ -52,17 +47,7 @@ std::vector<Row> query(sqlite3* db, const std::string& sql) {
     }
     rows.push_back(std::move(r));
   }
-  sqlite3_finalize(s);
-  if (rc != SQLITE_DONE) fail_sqlite(db, rc, "kvcolumn");
   return rows;
-}
-
-std::string quoted(const char* fmt, const std::string& a, const std::string& b = "") {
-  char* q = sqlite3_mprintf(fmt, a.c_str(), b.c_str());
-  if (!q) throw std::bad_alloc();
-  std::string s(q);
-  sqlite3_free(q);
-  return s;
 }
 
 struct Listed {
@@ -77,9 +62,9 @@ std::vector<Listed> list_tables(sqlite3* db) {
     if (!dbrow[1]) continue;
     const std::string schema = *dbrow[1];
     auto tables =
-        query(db, quoted("SELECT name, sql FROM \"%w\".sqlite_schema WHERE type = 'table' AND sql LIKE "
-                         "'create virtual table%%' ORDER BY name",
-                         schema));
+        query(db, mprintf("SELECT name, sql FROM \"%w\".sqlite_schema WHERE type = 'table' AND sql LIKE "
+                          "'create virtual table%%' ORDER BY name",
+                          schema.c_str()));
     for (const Row& t : tables) {
       if (!t[0] || !t[1] || !uses_module(*t[1], "kvcolumn")) continue;
       Listed l{schema, *t[0], {}, {}, {}};
@@ -139,7 +124,7 @@ int listConnect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out,
         "CREATE TABLE x(schema TEXT, name TEXT, dtype TEXT, elem_size INTEGER, length "
         "INTEGER, chunks INTEGER, bytes INTEGER, min_chunk_bytes INTEGER, max_chunk_bytes "
         "INTEGER, live_bytes INTEGER, dead_bytes INTEGER)");
-    if (rc != SQLITE_OK) fail_sqlite(db, rc, "kvcolumns: cannot declare the table");
+    if (rc != SQLITE_OK) throw_sqlite_error(db, rc, "kvcolumns: cannot declare the table");
     auto* t = new ListTable();
     std::memset(static_cast<sqlite3_vtab*>(t), 0, sizeof(sqlite3_vtab));
     t->db = db;

@@ -19,7 +19,10 @@
 #include "column/fixed.hpp"
 #include "column/var.hpp"
 #include "codec/dtype.hpp"
+#include "common/sql_text.hpp"
 #include "common/sqlite.hpp"
+#include "common/sqlite_error.hpp"
+#include "common/statement.hpp"
 #include "common/vtab_state.hpp"
 
 namespace kvx::kvcolumn {
@@ -65,32 +68,6 @@ struct Options {
 // Parses the module arguments (argv[3..] of xCreate/xConnect).
 Options parse_options(int argc, const char* const* argv);
 
-// Throws a kv::Error for SQLite result code rc, with the connection's message.
-[[noreturn]] void fail_sqlite(sqlite3* db, int rc, const std::string& what);
-
-// A prepared statement finalized on destruction and reset after each use.
-class Stmt {
- public:
-  Stmt() = default;
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  // Prepares once (SQLITE_PREPARE_PERSISTENT); returns the reset statement.
-  sqlite3_stmt* get(sqlite3* db, const std::string& sql);
-  void finalize() {
-    sqlite3_finalize(stmt_);
-    stmt_ = nullptr;
-  }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-};
-
-// Runs one statement built with sqlite3_mprintf-style quoting to completion.
-void exec(sqlite3* db, const std::string& sql);
-// "%w"-quoted "schema"."table_suffix".
-std::string shadow_name(const std::string& schema, const std::string& table, const char* suffix);
-
 class SqliteChunkStore final : public kv::ChunkStore {
  public:
   // The chunks live in "<table>_<chunks_suffix>", the length in the
@@ -114,12 +91,13 @@ class SqliteChunkStore final : public kv::ChunkStore {
   ~SqliteChunkStore() override { finish_writes(); }
 
  private:
+  std::string context(const std::string& what) const;  // "kvcolumn 't': what"
   [[noreturn]] void corrupt(const std::string& what) const;
   sqlite3* db_;
   const char* suffix_;
   std::string length_key_;
   std::string schema_, table_, info_, chunks_, chunks_table_;
-  Stmt get_length_, set_length_, size_, put_, delete_from_, get_counter_, set_counter_;
+  CachedStatement get_length_, set_length_, size_, put_, delete_from_, get_counter_, set_counter_;
   // One writable blob handle reused (sqlite3_blob_reopen) across the in-place
   // writes of a flush; closed by finish_writes() and before statements that
   // modify the chunk rows.

@@ -284,25 +284,19 @@ Options stored_options(sqlite3* db, const std::string& info, const std::string& 
     std::string text;
   };
   std::map<std::string, Row> rows;
-  sqlite3_stmt* s = nullptr;
-  std::string q = "SELECT key, value FROM " + info;
-  int rc = sqlite3_prepare_v2(db, q.c_str(), -1, &s, nullptr);
-  if (rc != SQLITE_OK) {
-    sqlite3_finalize(s);
-    kv::fail(kv::Errc::corrupt,
-             "kvcolumn '" + table + "' is corrupt: cannot read " + table + "_info: " + sqlite3_errmsg(db));
-  }
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    const unsigned char* key = sqlite3_column_text(s, 0);
+  // A failed read is the failure SQLite reports (I/O, locking, memory), never
+  // "corrupt": that is only for rows whose bytes are wrong.
+  const std::string read_context = "kvcolumn '" + table + "': cannot read " + table + "_info";
+  Statement s(db, "SELECT key, value FROM " + info, read_context);
+  while (s.step(read_context)) {
+    const unsigned char* key = sqlite3_column_text(s.get(), 0);
     if (!key) continue;
     Row r;
-    r.type = sqlite3_column_type(s, 1);
-    r.i = sqlite3_column_int64(s, 1);
-    if (const unsigned char* text = sqlite3_column_text(s, 1)) r.text = reinterpret_cast<const char*>(text);
+    r.type = sqlite3_column_type(s.get(), 1);
+    r.i = sqlite3_column_int64(s.get(), 1);
+    if (const unsigned char* text = sqlite3_column_text(s.get(), 1)) r.text = reinterpret_cast<const char*>(text);
     rows[reinterpret_cast<const char*>(key)] = std::move(r);
   }
-  sqlite3_finalize(s);
-  if (rc != SQLITE_DONE) fail_sqlite(db, rc, "kvcolumn '" + table + "': cannot read " + table + "_info");
   auto corrupt = [&](const std::string& what) {
     kv::fail(kv::Errc::corrupt, "kvcolumn '" + table + "' is corrupt: " + table + "_info " + what);
   };
@@ -380,37 +374,29 @@ int kvcolumnInit(sqlite3* db, Connection& conn, int argc, const char* const* arg
     const std::string info = shadow_name(table->schema, table->name, "info");
     const bool varsize = options.dtype.is_varsize();
     if (create) {
-      exec(db, "CREATE TABLE " + info + "(key TEXT PRIMARY KEY, value) WITHOUT ROWID");
+      exec(db, "CREATE TABLE " + info + "(key TEXT PRIMARY KEY, value) WITHOUT ROWID", "kvcolumn");
       for (const char* suffix : data_suffixes(varsize))
         exec(db, "CREATE TABLE " + shadow_name(table->schema, table->name, suffix) +
-                     "(chunk_idx INTEGER PRIMARY KEY, data BLOB NOT NULL)");
-      char* rows = sqlite3_mprintf(
-          "INSERT INTO %s(key, value) VALUES ('format_version', %d), ('dtype', %Q), ('elem_size', %llu), "
-          "('min_chunk_bytes', %llu), ('max_chunk_bytes', %llu), ('length', 0), (%Q, %Q)%s",
-          info.c_str(), format_version(options.dtype), options.dtype.name().c_str(),
-          static_cast<unsigned long long>(options.dtype.elem_size()),
-          static_cast<unsigned long long>(options.min_chunk_bytes),
-          static_cast<unsigned long long>(options.max_chunk_bytes), kInstanceIdKey, options.instance_id.c_str(),
-          varsize ? ", ('data_length', 0)" : "");
-      if (!rows) throw std::bad_alloc();
-      std::string sql(rows);
-      sqlite3_free(rows);
-      exec(db, sql);
-      if (!options.schema.empty()) {
-        char* row = sqlite3_mprintf("INSERT INTO %s(key, value) VALUES ('schema', %Q)", info.c_str(),
-                                    options.schema.c_str());
-        if (!row) throw std::bad_alloc();
-        std::string schema_row(row);
-        sqlite3_free(row);
-        exec(db, schema_row);
-      }
+                     "(chunk_idx INTEGER PRIMARY KEY, data BLOB NOT NULL)",
+             "kvcolumn");
+      exec(db,
+           mprintf("INSERT INTO %s(key, value) VALUES ('format_version', %d), ('dtype', %Q), ('elem_size', %llu), "
+                   "('min_chunk_bytes', %llu), ('max_chunk_bytes', %llu), ('length', 0), (%Q, %Q)%s",
+                   info.c_str(), format_version(options.dtype), options.dtype.name().c_str(),
+                   static_cast<unsigned long long>(options.dtype.elem_size()),
+                   static_cast<unsigned long long>(options.min_chunk_bytes),
+                   static_cast<unsigned long long>(options.max_chunk_bytes), kInstanceIdKey,
+                   options.instance_id.c_str(), varsize ? ", ('data_length', 0)" : ""),
+           "kvcolumn");
+      if (!options.schema.empty())
+        exec(db,
+             mprintf("INSERT INTO %s(key, value) VALUES ('schema', %Q)", info.c_str(), options.schema.c_str()),
+             "kvcolumn");
     }
-    char* decl = sqlite3_mprintf("CREATE TABLE x(idx INTEGER, value, \"%w\" HIDDEN, raw BLOB HIDDEN)",
-                                 command_column(table->name).c_str());
-    if (!decl) throw std::bad_alloc();
-    int rc = sqlite3_declare_vtab(db, decl);
-    sqlite3_free(decl);
-    if (rc != SQLITE_OK) fail_sqlite(db, rc, "kvcolumn: cannot declare the table");
+    const std::string decl = mprintf("CREATE TABLE x(idx INTEGER, value, \"%w\" HIDDEN, raw BLOB HIDDEN)",
+                                     command_column(table->name).c_str());
+    int rc = sqlite3_declare_vtab(db, decl.c_str());
+    if (rc != SQLITE_OK) throw_sqlite_error(db, rc, "kvcolumn: cannot declare the table");
     // Every sqlite3_vtab of this table in this connection shares one state
     // (common/vtab_state.hpp); a dropped table's state is never reused.
     const std::string key = state_key(table->schema, options.instance_id, table->name);
@@ -599,9 +585,9 @@ int kvcolumnDisconnect(sqlite3_vtab* vtab) {
 int kvcolumnDestroy(sqlite3_vtab* vtab) {
   Table* t = static_cast<Table*>(vtab);
   int rc = guard_status(&vtab->zErrMsg, [&] {
-    exec(t->db, "DROP TABLE IF EXISTS " + shadow_name(t->schema, t->name, "info"));
+    exec(t->db, "DROP TABLE IF EXISTS " + shadow_name(t->schema, t->name, "info"), "kvcolumn");
     for (const char* suffix : {"chunks", "idx", "data"})
-      exec(t->db, "DROP TABLE IF EXISTS " + shadow_name(t->schema, t->name, suffix));
+      exec(t->db, "DROP TABLE IF EXISTS " + shadow_name(t->schema, t->name, suffix), "kvcolumn");
     // An older sqlite3_vtab of this table may still be in the transaction and
     // get xSync: it must not write into a table created later under the name.
     t->shared->dropped = true;
@@ -628,12 +614,10 @@ int kvcolumnRename(sqlite3_vtab* vtab, const char* new_name) {
     t->store->finish_writes();  // no open blob handle on a table being renamed
     if (t->data_store) t->data_store->finish_writes();
     for (const char* suffix : owned_suffixes(varsize)) {
-      char* sql = sqlite3_mprintf("ALTER TABLE \"%w\".\"%w_%s\" RENAME TO \"%w_%s\"", t->schema.c_str(),
-                                  t->name.c_str(), suffix, new_name, suffix);
-      if (!sql) throw std::bad_alloc();
-      std::string s(sql);
-      sqlite3_free(sql);
-      exec(t->db, s);
+      exec(t->db,
+           mprintf("ALTER TABLE \"%w\".\"%w_%s\" RENAME TO \"%w_%s\"", t->schema.c_str(), t->name.c_str(),
+                   suffix, new_name, suffix),
+           "kvcolumn");
     }
     auto point_at = [&](const std::string& name) {
       if (t->options.instance_id.empty())  // a table keyed by name (created by an older build)

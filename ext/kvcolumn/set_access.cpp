@@ -21,7 +21,7 @@ struct Query {
   sqlite3_stmt* s = nullptr;
   Query(sqlite3* db, const std::string& sql) {
     int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr);
-    if (rc != SQLITE_OK) fail_sqlite(db, rc, "cannot prepare '" + sql + "'");
+    if (rc != SQLITE_OK) throw_sqlite_error(db, rc, "cannot prepare '" + sql + "'");
   }
   ~Query() { sqlite3_finalize(s); }
 };
@@ -127,7 +127,7 @@ SetAccess::SetAccess(sqlite3* db, LiveTables& live, const std::string& fn, const
   if (rc != SQLITE_OK) {
     sqlite3_finalize(pin_);
     pin_ = nullptr;
-    fail_sqlite(db, rc, fn + ": cannot read kvcolumn '" + table_->name + "'");
+    throw_sqlite_error(db, rc, fn + ": cannot read kvcolumn '" + table_->name + "'");
   }
   try {
     table_->revalidate();

@@ -78,7 +78,7 @@ int columnConnect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** ou
   *out = nullptr;
   return guard_status(err, [&] {
     int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(idx INTEGER, value, name HIDDEN, schema HIDDEN, raw BLOB HIDDEN)");
-    if (rc != SQLITE_OK) kvcolumn::fail_sqlite(db, rc, "kohakuvault_column: cannot declare the table");
+    if (rc != SQLITE_OK) throw_sqlite_error(db, rc, "kohakuvault_column: cannot declare the table");
     auto* t = new Table();
     std::memset(static_cast<sqlite3_vtab*>(t), 0, sizeof(sqlite3_vtab));
     t->db = db;
