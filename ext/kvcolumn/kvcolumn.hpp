@@ -2,6 +2,7 @@
 // the design). Files:
 //   module.cpp      module table, xCreate/xConnect/xBestIndex/xRename/xDestroy, registration
 //   shadow.cpp     SqliteChunkStore: the shadow tables through cached statements and blob I/O
+//   shadow_info.cpp ShadowInfo: the "<table>_info" rows, read, validated, written
 //   cursor.cpp    xOpen/xFilter/xNext/xColumn..., constraint values -> idx ranges
 //   write.cpp     xUpdate and the transaction methods
 //   admin.cpp      the kvcolumns eponymous table and kvcolumn_check()
@@ -9,6 +10,7 @@
 //   write_slice.cpp    the 'write' command (slice assignment)
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -17,6 +19,7 @@
 
 #include "column/chunk_layout.hpp"
 #include "column/fixed.hpp"
+#include "column/label.hpp"
 #include "column/var.hpp"
 #include "codec/dtype.hpp"
 #include "common/sql_text.hpp"
@@ -27,13 +30,38 @@
 
 namespace kvx::kvcolumn {
 
-inline constexpr int kFormatVersion = 1;
-// Variable-size tables: format 2 is the 7-byte index entry layout (format 1
-// variable-size tables, with 16-byte entries, are refused rather than misread).
-inline constexpr int kVarFormatVersion = 2;
-inline int format_version(const kv::DType& dtype) {
-  return dtype.is_varsize() ? kVarFormatVersion : kFormatVersion;
-}
+// "<table>_info" format_version: 1 for fixed-size dtypes; 2 for
+// variable-size ones, the 7-byte index entry layout (format 1 variable-size
+// tables, with 16-byte entries, are refused rather than misread).
+inline int format_version(bool varsize) { return varsize ? 2 : 1; }
+
+// Shadow tables, by suffix (xCreate creates and xRename renames the ones a
+// table has, xDestroy drops all four, xShadowName claims all four,
+// kvcolumn_check and kvcolumns read them):
+//   "<table>_info"    key/value rows (shadow_info.hpp)
+//   "<table>_chunks"  fixed-size dtypes: the element chunks
+//   "<table>_idx"     variable-size dtypes: the 7-byte index entries
+//   "<table>_data"    variable-size dtypes: the record stream
+inline constexpr const char* kInfoSuffix = "info";
+inline constexpr const char* kChunksSuffix = "chunks";
+inline constexpr const char* kIdxSuffix = "idx";
+inline constexpr const char* kDataSuffix = "data";
+
+// Every suffix xShadowName claims. It sees only the suffix, not the table, so
+// it claims the union: a fixed-size table "t" also owns the names t_idx and
+// t_data (and a variable-size one t_chunks). The suffix names are part of the
+// SQL contract (SQL_INTERFACE.md §3) and of existing files, so they cannot be
+// made disjoint per dtype; instead xCreate and xRename refuse a name whose
+// claimed tables already exist (check_table_name), and SQLite refuses to
+// create them later in defensive mode.
+inline constexpr std::array<const char*, 4> kShadowSuffixes = {kInfoSuffix, kChunksSuffix, kIdxSuffix,
+                                                               kDataSuffix};
+
+// The chunk tables of a table: "chunks", or "idx" and "data".
+std::vector<const char*> chunk_suffixes(bool varsize);
+// The shadow tables a table has: its chunk tables and "info".
+std::vector<const char*> owned_suffixes(bool varsize);
+
 inline constexpr std::uint64_t kDefaultCacheBytes = 64ull * 1024 * 1024;
 inline constexpr std::uint64_t kReadCacheBytes = 64ull * 1024 * 1024;
 inline constexpr std::uint64_t kDefaultVarMaxChunkBytes = 256ull * 1024;  // variable-size dtypes
@@ -72,7 +100,7 @@ class SqliteChunkStore final : public kv::ChunkStore {
  public:
   // The chunks live in "<table>_<chunks_suffix>", the length in the
   // "<table>_info" row named length_key.
-  SqliteChunkStore(sqlite3* db, std::string schema, std::string table, const char* chunks_suffix = "chunks",
+  SqliteChunkStore(sqlite3* db, std::string schema, std::string table, const char* chunks_suffix = kChunksSuffix,
                    const char* length_key = "length");
   void rename(const std::string& table);
 

@@ -35,7 +35,8 @@
 // its command column named "command".
 //
 // Shadow tables (created in xCreate, listed in xShadowName, renamed in
-// xRename, dropped in xDestroy):
+// xRename, dropped in xDestroy; suffixes in kvcolumn.hpp, _info rows read and
+// written by ShadowInfo, shadow_info.hpp):
 //   CREATE TABLE "<table>_info"(key TEXT PRIMARY KEY, value) WITHOUT ROWID
 //     rows: format_version, dtype (normalised), elem_size, min_chunk_bytes,
 //           max_chunk_bytes, length (committed element count), schema (only
@@ -98,6 +99,7 @@
 #include "common/error.hpp"
 #include "common/firewall.hpp"
 #include "kvcolumn/kvcolumn.hpp"
+#include "kvcolumn/shadow_info.hpp"
 #include "common/registry.hpp"
 #include "common/table_names.hpp"
 #include "common/vtab_cursor.hpp"
@@ -235,29 +237,6 @@ void Table::remember_version() {
 
 namespace {
 
-// The chunk shadow tables besides "<table>_info": "chunks" for fixed-size
-// dtypes, "idx" and "data" for variable-size ones.
-std::vector<const char*> data_suffixes(bool varsize) {
-  if (varsize) return {"idx", "data"};
-  return {"chunks"};
-}
-
-// Every suffix xShadowName claims. It sees only the suffix, not the table, so
-// it claims the union: a fixed-size table "t" also owns the names t_idx and
-// t_data (and a variable-size one t_chunks). The suffix names are part of the
-// SQL contract (SQL_INTERFACE.md §3) and of existing files, so they cannot be
-// made disjoint per dtype; instead xCreate and xRename refuse a name whose
-// claimed tables already exist (check_table_name), and SQLite refuses to
-// create them later in defensive mode.
-constexpr const char* kShadowSuffixes[] = {"info", "chunks", "idx", "data"};
-
-// The shadow tables a table has: "info" and its chunk tables.
-std::vector<const char*> owned_suffixes(bool varsize) {
-  std::vector<const char*> suffixes = data_suffixes(varsize);
-  suffixes.push_back("info");
-  return suffixes;
-}
-
 // Names a table cannot take (xCreate, xRename): its hidden command column is
 // named like the table, so it must not collide with the other columns (idx,
 // value, raw) or with the rowid's aliases.
@@ -272,85 +251,6 @@ std::string command_column(const std::string& table) {
   return table;
 }
 
-// The options a table was created with, as "<table>_info" stores them: they
-// describe the stored bytes, so they win over the (re-parsed) module
-// arguments, which supply only what is not stored (cache_bytes; schema for
-// tables created before it was stored). Missing or invalid rows, or a
-// format_version this build does not read, are Error(corrupt) naming the table.
-Options stored_options(sqlite3* db, const std::string& info, const std::string& table, Options declared) {
-  struct Row {
-    int type = SQLITE_NULL;
-    sqlite3_int64 i = 0;
-    std::string text;
-  };
-  std::map<std::string, Row> rows;
-  // A failed read is the failure SQLite reports (I/O, locking, memory), never
-  // "corrupt": that is only for rows whose bytes are wrong.
-  const std::string read_context = "kvcolumn '" + table + "': cannot read " + table + "_info";
-  Statement s(db, "SELECT key, value FROM " + info, read_context);
-  while (s.step(read_context)) {
-    const unsigned char* key = sqlite3_column_text(s.get(), 0);
-    if (!key) continue;
-    Row r;
-    r.type = sqlite3_column_type(s.get(), 1);
-    r.i = sqlite3_column_int64(s.get(), 1);
-    if (const unsigned char* text = sqlite3_column_text(s.get(), 1)) r.text = reinterpret_cast<const char*>(text);
-    rows[reinterpret_cast<const char*>(key)] = std::move(r);
-  }
-  auto corrupt = [&](const std::string& what) {
-    kv::fail(kv::Errc::corrupt, "kvcolumn '" + table + "' is corrupt: " + table + "_info " + what);
-  };
-  auto row = [&](const char* key) -> const Row& {
-    auto it = rows.find(key);
-    if (it == rows.end()) corrupt(std::string("has no ") + key + " row");
-    return it->second;
-  };
-  auto size_row = [&](const char* key, bool zero_ok) {
-    const Row& r = row(key);
-    if (r.type != SQLITE_INTEGER || r.i < 0 || (r.i == 0 && !zero_ok))
-      corrupt(std::string("has ") + key + " '" + r.text + "': expected a " + (zero_ok ? "" : "positive ") +
-              "integer");
-    return static_cast<std::uint64_t>(r.i);
-  };
-  Options o = declared;
-  const Row& dtype = row("dtype");
-  try {
-    if (dtype.type != SQLITE_TEXT) kv::fail(kv::Errc::corrupt, "not TEXT");
-    o.dtype = kv::parse_dtype(dtype.text);
-  } catch (const kv::Error& e) {
-    corrupt("has dtype '" + dtype.text + "': " + e.what());
-  }
-  if (o.dtype.family == kv::Family::auto_header) corrupt("has dtype 'auto', which no column stores");
-  if (size_row("elem_size", true) != o.dtype.elem_size())
-    corrupt("has elem_size " + row("elem_size").text + " but dtype '" + o.dtype.name() + "' has " +
-            std::to_string(o.dtype.elem_size()) + "-byte elements");
-  sqlite3_int64 version = rows.count("format_version") ? rows["format_version"].i : 0;
-  if (version != format_version(o.dtype))
-    kv::fail(kv::Errc::corrupt, "kvcolumn '" + table + "' has format_version " + std::to_string(version) +
-                                    ", this build reads format " + std::to_string(format_version(o.dtype)) +
-                                    " for " + (o.dtype.is_varsize() ? "variable" : "fixed") + "-size dtypes");
-  o.min_chunk_bytes = size_row("min_chunk_bytes", false);
-  o.max_chunk_bytes = size_row("max_chunk_bytes", false);
-  try {
-    kv::ChunkLayout check(o.dtype.is_varsize() ? kv::kVarIndexEntryBytes : o.dtype.elem_size(),
-                          o.min_chunk_bytes, o.max_chunk_bytes);
-  } catch (const kv::Error& e) {
-    corrupt(std::string("has chunk sizes that are not valid: ") + e.what());
-  }
-  auto schema = rows.find("schema");
-  const bool structured = o.dtype.family == kv::Family::msgpack || o.dtype.family == kv::Family::cbor;
-  if (schema != rows.end()) {
-    if (schema->second.type != SQLITE_TEXT || schema->second.text.empty() || !structured)
-      corrupt("has a schema row that is not JSON Schema text of a msgpack/cbor column");
-    o.schema = schema->second.text;
-  } else if (!structured) {
-    o.schema.clear();
-  }
-  auto id = rows.find(kInstanceIdKey);
-  o.instance_id = id != rows.end() && id->second.type == SQLITE_TEXT ? id->second.text : std::string();
-  return o;
-}
-
 // Builds the Table for xCreate (create = true: also the shadow tables) and xConnect.
 int kvcolumnInit(sqlite3* db, Connection& conn, int argc, const char* const* argv, sqlite3_vtab** out,
                  char** err, bool create) {
@@ -361,7 +261,7 @@ int kvcolumnInit(sqlite3* db, Connection& conn, int argc, const char* const* arg
     if (create)
       options.instance_id = new_instance_id();
     else
-      options = stored_options(db, shadow_name(argv[1], argv[2], "info"), argv[2], options);
+      options = ShadowInfo::read(db, argv[1], argv[2]).options(argv[2], options);
     auto table = std::make_unique<Table>();
     std::memset(static_cast<sqlite3_vtab*>(table.get()), 0, sizeof(sqlite3_vtab));
     table->db = db;
@@ -371,28 +271,8 @@ int kvcolumnInit(sqlite3* db, Connection& conn, int argc, const char* const* arg
     if (create)
       check_table_name(db, table->schema, table->name, "kvcolumn", kReservedNames, kShadowSuffixes,
                        owned_suffixes(options.dtype.is_varsize()));
-    const std::string info = shadow_name(table->schema, table->name, "info");
     const bool varsize = options.dtype.is_varsize();
-    if (create) {
-      exec(db, "CREATE TABLE " + info + "(key TEXT PRIMARY KEY, value) WITHOUT ROWID", "kvcolumn");
-      for (const char* suffix : data_suffixes(varsize))
-        exec(db, "CREATE TABLE " + shadow_name(table->schema, table->name, suffix) +
-                     "(chunk_idx INTEGER PRIMARY KEY, data BLOB NOT NULL)",
-             "kvcolumn");
-      exec(db,
-           mprintf("INSERT INTO %s(key, value) VALUES ('format_version', %d), ('dtype', %Q), ('elem_size', %llu), "
-                   "('min_chunk_bytes', %llu), ('max_chunk_bytes', %llu), ('length', 0), (%Q, %Q)%s",
-                   info.c_str(), format_version(options.dtype), options.dtype.name().c_str(),
-                   static_cast<unsigned long long>(options.dtype.elem_size()),
-                   static_cast<unsigned long long>(options.min_chunk_bytes),
-                   static_cast<unsigned long long>(options.max_chunk_bytes), kInstanceIdKey,
-                   options.instance_id.c_str(), varsize ? ", ('data_length', 0)" : ""),
-           "kvcolumn");
-      if (!options.schema.empty())
-        exec(db,
-             mprintf("INSERT INTO %s(key, value) VALUES ('schema', %Q)", info.c_str(), options.schema.c_str()),
-             "kvcolumn");
-    }
+    if (create) ShadowInfo::create(db, table->schema, table->name, options);
     const std::string decl = mprintf("CREATE TABLE x(idx INTEGER, value, \"%w\" HIDDEN, raw BLOB HIDDEN)",
                                      command_column(table->name).c_str());
     int rc = sqlite3_declare_vtab(db, decl.c_str());
@@ -404,8 +284,9 @@ int kvcolumnInit(sqlite3* db, Connection& conn, int argc, const char* const* arg
     if (!sh || sh->dropped) {
       sh = std::make_shared<Shared>();
       if (varsize) {
-        sh->store = std::make_unique<SqliteChunkStore>(db, table->schema, table->name, "idx", "length");
-        sh->data_store = std::make_unique<SqliteChunkStore>(db, table->schema, table->name, "data", "data_length");
+        sh->store = std::make_unique<SqliteChunkStore>(db, table->schema, table->name, kIdxSuffix, "length");
+        sh->data_store =
+            std::make_unique<SqliteChunkStore>(db, table->schema, table->name, kDataSuffix, "data_length");
         auto column = std::make_unique<kv::VarColumn>(*sh->store, *sh->data_store, options.min_chunk_bytes,
                                                       options.max_chunk_bytes, table->name, options.cache_bytes,
                                                       kReadCacheBytes);
@@ -426,10 +307,7 @@ int kvcolumnInit(sqlite3* db, Connection& conn, int argc, const char* const* arg
       // after a ROLLBACK (TO) undid an ALTER TABLE RENAME.
       sh->store->rename(table->name);
       if (sh->data_store) sh->data_store->rename(table->name);
-      if (sh->var)
-        sh->var->set_name(table->name);
-      else
-        sh->fixed->set_name(table->name);
+      sh->column->set_name(table->name);
     }
     table->store = sh->store.get();
     table->data_store = sh->data_store.get();
@@ -585,8 +463,7 @@ int kvcolumnDisconnect(sqlite3_vtab* vtab) {
 int kvcolumnDestroy(sqlite3_vtab* vtab) {
   Table* t = static_cast<Table*>(vtab);
   int rc = guard_status(&vtab->zErrMsg, [&] {
-    exec(t->db, "DROP TABLE IF EXISTS " + shadow_name(t->schema, t->name, "info"), "kvcolumn");
-    for (const char* suffix : {"chunks", "idx", "data"})
+    for (const char* suffix : kShadowSuffixes)  // every name the table may have (info first)
       exec(t->db, "DROP TABLE IF EXISTS " + shadow_name(t->schema, t->name, suffix), "kvcolumn");
     // An older sqlite3_vtab of this table may still be in the transaction and
     // get xSync: it must not write into a table created later under the name.
@@ -625,10 +502,7 @@ int kvcolumnRename(sqlite3_vtab* vtab, const char* new_name) {
       t->name = name;
       t->store->rename(name);
       if (t->data_store) t->data_store->rename(name);
-      if (t->var)
-        t->var->set_name(name);
-      else
-        t->fixed->set_name(name);
+      t->column->set_name(name);
     };
     const std::string old_name = t->name;
     point_at(new_name);

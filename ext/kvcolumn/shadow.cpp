@@ -27,7 +27,7 @@ SqliteChunkStore::SqliteChunkStore(sqlite3* db, std::string schema, std::string 
 void SqliteChunkStore::rename(const std::string& table) {
   finish_writes();
   table_ = table;
-  info_ = shadow_name(schema_, table_, "info");
+  info_ = shadow_name(schema_, table_, kInfoSuffix);
   chunks_ = shadow_name(schema_, table_, suffix_);
   chunks_table_ = table_ + "_" + suffix_;
   get_length_.finalize();
@@ -39,10 +39,10 @@ void SqliteChunkStore::rename(const std::string& table) {
   set_counter_.finalize();
 }
 
-std::string SqliteChunkStore::context(const std::string& what) const { return "kvcolumn '" + table_ + "': " + what; }
+std::string SqliteChunkStore::context(const std::string& what) const { return kv::column_label(table_) + ": " + what; }
 
 void SqliteChunkStore::corrupt(const std::string& what) const {
-  kv::fail(kv::Errc::corrupt, "kvcolumn '" + table_ + "' is corrupt: " + what);
+  kv::fail(kv::Errc::corrupt, kv::column_label(table_) + " is corrupt: " + what);
 }
 
 std::uint64_t SqliteChunkStore::load_length() {

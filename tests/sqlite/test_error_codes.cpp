@@ -89,7 +89,9 @@ class FailedReads : public ::testing::Test {
  protected:
   void SetUp() override {
     Db db(file_.path);
-    ASSERT_EQ(db.query("CREATE VIRTUAL TABLE t USING kvcolumn(i64, min_chunk_bytes=4096, max_chunk_bytes=65536)").rc,
+    // 4 KiB chunks: 40 chunk rows, too many for the _chunks root page, so
+    // even their b-tree leaves are on new pages.
+    ASSERT_EQ(db.query("CREATE VIRTUAL TABLE t USING kvcolumn(i64, min_chunk_bytes=4096, max_chunk_bytes=4096)").rc,
               SQLITE_OK);
     old_bytes_ = static_cast<sqlite3_int64>(std::filesystem::file_size(file_.path));
     ASSERT_EQ(db.query("WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x < 19999)"
@@ -126,4 +128,40 @@ TEST_F(FailedReads, KvcolumnPointReadKeepsTheExtendedIoerrCode) {
   EXPECT_TRUE(starts_with(r.error, "kohakuvault:")) << r.error;
   vfs_.heal();
   EXPECT_EQ(db.scalar("SELECT value FROM t WHERE idx = 12345"), "12345");
+}
+
+// kvcolumns never turns a failed read into a row: inside a transaction, with
+// the chunk pages unreadable, the listing returns the injected error.
+TEST_F(FailedReads, KvcolumnsListingSurfacesAReadFailure) {
+  Db db(file_.path, FaultVfs::kName);
+  ASSERT_EQ(db.query("BEGIN; SELECT count(*) FROM t").rc, SQLITE_OK);  // _info only: old pages
+  vfs_.fail_reads_from(old_bytes_, SQLITE_IOERR_READ);
+  auto r = db.query("SELECT name, chunks, bytes FROM kvcolumns");
+  EXPECT_EQ(r.rc, SQLITE_IOERR) << r.error;
+  EXPECT_EQ(sqlite3_extended_errcode(db.get()), SQLITE_IOERR_READ) << r.error;
+  EXPECT_TRUE(starts_with(r.error, "kohakuvault:")) << r.error;
+  EXPECT_TRUE(r.rows.empty());
+  vfs_.heal();
+  if (!sqlite3_get_autocommit(db.get())) {
+    ASSERT_EQ(db.query("ROLLBACK").rc, SQLITE_OK);
+  }
+  EXPECT_EQ(db.scalar("SELECT chunks > 0 AND bytes >= 160000 FROM kvcolumns WHERE name = 't'"), "1");
+}
+
+// A table whose shadow tables are gone is still listed, with NULLs where
+// they would be; kvcolumn_check says what is wrong.
+TEST(KvcolumnsListing, DamagedTablesAreListedWithNulls) {
+  Db db;
+  ASSERT_EQ(db.query("CREATE VIRTUAL TABLE a USING kvcolumn(i64); INSERT INTO a(value) VALUES (1), (2);"
+                     "CREATE VIRTUAL TABLE b USING kvcolumn(str); INSERT INTO b(value) VALUES ('x');"
+                     "CREATE VIRTUAL TABLE c USING kvcolumn(u8); INSERT INTO c(value) VALUES (7);"
+                     "DROP TABLE a_chunks; DROP TABLE b_info;")
+                .rc,
+            SQLITE_OK);
+  auto r = db.query("SELECT name, dtype, length, chunks, bytes > 0 FROM kvcolumns ORDER BY name");
+  ASSERT_EQ(r.rc, SQLITE_OK) << r.error;
+  ASSERT_EQ(r.rows.size(), 3u);
+  EXPECT_EQ(r.rows[0], (std::vector<std::string>{"a", "i64", "2", "NULL", "NULL"}));
+  EXPECT_EQ(r.rows[1], (std::vector<std::string>{"b", "NULL", "NULL", "NULL", "NULL"}));
+  EXPECT_EQ(r.rows[2], (std::vector<std::string>{"c", "u8", "1", "1", "1"}));
 }
