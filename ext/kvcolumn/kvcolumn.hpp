@@ -22,6 +22,8 @@
 #include "column/label.hpp"
 #include "column/var.hpp"
 #include "codec/dtype.hpp"
+#include "common/freshness.hpp"
+#include "common/range_plan.hpp"
 #include "common/sql_text.hpp"
 #include "common/sqlite.hpp"
 #include "common/sqlite_error.hpp"
@@ -70,18 +72,19 @@ inline constexpr std::uint64_t kDefaultVarMaxChunkBytes = 256ull * 1024;  // var
 // hidden raw column (the packed bytes of the element).
 enum Col { kIdx = 0, kValue = 1, kCommand = 2, kRaw = 3 };
 
-// idxNum bits of the query plan (see the comment above kvcolumnBestIndex).
+// idxNum bits of the query plan: the shared range plan (common/range_plan.hpp)
+// and one bit of our own (see the comment above kvcolumnBestIndex).
 enum Plan : int {
-  kPlanEq = 1,
-  kPlanIn = 2,
-  kPlanGt = 4,
-  kPlanGe = 8,
-  kPlanLt = 16,
-  kPlanLe = 32,
-  kPlanDesc = 64,
-  kPlanLimit = 128,
-  kPlanOffset = 256,
-  kPlanAllColumns = 512,  // every column is used (an UPDATE): value/raw honour sqlite3_vtab_nochange
+  kPlanEq = kRangeEq,
+  kPlanIn = kRangeIn,
+  kPlanGt = kRangeGt,
+  kPlanGe = kRangeGe,
+  kPlanLt = kRangeLt,
+  kPlanLe = kRangeLe,
+  kPlanDesc = kRangeDesc,
+  kPlanLimit = kRangeLimit,
+  kPlanOffset = kRangeOffset,
+  kPlanAllColumns = kRangeModuleBit,  // every column is used (an UPDATE): value/raw honour sqlite3_vtab_nochange
 };
 
 struct Options {
@@ -146,8 +149,7 @@ struct Shared {
   kv::VarColumn* var = nullptr;
   TxnFanIn txn;               // in_txn: between xBegin and xCommit/xRollback
   bool dropped = false;       // DROP TABLE ran: never write the (name's) shadow tables again
-  bool version_known = false;
-  unsigned data_version = 0;
+  Freshness freshness;        // the data version the caches belong to
 };
 
 using Registry = StateRegistry<Shared>;

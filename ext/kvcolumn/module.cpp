@@ -84,7 +84,7 @@
 // original numbering (SQLite collects the rowids first, then calls xUpdate per
 // row) and compacted before the next scan, insert, update, savepoint or sync.
 // Outside its own write transaction the table compares the database's data
-// version (SQLITE_FCNTL_DATA_VERSION) at every xBegin/xFilter/xUpdate and
+// version (SQLITE_FCNTL_DATA_VERSION, common/freshness.hpp) at every xBegin/xFilter/xUpdate and
 // drops its cached length and chunks when another connection committed.
 #include <algorithm>
 #include <cerrno>
@@ -215,25 +215,11 @@ Table::~Table() {
 }
 
 void Table::revalidate() {
-  Shared& sh = *shared;
-  if (sh.txn.in_txn) return;
-  unsigned v = 0;
-  int rc = sqlite3_file_control(db, schema.c_str(), SQLITE_FCNTL_DATA_VERSION, &v);
-  if (rc != SQLITE_OK) {
-    column->invalidate();  // no version available: never trust the cache
-    sh.version_known = false;
-    return;
-  }
-  if (!sh.version_known || v != sh.data_version) column->invalidate();
-  sh.data_version = v;
-  sh.version_known = true;
+  if (shared->txn.in_txn) return;
+  if (shared->freshness.changed(db, schema)) column->invalidate();  // no version: never trust the cache
 }
 
-void Table::remember_version() {
-  unsigned v = 0;
-  shared->version_known = sqlite3_file_control(db, schema.c_str(), SQLITE_FCNTL_DATA_VERSION, &v) == SQLITE_OK;
-  shared->data_version = v;
-}
+void Table::remember_version() { shared->freshness.remember(db, schema); }
 
 namespace {
 
@@ -335,7 +321,8 @@ int kvcolumnConnect(sqlite3* db, void* aux, int argc, const char* const* argv, s
   return kvcolumnInit(db, *static_cast<Connection*>(aux), argc, argv, out, err, false);
 }
 
-// Query plans. idxNum is a bit set (enum Plan in kvcolumn.hpp); xFilter's argv
+// Query plans (the shared range plan, common/range_plan.hpp, plus
+// kPlanAllColumns). idxNum is a bit set (enum Plan in kvcolumn.hpp); xFilter's argv
 // holds the constraint values in this order, each present only if its bit is:
 //
 //   kPlanEq | kPlanIn   idx = ? (kPlanIn: an IN list read with sqlite3_vtab_in_first/next)
@@ -354,100 +341,13 @@ int kvcolumnConnect(sqlite3* db, void* aux, int argc, const char* const* argv, s
 // [DESC] is consumed. Cost: point < IN < range < full scan.
 int kvcolumnBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   return guard_status(&vtab->zErrMsg, [&] {
-    int eq = -1, lower = -1, upper = -1, limit = -1, offset = -1;
-    int plan = 0;
-    bool all_consumed = true;
-    for (int i = 0; i < info->nConstraint; ++i) {
-      const auto& c = info->aConstraint[i];
-      if (c.op == SQLITE_INDEX_CONSTRAINT_LIMIT || c.op == SQLITE_INDEX_CONSTRAINT_OFFSET) {
-        if (!c.usable) continue;
-        if (c.op == SQLITE_INDEX_CONSTRAINT_LIMIT && limit < 0) limit = i;
-        if (c.op == SQLITE_INDEX_CONSTRAINT_OFFSET && offset < 0) offset = i;
-        continue;
-      }
-      bool on_idx = c.iColumn == kIdx || c.iColumn == -1;
-      if (!on_idx || !c.usable) {
-        all_consumed = false;
-        continue;
-      }
-      switch (c.op) {
-        case SQLITE_INDEX_CONSTRAINT_EQ:
-          if (eq < 0)
-            eq = i;
-          else
-            all_consumed = false;
-          break;
-        case SQLITE_INDEX_CONSTRAINT_GT:
-        case SQLITE_INDEX_CONSTRAINT_GE:
-          if (lower < 0)
-            lower = i;
-          else
-            all_consumed = false;
-          break;
-        case SQLITE_INDEX_CONSTRAINT_LT:
-        case SQLITE_INDEX_CONSTRAINT_LE:
-          if (upper < 0)
-            upper = i;
-          else
-            all_consumed = false;
-          break;
-        default: all_consumed = false;
-      }
-    }
     int argc = 0;
-    double cost = 4e6, rows = 1e6;
-    if (eq >= 0) {
-      bool in_list = runtime_features().vtab_in && sqlite3_vtab_in(info, eq, -1);
-      if (in_list) sqlite3_vtab_in(info, eq, 1);
-      plan |= in_list ? kPlanIn : kPlanEq;
-      info->aConstraintUsage[eq].argvIndex = ++argc;
-      info->aConstraintUsage[eq].omit = 1;
-      cost = in_list ? 20 : 2;
-      rows = in_list ? 10 : 1;
-    }
-    if (lower >= 0) {
-      plan |= info->aConstraint[lower].op == SQLITE_INDEX_CONSTRAINT_GT ? kPlanGt : kPlanGe;
-      info->aConstraintUsage[lower].argvIndex = ++argc;
-      info->aConstraintUsage[lower].omit = 1;
-    }
-    if (upper >= 0) {
-      plan |= info->aConstraint[upper].op == SQLITE_INDEX_CONSTRAINT_LT ? kPlanLt : kPlanLe;
-      info->aConstraintUsage[upper].argvIndex = ++argc;
-      info->aConstraintUsage[upper].omit = 1;
-    }
-    if (eq < 0 && (lower >= 0 || upper >= 0)) {
-      cost = lower >= 0 && upper >= 0 ? 1000 : 1e6;
-      rows = lower >= 0 && upper >= 0 ? 100 : 5e5;
-    }
-    bool order_ok = true;
-    // Without sqlite3_vtab_in an `idx IN (...)` looks like `idx = ?` and SQLite
-    // calls xFilter once per listed value, in an order we do not control.
-    bool maybe_looped_in = (plan & kPlanEq) && !runtime_features().vtab_in;
-    if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn <= kIdx && !maybe_looped_in) {  // idx or rowid
-      if (info->aOrderBy[0].desc) plan |= kPlanDesc;
-      info->orderByConsumed = 1;
-    } else if (info->nOrderBy > 0) {
-      order_ok = false;
-    }
-    if (all_consumed && order_ok && runtime_features().vtab_rhs_value) {
-      if (limit >= 0) {
-        plan |= kPlanLimit;
-        info->aConstraintUsage[limit].argvIndex = ++argc;
-        info->aConstraintUsage[limit].omit = 1;
-        if (offset >= 0) {
-          plan |= kPlanOffset;
-          info->aConstraintUsage[offset].argvIndex = ++argc;
-          info->aConstraintUsage[offset].omit = 1;
-        }
-      }
-    }
+    int plan = plan_range(info, kIdx, argc, RangeCosts{4e6, 1e6, 1e6, 5e5});
     // An UPDATE marks every column used (SQLite sets all colUsed bits for a
     // virtual table); a SELECT marks only what it reads, and rarely the
     // hidden command column.
     if (info->colUsed >> kCommand & 1) plan |= kPlanAllColumns;
     info->idxNum = plan;
-    info->estimatedCost = cost;
-    info->estimatedRows = static_cast<sqlite3_int64>(rows);
     return SQLITE_OK;
   });
 }
