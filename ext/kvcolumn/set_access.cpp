@@ -16,24 +16,6 @@ namespace kvx::kvcolumn {
 
 namespace {
 
-// A statement finalized on scope exit.
-struct Query {
-  sqlite3_stmt* s = nullptr;
-  Query(sqlite3* db, const std::string& sql) {
-    int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr);
-    if (rc != SQLITE_OK) throw_sqlite_error(db, rc, "cannot prepare '" + sql + "'");
-  }
-  ~Query() { sqlite3_finalize(s); }
-};
-
-std::string quoted(const char* format, const std::string& a, const std::string& b = {}) {
-  char* q = sqlite3_mprintf(format, a.c_str(), b.c_str());
-  if (!q) throw std::bad_alloc();
-  std::string out(q);
-  sqlite3_free(q);
-  return out;
-}
-
 // The newest live instance of schema.name that SQLite would use now: not
 // dropped, and (when the table has one) with the instance id its "_info"
 // holds now, which tells an instance left over from a rolled-back DROP /
@@ -54,7 +36,7 @@ Table* live_instance(LiveTables& live, const std::string& schema, const std::str
 // older build, or not a kvcolumn table at all).
 std::string current_instance_id(sqlite3* db, const std::string& schema, const std::string& name) {
   sqlite3_stmt* s = nullptr;
-  const std::string sql = "SELECT value FROM " + shadow_name(schema, name, "info") + " WHERE key = '" +
+  const std::string sql = "SELECT value FROM " + shadow_name(schema, name, kInfoSuffix) + " WHERE key = '" +
                           kInstanceIdKey + "'";
   std::string id;
   if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
@@ -87,7 +69,8 @@ Table* find_table(sqlite3* db, LiveTables& live, const std::string& fn, const st
   const std::string id = current_instance_id(db, r.schema, r.table);
   if (Table* t = live_instance(live, r.schema, r.table, id)) return t;
   {  // preparing a SELECT connects the virtual table (xConnect) without running anything
-    Query connect(db, quoted("SELECT 1 FROM \"%w\".\"%w\"", r.schema, r.table));
+    const std::string sql = mprintf("SELECT 1 FROM \"%w\".\"%w\"", r.schema.c_str(), r.table.c_str());
+    Statement connect(db, sql, "cannot prepare '" + sql + "'");
   }
   if (Table* t = live_instance(live, r.schema, r.table, id)) return t;
   kv::fail(kv::Errc::internal, fn + ": kvcolumn '" + r.schema + "." + r.table + "' did not connect");
@@ -118,7 +101,7 @@ std::string table_arg(sqlite3_value* v, const std::string& fn) {
 
 SetAccess::SetAccess(sqlite3* db, LiveTables& live, const std::string& fn, const std::string& table) {
   table_ = find_table(db, live, fn, table);
-  const std::string sql = "SELECT value FROM " + shadow_name(table_->schema, table_->name, "info") + " LIMIT 1";
+  const std::string sql = "SELECT value FROM " + shadow_name(table_->schema, table_->name, kInfoSuffix) + " LIMIT 1";
   int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &pin_, nullptr);
   if (rc == SQLITE_OK) {
     rc = sqlite3_step(pin_);
