@@ -15,7 +15,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <map>
 #include <optional>
 #include <set>
 #include <vector>

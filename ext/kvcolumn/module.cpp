@@ -91,7 +91,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <map>
 #include <string_view>
 #include <vector>
 
