@@ -73,7 +73,7 @@ Table* find_table(sqlite3* db, LiveTables& live, const std::string& fn, const st
     Statement connect(db, sql, "cannot prepare '" + sql + "'");
   }
   if (Table* t = live_instance(live, r.schema, r.table, id)) return t;
-  kv::fail(kv::Errc::internal, fn + ": kvcolumn '" + r.schema + "." + r.table + "' did not connect");
+  kv::fail(kv::Errc::internal, fn + ": " + kv::column_label(r.schema + "." + r.table) + " did not connect");
 }
 
 std::optional<std::int64_t> index_arg(sqlite3_value* v, const std::string& fn, const char* which) {
@@ -110,7 +110,7 @@ SetAccess::SetAccess(sqlite3* db, LiveTables& live, const std::string& fn, const
   if (rc != SQLITE_OK) {
     sqlite3_finalize(pin_);
     pin_ = nullptr;
-    throw_sqlite_error(db, rc, fn + ": cannot read kvcolumn '" + table_->name + "'");
+    throw_sqlite_error(db, rc, fn + ": cannot read " + kv::column_label(table_->name));
   }
   try {
     table_->revalidate();
@@ -131,7 +131,7 @@ bool SetAccess::still_live(const LiveTables& live) const {
 
 void require_numeric(const Table& t, const std::string& fn) {
   if (!kv::summarizable(t.options.dtype))
-    kv::fail(kv::Errc::invalid_argument, fn + ": kvcolumn '" + t.name + "' has dtype '" + t.options.dtype.name() +
+    kv::fail(kv::Errc::invalid_argument, fn + ": " + kv::column_label(t.name) + " has dtype '" + t.options.dtype.name() +
                                              "': expected a numeric dtype (i8, i16, i32, i64, u8, u16, u32, u64, "
                                              "f32 or f64)");
 }
