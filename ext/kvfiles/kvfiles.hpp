@@ -15,7 +15,9 @@
 #include <vector>
 
 #include "common/sqlite.hpp"
-#include "kvcolumn/kvcolumn.hpp"  // Stmt, fail_sqlite, result_element
+#include "common/sqlite_error.hpp"
+#include "common/statement.hpp"
+#include "kvcolumn/kvcolumn.hpp"  // result_element
 #include "kvfiles/catalog.hpp"
 #include "kvfiles/chunk_source.hpp"
 
@@ -46,8 +48,8 @@ class SqliteChunkSource final : public kv::kvfiles::ChunkSource {
  private:
   void close();
   sqlite3* db_;
-  std::string schema_, find_sql_;
-  kvcolumn::Stmt find_;
+  std::string schema_;
+  CachedStatement find_;
   sqlite3_blob* blob_ = nullptr;
   std::int64_t col_id_ = 0, chunk_idx_ = 0;  // what blob_ is open on
   std::uint64_t size_ = 0;

@@ -94,6 +94,8 @@ class Column {
   virtual void end_transaction() = 0;       // commit done: forget savepoints
   virtual void discard() = 0;               // rollback: drop the buffer, reload from the store
   virtual void invalidate() = 0;            // the store changed underneath: drop caches
+  // The table name errors show (ALTER TABLE RENAME changes it).
+  virtual void set_name(const std::string& table_name) = 0;
 };
 
 }  // namespace kv

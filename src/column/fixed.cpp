@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "column/label.hpp"
 #include "common/error.hpp"
 
 namespace kv {
@@ -21,7 +22,7 @@ FixedColumn::FixedColumn(ChunkStore& store, ChunkLayout layout, std::string tabl
       read_cache_bytes_(read_cache_bytes) {}
 
 void FixedColumn::corrupt(const std::string& what) const {
-  fail(Errc::corrupt, "kvcolumn '" + name_ + "' is corrupt: " + what);
+  fail(Errc::corrupt, column_label(name_) + " is corrupt: " + what);
 }
 
 void FixedColumn::ensure_loaded() {
@@ -36,7 +37,7 @@ void FixedColumn::ensure_loaded() {
 void FixedColumn::check_index(std::uint64_t i, std::uint64_t limit, const char* what) const {
   if (i >= limit)
     fail(Errc::out_of_range, std::string(what) + " idx " + std::to_string(i) +
-                                 " is out of range for kvcolumn '" + name_ + "' of length " +
+                                 " is out of range for " + column_label(name_) + " of length " +
                                  std::to_string(state_.length));
 }
 
@@ -208,7 +209,7 @@ void FixedColumn::append_packed(std::string_view packed) {
   settle();
   const std::uint64_t E = layout_.elem_size();
   if (packed.size() % E != 0)
-    fail(Errc::invalid_argument, "kvcolumn '" + name_ + "': packed data of " + std::to_string(packed.size()) +
+    fail(Errc::invalid_argument, column_label(name_) + ": packed data of " + std::to_string(packed.size()) +
                                      " bytes is not a whole number of " + std::to_string(E) +
                                      "-byte elements");
   const std::uint64_t M = layout_.elems_per_chunk();
@@ -244,8 +245,8 @@ void FixedColumn::insert(std::uint64_t i, std::string_view elem) {
   settle();
   const std::uint64_t E = layout_.elem_size();
   if (i > state_.length)
-    fail(Errc::out_of_range, "insert: idx " + std::to_string(i) + " is out of range for kvcolumn '" + name_ +
-                                 "' of length " + std::to_string(state_.length) + " (expected 0.." +
+    fail(Errc::out_of_range, "insert: idx " + std::to_string(i) + " is out of range for " + column_label(name_) +
+                                 " of length " + std::to_string(state_.length) + " (expected 0.." +
                                  std::to_string(state_.length) + ")");
   if (i == state_.length) return append_packed(elem);
   // Grow by one at the end (placeholder), then shift [i, length-1) right by one.

@@ -104,7 +104,7 @@ class FixedColumn final : public Column {
   // chunks are large.
   void enable_partial_reads() { partial_reads_ = true; }
   const ChunkLayout& layout() const { return layout_; }
-  void set_name(std::string table_name) { name_ = std::move(table_name); }  // after ALTER TABLE RENAME
+  void set_name(const std::string& table_name) override { name_ = table_name; }
   std::uint64_t pending_deletes() const { return state_.pending.size(); }
   std::size_t savepoint_depth() const { return savepoints_.size(); }
 
