@@ -168,11 +168,12 @@ std::string_view FixedColumn::scan_run(std::uint64_t i, std::uint64_t max_elems)
 
 std::string_view FixedColumn::read_partial(std::uint64_t chunk, std::uint64_t k, std::uint64_t n) {
   const std::uint64_t E = layout_.elem_size();
-  partial_.clear();
+  // partial_ keeps its size between reads (read_range resizes it to n * E and
+  // overwrites every byte), so a scan does not zero-fill its buffer per read.
   std::optional<std::uint64_t> size = store_.read_range(chunk, k * E, n * E, partial_);
   if (!size) corrupt("chunk " + std::to_string(chunk) + " is missing");
   std::uint64_t elems = layout_.elems_in_chunk(chunk, state_.stored_length);
-  if (!layout_.valid_blob_size(*size, elems) || partial_.size() != n * E)
+  if (!layout_.valid_blob_size(*size, elems) || *size < (k + n) * E || partial_.size() != n * E)
     corrupt("chunk " + std::to_string(chunk) + " has " + std::to_string(*size) +
             " bytes, expected room for " + std::to_string(elems) + " elements of " + std::to_string(E) +
             " bytes (at most " + std::to_string(layout_.full_chunk_bytes()) + " bytes)");
