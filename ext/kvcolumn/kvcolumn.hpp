@@ -113,6 +113,10 @@ class SqliteChunkStore final : public kv::ChunkStore {
   bool read_chunk(std::uint64_t chunk, std::string& out) override;
   std::optional<std::uint64_t> read_range(std::uint64_t chunk, std::uint64_t offset, std::uint64_t n,
                                           std::string& out) override;
+  // One blob handle for the whole range (a handle per piece would walk the
+  // overflow-page chain again for each piece).
+  std::optional<std::uint64_t> read_pieces(std::uint64_t chunk, std::uint64_t offset, std::uint64_t n,
+                                           std::uint64_t piece, std::string& buf, const PieceSink& sink) override;
   void write_in_place(std::uint64_t chunk, std::uint64_t offset, std::string_view data) override;
   void put_chunk(std::uint64_t chunk, std::string_view bytes) override;
   void delete_chunks_from(std::uint64_t first) override;

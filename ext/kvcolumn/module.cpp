@@ -282,7 +282,8 @@ int kvcolumnInit(sqlite3* db, Connection& conn, int argc, const char* const* arg
         auto column = std::make_unique<kv::FixedColumn>(
             *sh->store,
             kv::ChunkLayout(options.dtype.elem_size(), options.min_chunk_bytes, options.max_chunk_bytes),
-            table->name, options.cache_bytes, kReadCacheBytes);
+            table->name, options.cache_bytes,
+            std::max(kReadCacheBytes, options.cache_bytes));  // read LRU: a column cache_bytes holds stays in memory
         sh->fixed = column.get();
         sh->column = std::move(column);
       }

@@ -2,6 +2,7 @@
 // kv::ChunkStore. Statements are prepared once (SQLITE_PREPARE_PERSISTENT) and
 // reset after each use; chunk bytes move through incremental blob I/O, one
 // blob handle per call (an open handle would pin the read transaction).
+#include <algorithm>
 #include <new>
 
 #include "common/error.hpp"
@@ -124,6 +125,35 @@ std::optional<std::uint64_t> SqliteChunkStore::read_range(std::uint64_t chunk, s
     failure.raise(context("cannot read chunk " + std::to_string(chunk)));
   }
   sqlite3_blob_close(blob);
+  return size;
+}
+
+std::optional<std::uint64_t> SqliteChunkStore::read_pieces(std::uint64_t chunk, std::uint64_t offset,
+                                                           std::uint64_t n, std::uint64_t piece, std::string& buf,
+                                                           const PieceSink& sink) {
+  sqlite3_blob* blob = nullptr;
+  int rc = sqlite3_blob_open(db_, schema_.c_str(), chunks_table_.c_str(), "data",
+                             static_cast<sqlite3_int64>(chunk), 0, &blob);
+  if (rc != SQLITE_OK) {
+    sqlite3_blob_close(blob);
+    if (!chunk_size(chunk)) return std::nullopt;  // missing row (chunk_size also rejects non-BLOBs)
+    fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot open chunk " + std::to_string(chunk));
+  }
+  struct Close {  // the sink may throw
+    sqlite3_blob* b;
+    ~Close() { sqlite3_blob_close(b); }
+  } close{blob};
+  const std::uint64_t size = static_cast<std::uint64_t>(sqlite3_blob_bytes(blob));
+  if (offset > size || n > size - offset) return size;
+  if (piece == 0) piece = n;
+  if (buf.size() < std::min(piece, n)) buf.resize(static_cast<std::size_t>(std::min(piece, n)));
+  for (std::uint64_t at = 0; at < n; at += piece) {
+    const std::uint64_t m = std::min(piece, n - at);
+    rc = sqlite3_blob_read(blob, buf.data(), static_cast<int>(m), static_cast<int>(offset + at));
+    if (rc != SQLITE_OK)
+      fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot read chunk " + std::to_string(chunk));
+    sink(std::string_view(buf.data(), static_cast<std::size_t>(m)), at);
+  }
   return size;
 }
 

@@ -61,6 +61,10 @@ class FixedColumn final : public Column {
   // a column larger than the LRU keeps what is cached instead of cycling
   // every chunk through it (which would make every chunk a miss).
   std::string_view scan_run(std::uint64_t i, std::uint64_t max_elems) override;
+  // scan_run's uncached case streamed: the elements asked for (up to the
+  // chunk's end) in pieces of kScanPieceBytes through one store read
+  // (ChunkStore::read_pieces) into the scratch buffer.
+  std::uint64_t scan_stream(std::uint64_t i, std::uint64_t max_elems, const RunSink& sink) override;
   std::uint64_t elem_size() const override { return layout_.elem_size(); }
   std::uint64_t epoch() const override { return epoch_; }
 
