@@ -1,0 +1,108 @@
+// Shared declarations of the kvault virtual table (see module.cpp for the
+// design and the plan encoding). Files:
+//   module.cpp   module table, xCreate/xConnect/xDestroy/xRename/xShadowName,
+//                xBestIndex, registration
+//   cursor.cpp   xFilter/xNext/xColumn...: constraint values -> one key range,
+//                the shadow scan, the value and encoding columns
+//   write.cpp    xUpdate and the (empty) transaction methods
+//   shadow.cpp   shadow table names, key bytes, cached statements (shadow.hpp)
+//   stream.cpp   kvault_import / kvault_export / kvault_read (blob I/O)
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/sqlite.hpp"
+#include "kvault/key_range.hpp"
+#include "kvault/shadow.hpp"
+
+namespace kvx::kvault {
+
+// Declared columns (kDeclaredSchema in module.cpp).
+enum Column { kKey = 0, kValue = 1, kSize = 2, kEncoding = 3, kPrefix = 4 };
+
+// idxNum bits of the plan (module.cpp, top).
+constexpr int kOrderDesc = 1;
+constexpr int kOrderConsumed = 2;
+constexpr int kValueUsed = 4;
+
+// One kvault table on one connection: its names and its cached shadow statements.
+struct Table : sqlite3_vtab {
+  sqlite3* db = nullptr;
+  std::string schema;
+  std::string name;
+  std::string data;  // "schema"."name_data", quoted
+  StatementCache cache;
+  std::string point_sql[2];  // point lookup by key, without / with the value column
+
+  Table(sqlite3* d, std::string s, std::string n)
+      : sqlite3_vtab{}, db(d), schema(std::move(s)), name(std::move(n)), cache(d) {
+    set_names();
+  }
+  void set_names() {
+    data = quoted_data_table(schema, name);
+    point_sql[0] = "SELECT id, key, length(value) FROM " + data + " WHERE key = ?1";
+    point_sql[1] = "SELECT id, key, length(value), value FROM " + data + " WHERE key = ?1";
+  }
+};
+
+// A scan: the shadow statement positioned on the current row, and the
+// constraints every row is re-checked against.
+struct Cursor : sqlite3_vtab_cursor {
+  Table* table() const { return static_cast<Table*>(pVtab); }
+
+  std::string scan_sql;
+  sqlite3_stmt* scan = nullptr;  // columns: id, key, length(value)[, value]
+  std::string fetch_sql;
+  sqlite3_stmt* fetch = nullptr;  // value of one id, when the scan lacks it
+  sqlite3_blob* head = nullptr;   // reads the first 10 bytes for encoding
+  bool with_value = false;
+  bool eof = true;
+
+  kv::key_range::Range range;
+  std::vector<std::string> not_equal;
+  std::vector<std::string> in_keys;  // IN values, sorted in scan order
+  std::size_t in_next = 0;
+  bool use_in = false;
+  std::optional<std::string> prefix;  // echoed by the prefix column
+  std::int64_t limit = -1;            // rows to produce at most, -1: all
+  std::int64_t produced = 0;
+
+  void release_scan() noexcept {
+    if (scan) table()->cache.release(scan_sql, scan);
+    scan = nullptr;
+  }
+  ~Cursor() {
+    release_scan();
+    if (fetch) table()->cache.release(fetch_sql, fetch);
+    if (head) sqlite3_blob_close(head);
+  }
+
+  std::string_view row_key() const {
+    const void* p = sqlite3_column_blob(scan, 1);
+    return {p ? static_cast<const char*>(p) : "", static_cast<std::size_t>(sqlite3_column_bytes(scan, 1))};
+  }
+  bool row_matches() const {
+    const std::string_view k = row_key();
+    if (!range.contains(k)) return false;
+    return std::none_of(not_equal.begin(), not_equal.end(), [&](const std::string& n) { return n == k; });
+  }
+};
+
+// cursor.cpp
+int kvaultFilter(sqlite3_vtab_cursor* cur, int idxNum, const char* idxStr, int argc, sqlite3_value** argv);
+int kvaultNext(sqlite3_vtab_cursor* cur);
+int kvaultEof(sqlite3_vtab_cursor* cur);
+int kvaultRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid);
+int kvaultColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col);
+
+// write.cpp
+int kvaultUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* rowid);
+int kvaultTxn(sqlite3_vtab* vtab);  // xBegin, xSync, xCommit, xRollback
+int kvaultSavepoint(sqlite3_vtab* vtab, int level);  // xSavepoint, xRelease, xRollbackTo
+
+}  // namespace kvx::kvault
