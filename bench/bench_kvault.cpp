@@ -18,8 +18,9 @@
 // goes first); the best time of each side counts. Databases and files live in a temporary directory.
 //
 // `bench_kvault --no-stream` skips the two stream rows.
-// Profiling: `bench_kvault --profile kvault|plain` builds the database (not
-// timed), then runs only the length(value), value reads of that side, so
+// Profiling: `bench_kvault --profile kvault|plain [rows]` builds the database
+// (not timed; rows <= 20000, default 20000), then runs only the
+// length(value), value reads of that side, so
 //   valgrind --tool=callgrind --toggle-collect='*read_rows*' bench_kvault --profile kvault
 // counts the instructions of the reads alone.
 #include <sqlite3.h>
@@ -71,7 +72,7 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-double write_rows(const fs::path& path, bool kvault, const std::string& value) {
+double write_rows(const fs::path& path, bool kvault, const std::string& value, int rows = kRows) {
   fs::remove(path);
   fs::remove(path.string() + "-wal");
   fs::remove(path.string() + "-shm");
@@ -86,7 +87,7 @@ double write_rows(const fs::path& path, bool kvault, const std::string& value) {
         db, "prepare insert");
   const auto t0 = Clock::now();
   exec(db, "BEGIN");
-  for (int i = 0; i < kRows; ++i) {
+  for (int i = 0; i < rows; ++i) {
     const std::string k = key_of(i);
     sqlite3_bind_blob(ins, 1, k.data(), static_cast<int>(k.size()), SQLITE_STATIC);
     sqlite3_bind_blob(ins, 2, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
@@ -242,8 +243,12 @@ int main(int argc, char** argv) {
                                      "SELECT length(value), value FROM media WHERE key = ?1"};
     if (argc > 2 && std::string(argv[1]) == "--profile") {
       const bool ours = std::string(argv[2]) == "kvault";
-      write_rows(ours ? kdb : pdb, ours, value);
-      std::printf("%.4f s\n", read_rows(ours ? kdb : pdb, both_sql[ours], order, 2 * kValueBytes));
+      const int n = argc > 3 ? std::min(std::atoi(argv[3]), kRows) : kRows;
+      std::vector<int> some;
+      for (int i : order)
+        if (i < n) some.push_back(i);
+      write_rows(ours ? kdb : pdb, ours, value, n);
+      std::printf("%.4f s\n", read_rows(ours ? kdb : pdb, both_sql[ours], some, 2 * kValueBytes));
       fs::remove_all(dir);
       return 0;
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,20 +34,25 @@ KeyArg key_arg(sqlite3_value* v) {
   }
 }
 
-void bind_key(sqlite3_stmt* stmt, int i, std::string_view key) {
-  sqlite3_bind_blob64(stmt, i, key.data(), key.size(), SQLITE_TRANSIENT);
+// Binds a key the cursor owns (range bounds, IN values): it outlives the
+// statement's use, so SQLite need not copy it.
+void bind_key(sqlite3_stmt* stmt, int i, const std::string& key) {
+  sqlite3_bind_blob64(stmt, i, key.data(), key.size(), SQLITE_STATIC);
 }
 
 // Steps the scan statement until a row passes every constraint, moving on to
-// the next IN value when one is exhausted. Sets eof at the end.
+// the next IN value when one is exhausted. Sets eof at the end. A unique seek
+// that has found its row is not stepped again (the key is UNIQUE).
 void advance(Cursor* c) {
+  drop(c->value);
   if (c->limit >= 0 && c->produced >= c->limit) {
     c->eof = true;
     return;
   }
   for (;;) {
-    const int rc = sqlite3_step(c->scan);
+    const int rc = c->unique && c->seek_done ? SQLITE_DONE : sqlite3_step(c->scan);
     if (rc == SQLITE_ROW) {
+      c->seek_done = true;
       if (sqlite3_column_type(c->scan, 1) != SQLITE_BLOB)
         throw kv::Error(kv::Errc::corrupt,
                         "kvault table '" + c->table()->name + "': a stored key is not a BLOB");
@@ -60,6 +66,7 @@ void advance(Cursor* c) {
     if (rc != SQLITE_DONE) throw_sqlite(c->table()->db, rc, "kvault scan of " + c->table()->name);
     if (c->use_in && c->in_next < c->in_keys.size()) {
       sqlite3_reset(c->scan);
+      c->seek_done = false;
       bind_key(c->scan, 1, c->in_keys[c->in_next++]);
       continue;
     }
@@ -84,13 +91,21 @@ std::string scan_query(const Cursor* c, bool point, bool ordered, bool desc) {
   return sql;
 }
 
-
 }  // namespace
+
+void release_shared_value(void* bytes) noexcept {
+  auto* v = static_cast<SharedValue*>(bytes) - 1;
+  if (v->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    v->~SharedValue();
+    sqlite3_free(v);
+  }
+}
 
 // xFilter: starts a scan with the plan xBestIndex chose; argv as in idxStr.
 int kvaultFilter(sqlite3_vtab_cursor* cur, int idxNum, const char* idxStr, int argc, sqlite3_value** argv) {
   auto* c = static_cast<Cursor*>(cur);
   return guard_status(&cur->pVtab->zErrMsg, [&] {
+    drop(c->value);
     c->release_scan();
     c->range = Range{};
     c->not_equal.clear();
@@ -101,6 +116,7 @@ int kvaultFilter(sqlite3_vtab_cursor* cur, int idxNum, const char* idxStr, int a
     c->limit = -1;
     c->produced = 0;
     c->eof = true;
+    c->seek_done = false;
     c->with_value = idxNum & kValueUsed;
     const bool desc = idxNum & kOrderDesc, ordered = idxNum & kOrderConsumed;
 
@@ -171,6 +187,7 @@ int kvaultFilter(sqlite3_vtab_cursor* cur, int idxNum, const char* idxStr, int a
       if (c->in_keys.empty()) return SQLITE_OK;
     }
     const bool point = c->use_in || c->range.is_point();
+    c->unique = point;
     c->scan_sql = scan_query(c, point, ordered, desc);
     c->scan = c->table()->cache.acquire(c->scan_sql);
     if (c->use_in) {
@@ -204,14 +221,47 @@ int kvaultRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
 
 namespace {
 
-void result_blob(sqlite3_context* ctx, sqlite3_stmt* stmt, int col, const Cursor* c) {
+// The stored BLOB in column col of stmt (corrupt if it is not a BLOB).
+std::string_view stored_blob(sqlite3_stmt* stmt, int col, const Cursor* c) {
   if (sqlite3_column_type(stmt, col) != SQLITE_BLOB)
     throw kv::Error(kv::Errc::corrupt,
                     "kvault table '" + c->table()->name + "': a stored value is not a BLOB");
   const void* p = sqlite3_column_blob(stmt, col);
   const int n = sqlite3_column_bytes(stmt, col);
   if (!p && n > 0) throw std::bad_alloc();
-  sqlite3_result_blob(ctx, p ? p : "", n, SQLITE_TRANSIENT);
+  return {p ? static_cast<const char*>(p) : "", static_cast<std::size_t>(n)};
+}
+
+void result_blob(sqlite3_context* ctx, sqlite3_stmt* stmt, int col, const Cursor* c) {
+  const std::string_view b = stored_blob(stmt, col, c);
+  sqlite3_result_blob64(ctx, b.data(), b.size(), SQLITE_TRANSIENT);
+}
+
+// The current row's value as a SharedValue (one copy out of the shadow
+// statement, then none): from the scan when it reads the value, else from a
+// fetch by id.
+SharedValue* load_value(Cursor* c) {
+  sqlite3_stmt* from = c->scan;
+  int col = 3;
+  if (!c->with_value) {
+    if (!c->fetch) {
+      c->fetch_sql = "SELECT value FROM " + c->table()->data + " WHERE id = ?1";
+      c->fetch = c->table()->cache.acquire(c->fetch_sql);
+    }
+    sqlite3_reset(c->fetch);
+    sqlite3_bind_int64(c->fetch, 1, sqlite3_column_int64(c->scan, 0));
+    const int rc = sqlite3_step(c->fetch);
+    if (rc != SQLITE_ROW) throw_sqlite(c->table()->db, rc, "kvault: reading a value of " + c->table()->name);
+    from = c->fetch;
+    col = 0;
+  }
+  const std::string_view b = stored_blob(from, col, c);
+  void* mem = sqlite3_malloc64(sizeof(SharedValue) + b.size());
+  if (!mem) throw std::bad_alloc();
+  auto* v = new (mem) SharedValue{{1}, b.size()};
+  std::memcpy(const_cast<char*>(v->bytes()), b.data(), b.size());
+  if (from == c->fetch) sqlite3_reset(c->fetch);
+  return v;
 }
 
 // The first min(10, size) bytes of the current value, through a blob handle
@@ -235,10 +285,9 @@ std::string value_head(Cursor* c, std::int64_t size) {
   return head;
 }
 
-// xColumn: the current row's columns. During UPDATE, columns that are not
-
 }  // namespace
 
+// xColumn: the current row's columns. During UPDATE, columns that are not
 // being changed are skipped (sqlite3_vtab_nochange), so a rename does not
 // pass the value through the virtual table.
 int kvaultColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
@@ -247,23 +296,12 @@ int kvaultColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
     if (sqlite3_vtab_nochange(ctx)) return SQLITE_OK;
     switch (col) {
       case kKey: result_blob(ctx, c->scan, 1, c); break;
-      case kValue:
-        if (c->with_value) {
-          result_blob(ctx, c->scan, 3, c);
-        } else {
-          if (!c->fetch) {
-            c->fetch_sql = "SELECT value FROM " + c->table()->data + " WHERE id = ?1";
-            c->fetch = c->table()->cache.acquire(c->fetch_sql);
-          }
-          sqlite3_reset(c->fetch);
-          sqlite3_bind_int64(c->fetch, 1, sqlite3_column_int64(c->scan, 0));
-          const int rc = sqlite3_step(c->fetch);
-          if (rc != SQLITE_ROW)
-            throw_sqlite(c->table()->db, rc, "kvault: reading a value of " + c->table()->name);
-          result_blob(ctx, c->fetch, 0, c);
-          sqlite3_reset(c->fetch);
-        }
+      case kValue: {
+        if (!c->value) c->value = load_value(c);
+        c->value->refs.fetch_add(1, std::memory_order_relaxed);
+        sqlite3_result_blob64(ctx, c->value->bytes(), c->value->size, release_shared_value);
         break;
+      }
       case kSize: sqlite3_result_int64(ctx, sqlite3_column_int64(c->scan, 2)); break;
       case kEncoding: {
         std::optional<std::string_view> name;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -50,6 +51,21 @@ struct Table : sqlite3_vtab {
   }
 };
 
+// The current row's value, copied once from the shadow statement and handed to
+// every xColumn(value) call of that row without another copy
+// (sqlite3_result_blob64 with release_shared_value as destructor; the bytes
+// follow this header). SELECT length(value), value asks for the column twice.
+struct SharedValue {
+  std::atomic<int> refs;  // the cursor's reference + one per handed-out result
+  std::size_t size;
+  const char* bytes() const { return reinterpret_cast<const char*>(this + 1); }
+};
+void release_shared_value(void* bytes) noexcept;  // the destructor SQLite calls (cursor.cpp)
+inline void drop(SharedValue*& v) noexcept {
+  if (v) release_shared_value(const_cast<char*>(v->bytes()));
+  v = nullptr;
+}
+
 // A scan: the shadow statement positioned on the current row, and the
 // constraints every row is re-checked against.
 struct Cursor : sqlite3_vtab_cursor {
@@ -62,6 +78,9 @@ struct Cursor : sqlite3_vtab_cursor {
   sqlite3_blob* head = nullptr;   // reads the first 10 bytes for encoding
   bool with_value = false;
   bool eof = true;
+  bool unique = false;     // every seek finds at most one row (key = v, key IN (...))
+  bool seek_done = false;  // ...and the current seek has found it
+  SharedValue* value = nullptr;  // the current row's value once asked for
 
   kv::key_range::Range range;
   std::vector<std::string> not_equal;
@@ -77,6 +96,7 @@ struct Cursor : sqlite3_vtab_cursor {
     scan = nullptr;
   }
   ~Cursor() {
+    drop(value);
     release_scan();
     if (fetch) table()->cache.release(fetch_sql, fetch);
     if (head) sqlite3_blob_close(head);
