@@ -75,9 +75,9 @@ void advance(Cursor* c) {
   }
 }
 
-// Builds the shadow query for the cursor's range and order.
-std::string scan_query(const Cursor* c, bool point, bool ordered, bool desc) {
-  if (point) return c->table()->point_sql[c->with_value];
+// Builds the shadow query for the cursor's range and order (point scans use
+// Table::point_sql).
+std::string scan_query(const Cursor* c, bool ordered, bool desc) {
   std::string sql = "SELECT id, key, length(value)";
   if (c->with_value) sql += ", value";
   sql += " FROM " + c->table()->data;
@@ -188,8 +188,13 @@ int kvaultFilter(sqlite3_vtab_cursor* cur, int idxNum, const char* idxStr, int a
     }
     const bool point = c->use_in || c->range.is_point();
     c->unique = point;
-    c->scan_sql = scan_query(c, point, ordered, desc);
-    c->scan = c->table()->cache.acquire(c->scan_sql);
+    if (point) {
+      c->scan = c->table()->take_point(c->with_value);
+      c->point_kind = c->with_value;
+    } else {
+      c->scan_sql = scan_query(c, ordered, desc);
+      c->scan = c->table()->cache.acquire(c->scan_sql);
+    }
     if (c->use_in) {
       bind_key(c->scan, 1, c->in_keys[c->in_next++]);
     } else {

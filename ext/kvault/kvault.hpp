@@ -39,15 +39,41 @@ struct Table : sqlite3_vtab {
   std::string data;  // "schema"."name_data", quoted
   StatementCache cache;
   std::string point_sql[2];  // point lookup by key, without / with the value column
+  // The idle point-lookup statement of each kind, taken and given back by
+  // every key = ? query without looking its SQL text up in the cache.
+  sqlite3_stmt* idle_point[2] = {nullptr, nullptr};
 
   Table(sqlite3* d, std::string s, std::string n)
       : sqlite3_vtab{}, db(d), schema(std::move(s)), name(std::move(n)), cache(d) {
     set_names();
   }
+  ~Table() { clear_statements(); }
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+
   void set_names() {
     data = quoted_data_table(schema, name);
     point_sql[0] = "SELECT id, key, length(value) FROM " + data + " WHERE key = ?1";
     point_sql[1] = "SELECT id, key, length(value), value FROM " + data + " WHERE key = ?1";
+  }
+  sqlite3_stmt* take_point(bool with_value) {
+    sqlite3_stmt* s = idle_point[with_value];
+    idle_point[with_value] = nullptr;
+    return s ? s : cache.acquire(point_sql[with_value]);
+  }
+  void give_back_point(bool with_value, sqlite3_stmt* s) noexcept {
+    if (idle_point[with_value]) return cache.release(point_sql[with_value], s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    idle_point[with_value] = s;
+  }
+  // Finalizes every idle statement (before DROP and RENAME of the shadow table).
+  void clear_statements() noexcept {
+    for (sqlite3_stmt*& s : idle_point) {
+      sqlite3_finalize(s);
+      s = nullptr;
+    }
+    cache.clear();
   }
 };
 
@@ -71,7 +97,8 @@ inline void drop(SharedValue*& v) noexcept {
 struct Cursor : sqlite3_vtab_cursor {
   Table* table() const { return static_cast<Table*>(pVtab); }
 
-  std::string scan_sql;
+  std::string scan_sql;           // the range scan's SQL (empty for a point scan)
+  int point_kind = -1;            // a point scan: Table::idle_point index
   sqlite3_stmt* scan = nullptr;  // columns: id, key, length(value)[, value]
   std::string fetch_sql;
   sqlite3_stmt* fetch = nullptr;  // value of one id, when the scan lacks it
@@ -92,8 +119,12 @@ struct Cursor : sqlite3_vtab_cursor {
   std::int64_t produced = 0;
 
   void release_scan() noexcept {
-    if (scan) table()->cache.release(scan_sql, scan);
+    if (scan && point_kind >= 0)
+      table()->give_back_point(point_kind, scan);
+    else if (scan)
+      table()->cache.release(scan_sql, scan);
     scan = nullptr;
+    point_kind = -1;
   }
   ~Cursor() {
     drop(value);

@@ -123,7 +123,7 @@ int kvaultDisconnect(sqlite3_vtab* vtab) {
 int kvaultDestroy(sqlite3_vtab* vtab) {
   auto* t = static_cast<Table*>(vtab);
   const int rc = guard_status(&vtab->zErrMsg, [&] {
-    t->cache.clear();
+    t->clear_statements();
     const std::string sql = "DROP TABLE IF EXISTS " + t->data;
     return sqlite3_exec(t->db, sql.c_str(), nullptr, nullptr, nullptr);
   });
@@ -250,7 +250,7 @@ int kvaultRename(sqlite3_vtab* vtab, const char* new_name) {
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
     check_table_name(t->db, t->schema, new_name, "kvault", {}, kShadowSuffixes, kShadowSuffixes);
-    t->cache.clear();
+    t->clear_statements();
     char* sql = sqlite3_mprintf("ALTER TABLE \"%w\".\"%w_data\" RENAME TO \"%w_data\"", t->schema.c_str(),
                                 t->name.c_str(), new_name);
     if (!sql) throw std::bad_alloc();
