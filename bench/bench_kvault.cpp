@@ -15,7 +15,8 @@
 //          kvault_import / kvault_export (chunked, bounded memory) vs the
 //          shell's readfile() / writefile() (whole file in memory)
 // Each workload runs a few times alternating the two sides (and which side
-// goes first); the best time of each side counts. Databases and files live in a temporary directory.
+// goes first); the best time of each side counts, wall time and this
+// process's CPU time (the second is steadier on a busy shared machine). Databases and files live in a temporary directory.
 //
 // `bench_kvault --no-stream` skips the two stream rows.
 // Profiling: `bench_kvault --profile kvault|plain [rows]` builds the database
@@ -72,7 +73,18 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-double write_rows(const fs::path& path, bool kvault, const std::string& value, int rows = kRows) {
+// Wall and CPU seconds of one timed region (CPU time: this process's, so a
+// busy shared machine inflates it less than wall time).
+struct Timing {
+  double wall, cpu;
+};
+struct Stopwatch {
+  Clock::time_point t0 = Clock::now();
+  double c0 = kvbench::cpu_now();
+  Timing stop() const { return {seconds_since(t0), kvbench::cpu_now() - c0}; }
+};
+
+Timing write_rows(const fs::path& path, bool kvault, const std::string& value, int rows = kRows) {
   fs::remove(path);
   fs::remove(path.string() + "-wal");
   fs::remove(path.string() + "-shm");
@@ -85,7 +97,7 @@ double write_rows(const fs::path& path, bool kvault, const std::string& value, i
                                   : "INSERT INTO kv(key, value) VALUES (?1, ?2)",
                            -1, &ins, nullptr),
         db, "prepare insert");
-  const auto t0 = Clock::now();
+  const Stopwatch sw;
   exec(db, "BEGIN");
   for (int i = 0; i < rows; ++i) {
     const std::string k = key_of(i);
@@ -95,7 +107,7 @@ double write_rows(const fs::path& path, bool kvault, const std::string& value, i
     sqlite3_reset(ins);
   }
   exec(db, "COMMIT");
-  const double t = seconds_since(t0);
+  const Timing t = sw.stop();
   sqlite3_finalize(ins);
   sqlite3_close(db);
   return t;
@@ -103,13 +115,13 @@ double write_rows(const fs::path& path, bool kvault, const std::string& value, i
 
 // One point read per key in order; sql selects, for the key ?1, columns whose
 // byte counts (or integer values, for a length) add up to `expect` per row.
-double read_rows(const fs::path& path, const std::string& sql, const std::vector<int>& order,
+Timing read_rows(const fs::path& path, const std::string& sql, const std::vector<int>& order,
                  std::size_t expect) {
   sqlite3* db = open_db(path);
   sqlite3_stmt* sel = nullptr;
   check(sqlite3_prepare_v2(db, sql.c_str(), -1, &sel, nullptr), db, "prepare " + sql);
   std::size_t total = 0;
-  const auto t0 = Clock::now();
+  const Stopwatch sw;
   for (int i : order) {
     const std::string k = key_of(i);
     sqlite3_bind_blob(sel, 1, k.data(), static_cast<int>(k.size()), SQLITE_STATIC);
@@ -120,7 +132,7 @@ double read_rows(const fs::path& path, const std::string& sql, const std::vector
                    : static_cast<std::size_t>(sqlite3_column_bytes(sel, col));
     sqlite3_reset(sel);
   }
-  const double t = seconds_since(t0);
+  const Timing t = sw.stop();
   if (total != order.size() * expect) throw std::runtime_error("short reads: " + sql);
   sqlite3_finalize(sel);
   sqlite3_close(db);
@@ -128,7 +140,7 @@ double read_rows(const fs::path& path, const std::string& sql, const std::vector
 }
 
 // Keys and sizes of consecutive 2000-key ranges covering the table once.
-double scan_ranges(const fs::path& path, bool kvault) {
+Timing scan_ranges(const fs::path& path, bool kvault) {
   sqlite3* db = open_db(path);
   sqlite3_stmt* sel = nullptr;
   check(sqlite3_prepare_v2(db,
@@ -137,7 +149,7 @@ double scan_ranges(const fs::path& path, bool kvault) {
                            -1, &sel, nullptr),
         db, "prepare scan");
   std::size_t rows = 0, bytes = 0;
-  const auto t0 = Clock::now();
+  const Stopwatch sw;
   for (int lo = 0; lo < kRows; lo += 2000) {
     const std::string a = key_of(lo), b = key_of(lo + 2000);
     sqlite3_bind_blob(sel, 1, a.data(), static_cast<int>(a.size()), SQLITE_STATIC);
@@ -148,7 +160,7 @@ double scan_ranges(const fs::path& path, bool kvault) {
     }
     sqlite3_reset(sel);
   }
-  const double t = seconds_since(t0);
+  const Timing t = sw.stop();
   if (rows != kRows || bytes != std::size_t{kRows} * kValueBytes) throw std::runtime_error("short scan");
   sqlite3_finalize(sel);
   sqlite3_close(db);
@@ -156,7 +168,7 @@ double scan_ranges(const fs::path& path, bool kvault) {
 }
 
 // Replaces every value (in `order`) in one transaction.
-double update_rows(const fs::path& path, bool kvault, const std::vector<int>& order, const std::string& value) {
+Timing update_rows(const fs::path& path, bool kvault, const std::vector<int>& order, const std::string& value) {
   sqlite3* db = open_db(path);
   sqlite3_stmt* up = nullptr;
   check(sqlite3_prepare_v2(db,
@@ -164,7 +176,7 @@ double update_rows(const fs::path& path, bool kvault, const std::vector<int>& or
                                   : "UPDATE kv SET value = ?2 WHERE key = ?1",
                            -1, &up, nullptr),
         db, "prepare update");
-  const auto t0 = Clock::now();
+  const Stopwatch sw;
   exec(db, "BEGIN");
   for (int i : order) {
     const std::string k = key_of(i);
@@ -175,7 +187,7 @@ double update_rows(const fs::path& path, bool kvault, const std::vector<int>& or
     sqlite3_reset(up);
   }
   exec(db, "COMMIT");
-  const double t = seconds_since(t0);
+  const Timing t = sw.stop();
   sqlite3_finalize(up);
   sqlite3_close(db);
   return t;
@@ -210,15 +222,24 @@ void make_stream_file(const fs::path& path) {
   std::fclose(f);
 }
 
+// A row of the table: best wall time of each side, and best CPU time of
+// each side (cpu 0: not measured, e.g. the shell rows).
 struct Row {
   const char* name;
   double ours, plain;
+  double ours_cpu = 1e9, plain_cpu = 1e9;
 };
 
 void print(const std::vector<Row>& rows) {
-  std::printf("%-44s %12s %12s %8s\n", "workload", "kvault s", "plain s", "ratio");
-  for (const Row& r : rows)
-    std::printf("%-44s %12.4f %12.4f %7.2fx\n", r.name, r.ours, r.plain, r.plain / r.ours);
+  std::printf("%-40s %10s %10s %7s %10s %10s %7s\n", "workload", "kvault s", "plain s", "ratio", "kvault cpu",
+              "plain cpu", "ratio");
+  for (const Row& r : rows) {
+    std::printf("%-40s %10.4f %10.4f %6.2fx", r.name, r.ours, r.plain, r.plain / r.ours);
+    if (r.ours_cpu < 1e9)
+      std::printf(" %10.4f %10.4f %6.2fx\n", r.ours_cpu, r.plain_cpu, r.plain_cpu / r.ours_cpu);
+    else
+      std::printf(" %10s %10s %7s\n", "-", "-", "-");
+  }
 }
 
 }  // namespace
@@ -248,7 +269,7 @@ int main(int argc, char** argv) {
       for (int i : order)
         if (i < n) some.push_back(i);
       write_rows(ours ? kdb : pdb, ours, value, n);
-      std::printf("%.4f s\n", read_rows(ours ? kdb : pdb, both_sql[ours], some, 2 * kValueBytes));
+      std::printf("%.4f s\n", read_rows(ours ? kdb : pdb, both_sql[ours], some, 2 * kValueBytes).wall);
       fs::remove_all(dir);
       return 0;
     }
@@ -256,7 +277,7 @@ int main(int argc, char** argv) {
     // Every row: (name, what one side does given (kvault?)).
     struct Workload {
       const char* name;
-      std::function<double(bool)> run;
+      std::function<Timing(bool)> run;
     };
     const std::vector<Workload> workloads = {
         {"write 20k x 16 KiB, one transaction", [&](bool k) { return write_rows(k ? kdb : pdb, k, value); }},
@@ -285,8 +306,11 @@ int main(int argc, char** argv) {
       for (std::size_t i = 0; i < workloads.size(); ++i) {
         for (int side = 0; side < 2; ++side) {
           const bool ours = (side == 0) == (round % 2 == 0);  // alternate who goes first
-          double& t = ours ? rows[i].ours : rows[i].plain;
-          t = std::min(t, workloads[i].run(ours));
+          const Timing t = workloads[i].run(ours);
+          double& wall = ours ? rows[i].ours : rows[i].plain;
+          double& cpu = ours ? rows[i].ours_cpu : rows[i].plain_cpu;
+          wall = std::min(wall, t.wall);
+          cpu = std::min(cpu, t.cpu);
         }
       }
     }

@@ -78,9 +78,7 @@ void advance(Cursor* c) {
 // Builds the shadow query for the cursor's range and order (point scans use
 // Table::point_sql).
 std::string scan_query(const Cursor* c, bool ordered, bool desc) {
-  std::string sql = "SELECT id, key, length(value)";
-  if (c->with_value) sql += ", value";
-  sql += " FROM " + c->table()->data;
+  std::string sql = std::string("SELECT ") + kReadColumns[c->reads] + " FROM " + c->table()->data;
   const char* sep = " WHERE ";
   if (c->range.lower) {
     sql += sep + std::string(c->range.lower->inclusive ? "key >= ?1" : "key > ?1");
@@ -117,7 +115,7 @@ int kvaultFilter(sqlite3_vtab_cursor* cur, int idxNum, const char* idxStr, int a
     c->produced = 0;
     c->eof = true;
     c->seek_done = false;
-    c->with_value = idxNum & kValueUsed;
+    c->reads = idxNum & kValueUsed ? kReadsValue : idxNum & kSizeUsed ? kReadsSize : kReadsKey;
     const bool desc = idxNum & kOrderDesc, ordered = idxNum & kOrderConsumed;
 
     std::int64_t limit = -1, offset = 0;
@@ -189,8 +187,8 @@ int kvaultFilter(sqlite3_vtab_cursor* cur, int idxNum, const char* idxStr, int a
     const bool point = c->use_in || c->range.is_point();
     c->unique = point;
     if (point) {
-      c->scan = c->table()->take_point(c->with_value);
-      c->point_kind = c->with_value;
+      c->scan = c->table()->take_point(c->reads);
+      c->point = true;
     } else {
       c->scan_sql = scan_query(c, ordered, desc);
       c->scan = c->table()->cache.acquire(c->scan_sql);
@@ -247,8 +245,8 @@ void result_blob(sqlite3_context* ctx, sqlite3_stmt* stmt, int col, const Cursor
 // fetch by id.
 SharedValue* load_value(Cursor* c) {
   sqlite3_stmt* from = c->scan;
-  int col = 3;
-  if (!c->with_value) {
+  int col = 2;
+  if (c->reads != kReadsValue) {
     if (!c->fetch) {
       c->fetch_sql = "SELECT value FROM " + c->table()->data + " WHERE id = ?1";
       c->fetch = c->table()->cache.acquire(c->fetch_sql);
@@ -269,11 +267,10 @@ SharedValue* load_value(Cursor* c) {
   return v;
 }
 
-// The first min(10, size) bytes of the current value, through a blob handle
-// (so a large value is never loaded to learn its encoding).
-std::string value_head(Cursor* c, std::int64_t size) {
-  std::string head(static_cast<std::size_t>(std::min<std::int64_t>(size, 10)), '\0');
-  if (head.empty()) return head;
+// A blob handle on the current row's value (kept by the cursor and moved
+// from row to row), for the encoding header and for the size when the scan
+// does not read it: a large value is never loaded for either.
+sqlite3_blob* value_blob(Cursor* c) {
   const sqlite3_int64 rowid = sqlite3_column_int64(c->scan, 0);
   Table* t = c->table();
   int rc = c->head ? sqlite3_blob_reopen(c->head, rowid) : SQLITE_ERROR;
@@ -282,11 +279,19 @@ std::string value_head(Cursor* c, std::int64_t size) {
     c->head = nullptr;
     const std::string data_table = t->name + "_data";
     rc = sqlite3_blob_open(t->db, t->schema.c_str(), data_table.c_str(), "value", rowid, 0, &c->head);
-    if (rc != SQLITE_OK)
-      throw_sqlite(t->db, rc, "kvault: reading the header of a value in " + t->name);
+    if (rc != SQLITE_OK) throw_sqlite(t->db, rc, "kvault: reading a value in " + t->name);
   }
-  rc = sqlite3_blob_read(c->head, head.data(), static_cast<int>(head.size()), 0);
-  if (rc != SQLITE_OK) throw_sqlite(t->db, rc, "kvault: reading the header of a value in " + t->name);
+  return c->head;
+}
+
+// The first min(10, size) bytes of the current value.
+std::string value_head(Cursor* c) {
+  sqlite3_blob* blob = value_blob(c);
+  std::string head(static_cast<std::size_t>(std::min(sqlite3_blob_bytes(blob), 10)), '\0');
+  if (head.empty()) return head;
+  const int rc = sqlite3_blob_read(blob, head.data(), static_cast<int>(head.size()), 0);
+  if (rc != SQLITE_OK)
+    throw_sqlite(c->table()->db, rc, "kvault: reading the header of a value in " + c->table()->name);
   return head;
 }
 
@@ -307,16 +312,21 @@ int kvaultColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
         sqlite3_result_blob64(ctx, c->value->bytes(), c->value->size, release_shared_value);
         break;
       }
-      case kSize: sqlite3_result_int64(ctx, sqlite3_column_int64(c->scan, 2)); break;
+      case kSize:
+        if (c->reads == kReadsValue)
+          sqlite3_result_int64(ctx, stored_blob(c->scan, 2, c).size());
+        else if (c->reads == kReadsSize)
+          sqlite3_result_int64(ctx, sqlite3_column_int64(c->scan, 2));
+        else
+          sqlite3_result_int64(ctx, sqlite3_blob_bytes(value_blob(c)));
+        break;
       case kEncoding: {
         std::optional<std::string_view> name;
         std::string head;
-        if (c->with_value) {
-          const void* p = sqlite3_column_blob(c->scan, 3);
-          name = kv::auto_header::encoding_name({p ? static_cast<const char*>(p) : "",
-                                                 static_cast<std::size_t>(sqlite3_column_bytes(c->scan, 3))});
+        if (c->reads == kReadsValue) {
+          name = kv::auto_header::encoding_name(stored_blob(c->scan, 2, c));
         } else {
-          head = value_head(c, sqlite3_column_int64(c->scan, 2));
+          head = value_head(c);
           name = kv::auto_header::encoding_name(head);
         }
         if (name) sqlite3_result_text(ctx, name->data(), static_cast<int>(name->size()), SQLITE_STATIC);

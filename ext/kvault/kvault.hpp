@@ -30,6 +30,13 @@ enum Column { kKey = 0, kValue = 1, kSize = 2, kEncoding = 3, kPrefix = 4 };
 constexpr int kOrderDesc = 1;
 constexpr int kOrderConsumed = 2;
 constexpr int kValueUsed = 4;
+constexpr int kSizeUsed = 8;
+
+// What a shadow scan reads besides id and key: nothing (an index-only scan
+// of the key index), length(value), or the value itself (its size then is
+// its byte count). Chosen from the columns the statement uses (idxNum bits).
+enum Reads { kReadsKey = 0, kReadsSize = 1, kReadsValue = 2 };
+inline constexpr const char* kReadColumns[] = {"id, key", "id, key, length(value)", "id, key, value"};
 
 // One kvault table on one connection: its names and its cached shadow statements.
 struct Table : sqlite3_vtab {
@@ -38,10 +45,10 @@ struct Table : sqlite3_vtab {
   std::string name;
   std::string data;  // "schema"."name_data", quoted
   StatementCache cache;
-  std::string point_sql[2];  // point lookup by key, without / with the value column
+  std::string point_sql[3];  // point lookup by key, per Reads
   // The idle point-lookup statement of each kind, taken and given back by
   // every key = ? query without looking its SQL text up in the cache.
-  sqlite3_stmt* idle_point[2] = {nullptr, nullptr};
+  sqlite3_stmt* idle_point[3] = {nullptr, nullptr, nullptr};
 
   Table(sqlite3* d, std::string s, std::string n)
       : sqlite3_vtab{}, db(d), schema(std::move(s)), name(std::move(n)), cache(d) {
@@ -53,19 +60,19 @@ struct Table : sqlite3_vtab {
 
   void set_names() {
     data = quoted_data_table(schema, name);
-    point_sql[0] = "SELECT id, key, length(value) FROM " + data + " WHERE key = ?1";
-    point_sql[1] = "SELECT id, key, length(value), value FROM " + data + " WHERE key = ?1";
+    for (int r = kReadsKey; r <= kReadsValue; ++r)
+      point_sql[r] = std::string("SELECT ") + kReadColumns[r] + " FROM " + data + " WHERE key = ?1";
   }
-  sqlite3_stmt* take_point(bool with_value) {
-    sqlite3_stmt* s = idle_point[with_value];
-    idle_point[with_value] = nullptr;
-    return s ? s : cache.acquire(point_sql[with_value]);
+  sqlite3_stmt* take_point(Reads reads) {
+    sqlite3_stmt* s = idle_point[reads];
+    idle_point[reads] = nullptr;
+    return s ? s : cache.acquire(point_sql[reads]);
   }
-  void give_back_point(bool with_value, sqlite3_stmt* s) noexcept {
-    if (idle_point[with_value]) return cache.release(point_sql[with_value], s);
+  void give_back_point(Reads reads, sqlite3_stmt* s) noexcept {
+    if (idle_point[reads]) return cache.release(point_sql[reads], s);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    idle_point[with_value] = s;
+    idle_point[reads] = s;
   }
   // Finalizes every idle statement (before DROP and RENAME of the shadow table).
   void clear_statements() noexcept {
@@ -98,12 +105,12 @@ struct Cursor : sqlite3_vtab_cursor {
   Table* table() const { return static_cast<Table*>(pVtab); }
 
   std::string scan_sql;           // the range scan's SQL (empty for a point scan)
-  int point_kind = -1;            // a point scan: Table::idle_point index
-  sqlite3_stmt* scan = nullptr;  // columns: id, key, length(value)[, value]
+  bool point = false;             // a point scan: the statement is Table::idle_point[reads]
+  sqlite3_stmt* scan = nullptr;   // columns: kReadColumns[reads]
   std::string fetch_sql;
   sqlite3_stmt* fetch = nullptr;  // value of one id, when the scan lacks it
-  sqlite3_blob* head = nullptr;   // reads the first 10 bytes for encoding
-  bool with_value = false;
+  sqlite3_blob* head = nullptr;   // the current value for encoding (first 10 bytes) and size
+  Reads reads = kReadsKey;
   bool eof = true;
   bool unique = false;     // every seek finds at most one row (key = v, key IN (...))
   bool seek_done = false;  // ...and the current seek has found it
@@ -119,12 +126,12 @@ struct Cursor : sqlite3_vtab_cursor {
   std::int64_t produced = 0;
 
   void release_scan() noexcept {
-    if (scan && point_kind >= 0)
-      table()->give_back_point(point_kind, scan);
+    if (scan && point)
+      table()->give_back_point(reads, scan);
     else if (scan)
       table()->cache.release(scan_sql, scan);
     scan = nullptr;
-    point_kind = -1;
+    point = false;
   }
   ~Cursor() {
     drop(value);

@@ -52,6 +52,8 @@
 //        every plan with orderByConsumed)
 //     2  ORDER BY consumed (rows come out in key order)
 //     4  the value column is used: read it in the scan itself
+//     8  the size column is used: read length(value) in the scan (without
+//        4 or 8 the scan reads only the key index: id, key)
 // xFilter folds the constraints into one byte range (key_range.hpp) that the
 // shadow statement seeks with, then re-checks each row against all of them.
 // LIMIT/OFFSET (SQLite >= 3.38) are taken only when every constraint is ours
@@ -207,6 +209,7 @@ int kvaultBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       idx |= kOrderConsumed | (info->aOrderBy[0].desc ? kOrderDesc : 0);
     }
     if (info->colUsed & (sqlite3_uint64{1} << kValue)) idx |= kValueUsed;
+    if (info->colUsed & (sqlite3_uint64{1} << kSize)) idx |= kSizeUsed;
 
     // LIMIT/OFFSET: only when no row we produce could be dropped by SQLite
     // afterwards and the order SQLite wants is ours.
