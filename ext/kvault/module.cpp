@@ -53,7 +53,8 @@
 //     2  ORDER BY consumed (rows come out in key order)
 //     4  the value column is used: read it in the scan itself
 //     8  the size column is used: read length(value) in the scan (without
-//        4 or 8 the scan reads only the key index: id, key)
+//        4 or 8 the scan reads only the key index: id, key; so does UPDATE,
+//        which marks every column used but asks only for the changed ones)
 // xFilter folds the constraints into one byte range (key_range.hpp) that the
 // shadow statement seeks with, then re-checks each row against all of them.
 // LIMIT/OFFSET (SQLite >= 3.38) are taken only when every constraint is ours
@@ -208,8 +209,12 @@ int kvaultBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       info->orderByConsumed = 1;
       idx |= kOrderConsumed | (info->aOrderBy[0].desc ? kOrderDesc : 0);
     }
-    if (info->colUsed & (sqlite3_uint64{1} << kValue)) idx |= kValueUsed;
-    if (info->colUsed & (sqlite3_uint64{1} << kSize)) idx |= kSizeUsed;
+    // UPDATE marks every column used (bits past the last column too) and
+    // then asks only for the changed ones; read nothing ahead for it, a
+    // column that is asked for is fetched by id (cursor.cpp).
+    const bool every_column = (info->colUsed >> (kPrefix + 1)) != 0;
+    if (!every_column && (info->colUsed & (sqlite3_uint64{1} << kValue))) idx |= kValueUsed;
+    if (!every_column && (info->colUsed & (sqlite3_uint64{1} << kSize))) idx |= kSizeUsed;
 
     // LIMIT/OFFSET: only when no row we produce could be dropped by SQLite
     // afterwards and the order SQLite wants is ours.
