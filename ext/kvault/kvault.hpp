@@ -49,6 +49,9 @@ struct Table : sqlite3_vtab {
   // The idle point-lookup statement of each kind, taken and given back by
   // every key = ? query without looking its SQL text up in the cache.
   sqlite3_stmt* idle_point[3] = {nullptr, nullptr, nullptr};
+  // xUpdate's statements, built once per name (per ON CONFLICT mode where
+  // the statement can conflict: "", " OR REPLACE", " OR IGNORE").
+  std::string insert_sql[3], set_key_sql[3], set_id_sql[3], set_value_sql, delete_sql;
 
   Table(sqlite3* d, std::string s, std::string n)
       : sqlite3_vtab{}, db(d), schema(std::move(s)), name(std::move(n)), cache(d) {
@@ -62,6 +65,14 @@ struct Table : sqlite3_vtab {
     data = quoted_data_table(schema, name);
     for (int r = kReadsKey; r <= kReadsValue; ++r)
       point_sql[r] = std::string("SELECT ") + kReadColumns[r] + " FROM " + data + " WHERE key = ?1";
+    static constexpr const char* kConflict[] = {"", " OR REPLACE", " OR IGNORE"};
+    for (int m = 0; m < 3; ++m) {
+      insert_sql[m] = std::string("INSERT") + kConflict[m] + " INTO " + data + "(id, key, value) VALUES (?1, ?2, ?3)";
+      set_key_sql[m] = std::string("UPDATE") + kConflict[m] + " " + data + " SET key = ?2 WHERE id = ?1";
+      set_id_sql[m] = std::string("UPDATE") + kConflict[m] + " " + data + " SET id = ?2 WHERE id = ?1";
+    }
+    set_value_sql = "UPDATE " + data + " SET value = ?2 WHERE id = ?1";
+    delete_sql = "DELETE FROM " + data + " WHERE id = ?1";
   }
   sqlite3_stmt* take_point(Reads reads) {
     sqlite3_stmt* s = idle_point[reads];

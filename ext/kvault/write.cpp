@@ -19,13 +19,14 @@ std::string_view value_bytes(sqlite3_value* v, const Table* t) {
   return key_bytes(v, t->name + ".value");
 }
 
-// "OR REPLACE"/"OR IGNORE" for the shadow statement, from the statement's
-// ON CONFLICT mode; other modes let the shadow table's constraint fail.
-const char* conflict_clause(sqlite3* db) {
+// Which shadow statement text (Table::insert_sql ...) the statement's ON
+// CONFLICT mode needs: 1 OR REPLACE, 2 OR IGNORE, 0 for the other modes,
+// which let the shadow table's constraint fail.
+int conflict_mode(sqlite3* db) {
   switch (sqlite3_vtab_on_conflict(db)) {
-    case SQLITE_REPLACE: return " OR REPLACE";
-    case SQLITE_IGNORE: return " OR IGNORE";
-    default: return "";
+    case SQLITE_REPLACE: return 1;
+    case SQLITE_IGNORE: return 2;
+    default: return 0;
   }
 }
 
@@ -50,7 +51,6 @@ void reject_hidden(sqlite3_value** cols, const Table* t, bool inserting) {
   }
 }
 
-
 }  // namespace
 
 // xUpdate: DELETE (argc 1), INSERT (argv[0] NULL) or UPDATE; argv[2..] are
@@ -59,19 +59,18 @@ int kvaultUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
     if (argc == 1) {
-      CachedStatement del(t->cache, "DELETE FROM " + t->data + " WHERE id = ?1");
+      CachedStatement del(t->cache, t->delete_sql);
       sqlite3_bind_int64(del.get(), 1, sqlite3_value_int64(argv[0]));
       run(t, del.get(), {});
       return SQLITE_OK;
     }
     sqlite3_value** cols = argv + 2;
-    const std::string conflict = conflict_clause(t->db);
+    const int conflict = conflict_mode(t->db);
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {  // INSERT
       reject_hidden(cols, t, true);
       const std::string_view key = key_bytes(cols[kKey], t->name + ".key");
       const std::string_view value = value_bytes(cols[kValue], t);
-      CachedStatement ins(
-          t->cache, "INSERT" + conflict + " INTO " + t->data + "(id, key, value) VALUES (?1, ?2, ?3)");
+      CachedStatement ins(t->cache, t->insert_sql[conflict]);
       if (sqlite3_value_type(argv[1]) != SQLITE_NULL)
         sqlite3_bind_int64(ins.get(), 1, sqlite3_value_int64(argv[1]));
       sqlite3_bind_blob64(ins.get(), 2, key.data(), key.size(), SQLITE_STATIC);
@@ -85,23 +84,21 @@ int kvaultUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int
     const sqlite3_int64 old_id = sqlite3_value_int64(argv[0]);
     if (!sqlite3_value_nochange(cols[kKey])) {
       const std::string_view key = key_bytes(cols[kKey], t->name + ".key");
-      CachedStatement up(t->cache,
-                                 "UPDATE" + conflict + " " + t->data + " SET key = ?2 WHERE id = ?1");
+      CachedStatement up(t->cache, t->set_key_sql[conflict]);
       sqlite3_bind_int64(up.get(), 1, old_id);
       sqlite3_bind_blob64(up.get(), 2, key.data(), key.size(), SQLITE_STATIC);
       run(t, up.get(), key);
     }
     if (!sqlite3_value_nochange(cols[kValue])) {
       const std::string_view value = value_bytes(cols[kValue], t);
-      CachedStatement up(t->cache, "UPDATE " + t->data + " SET value = ?2 WHERE id = ?1");
+      CachedStatement up(t->cache, t->set_value_sql);
       sqlite3_bind_int64(up.get(), 1, old_id);
       sqlite3_bind_blob64(up.get(), 2, value.data(), value.size(), SQLITE_STATIC);
       run(t, up.get(), {});
     }
     const sqlite3_int64 new_id = sqlite3_value_int64(argv[1]);
     if (sqlite3_value_type(argv[1]) != SQLITE_NULL && new_id != old_id) {
-      CachedStatement up(t->cache,
-                                 "UPDATE" + conflict + " " + t->data + " SET id = ?2 WHERE id = ?1");
+      CachedStatement up(t->cache, t->set_id_sql[conflict]);
       sqlite3_bind_int64(up.get(), 1, old_id);
       sqlite3_bind_int64(up.get(), 2, new_id);
       run(t, up.get(), {});
