@@ -1,0 +1,61 @@
+// GoogleTest front of the anomaly harness: one test per scenario and fault
+// kind (oom, ioerr, full), each sweeping its modes (transient/persistent,
+// rollback journal/WAL for the I/O kinds) and printing one report line per
+// mode. main() installs the fault allocator and VFS before SQLite starts.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "inject.hpp"
+#include "runner.hpp"
+#include "scenarios.hpp"
+
+namespace kvfault {
+namespace {
+
+struct Param {
+  size_t scenario;
+  Kind kind;
+};
+
+class Fault : public ::testing::TestWithParam<Param> {};
+
+std::vector<Mode> modes_for(Kind kind) {
+  if (kind == Kind::oom) return {{kind, false, false}, {kind, true, false}};
+  return {{kind, false, false}, {kind, true, false}, {kind, false, true}, {kind, true, true}};
+}
+
+TEST_P(Fault, Sweep) {
+  const Scenario& s = scenarios()[GetParam().scenario];
+  for (const Mode& m : modes_for(GetParam().kind)) {
+    SweepResult r = sweep(s, m, known_failures());
+    std::printf("%s\n", report_line(s, m, r).c_str());
+    for (const std::string& k : r.known)
+      if (!k.empty()) std::printf("    known: %s\n", k.c_str());
+    std::fflush(stdout);
+    EXPECT_GT(r.points, 0) << s.name << " " << mode_name(m) << ": no injection point tried";
+    for (size_t i = 0; i < r.violations.size() && i < 15; ++i) ADD_FAILURE() << r.violations[i];
+    EXPECT_TRUE(r.violations.empty()) << r.violations.size() << " violations in " << s.name << " " << mode_name(m);
+  }
+}
+
+std::vector<Param> all_params() {
+  std::vector<Param> out;
+  for (size_t i = 0; i < scenarios().size(); ++i)
+    for (Kind k : {Kind::oom, Kind::io, Kind::full}) out.push_back({i, k});
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Anomaly, Fault, ::testing::ValuesIn(all_params()),
+                         [](const ::testing::TestParamInfo<Param>& p) {
+                           return scenarios()[p.param.scenario].name + "_" + kind_name(p.param.kind);
+                         });
+
+}  // namespace
+}  // namespace kvfault
+
+int main(int argc, char** argv) {
+  kvfault::install();
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
