@@ -138,6 +138,7 @@ class Sweeper {
       return r;
     }
     ref_rows_ = ref.rows;
+    ref_autocommit_ = ref.autocommit;
     after_ = ref.dump;
     have_ref_ = true;
     r.calls = ref.counters.calls;
@@ -170,6 +171,7 @@ class Sweeper {
     bool all_ok = true;
     std::string first_error;
     std::vector<std::vector<std::string>> rows;  // per step
+    std::vector<bool> autocommit;                // per step: its connection's state after it
     std::string dump;
   };
 
@@ -181,7 +183,7 @@ class Sweeper {
 
   void violation(SweepResult& r, int64_t n, const std::string& what) {
     for (const KnownFailure& k : known_) {
-      if ((k.scenario == "*" || k.scenario == s_.name) && (k.kind == "*" || k.kind == kind_name(m_.kind)) &&
+      if (!k.aborts && (k.scenario == "*" || k.scenario == s_.name) && (k.kind == "*" || k.kind == kind_name(m_.kind)) &&
           what.find(k.match) != std::string::npos) {
         if (r.known.size() < 20) r.known.push_back(prefix(n) + what + "  [known: " + k.note + "]");
         else r.known.push_back("");
@@ -289,6 +291,7 @@ class Sweeper {
         break;
       }
       o.rows.push_back(std::move(e.rows));
+      o.autocommit.push_back(sqlite3_get_autocommit(conns[static_cast<size_t>(s_.txn[i].conn)]) != 0);
     }
     o.counters = disarm();
 
@@ -307,6 +310,13 @@ class Sweeper {
       ++r.absorbed;
     }
     if (have_ref_) {
+      for (size_t k = 0; k < o.autocommit.size(); ++k)
+        if (o.autocommit[k] && !ref_autocommit_[k]) {
+          violation(r, n, "step " + std::to_string(k + 1) + " [" + steps[k].substr(0, 60) +
+                              "] returned OK but its transaction is gone (SQLite rolled it back: an error was "
+                              "swallowed)");
+          break;
+        }
       for (size_t k = 0; k < o.rows.size(); ++k)
         if (o.rows[k] != ref_rows_[k])
           violation(r, n, "step " + std::to_string(k + 1) + " succeeded with rows differing from the fault-free run (" +
@@ -332,7 +342,10 @@ class Sweeper {
     for (sqlite3* db : conns) {
       const int rc = sqlite3_close(db);
       if (rc != SQLITE_OK) {
-        violation(r, n, "close fails (a statement or blob handle left open): " + code_name(rc));
+        std::string open_sql;
+        for (sqlite3_stmt* st = sqlite3_next_stmt(db, nullptr); st; st = sqlite3_next_stmt(db, st))
+          open_sql += std::string(" [") + (sqlite3_sql(st) ? sqlite3_sql(st) : "?") + "]";
+        violation(r, n, "close fails (a statement or blob handle left open): " + code_name(rc) + open_sql);
         sqlite3_close_v2(db);
       }
     }
@@ -365,6 +378,7 @@ class Sweeper {
   std::string dir_, template_, run_;
   std::string before_, after_;
   std::vector<std::vector<std::string>> ref_rows_;
+  std::vector<bool> ref_autocommit_;
   bool have_ref_ = false;
 };
 
@@ -373,6 +387,13 @@ class Sweeper {
 std::string mode_name(const Mode& m) {
   return std::string(kind_name(m.kind)) + "/" + (m.persistent ? "persistent" : "transient") +
          (m.kind == Kind::oom ? "" : (m.wal ? "/wal" : "/rollback"));
+}
+
+const KnownFailure* known_abort(const std::vector<KnownFailure>& known, const Scenario& s, Kind k) {
+  for (const KnownFailure& f : known)
+    if (f.aborts && (f.scenario == "*" || f.scenario == s.name) && (f.kind == "*" || f.kind == kind_name(k)))
+      return &f;
+  return nullptr;
 }
 
 int bounded_points() {

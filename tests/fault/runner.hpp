@@ -49,7 +49,10 @@ struct KnownFailure {
   std::string kind;      // "oom", "ioerr", "full" or "*"
   std::string match;     // a substring of the violation text
   std::string note;      // who owns it and what is wrong
+  bool aborts = false;   // the fault kills the process: the sweep of this scenario and kind is skipped
 };
+// The entry that says sweeping scenario s under kind k would abort the process, or nullptr.
+const KnownFailure* known_abort(const std::vector<KnownFailure>& known, const Scenario& s, Kind k);
 
 struct Mode {
   Kind kind;

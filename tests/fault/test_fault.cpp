@@ -27,6 +27,11 @@ std::vector<Mode> modes_for(Kind kind) {
 
 TEST_P(Fault, Sweep) {
   const Scenario& s = scenarios()[GetParam().scenario];
+  if (const KnownFailure* k = known_abort(known_failures(), s, GetParam().kind)) {
+    std::printf("[fault] %-26s %-24s skipped: known to abort the process: %s\n", s.name.c_str(),
+                kind_name(GetParam().kind), k->note.c_str());
+    GTEST_SKIP() << k->note;
+  }
   for (const Mode& m : modes_for(GetParam().kind)) {
     SweepResult r = sweep(s, m, known_failures());
     std::printf("%s\n", report_line(s, m, r).c_str());
