@@ -3,10 +3,11 @@
 #   make test   build and run every test: release build, then ASan+UBSan build
 #   make bench  build (Release) and run the benchmarks, printing ratios vs plain SQLite
 #   make package  build every package into build/dist/: .deb, npm tarball, Python wheel
+#   make faults the anomaly tests' full sweep: every injection point (docs/testing.md)
 JOBS ?= $(shell nproc)
 BUILD ?= build
 
-.PHONY: all deps build package demo test test-release test-asan test-tsan fuzz-build test-fuzz fuzz bench format clean
+.PHONY: all deps build package demo test test-release test-asan test-tsan fuzz-build test-fuzz fuzz faults bench format clean
 
 all: build
 
@@ -77,6 +78,15 @@ test-tsan: deps
 	cmake -S . -B build-tsan -DKV_TSAN=ON -DKV_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build build-tsan -j $(JOBS) --target kv_unit_tests
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ./tests/kv_unit_tests --gtest_filter='SkipList*'
+
+# The anomaly tests (tests/fault/, docs/testing.md) at every injection point instead of
+# `make test`'s bounded sample: each scenario's transaction under OOM, I/O errors and a full
+# disk, N = 1, 2, ... until a run injects nothing. Prints one line per sweep and the total.
+faults: build
+	cd $(BUILD) && { KV_FAULT_FULL=1 ./tests/kv_fault_tests > fault-sweep.log 2>&1; status=$$?; \
+	  grep -E '^\[fault\]|known:|Failure$$|FAILED' fault-sweep.log; \
+	  awk '/^\[fault\]/ && !/skipped/ {p += $$6; n++} END {print "make faults: " n " sweeps, " p " injection points covered"}' fault-sweep.log; \
+	  exit $$status; }
 
 bench: build
 	bash bench/run.sh $(BUILD)

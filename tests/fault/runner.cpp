@@ -185,7 +185,7 @@ class Sweeper {
     for (const KnownFailure& k : known_) {
       if (!k.aborts && (k.scenario == "*" || k.scenario == s_.name) && (k.kind == "*" || k.kind == kind_name(m_.kind)) &&
           what.find(k.match) != std::string::npos) {
-        if (r.known.size() < 20) r.known.push_back(prefix(n) + what + "  [known: " + k.note + "]");
+        if (r.known.size() < 5) r.known.push_back(prefix(n) + what + "  [known: " + k.note + "]");
         else r.known.push_back("");
         return;
       }
