@@ -157,7 +157,10 @@ class Sweeper {
       }
     }
 #if defined(__SANITIZE_ADDRESS__)
-    if (__lsan_do_recoverable_leak_check()) {
+    // A leak stays reported by every later check in this process: only the first sweep counts it.
+    static bool leaked_before = false;
+    if (!leaked_before && __lsan_do_recoverable_leak_check()) {
+      leaked_before = true;
       ++r.leaks;
       r.violations.push_back(prefix(-1) + "LeakSanitizer found leaks (report above)");
     }
@@ -278,12 +281,24 @@ class Sweeper {
     std::vector<std::string> steps;
     for (const Step& st : s_.txn) steps.push_back(sql(st.sql));
 
+    if (getenv("KV_FAULT_TRACE")) std::fprintf(stderr, "[trace] %s N=%lld\n", prefix(n).c_str(), static_cast<long long>(n));
     arm(m_.kind, n, m_.persistent);
     size_t i = 0;
     int failed_rc = SQLITE_OK;
     std::string failed_msg;
     for (; i < steps.size(); ++i) {
-      Exec e = exec(conns[static_cast<size_t>(s_.txn[i].conn)], steps[i]);
+      Exec e;
+      try {
+        e = exec(conns[static_cast<size_t>(s_.txn[i].conn)], steps[i]);
+      } catch (const std::exception& ex) {
+        // Only the extension's code can throw: an exception went through SQLite's frames.
+        Pause p;
+        violation(r, n, "step " + std::to_string(i + 1) + " [" + steps[i].substr(0, 60) +
+                            "]: a C++ exception crossed into SQLite: " + ex.what());
+        failed_rc = SQLITE_INTERNAL;
+        failed_msg = ex.what();
+        break;
+      }
       Pause p;
       if (e.rc != SQLITE_OK) {
         failed_rc = e.rc;
@@ -298,6 +313,7 @@ class Sweeper {
     if (failed_rc != SQLITE_OK) {
       o.all_ok = false;
       o.first_error = code_name(failed_rc) + " " + failed_msg;
+      if (getenv("KV_FAULT_TRACE")) std::fprintf(stderr, "[trace]   step %zu failed: %s\n", i + 1, o.first_error.c_str());
       ++r.surfaced;
       const std::string at = "step " + std::to_string(i + 1) + " [" + steps[i].substr(0, 60) + "] ";
       if (o.counters.injected == 0 && n > 0)
@@ -346,6 +362,8 @@ class Sweeper {
         for (sqlite3_stmt* st = sqlite3_next_stmt(db, nullptr); st; st = sqlite3_next_stmt(db, st))
           open_sql += std::string(" [") + (sqlite3_sql(st) ? sqlite3_sql(st) : "?") + "]";
         violation(r, n, "close fails (a statement or blob handle left open): " + code_name(rc) + open_sql);
+        // Finalize what was left so the connection (and LeakSanitizer's count) is clean.
+        while (sqlite3_stmt* st = sqlite3_next_stmt(db, nullptr)) sqlite3_finalize(st);
         sqlite3_close_v2(db);
       }
     }
