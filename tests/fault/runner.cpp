@@ -142,7 +142,8 @@ class Sweeper {
     after_ = ref.dump;
     have_ref_ = true;
     r.calls = ref.counters.calls;
-    const bool full = getenv("KV_FAULT_FULL") && std::string(getenv("KV_FAULT_FULL")) == "1";
+    const bool full =
+        s_.every_point || (getenv("KV_FAULT_FULL") && std::string(getenv("KV_FAULT_FULL")) == "1");
     if (full) {
       const int64_t limit = 4 * r.calls + 100;
       for (int64_t n = 1; n <= limit; ++n) {

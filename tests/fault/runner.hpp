@@ -41,6 +41,7 @@ struct Scenario {
   std::vector<std::string> kvindexes;  // kvindex tables compared with their _data
   std::string warm = "SELECT count(*) FROM sqlite_schema";  // per connection, before arming
   int connections = 1;
+  bool every_point = false;  // small scenarios: every injection point even in the bounded sweep
 };
 
 // A violation known and reported, kept visible until its owner fixes it.

@@ -190,6 +190,22 @@ std::vector<Scenario> build() {
                 "SELECT quote(key), quote(value) FROM sl ORDER BY key"},
                {"ix", "sl"}});
 
+  {
+    // The first use of each virtual table after opening (xConnect, the kvindex
+    // rebuild, kvcolumn's _info read) at every injection point, bounded sweep too:
+    // the regression test for kvindex's xConnect allocating outside its firewall.
+    Scenario s{"first_use", "kvindex",
+               "CREATE VIRTUAL TABLE ix USING kvindex(csbtree); INSERT INTO ix VALUES ('a', 1);"
+               "CREATE VIRTUAL TABLE sl USING kvindex(skiplist); INSERT INTO sl VALUES ('b', 2);"
+               "CREATE VIRTUAL TABLE c USING kvcolumn(i8); INSERT INTO c(value) VALUES (3);",
+               script({"SELECT count(*) FROM ix", "SELECT count(*) FROM sl", "SELECT count(*) FROM c"}),
+               {"SELECT quote(key), quote(value) FROM ix", "SELECT quote(key), quote(value) FROM sl",
+                "SELECT value FROM c"},
+               {"ix", "sl"}};
+    s.every_point = true;
+    v.push_back(s);
+  }
+
   v.push_back({"kvault", "kvault",
                "CREATE VIRTUAL TABLE m USING kvault;"
                "INSERT INTO m(key, value) VALUES ('seed', zeroblob(5000)), ('a:1', X'0102'), ('a:2', zeroblob(10)),"
