@@ -38,7 +38,7 @@ test: test-release test-asan test-tsan test-fuzz
 	  + $$(cd build-asan && ctest -N | sed -n 's/^Total Tests: //p') \
 	  + $$(build-tsan/tests/kv_unit_tests --gtest_filter='SkipList*' --gtest_list_tests | grep -c '^  ') + 1 )) passed, 0 failed"
 	@cat $(BUILD)/fault-report.txt build-asan/fault-report.txt 2>/dev/null | awk '/^\[fault\]/ && !/skipped/ \
-	  {p += $$6; s += $$8; k += $$18; n++} END {print "make test: anomaly tests: " n " sweeps (release + asan), " p \
+	  {p += $$6; s += $$8; k += $$19; n++} END {print "make test: anomaly tests: " n " sweeps (release + asan), " p \
 	  " injection points, " s " faults surfaced, 0 crashes, 0 leaks, 0 violations, " k " known-failure hits (tests/fault/scenarios.cpp)"}'
 
 test-release: build
