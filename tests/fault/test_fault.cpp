@@ -52,7 +52,10 @@ TEST_P(Fault, Sweep) {
     for (const std::string& k : r.known)
       if (!k.empty()) std::printf("    known: %s\n", k.c_str());
     std::fflush(stdout);
-    EXPECT_GT(r.points, 0) << s.name << " " << mode_name(m) << ": no injection point tried";
+    // A read-only transaction makes no write calls: nothing to inject for a full disk.
+    if (r.calls > 0) {
+      EXPECT_GT(r.points, 0) << s.name << " " << mode_name(m) << ": no injection point tried";
+    }
     for (size_t i = 0; i < r.violations.size() && i < 15; ++i) ADD_FAILURE() << r.violations[i];
     EXPECT_TRUE(r.violations.empty()) << r.violations.size() << " violations in " << s.name << " " << mode_name(m);
   }
