@@ -97,7 +97,7 @@ bench: build
 	bash bench/run.sh $(BUILD)
 
 format:
-	clang-format -i ext/*/*.cpp ext/*/*.hpp src/*/*.cpp src/*/*.hpp tests/unit/*.cpp tests/sqlite/*.cpp tests/sqlite/*.hpp bench/*.cpp
+	clang-format -i ext/*/*.cpp ext/*/*.hpp src/*/*.cpp src/*/*.hpp tests/unit/*.cpp tests/sqlite/*.cpp tests/sqlite/*.hpp tests/fault/*.cpp tests/fault/*.hpp bench/*.cpp
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz

@@ -44,7 +44,8 @@ Counters disarm() {
 }
 
 bool should_fail(Kind kind) {
-  if (!g_armed.load(std::memory_order_relaxed) || g_paused.load(std::memory_order_relaxed) > 0 || g_kind.load(std::memory_order_relaxed) != static_cast<int>(kind))
+  if (!g_armed.load(std::memory_order_relaxed) || g_paused.load(std::memory_order_relaxed) > 0 ||
+      g_kind.load(std::memory_order_relaxed) != static_cast<int>(kind))
     return false;
   const int64_t n = ++g_calls;
   const int64_t target = g_target.load();

@@ -15,9 +15,9 @@ enum class Kind { oom, io, full };  // allocations; the Nth I/O call -> IOERR_*;
 const char* kind_name(Kind k);
 
 struct Counters {
-  int64_t calls = 0;     // calls of the armed kind seen while armed
-  int64_t injected = 0;  // how many of them were failed
-  int last_code = 0;     // the SQLite code of the last I/O fault injected (0 for oom)
+  int64_t calls = 0;       // calls of the armed kind seen while armed
+  int64_t injected = 0;    // how many of them were failed
+  int last_code = 0;       // the SQLite code of the last I/O fault injected (0 for oom)
   uint64_t code_bits = 0;  // every I/O code injected: bit code_bit(code)
 };
 // A bit per injected I/O code: SQLITE_FULL is bit 63, SQLITE_IOERR_x bit (x >> 8).

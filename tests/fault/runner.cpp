@@ -149,8 +149,7 @@ class Sweeper {
 #else
     const bool every_point = s_.every_point;
 #endif
-    const bool full =
-        every_point || (getenv("KV_FAULT_FULL") && std::string(getenv("KV_FAULT_FULL")) == "1");
+    const bool full = every_point || (getenv("KV_FAULT_FULL") && std::string(getenv("KV_FAULT_FULL")) == "1");
     if (full) {
       const int64_t limit = 4 * r.calls + 100;
       for (int64_t n = 1; n <= limit; ++n) {
@@ -194,10 +193,12 @@ class Sweeper {
 
   void violation(SweepResult& r, int64_t n, const std::string& what) {
     for (const KnownFailure& k : known_) {
-      if (!k.aborts && (k.scenario == "*" || k.scenario == s_.name) && (k.kind == "*" || k.kind == kind_name(m_.kind)) &&
-          what.find(k.match) != std::string::npos) {
-        if (r.known.size() < 5) r.known.push_back(prefix(n) + what + "  [known: " + k.note + "]");
-        else r.known.push_back("");
+      if (!k.aborts && (k.scenario == "*" || k.scenario == s_.name) &&
+          (k.kind == "*" || k.kind == kind_name(m_.kind)) && what.find(k.match) != std::string::npos) {
+        if (r.known.size() < 5)
+          r.known.push_back(prefix(n) + what + "  [known: " + k.note + "]");
+        else
+          r.known.push_back("");
         return;
       }
     }
@@ -250,11 +251,13 @@ class Sweeper {
       Exec a = exec(db, "SELECT quote(key), quote(value) FROM \"" + t + "\" ORDER BY key");
       Exec b = exec(db, "SELECT quote(key), quote(value) FROM \"" + t + "_data\" ORDER BY key");
       if (a.rc != SQLITE_OK || b.rc != SQLITE_OK)
-        violation(r, n, std::string(where) + ": kvindex " + t + " scan fails: " + code_name(a.rc) + " " + a.msg +
-                            " / _data " + code_name(b.rc) + " " + b.msg);
+        violation(r, n,
+                  std::string(where) + ": kvindex " + t + " scan fails: " + code_name(a.rc) + " " + a.msg +
+                      " / _data " + code_name(b.rc) + " " + b.msg);
       else if (a.rows != b.rows)
-        violation(r, n, std::string(where) + ": kvindex " + t + " differs from its _data (" +
-                            std::to_string(a.rows.size()) + " vs " + std::to_string(b.rows.size()) + " rows)");
+        violation(r, n,
+                  std::string(where) + ": kvindex " + t + " differs from its _data (" +
+                      std::to_string(a.rows.size()) + " vs " + std::to_string(b.rows.size()) + " rows)");
     }
   }
 
@@ -289,7 +292,8 @@ class Sweeper {
     std::vector<std::string> steps;
     for (const Step& st : s_.txn) steps.push_back(sql(st.sql));
 
-    if (getenv("KV_FAULT_TRACE")) std::fprintf(stderr, "[trace] %s N=%lld\n", prefix(n).c_str(), static_cast<long long>(n));
+    if (getenv("KV_FAULT_TRACE"))
+      std::fprintf(stderr, "[trace] %s N=%lld\n", prefix(n).c_str(), static_cast<long long>(n));
     arm(m_.kind, n, m_.persistent);
     size_t i = 0;
     int failed_rc = SQLITE_OK;
@@ -301,8 +305,9 @@ class Sweeper {
       } catch (const std::exception& ex) {
         // Only the extension's code can throw: an exception went through SQLite's frames.
         Pause p;
-        violation(r, n, "step " + std::to_string(i + 1) + " [" + steps[i].substr(0, 60) +
-                            "]: a C++ exception crossed into SQLite: " + ex.what());
+        violation(r, n,
+                  "step " + std::to_string(i + 1) + " [" + steps[i].substr(0, 60) +
+                      "]: a C++ exception crossed into SQLite: " + ex.what());
         failed_rc = SQLITE_INTERNAL;
         failed_msg = ex.what();
         break;
@@ -321,7 +326,8 @@ class Sweeper {
     if (failed_rc != SQLITE_OK) {
       o.all_ok = false;
       o.first_error = code_name(failed_rc) + " " + failed_msg;
-      if (getenv("KV_FAULT_TRACE")) std::fprintf(stderr, "[trace]   step %zu failed: %s\n", i + 1, o.first_error.c_str());
+      if (getenv("KV_FAULT_TRACE"))
+        std::fprintf(stderr, "[trace]   step %zu failed: %s\n", i + 1, o.first_error.c_str());
       ++r.surfaced;
       const std::string at = "step " + std::to_string(i + 1) + " [" + steps[i].substr(0, 60) + "] ";
       if (o.counters.injected == 0 && n > 0)
@@ -336,23 +342,27 @@ class Sweeper {
     if (have_ref_) {
       for (size_t k = 0; k < o.autocommit.size(); ++k)
         if (o.autocommit[k] && !ref_autocommit_[k]) {
-          violation(r, n, "step " + std::to_string(k + 1) + " [" + steps[k].substr(0, 60) +
-                              "] returned OK but its transaction is gone (SQLite rolled it back: an error was "
-                              "swallowed)");
+          violation(r, n,
+                    "step " + std::to_string(k + 1) + " [" + steps[k].substr(0, 60) +
+                        "] returned OK but its transaction is gone (SQLite rolled it back: an error was "
+                        "swallowed)");
           break;
         }
       for (size_t k = 0; k < o.rows.size(); ++k)
         if (o.rows[k] != ref_rows_[k])
-          violation(r, n, "step " + std::to_string(k + 1) + " succeeded with rows differing from the fault-free run (" +
-                              std::to_string(o.rows[k].size()) + " vs " + std::to_string(ref_rows_[k].size()) +
-                              " rows): " + (o.rows[k].empty() ? "" : o.rows[k][0].substr(0, 80)));
+          violation(r, n,
+                    "step " + std::to_string(k + 1) +
+                        " succeeded with rows differing from the fault-free run (" +
+                        std::to_string(o.rows[k].size()) + " vs " + std::to_string(ref_rows_[k].size()) +
+                        " rows): " + (o.rows[k].empty() ? "" : o.rows[k][0].substr(0, 80)));
     }
 
     // Faults off: the same connections keep working.
     for (sqlite3* db : conns) {
       if (!sqlite3_get_autocommit(db)) {
         Exec rb = exec(db, "ROLLBACK");
-        if (rb.rc != SQLITE_OK) violation(r, n, "ROLLBACK after the fault fails: " + code_name(rb.rc) + " " + rb.msg);
+        if (rb.rc != SQLITE_OK)
+          violation(r, n, "ROLLBACK after the fault fails: " + code_name(rb.rc) + " " + rb.msg);
       }
     }
     o.dump = dump(conns[0], r, n, "same connection");
@@ -381,7 +391,8 @@ class Sweeper {
     check_storage(db, r, n);
     std::string reopened = dump(db, r, n, "reopened");
     if (!reopened.empty() && !o.dump.empty() && reopened != o.dump)
-      violation(r, n, "reopened content differs from what the connection saw (lost commit or undone rollback)");
+      violation(r, n,
+                "reopened content differs from what the connection saw (lost commit or undone rollback)");
     sqlite3_close(db);
     return o;
   }
@@ -440,13 +451,13 @@ SweepResult sweep(const Scenario& s, const Mode& m, const std::vector<KnownFailu
 
 std::string report_line(const Scenario& s, const Mode& m, const SweepResult& r) {
   char buf[512];
-  std::snprintf(buf, sizeof buf,
-                "[fault] %-26s %-24s %6lld calls %5lld points %5lld surfaced %4lld absorbed | 0 crashes %lld leaks "
-                "%zu violations %zu known",
-                s.name.c_str(), mode_name(m).c_str(), static_cast<long long>(r.calls),
-                static_cast<long long>(r.points), static_cast<long long>(r.surfaced),
-                static_cast<long long>(r.absorbed), static_cast<long long>(r.leaks), r.violations.size(),
-                r.known.size());
+  std::snprintf(
+      buf, sizeof buf,
+      "[fault] %-26s %-24s %6lld calls %5lld points %5lld surfaced %4lld absorbed | 0 crashes %lld leaks "
+      "%zu violations %zu known",
+      s.name.c_str(), mode_name(m).c_str(), static_cast<long long>(r.calls), static_cast<long long>(r.points),
+      static_cast<long long>(r.surfaced), static_cast<long long>(r.absorbed), static_cast<long long>(r.leaks),
+      r.violations.size(), r.known.size());
   return buf;
 }
 

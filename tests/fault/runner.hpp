@@ -34,9 +34,9 @@ struct Step {
 
 struct Scenario {
   std::string name;
-  std::string family;      // kv_pack, kvcolumn, kvindex, kvault, set functions, ...
-  std::string setup;       // builds the database once, no faults
-  std::vector<Step> txn;   // the transaction under test, faults armed
+  std::string family;                  // kv_pack, kvcolumn, kvindex, kvault, set functions, ...
+  std::string setup;                   // builds the database once, no faults
+  std::vector<Step> txn;               // the transaction under test, faults armed
   std::vector<std::string> model;      // queries whose rows are the content model
   std::vector<std::string> kvindexes;  // kvindex tables compared with their _data
   std::string warm = "SELECT count(*) FROM sqlite_schema";  // per connection, before arming
@@ -63,11 +63,11 @@ struct Mode {
 std::string mode_name(const Mode& m);
 
 struct SweepResult {
-  int64_t calls = 0;      // calls of the kind in the fault-free transaction
-  int64_t points = 0;     // injection points tried
-  int64_t surfaced = 0;   // runs where a statement returned the injected error
-  int64_t absorbed = 0;   // runs with an injected fault that still succeeded
-  int64_t leaks = 0;      // LSan leak reports (ASan builds)
+  int64_t calls = 0;                    // calls of the kind in the fault-free transaction
+  int64_t points = 0;                   // injection points tried
+  int64_t surfaced = 0;                 // runs where a statement returned the injected error
+  int64_t absorbed = 0;                 // runs with an injected fault that still succeeded
+  int64_t leaks = 0;                    // LSan leak reports (ASan builds)
   std::vector<std::string> violations;  // unexpected: the test fails
   std::vector<std::string> known;       // on the known-failures list
 };

@@ -57,7 +57,8 @@ TEST_P(Fault, Sweep) {
       EXPECT_GT(r.points, 0) << s.name << " " << mode_name(m) << ": no injection point tried";
     }
     for (size_t i = 0; i < r.violations.size() && i < 15; ++i) ADD_FAILURE() << r.violations[i];
-    EXPECT_TRUE(r.violations.empty()) << r.violations.size() << " violations in " << s.name << " " << mode_name(m);
+    EXPECT_TRUE(r.violations.empty())
+        << r.violations.size() << " violations in " << s.name << " " << mode_name(m);
   }
 }
 
