@@ -7,21 +7,17 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/sql_text.hpp"
 #include "common/sqlite_error.hpp"
+#include "common/statement.hpp"
 #include "common/sqlite.hpp"
 
 namespace kvx {
 
 namespace {
 
-using StmtPtr = std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>;
-
-StmtPtr prepare(sqlite3* db, const std::string& sql, std::string_view function) {
-  sqlite3_stmt* stmt = nullptr;
-  const int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr);
-  StmtPtr hold(stmt, sqlite3_finalize);
-  if (rc != SQLITE_OK) throw_sqlite_error(db, rc, std::string(function) + ": reading the schema");
-  return hold;
+Statement prepare(sqlite3* db, const std::string& sql, std::string_view function) {
+  return Statement(db, sql, std::string(function) + ": reading the schema");
 }
 
 std::string column_text(sqlite3_stmt* stmt, int i) {
@@ -46,7 +42,7 @@ std::vector<std::string> search_order(sqlite3* db, std::string_view function) {
     return names;
   }
 #endif
-  StmtPtr list = prepare(db, "SELECT seq, name FROM pragma_database_list ORDER BY seq", function);
+  Statement list = prepare(db, "SELECT seq, name FROM pragma_database_list ORDER BY seq", function);
   std::optional<std::string> temp;
   int rc;
   while ((rc = sqlite3_step(list.get())) == SQLITE_ROW) {
@@ -73,16 +69,13 @@ std::optional<Found> find_first(sqlite3* db, const std::vector<std::string>& sch
   if (schemas.empty()) return std::nullopt;
   std::string sql;
   for (std::size_t i = 0; i < schemas.size(); ++i) {
-    char* part = sqlite3_mprintf(
+    sql += mprintf(
         "%sSELECT %d AS pos, type, name, sql FROM \"%w\".sqlite_schema WHERE type IN ('table', 'view') AND "
         "name = ?1 COLLATE NOCASE",
         i ? " UNION ALL " : "", static_cast<int>(i), schemas[i].c_str());
-    if (!part) throw std::bad_alloc();
-    sql += part;
-    sqlite3_free(part);
   }
   sql += " ORDER BY pos LIMIT 1";
-  StmtPtr q = prepare(db, sql, function);
+  Statement q = prepare(db, sql, function);
   sqlite3_bind_text64(q.get(), 1, table.data(), table.size(), SQLITE_STATIC, SQLITE_UTF8);
   const int rc = sqlite3_step(q.get());
   if (rc == SQLITE_DONE) return std::nullopt;

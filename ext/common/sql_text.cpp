@@ -14,9 +14,11 @@ std::string mprintf(const char* format, ...) {
   char* text = sqlite3_vmprintf(format, args);
   va_end(args);
   if (!text) throw std::bad_alloc();
-  std::string out(text);
-  sqlite3_free(text);
-  return out;
+  struct Free {  // the copy below may throw: the SQLite buffer is freed either way
+    char* p;
+    ~Free() { sqlite3_free(p); }
+  } owner{text};
+  return std::string(text);
 }
 
 std::string shadow_name(std::string_view schema, std::string_view table, std::string_view suffix) {

@@ -5,7 +5,9 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "common/sql_text.hpp"
 #include "common/sqlite_error.hpp"
+#include "common/statement.hpp"
 
 namespace kvx {
 
@@ -31,19 +33,17 @@ bool same_name(std::string_view a, const char* b) {
 // The type of the schema object named `name` (any case) in database
 // `schema`, preferring a table; empty when there is none.
 std::string object_type(sqlite3* db, std::string_view schema, const std::string& name, std::string_view module) {
-  char* sql = sqlite3_mprintf(
-      "SELECT type FROM \"%w\".sqlite_schema WHERE name = ?1 COLLATE NOCASE ORDER BY type <> 'table' LIMIT 1",
-      std::string(schema).c_str());
-  if (!sql) throw std::bad_alloc();
-  sqlite3_stmt* stmt = nullptr;
-  const int prepared = sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
-  sqlite3_free(sql);
-  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> hold(stmt, sqlite3_finalize);
-  if (prepared != SQLITE_OK) throw_sqlite_error(db, prepared, std::string(module) + ": reading the schema");
+  const std::string context = std::string(module) + ": reading the schema";
+  Statement hold(db,
+                 mprintf("SELECT type FROM \"%w\".sqlite_schema WHERE name = ?1 COLLATE NOCASE ORDER BY type <> "
+                         "'table' LIMIT 1",
+                         std::string(schema).c_str()),
+                 context);
+  sqlite3_stmt* stmt = hold.get();
   sqlite3_bind_text64(stmt, 1, name.data(), name.size(), SQLITE_STATIC, SQLITE_UTF8);
   const int rc = sqlite3_step(stmt);
   if (rc == SQLITE_ROW) return reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-  if (rc != SQLITE_DONE) throw_sqlite_error(db, rc, std::string(module) + ": reading the schema");
+  if (rc != SQLITE_DONE) throw_sqlite_error(db, rc, context);
   return {};
 }
 
