@@ -135,9 +135,10 @@ std::optional<std::uint64_t> SqliteChunkStore::read_pieces(std::uint64_t chunk, 
   int rc = sqlite3_blob_open(db_, schema_.c_str(), chunks_table_.c_str(), "data",
                              static_cast<sqlite3_int64>(chunk), 0, &blob);
   if (rc != SQLITE_OK) {
+    const SqliteFailure failure = SqliteFailure::capture(db_, rc);  // closing resets the connection's error
     sqlite3_blob_close(blob);
     if (!chunk_size(chunk)) return std::nullopt;  // missing row (chunk_size also rejects non-BLOBs)
-    fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot open chunk " + std::to_string(chunk));
+    failure.raise(context("cannot open chunk " + std::to_string(chunk)));
   }
   struct Close {  // the sink may throw
     sqlite3_blob* b;
@@ -150,8 +151,7 @@ std::optional<std::uint64_t> SqliteChunkStore::read_pieces(std::uint64_t chunk, 
   for (std::uint64_t at = 0; at < n; at += piece) {
     const std::uint64_t m = std::min(piece, n - at);
     rc = sqlite3_blob_read(blob, buf.data(), static_cast<int>(m), static_cast<int>(offset + at));
-    if (rc != SQLITE_OK)
-      fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot read chunk " + std::to_string(chunk));
+    if (rc != SQLITE_OK) SqliteFailure::capture(db_, rc).raise(context("cannot read chunk " + std::to_string(chunk)));
     sink(std::string_view(buf.data(), static_cast<std::size_t>(m)), at);
   }
   return size;
