@@ -6,11 +6,15 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <string>
+#include <vector>
 
+#include "fault_vfs.hpp"
 #include "kvdb.hpp"
 
 using kvtest::Db;
+using kvtest::FaultVfs;
 
 namespace {
 
@@ -109,6 +113,51 @@ TEST(KvaultErrors, FullDiskDuringImportIsSqliteFullAndKeepsTheOldValue) {
   ASSERT_EQ(db.query("PRAGMA max_page_count = 1000000").rc, SQLITE_OK);
   EXPECT_EQ(db.scalar("SELECT kvault_import('media', 'f', '" + src + "')"), "524288");
   std::remove(src.c_str());
+}
+
+// The pages written after the table was created (the values' rows and
+// overflow pages) fail to read with SQLITE_IOERR_READ: every kvault read path
+// reports exactly that code, and works again once the reads heal.
+TEST(KvaultErrors, FailedReadsKeepTheExtendedIoerrCode) {
+  FileDb file("kvault_failed_reads.db");
+  const std::string out = file.path + ".out";
+  {
+    Db db(file.path);
+    ASSERT_EQ(db.query("PRAGMA page_size = 4096; CREATE VIRTUAL TABLE media USING kvault").rc, SQLITE_OK);
+  }
+  const auto old_bytes = static_cast<sqlite3_int64>(std::filesystem::file_size(file.path));
+  {
+    Db db(file.path);
+    ASSERT_EQ(db.query("WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x < 199)"
+                       " INSERT INTO media(key, value) SELECT printf('k%03d', x), zeroblob(20000) FROM c")
+                  .rc,
+              SQLITE_OK);
+  }
+  FaultVfs vfs;
+  Db db(file.path, FaultVfs::kName);  // a fresh connection: an empty page cache
+  ASSERT_EQ(db.query("SELECT name FROM sqlite_schema").rc, SQLITE_OK);  // the schema: old pages
+  vfs.fail_reads_from(old_bytes, SQLITE_IOERR_READ);
+  const std::vector<std::string> queries = {
+      "SELECT value FROM media WHERE key = 'k123'",   "SELECT key, size FROM media WHERE prefix = 'k1'",
+      "SELECT sum(size) FROM media",                  "SELECT encoding, value FROM media WHERE key = 'k007'",
+      "SELECT kvault_read('media', 'k042', 0, 10)",  "SELECT kvault_export('media', 'k042', '" + out + "')"};
+  for (const std::string& sql : queries) {
+    const auto r = db.query(sql);
+    EXPECT_EQ(r.rc, SQLITE_IOERR) << sql << ": " << r.error;
+    EXPECT_EQ(sqlite3_extended_errcode(db.get()), SQLITE_IOERR_READ) << sql << ": " << r.error;
+    EXPECT_EQ(r.error.rfind("kohakuvault:", 0), 0u) << sql << ": " << r.error;
+    EXPECT_EQ(r.error.find("corrupt"), std::string::npos) << sql << ": " << r.error;
+  }
+  // encoding alone reads the value's first bytes through a blob handle, and
+  // sqlite3_blob_open itself reports a failed read with the primary code only.
+  const auto r = db.query("SELECT encoding FROM media WHERE key = 'k007'");
+  EXPECT_EQ(r.rc, SQLITE_IOERR) << r.error;
+  EXPECT_EQ(sqlite3_extended_errcode(db.get()) & 0xFF, SQLITE_IOERR) << r.error;
+  EXPECT_GT(vfs.failed_reads(), 0);
+  vfs.heal();
+  EXPECT_EQ(db.scalar("SELECT count(*) || ':' || sum(size) FROM media"), "200:4000000");
+  EXPECT_EQ(db.scalar("SELECT length(kvault_read('media', 'k042', 0, 10))"), "10");
+  std::remove(out.c_str());
 }
 
 TEST(KvaultErrors, AShadowStatementThatCannotBePreparedIsNotCorruption) {
