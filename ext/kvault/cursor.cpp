@@ -63,7 +63,7 @@ void advance(Cursor* c) {
       }
       continue;
     }
-    if (rc != SQLITE_DONE) throw_sqlite(c->table()->db, rc, "kvault scan of " + c->table()->name);
+    if (rc != SQLITE_DONE) throw_sqlite_error(c->table()->db, rc, "kvault scan of " + c->table()->name);
     if (c->use_in && c->in_next < c->in_keys.size()) {
       sqlite3_reset(c->scan);
       c->seek_done = false;
@@ -254,7 +254,7 @@ SharedValue* load_value(Cursor* c) {
     sqlite3_reset(c->fetch);
     sqlite3_bind_int64(c->fetch, 1, sqlite3_column_int64(c->scan, 0));
     const int rc = sqlite3_step(c->fetch);
-    if (rc != SQLITE_ROW) throw_sqlite(c->table()->db, rc, "kvault: reading a value of " + c->table()->name);
+    if (rc != SQLITE_ROW) throw_sqlite_error(c->table()->db, rc, "kvault: reading a value of " + c->table()->name);
     from = c->fetch;
     col = 0;
   }
@@ -279,7 +279,7 @@ sqlite3_blob* value_blob(Cursor* c) {
     c->head = nullptr;
     const std::string data_table = t->name + "_data";
     rc = sqlite3_blob_open(t->db, t->schema.c_str(), data_table.c_str(), "value", rowid, 0, &c->head);
-    if (rc != SQLITE_OK) throw_sqlite(t->db, rc, "kvault: reading a value in " + t->name);
+    if (rc != SQLITE_OK) throw_sqlite_error(t->db, rc, "kvault: reading a value in " + t->name);
   }
   return c->head;
 }
@@ -291,7 +291,7 @@ std::string value_head(Cursor* c) {
   if (head.empty()) return head;
   const int rc = sqlite3_blob_read(blob, head.data(), static_cast<int>(head.size()), 0);
   if (rc != SQLITE_OK)
-    throw_sqlite(c->table()->db, rc, "kvault: reading the header of a value in " + c->table()->name);
+    throw_sqlite_error(c->table()->db, rc, "kvault: reading the header of a value in " + c->table()->name);
   return head;
 }
 

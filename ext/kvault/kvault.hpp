@@ -49,9 +49,11 @@ struct Table : sqlite3_vtab {
   // The idle point-lookup statement of each kind, taken and given back by
   // every key = ? query without looking its SQL text up in the cache.
   sqlite3_stmt* idle_point[3] = {nullptr, nullptr, nullptr};
-  // xUpdate's statements, built once per name (per ON CONFLICT mode where
-  // the statement can conflict: "", " OR REPLACE", " OR IGNORE").
+  // xUpdate's statements and their texts, built once per name (per ON
+  // CONFLICT mode where the statement can conflict: "", " OR REPLACE",
+  // " OR IGNORE"); prepared on first use.
   std::string insert_sql[3], set_key_sql[3], set_id_sql[3], set_value_sql, delete_sql;
+  CachedStatement insert[3], set_key[3], set_id[3], set_value, del;
 
   Table(sqlite3* d, std::string s, std::string n)
       : sqlite3_vtab{}, db(d), schema(std::move(s)), name(std::move(n)), cache(d) {
@@ -62,7 +64,7 @@ struct Table : sqlite3_vtab {
   Table& operator=(const Table&) = delete;
 
   void set_names() {
-    data = quoted_data_table(schema, name);
+    data = shadow_name(schema, name, kDataSuffix);
     for (int r = kReadsKey; r <= kReadsValue; ++r)
       point_sql[r] = std::string("SELECT ") + kReadColumns[r] + " FROM " + data + " WHERE key = ?1";
     static constexpr const char* kConflict[] = {"", " OR REPLACE", " OR IGNORE"};
@@ -92,6 +94,13 @@ struct Table : sqlite3_vtab {
       s = nullptr;
     }
     cache.clear();
+    for (int m = 0; m < 3; ++m) {
+      insert[m].finalize();
+      set_key[m].finalize();
+      set_id[m].finalize();
+    }
+    set_value.finalize();
+    del.finalize();
   }
 };
 

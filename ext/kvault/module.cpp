@@ -96,11 +96,10 @@ int kvaultInit(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** ou
       check_table_name(db, table->schema, table->name, "kvault", {}, kShadowSuffixes, kShadowSuffixes);
       const std::string ddl = "CREATE TABLE " + table->data +
                               "(id INTEGER PRIMARY KEY, key BLOB UNIQUE NOT NULL, value BLOB NOT NULL)";
-      if (int rc = sqlite3_exec(db, ddl.c_str(), nullptr, nullptr, nullptr); rc != SQLITE_OK)
-        throw_sqlite(db, rc, "cannot create " + table->data);
+      exec(db, ddl, "cannot create " + table->data);
     }
     if (int rc = sqlite3_declare_vtab(db, kDeclaredSchema); rc != SQLITE_OK)
-      throw_sqlite(db, rc, "cannot declare the kvault schema");
+      throw_sqlite_error(db, rc, "cannot declare the kvault schema");
     sqlite3_vtab_config(db, SQLITE_VTAB_CONSTRAINT_SUPPORT, 1);
     *out = table.release();
     return SQLITE_OK;
@@ -127,8 +126,8 @@ int kvaultDestroy(sqlite3_vtab* vtab) {
   auto* t = static_cast<Table*>(vtab);
   const int rc = guard_status(&vtab->zErrMsg, [&] {
     t->clear_statements();
-    const std::string sql = "DROP TABLE IF EXISTS " + t->data;
-    return sqlite3_exec(t->db, sql.c_str(), nullptr, nullptr, nullptr);
+    exec(t->db, "DROP TABLE IF EXISTS " + t->data, "kvault: dropping the shadow table of " + t->name);
+    return SQLITE_OK;
   });
   if (rc == SQLITE_OK) delete t;
   return rc;
@@ -259,12 +258,9 @@ int kvaultRename(sqlite3_vtab* vtab, const char* new_name) {
   return guard_status(&vtab->zErrMsg, [&] {
     check_table_name(t->db, t->schema, new_name, "kvault", {}, kShadowSuffixes, kShadowSuffixes);
     t->clear_statements();
-    char* sql = sqlite3_mprintf("ALTER TABLE \"%w\".\"%w_data\" RENAME TO \"%w_data\"", t->schema.c_str(),
-                                t->name.c_str(), new_name);
-    if (!sql) throw std::bad_alloc();
-    const int rc = sqlite3_exec(t->db, sql, nullptr, nullptr, nullptr);
-    sqlite3_free(sql);
-    if (rc != SQLITE_OK) throw_sqlite(t->db, rc, "kvault: renaming the shadow table of " + t->name);
+    exec(t->db,
+         "ALTER TABLE " + t->data + " RENAME TO " + mprintf("\"%w_%w\"", new_name, kDataSuffix),
+         "kvault: renaming the shadow table of " + t->name);
     t->name = new_name;
     t->set_names();
     return SQLITE_OK;

@@ -1,34 +1,12 @@
 // Shared pieces of the kvault module (see shadow.hpp).
 #include "kvault/shadow.hpp"
 
-#include <memory>
+#include <new>
 
 #include "common/error.hpp"
 #include "common/resolve_table.hpp"
-#include "common/sqlite_error.hpp"
 
 namespace kvx::kvault {
-
-namespace {
-
-struct SqliteFree {
-  void operator()(char* p) const noexcept { sqlite3_free(p); }
-};
-
-std::string mprintf_str(char* s) {
-  if (!s) throw std::bad_alloc();
-  std::unique_ptr<char, SqliteFree> hold(s);
-  return std::string(s);
-}
-
-}  // namespace
-
-void throw_sqlite(sqlite3* db, int rc, std::string_view context) { throw_sqlite_error(db, rc, context); }
-
-std::string quoted_data_table(std::string_view schema, std::string_view table) {
-  return mprintf_str(
-      sqlite3_mprintf("\"%w\".\"%w_data\"", std::string(schema).c_str(), std::string(table).c_str()));
-}
 
 TableRef resolve(sqlite3* db, std::string_view name, std::string_view function) {
   ResolvedTable found = resolve_table(db, name, "kvault", function);
@@ -69,7 +47,7 @@ sqlite3_stmt* StatementCache::acquire(const std::string& sql) {
                                     &stmt, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_finalize(stmt);
-    throw_sqlite(db_, rc, "kvault storage");
+    throw_sqlite_error(db_, rc, "kvault storage");
   }
   return stmt;
 }

@@ -1,6 +1,8 @@
 // What the kvault files (kvault.hpp) and stream.cpp share: the shadow table's name
-// and columns, checking that a name is a kvault table, and a cache of prepared
-// statements.
+// and columns, checking that a name is a kvault table, and the pool of scan
+// statements. Statements used one at a time (writes) are kvx::CachedStatement
+// and every SQLite error goes through kvx::throw_sqlite_error (extended code
+// kept), both in ext/common.
 #pragma once
 
 #include <string>
@@ -9,6 +11,9 @@
 #include <vector>
 
 #include "common/sqlite.hpp"
+#include "common/sqlite_error.hpp"
+#include "common/sql_text.hpp"
+#include "common/statement.hpp"
 
 namespace kvx::kvault {
 
@@ -16,8 +21,6 @@ namespace kvx::kvault {
 // NOT NULL, value BLOB NOT NULL).
 inline constexpr const char* kDataSuffix = "data";
 
-// The shadow table of a kvault table, as a quoted "schema"."table_data".
-std::string quoted_data_table(std::string_view schema, std::string_view table);
 
 // Where a kvault table lives. resolve() takes "table" or "schema.table" and
 // finds it as SQLite finds a table named in a query (temp, main, attached
@@ -35,9 +38,11 @@ TableRef resolve(sqlite3* db, std::string_view name, std::string_view function);
 // error, other types -> type_mismatch, naming what (e.g. "media.key").
 std::string_view key_bytes(sqlite3_value* v, std::string_view what);
 
-// Prepared statements with SQLITE_PREPARE_PERSISTENT, cached by SQL text.
-// acquire() hands out a statement no one else is using (a cursor may hold one
-// for the whole scan); release() resets it and keeps it for the next caller.
+// Scan statements with SQLITE_PREPARE_PERSISTENT, pooled by SQL text.
+// acquire() hands out a statement no one else is using: a cursor holds one
+// for its whole scan and several cursors may scan the same table with the
+// same SQL at once (a self-join), which a single kvx::CachedStatement cannot
+// serve; release() resets it and keeps it for the next caller.
 class StatementCache {
  public:
   explicit StatementCache(sqlite3* db) : db_(db) {}
@@ -53,26 +58,5 @@ class StatementCache {
   sqlite3* db_;
   std::unordered_map<std::string, std::vector<sqlite3_stmt*>> idle_;
 };
-
-// Holds an acquired statement and releases it at scope exit. sql must
-// outlive it (the table's statement texts do).
-class CachedStatement {
- public:
-  CachedStatement(StatementCache& cache, const std::string& sql)
-      : cache_(cache), sql_(sql), stmt_(cache_.acquire(sql_)) {}
-  ~CachedStatement() { cache_.release(sql_, stmt_); }
-  CachedStatement(const CachedStatement&) = delete;
-  CachedStatement& operator=(const CachedStatement&) = delete;
-  sqlite3_stmt* get() const { return stmt_; }
-
- private:
-  StatementCache& cache_;
-  const std::string& sql_;
-  sqlite3_stmt* stmt_;
-};
-
-// Throws kv::Error with the connection's current error (code mapped to the
-// closest kv::Errc) prefixed by context.
-[[noreturn]] void throw_sqlite(sqlite3* db, int rc, std::string_view context);
 
 }  // namespace kvx::kvault

@@ -57,16 +57,6 @@ struct Blob {
   }
 };
 
-using StmtPtr = std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>;
-
-StmtPtr prepare(sqlite3* db, const std::string& sql) {
-  sqlite3_stmt* stmt = nullptr;
-  const int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr);
-  StmtPtr hold(stmt, sqlite3_finalize);
-  if (rc != SQLITE_OK) kvault::throw_sqlite(db, rc, "kvault");
-  return hold;
-}
-
 std::string text_arg(sqlite3_value* v, const char* what) {
   if (sqlite3_value_type(v) != SQLITE_TEXT)
     throw kv::Error(kv::Errc::type_mismatch, std::string(what) + " must be TEXT");
@@ -87,12 +77,13 @@ std::int64_t int_arg(sqlite3_value* v, const char* what, std::int64_t lo, std::i
 // id and byte length of key's row, or false when there is none.
 bool find_row(sqlite3* db, const kvault::TableRef& ref, std::string_view key, sqlite3_int64& id,
               sqlite3_int64& size) {
-  StmtPtr q = prepare(db, "SELECT id, length(value) FROM " +
-                              kvault::quoted_data_table(ref.schema, ref.table) + " WHERE key = ?1");
+  Statement q(db, "SELECT id, length(value) FROM " + shadow_name(ref.schema, ref.table, kvault::kDataSuffix) +
+                     " WHERE key = ?1",
+              "kvault: looking up a key in " + ref.table);
   sqlite3_bind_blob64(q.get(), 1, key.data(), key.size(), SQLITE_STATIC);
   const int rc = sqlite3_step(q.get());
   if (rc == SQLITE_DONE) return false;
-  if (rc != SQLITE_ROW) kvault::throw_sqlite(db, rc, "kvault: looking up a key in " + ref.table);
+  if (rc != SQLITE_ROW) throw_sqlite_error(db, rc, "kvault: looking up a key in " + ref.table);
   id = sqlite3_column_int64(q.get(), 0);
   size = sqlite3_column_int64(q.get(), 1);
   return true;
@@ -101,12 +92,7 @@ bool find_row(sqlite3* db, const kvault::TableRef& ref, std::string_view key, sq
 void open_blob(sqlite3* db, const kvault::TableRef& ref, sqlite3_int64 id, bool write, Blob& out) {
   const std::string data = ref.data_table();
   const int rc = sqlite3_blob_open(db, ref.schema.c_str(), data.c_str(), "value", id, write, &out.blob);
-  if (rc != SQLITE_OK) kvault::throw_sqlite(db, rc, "kvault: opening a value of " + ref.table);
-}
-
-void exec(sqlite3* db, const char* sql) {
-  if (int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr); rc != SQLITE_OK)
-    kvault::throw_sqlite(db, rc, std::string("kvault_import: ") + sql);
+  if (rc != SQLITE_OK) throw_sqlite_error(db, rc, "kvault: opening a value of " + ref.table);
 }
 
 // True when a statement that writes is running on db (then a savepoint
@@ -121,17 +107,19 @@ bool writer_active(sqlite3* db) {
 std::int64_t import_into(sqlite3* db, const kvault::TableRef& ref, std::string_view key,
                          kv::files::ImportFile& file, std::int64_t chunk, const std::string& path) {
   const std::int64_t size = file.size();
-  StmtPtr put = prepare(db, "INSERT INTO " + kvault::quoted_data_table(ref.schema, ref.table) +
-                                "(key, value) VALUES (?1, zeroblob(?2)) "
-                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value RETURNING id");
+  Statement put(db,
+                "INSERT INTO " + shadow_name(ref.schema, ref.table, kvault::kDataSuffix) +
+                    "(key, value) VALUES (?1, zeroblob(?2)) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value RETURNING id",
+                "kvault_import: storing key in " + ref.table);
   sqlite3_bind_blob64(put.get(), 1, key.data(), key.size(), SQLITE_STATIC);
   sqlite3_bind_int64(put.get(), 2, size);
   int rc = sqlite3_step(put.get());
-  if (rc != SQLITE_ROW) kvault::throw_sqlite(db, rc, "kvault_import: storing key in " + ref.table);
+  if (rc != SQLITE_ROW) throw_sqlite_error(db, rc, "kvault_import: storing key in " + ref.table);
   const sqlite3_int64 id = sqlite3_column_int64(put.get(), 0);
   rc = sqlite3_step(put.get());
-  if (rc != SQLITE_DONE) kvault::throw_sqlite(db, rc, "kvault_import: storing key in " + ref.table);
-  put.reset();
+  if (rc != SQLITE_DONE) throw_sqlite_error(db, rc, "kvault_import: storing key in " + ref.table);
+  put.finalize();
 
   Blob blob;
   if (size > 0) open_blob(db, ref, id, true, blob);
@@ -145,14 +133,14 @@ std::int64_t import_into(sqlite3* db, const kvault::TableRef& ref, std::string_v
                                         " of its " + std::to_string(size) +
                                         " bytes (it changed during the import)");
     rc = sqlite3_blob_write(blob.blob, buf.data(), static_cast<int>(got), static_cast<int>(offset));
-    if (rc != SQLITE_OK) kvault::throw_sqlite(db, rc, "kvault_import: writing the value");
+    if (rc != SQLITE_OK) throw_sqlite_error(db, rc, "kvault_import: writing the value");
     offset += static_cast<std::int64_t>(got);
   }
   char extra;
   if (file.read(&extra, 1) != 0)
     throw kv::Error(kv::Errc::io, "'" + path + "' grew past its " + std::to_string(size) +
                                       " bytes during the import (it changed while being read)");
-  if (rc = blob.close(); rc != SQLITE_OK) kvault::throw_sqlite(db, rc, "kvault_import: writing the value");
+  if (rc = blob.close(); rc != SQLITE_OK) throw_sqlite_error(db, rc, "kvault_import: writing the value");
   return size;
 }
 
@@ -178,7 +166,7 @@ void kvault_import(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
                       "kvault_import must be called from a statement that does not write (e.g. SELECT "
                       "kvault_import(...)), because it commits through a savepoint");
 
-    exec(db, "SAVEPOINT kvault_import");
+    exec(db, "SAVEPOINT kvault_import", "kvault_import: SAVEPOINT kvault_import");
     std::int64_t written = 0;
     try {
       written = import_into(db, ref, key, file, chunk, path);
@@ -186,7 +174,7 @@ void kvault_import(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
       sqlite3_exec(db, "ROLLBACK TO kvault_import; RELEASE kvault_import", nullptr, nullptr, nullptr);
       throw;
     }
-    exec(db, "RELEASE kvault_import");
+    exec(db, "RELEASE kvault_import", "kvault_import: RELEASE kvault_import");
     sqlite3_result_int64(ctx, written);
   });
 }
@@ -210,7 +198,7 @@ void kvault_export(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     for (std::int64_t offset = 0; offset < size;) {
       const int n = static_cast<int>(std::min<std::int64_t>(chunk, size - offset));
       if (int rc = sqlite3_blob_read(blob.blob, buf.data(), n, static_cast<int>(offset)); rc != SQLITE_OK)
-        kvault::throw_sqlite(db, rc, "kvault_export: reading the value");
+        throw_sqlite_error(db, rc, "kvault_export: reading the value");
       out.write(buf.data(), static_cast<std::size_t>(n));
       offset += n;
     }
@@ -245,7 +233,7 @@ void kvault_read(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     open_blob(db, ref, id, false, blob);
     if (int rc = sqlite3_blob_read(blob.blob, buf, static_cast<int>(n), static_cast<int>(offset));
         rc != SQLITE_OK)
-      kvault::throw_sqlite(db, rc, "kvault_read: reading the value");
+      throw_sqlite_error(db, rc, "kvault_read: reading the value");
     sqlite3_result_blob64(ctx, hold.release(), static_cast<sqlite3_uint64>(n), sqlite3_free);
   });
 }

@@ -37,7 +37,7 @@ void run(Table* t, sqlite3_stmt* stmt, std::string_view key_for_message) {
     throw kv::Error(kv::Errc::constraint,
                     "UNIQUE constraint failed: " + t->name +
                         ".key (the key already exists; use INSERT OR REPLACE to overwrite it)");
-  throw_sqlite(t->db, rc, "kvault: writing " + t->name);
+  throw_sqlite_error(t->db, rc, "kvault: writing " + t->name);
 }
 
 void reject_hidden(sqlite3_value** cols, const Table* t, bool inserting) {
@@ -59,7 +59,7 @@ int kvaultUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
     if (argc == 1) {
-      CachedStatement del(t->cache, t->delete_sql);
+      StatementUse del = t->del.use(t->db, t->delete_sql, "kvault: deleting from " + t->name);
       sqlite3_bind_int64(del.get(), 1, sqlite3_value_int64(argv[0]));
       run(t, del.get(), {});
       return SQLITE_OK;
@@ -70,7 +70,7 @@ int kvaultUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int
       reject_hidden(cols, t, true);
       const std::string_view key = key_bytes(cols[kKey], t->name + ".key");
       const std::string_view value = value_bytes(cols[kValue], t);
-      CachedStatement ins(t->cache, t->insert_sql[conflict]);
+      StatementUse ins = t->insert[conflict].use(t->db, t->insert_sql[conflict], "kvault: writing " + t->name);
       if (sqlite3_value_type(argv[1]) != SQLITE_NULL)
         sqlite3_bind_int64(ins.get(), 1, sqlite3_value_int64(argv[1]));
       sqlite3_bind_blob64(ins.get(), 2, key.data(), key.size(), SQLITE_STATIC);
@@ -84,21 +84,21 @@ int kvaultUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int
     const sqlite3_int64 old_id = sqlite3_value_int64(argv[0]);
     if (!sqlite3_value_nochange(cols[kKey])) {
       const std::string_view key = key_bytes(cols[kKey], t->name + ".key");
-      CachedStatement up(t->cache, t->set_key_sql[conflict]);
+      StatementUse up = t->set_key[conflict].use(t->db, t->set_key_sql[conflict], "kvault: writing " + t->name);
       sqlite3_bind_int64(up.get(), 1, old_id);
       sqlite3_bind_blob64(up.get(), 2, key.data(), key.size(), SQLITE_STATIC);
       run(t, up.get(), key);
     }
     if (!sqlite3_value_nochange(cols[kValue])) {
       const std::string_view value = value_bytes(cols[kValue], t);
-      CachedStatement up(t->cache, t->set_value_sql);
+      StatementUse up = t->set_value.use(t->db, t->set_value_sql, "kvault: writing " + t->name);
       sqlite3_bind_int64(up.get(), 1, old_id);
       sqlite3_bind_blob64(up.get(), 2, value.data(), value.size(), SQLITE_STATIC);
       run(t, up.get(), {});
     }
     const sqlite3_int64 new_id = sqlite3_value_int64(argv[1]);
     if (sqlite3_value_type(argv[1]) != SQLITE_NULL && new_id != old_id) {
-      CachedStatement up(t->cache, t->set_id_sql[conflict]);
+      StatementUse up = t->set_id[conflict].use(t->db, t->set_id_sql[conflict], "kvault: writing " + t->name);
       sqlite3_bind_int64(up.get(), 1, old_id);
       sqlite3_bind_int64(up.get(), 2, new_id);
       run(t, up.get(), {});
