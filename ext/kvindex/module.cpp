@@ -92,6 +92,7 @@
 
 #include "common/error.hpp"
 #include "common/firewall.hpp"
+#include "kvindex/counters.hpp"
 #include "kvindex/kvindex.hpp"
 #include "common/registry.hpp"
 #include "common/table_names.hpp"
@@ -103,10 +104,14 @@ namespace kvx::kvindex {
 namespace {
 // What xShadowName claims; xCreate and xRename refuse a name whose claimed
 // table already exists (common/table_names.hpp).
-constexpr const char* kShadowSuffixes[] = {"info", "data"};
-// The shadow tables a table has: storage=memory tables have no _data.
+// "data" is the table of format 1 (older builds), "snap" and "log" those of
+// format 2 (shadow.cpp).
+constexpr const char* kShadowSuffixes[] = {"info", "snap", "log", "data"};
+// The shadow tables a table has: storage=memory tables have only _info;
+// claiming "data" too for a new durable table keeps ALTER ... RENAME of an
+// old one safe.
 std::span<const char* const> owned_suffixes(const Options& opts) {
-  return std::span<const char* const>(kShadowSuffixes).first(opts.durable ? 2 : 1);
+  return std::span<const char* const>(kShadowSuffixes).first(opts.durable ? 4 : 1);
 }
 }  // namespace
 
@@ -177,9 +182,26 @@ void detach_cursors(Table* t) {
   }
 }
 
-// Makes the index current: builds it on first use, rebuilds it after another
+// Rebuilds the index from the shadow tables.
+void full_load(Table* t) {
+  State& s = *t->state;
+  detach_cursors(t);
+  s.loaded = false;  // stays false if loading fails: the next use tries again
+  s.journal.clear();
+  s.stored = t->storage->load(s.opts, *s.index);
+  s.loaded = true;
+  count_full_load();
+}
+
+// Makes the index current: builds it on first use, catches up after another
 // connection committed. Not during our own write transaction (nobody else can
 // commit then, and our uncommitted changes live only in memory).
+//  * SQLITE_FCNTL_DATA_VERSION unchanged: nobody committed (the usual case;
+//    one file-control call);
+//  * PRAGMA data_version unchanged: only this connection committed;
+//  * format 2: _info seq unchanged: the commit was to something else; seq
+//    moved and the log still holds every record after ours: replay them;
+//  * else (log compacted past us, or a format 1 table): full reload.
 void ensure_fresh(Table* t) {
   State& s = *t->state;
   if (!s.opts.durable) return;
@@ -191,11 +213,21 @@ void ensure_fresh(Table* t) {
     s.data_version = v;
     return;
   }
-  detach_cursors(t);
-  auto rows = t->storage->load(s.opts);
-  s.index->bulk_load(std::move(rows));
-  s.journal.clear();
-  s.loaded = true;
+  bool fresh = false;
+  if (s.loaded && s.stored.format == kFormatVersion) {
+    const auto [seq, snap_seq] = t->storage->seqs();
+    if (seq == s.stored.seq) {
+      fresh = true;  // another table changed
+    } else if (seq > s.stored.seq && snap_seq <= s.stored.seq) {
+      detach_cursors(t);
+      s.loaded = false;
+      t->storage->catch_up(s.stored.seq, *s.index, s.stored);
+      s.loaded = true;
+      count_catch_up();
+      fresh = s.stored.seq == seq;
+    }
+  }
+  if (!fresh) full_load(t);
   s.data_version = v;
   s.others_version = others;
 }
@@ -253,8 +285,8 @@ int kvindexInit(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
     if (create) check_table_name(db, argv[1], argv[2], "kvindex", {}, kShadowSuffixes, owned_suffixes(opts));
     t->db = db;
     t->registry = registry;
-    int r = sqlite3_declare_vtab(db, "CREATE TABLE x(key PRIMARY KEY NOT NULL, value) WITHOUT ROWID");
-    if (r != SQLITE_OK) kv::fail(kv::Errc::internal, "kvindex: cannot declare the table schema");
+    const int r = sqlite3_declare_vtab(db, "CREATE TABLE x(key PRIMARY KEY NOT NULL, value) WITHOUT ROWID");
+    if (r != SQLITE_OK) return r;  // keeps its code (NOMEM, ...); SQLite has set the message
     sqlite3_vtab_config(db, SQLITE_VTAB_CONSTRAINT_SUPPORT, 1);
     collect_dropped(db, *registry);
     auto storage = std::make_unique<Storage>(db, argv[1], argv[2]);
@@ -349,8 +381,9 @@ int kvindexRename(sqlite3_vtab* vtab, const char* new_name) {
   });
 }
 
-// xShadowName: "<table>_info" and "<table>_data" (a storage=memory table has
-// no _data, but xShadowName cannot tell tables apart: it claims the union).
+// xShadowName: "<table>_info", "_snap", "_log" and (format 1) "_data" (a
+// storage=memory table has only _info, but xShadowName cannot tell tables
+// apart: it claims the union).
 int kvindexShadowName(const char* suffix) {
   for (const char* s : kShadowSuffixes)
     if (suffix && sqlite3_stricmp(suffix, s) == 0) return 1;
@@ -748,6 +781,7 @@ int kvindexUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_in
   return guard_status(&vtab->zErrMsg, [&] {
     State& s = *t->state;
     ensure_fresh(t);
+    s.synced = false;
     if (argc == 1) {  // DELETE
       const kv::Value k = to_value(argv[0]);
       detach_cursors(t);
@@ -789,18 +823,43 @@ int kvindexBegin(sqlite3_vtab* vtab) {
     if (!s.txn.in_txn) {  // else a vtab connected after a schema reparse joins: same transaction
       ensure_fresh(t);
       s.journal.clear();
+      s.written_seq = s.stored.seq;
+      s.written_log = s.stored.log_entries;
+      s.written_snap = s.stored.snap_entries;
+      s.synced = false;
     }
     s.txn.begin(&t->joining);
     return SQLITE_OK;
   });
 }
 
+// The log may hold this many entries before a commit rewrites the snapshot
+// instead, or half the snapshot's pairs when that is more.
+constexpr std::size_t kMinLogEntries = 1024;
+
+// Writes the transaction into the shadow tables, inside SQLite's transaction
+// (its own rollback covers them). Format 2: one _log record of the touched
+// keys, or a new snapshot when the log would outgrow half of it. Runs once
+// per change: a second xSync (another sqlite3_vtab of the table, or COMMIT
+// retried after SQLITE_BUSY) writes only when something changed since.
 int kvindexSync(sqlite3_vtab* vtab) {
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
     State& s = *t->state;
-    if (s.opts.durable && !s.dropped && !s.journal.empty())
+    if (!s.opts.durable || s.dropped || s.journal.empty() || s.synced) return SQLITE_OK;
+    if (s.stored.format == kFormatDataTable) {
       t->storage->flush(s.journal.touched_keys(), *s.index);
+    } else if (s.written_log + s.journal.size() > std::max(kMinLogEntries, s.written_snap / 2)) {
+      s.written_snap = t->storage->compact(s.written_seq, *s.index);
+      s.written_log = 0;
+      ++s.written_seq;
+    } else {
+      const auto keys = s.journal.touched_keys();
+      t->storage->append(s.written_seq, keys, *s.index);
+      s.written_log += keys.size();
+      ++s.written_seq;
+    }
+    s.synced = true;
     return SQLITE_OK;
   });
 }
@@ -811,7 +870,13 @@ int kvindexCommit(sqlite3_vtab* vtab) {
     State& s = *t->state;
     if (!s.txn.end()) return SQLITE_OK;
     s.journal.clear();
-    if (s.opts.durable && !s.dropped) s.data_version = t->storage->data_version();
+    s.synced = false;
+    if (s.opts.durable && !s.dropped) {
+      s.data_version = t->storage->data_version();
+      s.stored.seq = s.written_seq;
+      s.stored.log_entries = s.written_log;
+      s.stored.snap_entries = s.written_snap;
+    }
     return SQLITE_OK;
   });
 }
@@ -824,6 +889,7 @@ int kvindexRollback(sqlite3_vtab* vtab) {
     detach_cursors(t);
     s.journal.rollback_all(*s.index);
     s.journal.clear();
+    s.synced = false;
     return SQLITE_OK;
   });
 }

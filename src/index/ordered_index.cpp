@@ -242,13 +242,13 @@ void Journal::undo_to(std::size_t mark, OrderedIndex& index) {
   }
 }
 
-std::vector<Value> Journal::touched_keys() const {
-  std::vector<Value> keys;
+std::vector<const Value*> Journal::touched_keys() const {
+  std::vector<const Value*> keys;
   keys.reserve(log_.size());
-  for (const auto& e : log_) keys.push_back(e.key);
-  std::stable_sort(keys.begin(), keys.end(), SqlLess());
+  for (const auto& e : log_) keys.push_back(&e.key);
+  std::stable_sort(keys.begin(), keys.end(), [](const Value* a, const Value* b) { return sql_compare(*a, *b) < 0; });
   keys.erase(std::unique(keys.begin(), keys.end(),
-                         [](const Value& a, const Value& b) { return sql_compare(a, b) == 0; }),
+                         [](const Value* a, const Value* b) { return sql_compare(*a, *b) == 0; }),
              keys.end());
   return keys;
 }

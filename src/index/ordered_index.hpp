@@ -6,7 +6,7 @@
 //    the index invalidates cursors (the virtual table re-seeks them by key).
 //  * Journal: the undo log of one transaction, with nested savepoint levels,
 //    so ROLLBACK / ROLLBACK TO restore the index exactly; it also lists the
-//    keys a transaction touched, which is what gets flushed to storage.
+//    keys a transaction touched, which is what gets written to storage.
 #pragma once
 
 #include <cstddef>
@@ -84,8 +84,10 @@ class Journal {
   void rollback_all(OrderedIndex& index);
   void clear();
   bool empty() const { return log_.empty(); }
-  // Keys changed since clear(), sorted and distinct.
-  std::vector<Value> touched_keys() const;
+  std::size_t size() const { return log_.size(); }
+  // Keys changed since clear(), sorted and distinct: pointers into the
+  // journal, valid until it changes.
+  std::vector<const Value*> touched_keys() const;
 
  private:
   struct Entry {
