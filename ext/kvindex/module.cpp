@@ -790,9 +790,18 @@ int kvindexUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_in
     }
     if (sqlite3_value_type(argv[2]) == SQLITE_NULL) null_key(t);
     const kv::Value k = to_value(argv[2]);
-    const kv::Value v = to_value(argv[3]);
+    kv::Value v = to_value(argv[3]);
     const bool replace = sqlite3_vtab_on_conflict(t->db) == SQLITE_REPLACE;
-    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {  // INSERT
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL && !replace) {  // INSERT: one search
+      detach_cursors(t);
+      s.journal.record(k, nullptr, nullptr);
+      if (!s.index->insert_new(k, std::move(v))) {
+        s.journal.drop_last();
+        duplicate_key(t, k);
+      }
+      return SQLITE_OK;
+    }
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {  // INSERT OR REPLACE
       const auto found = s.index->lookup(k);
       if (found.key && !replace) duplicate_key(t, k);
       detach_cursors(t);

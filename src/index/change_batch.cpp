@@ -106,12 +106,14 @@ void get_value(std::string_view d, std::size_t& pos, unsigned tag, Value& out) {
       const std::uint64_t z = get_varint(d, pos);
       out.kind = Kind::integer;
       out.i = static_cast<std::int64_t>((z >> 1) ^ (~(z & 1) + 1));
+      out.r = 0;
       out.bytes.clear();
       return;
     }
     case kReal:
       if (d.size() - pos < 8) bad("REAL runs past the end", pos);
       out.kind = Kind::real;
+      out.i = 0;
       out.r = detail::load_le<double>(d.data() + pos);
       out.bytes.clear();
       pos += 8;
@@ -121,6 +123,8 @@ void get_value(std::string_view d, std::size_t& pos, unsigned tag, Value& out) {
       const std::uint64_t n = get_varint(d, pos);
       if (n > d.size() - pos) bad("length " + std::to_string(n) + " runs past the end", pos);
       out.kind = tag == kText ? Kind::text : Kind::blob;
+      out.i = 0;
+      out.r = 0;
       out.bytes.assign(d.data() + pos, static_cast<std::size_t>(n));
       pos += static_cast<std::size_t>(n);
       return;
@@ -134,6 +138,8 @@ void get_value(std::string_view d, std::size_t& pos, unsigned tag, Value& out) {
 
 }  // namespace
 
+// Values come out canonical (fields other than the kind's own are zero), as
+// the value bridge makes them: OrderedIndex::put compares representations.
 bool BatchReader::next(Value& key, Value& value, bool& erase) {
   if (pos_ >= d_.size()) return false;
   const std::size_t at = pos_;

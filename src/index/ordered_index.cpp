@@ -72,6 +72,7 @@ class TreeIndex final : public OrderedIndex {
     return {&it.key(), &it.value()};
   }
   void insert_absent(const Value& k, const Value& v) override { t_.insert(k, v); }
+  bool insert_new(const Value& k, Value&& v) override { return t_.insert(k, std::move(v)).second; }
   bool put(const Value& k, const Value& v) override {
     auto it = t_.find_iter(k);
     if (it == t_.end()) {
@@ -162,6 +163,7 @@ class ListIndex final : public OrderedIndex {
     return {&n->key(), &n->value()};
   }
   void insert_absent(const Value& k, const Value& v) override { l_.insert(k, v); }
+  bool insert_new(const Value& k, Value&& v) override { return l_.insert(k, v); }
   bool put(const Value& k, const Value& v) override {
     const Value* stored = find_key(k);
     if (stored && !same_representation(*stored, k)) l_.erase(k);  // the key itself changes form

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <memory>
 #include <string>
 #include <utility>
@@ -58,6 +59,9 @@ class OrderedIndex {
   virtual Found lookup(const Value& k) const = 0;
   // Inserts k, known to be absent (one search).
   virtual void insert_absent(const Value& k, const Value& v) = 0;
+  // Inserts k unless it is present: true when inserted, false (nothing
+  // changed) when present. One search (a plain INSERT's path).
+  virtual bool insert_new(const Value& k, Value&& v) = 0;
   // Inserts or replaces; the stored key takes k's exact representation (as an
   // SQLite REPLACE would). Returns true when k was absent.
   virtual bool put(const Value& k, const Value& v) = 0;
@@ -78,6 +82,8 @@ class Journal {
   // Call before changing key k. old_key/old_value: what is stored under k now
   // (both nullptr when absent); undo restores exactly that representation.
   void record(const Value& key, const Value* old_key, const Value* old_value);
+  // Forgets the last record (its change did not happen after all).
+  void drop_last() { log_.pop_back(); }
   void savepoint(int level);
   void release(int level);
   void rollback_to(int level, OrderedIndex& index);
@@ -97,7 +103,7 @@ class Journal {
     Value old;
   };
   void undo_to(std::size_t mark, OrderedIndex& index);
-  std::vector<Entry> log_;
+  std::deque<Entry> log_;  // a deque: growing never moves the entries' strings
   std::vector<std::size_t> marks_;  // marks_[n]: log size at savepoint(n)
 };
 

@@ -344,6 +344,50 @@ class KvindexBehaviour(unittest.TestCase):
                 second.close()
                 conn.close()
 
+    def test_format1_table_still_opens_and_stays_format1(self):
+        # A table as older builds wrote it (format 1: one _data row per key),
+        # made with their SQL shape by hand; the second one has no instance_id
+        # (the oldest builds).
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "old.db")
+            raw = sqlite3.connect(path, isolation_level=None)
+            for name, backend, extra in (("old", "csbtree", ", ('instance_id', '00112233445566778899aabbccddeeff')"),
+                                          ("olds", "skiplist", "")):
+                raw.execute(f"CREATE TABLE {name}_info(k TEXT PRIMARY KEY, v) WITHOUT ROWID")
+                raw.execute(f"INSERT INTO {name}_info VALUES ('format_version', 1), ('backend', '{backend}'),"
+                            f" ('order', 63), ('storage', 'disk'){extra}")
+                raw.execute(f"CREATE TABLE {name}_data(key PRIMARY KEY, value) WITHOUT ROWID")
+                raw.executemany(f"INSERT INTO {name}_data VALUES (?, ?)",
+                                [(1, "one"), (2.5, "two.5"), ("k", b"\x00"), (b"\x01", None)])
+                raw.execute("PRAGMA writable_schema = ON")
+                raw.execute("INSERT INTO sqlite_schema(type, name, tbl_name, rootpage, sql) VALUES"
+                            f" ('table', '{name}', '{name}', 0, 'CREATE VIRTUAL TABLE {name} USING kvindex({backend})')")
+                raw.execute("PRAGMA writable_schema = OFF")
+            raw.close()
+            expected = [(1, "one"), (2.5, "two.5"), ("k", b"\x00"), (b"\x01", None)]
+            conn = connect(path)
+            second = connect(path)
+            for name in ("old", "olds"):
+                self.assertEqual(conn.execute(f"SELECT key, value FROM {name} ORDER BY key").fetchall(), expected)
+                conn.execute(f"INSERT INTO {name} VALUES (3, 'three')")
+                conn.execute(f"DELETE FROM {name} WHERE key = 1")
+                conn.execute(f"INSERT OR REPLACE INTO {name} VALUES (2.5, 'new')")
+                want = [(2.5, "new"), (3, "three"), ("k", b"\x00"), (b"\x01", None)]
+                self.assertEqual(conn.execute(f"SELECT key, value FROM {name} ORDER BY key").fetchall(), want)
+                # Still format 1: the writes are rows of _data.
+                self.assertEqual(conn.execute(f"SELECT v FROM {name}_info WHERE k = 'format_version'").fetchone(), (1,))
+                self.assertEqual(conn.execute(f"SELECT key, value FROM {name}_data ORDER BY key").fetchall(), want)
+                self.assertEqual(second.execute(f"SELECT key, value FROM {name} ORDER BY key").fetchall(), want)
+                second.execute(f"INSERT INTO {name} VALUES (4, 'from second')")
+                self.assertEqual(conn.execute(f"SELECT value FROM {name} WHERE key = 4").fetchone(), ("from second",))
+            conn.execute("ALTER TABLE old RENAME TO old2")
+            self.assertEqual(conn.execute("SELECT count(*) FROM old2").fetchone(), (5,))
+            self.assertEqual(conn.execute("SELECT count(*) FROM old2_data").fetchone(), (5,))
+            conn.execute("DROP TABLE old2")
+            self.assertEqual(conn.execute("SELECT count(*) FROM sqlite_schema WHERE name LIKE 'old2%'").fetchone(), (0,))
+            second.close()
+            conn.close()
+
     def test_query_plan_uses_the_index(self):
         conn = connect()
         conn.execute("CREATE VIRTUAL TABLE t USING kvindex(csbtree)")
