@@ -4,6 +4,8 @@
 //    keyed by kv::Value in SQLite's value order (sql_value_order.hpp).
 //  * IndexCursor: a position in an OrderedIndex, moving both ways. Any write to
 //    the index invalidates cursors (the virtual table re-seeks them by key).
+//    An OrderedIndex has one owner at a time (kvindex: one connection); the
+//    skip list's cursors rely on it and take no epoch guard (ordered_index.cpp).
 //  * Journal: the undo log of one transaction, with nested savepoint levels,
 //    so ROLLBACK / ROLLBACK TO restore the index exactly; it also lists the
 //    keys a transaction touched, which is what gets written to storage.
