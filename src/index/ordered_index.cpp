@@ -197,8 +197,9 @@ std::unique_ptr<OrderedIndex> OrderedIndex::make(IndexBackend backend, std::size
 
 // ---- Journal -----------------------------------------------------------------
 void Journal::record(const Value& key, const Value* old_key, const Value* old_value) {
-  const bool had = old_key != nullptr && old_value != nullptr;
-  log_.push_back({key, had, had ? *old_key : Value(), had ? *old_value : Value()});
+  std::unique_ptr<std::pair<Value, Value>> old;
+  if (old_key != nullptr && old_value != nullptr) old = std::make_unique<std::pair<Value, Value>>(*old_key, *old_value);
+  log_.push_back({key, std::move(old)});
 }
 
 void Journal::savepoint(int level) {
@@ -238,8 +239,8 @@ void Journal::clear() {
 void Journal::undo_to(std::size_t mark, OrderedIndex& index) {
   while (log_.size() > mark) {
     Entry& e = log_.back();
-    if (e.had) {
-      index.put(e.old_key, e.old);
+    if (e.old) {
+      index.put(e.old->first, e.old->second);
     } else {
       index.erase(e.key);
     }

@@ -100,9 +100,9 @@ class Journal {
  private:
   struct Entry {
     Value key;
-    bool had;
-    Value old_key;
-    Value old;
+    // What k held before (key representation, value); null when it was
+    // absent: an INSERT's entry is one Value.
+    std::unique_ptr<std::pair<Value, Value>> old;
   };
   void undo_to(std::size_t mark, OrderedIndex& index);
   std::deque<Entry> log_;  // a deque: growing never moves the entries' strings
