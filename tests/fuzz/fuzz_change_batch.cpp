@@ -32,7 +32,7 @@ std::vector<Entry> decode(std::string_view blob) {
   return out;
 }
 
-void apply(const std::vector<Entry>& entries, kv::OrderedIndex& index) {
+void apply_all(const std::vector<Entry>& entries, kv::OrderedIndex& index) {
   for (const Entry& e : entries) {
     if (e.erase)
       index.erase(e.key);
@@ -69,8 +69,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::abort();
   auto tree = kv::OrderedIndex::make(kv::IndexBackend::csbtree, 3);
   auto list = kv::OrderedIndex::make(kv::IndexBackend::skiplist, 3);
-  apply(entries, *tree);
-  apply(entries, *list);
+  apply_all(entries, *tree);
+  apply_all(entries, *list);
   if (tree->size() != list->size()) std::abort();
   auto a = tree->cursor();
   auto b = list->cursor();
