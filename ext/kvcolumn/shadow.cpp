@@ -137,7 +137,7 @@ std::optional<std::uint64_t> SqliteChunkStore::read_pieces(std::uint64_t chunk, 
   if (rc != SQLITE_OK) {
     sqlite3_blob_close(blob);
     if (!chunk_size(chunk)) return std::nullopt;  // missing row (chunk_size also rejects non-BLOBs)
-    fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot open chunk " + std::to_string(chunk));
+    throw_sqlite_error(db_, rc, "kvcolumn '" + table_ + "': cannot open chunk " + std::to_string(chunk));
   }
   struct Close {  // the sink may throw
     sqlite3_blob* b;
@@ -151,7 +151,7 @@ std::optional<std::uint64_t> SqliteChunkStore::read_pieces(std::uint64_t chunk, 
     const std::uint64_t m = std::min(piece, n - at);
     rc = sqlite3_blob_read(blob, buf.data(), static_cast<int>(m), static_cast<int>(offset + at));
     if (rc != SQLITE_OK)
-      fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot read chunk " + std::to_string(chunk));
+      throw_sqlite_error(db_, rc, "kvcolumn '" + table_ + "': cannot read chunk " + std::to_string(chunk));
     sink(std::string_view(buf.data(), static_cast<std::size_t>(m)), at);
   }
   return size;

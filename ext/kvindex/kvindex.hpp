@@ -12,6 +12,7 @@
 
 #include "index/ordered_index.hpp"
 #include "common/sqlite.hpp"
+#include "common/statement.hpp"
 #include "common/value.hpp"
 #include "common/vtab_state.hpp"
 
@@ -33,24 +34,6 @@ struct Options {
 // kv::Error(invalid_argument) naming an unknown backend or option.
 Options parse_options(int argc, const char* const* argv);
 
-class Stmt {
- public:
-  Stmt() = default;
-  explicit Stmt(sqlite3_stmt* s) : s_(s) {}
-  ~Stmt() { sqlite3_finalize(s_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  Stmt(Stmt&& o) noexcept : s_(o.s_) { o.s_ = nullptr; }
-  Stmt& operator=(Stmt&& o) noexcept {
-    std::swap(s_, o.s_);
-    return *this;
-  }
-  sqlite3_stmt* get() const { return s_; }
-  explicit operator bool() const { return s_ != nullptr; }
-
- private:
-  sqlite3_stmt* s_ = nullptr;
-};
 
 // What Storage::load/catch_up found in the shadow tables.
 struct Loaded {
@@ -105,16 +88,15 @@ class Storage {
   long long others_version();
 
  private:
-  void exec(const std::string& sql);
-  sqlite3_stmt* cached(Stmt& slot, const char* sql_format);
+  sqlite3_stmt* cached(Statement& slot, const char* sql_format);
   void step_done(sqlite3_stmt* s, const char* what);
   void move_seq(long long expect);
-  [[noreturn]] void fail_sqlite(int rc, const char* what) const;
+  std::string label(const char* what) const;  // "kvindex table 't': what" (error context)
   [[noreturn]] void corrupt(const std::string& what) const;
 
   sqlite3* db_;
   std::string schema_, table_;
-  Stmt upsert_, delete_, version_, seqs_, log_after_, set_seq_, append_, set_snap_seq_, snap_put_;
+  Statement upsert_, delete_, version_, seqs_, log_after_, set_seq_, append_, set_snap_seq_, snap_put_;
   std::string buffer_;  // record being written
 };
 

@@ -32,6 +32,8 @@
 #include <cstring>
 
 #include "common/error.hpp"
+#include "common/sqlite_error.hpp"
+#include "common/statement.hpp"
 #include "common/value_bridge.hpp"
 #include "index/change_batch.hpp"
 #include "index/sql_value_order.hpp"
@@ -75,63 +77,39 @@ kv::Value to_value(sqlite3_value* v) {
   return out;
 }
 
-void Storage::fail_sqlite(int rc, const char* what) const {
-  if ((rc & 0xff) == SQLITE_NOMEM) throw std::bad_alloc();
-  const kv::Errc code = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ? kv::Errc::busy
-                        : (rc & 0xff) == SQLITE_CORRUPT                            ? kv::Errc::corrupt
-                        : (rc & 0xff) == SQLITE_ERROR                              ? kv::Errc::invalid_argument
-                        : (rc & 0xff) == SQLITE_CONSTRAINT                         ? kv::Errc::constraint
-                                                                                   : kv::Errc::io;
-  kv::fail(code, "kvindex table '" + table_ + "': " + what + ": " + sqlite3_errmsg(db_));
-}
+std::string Storage::label(const char* what) const { return "kvindex table '" + table_ + "': " + what; }
 
 void Storage::corrupt(const std::string& what) const {
   kv::fail(kv::Errc::corrupt, "kvindex table '" + table_ + "' is corrupt: " + what);
-}
-
-void Storage::exec(const std::string& sql) {
-  char* err = nullptr;
-  const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
-  if (rc != SQLITE_OK) {
-    std::string m = err ? err : sqlite3_errstr(rc);
-    sqlite3_free(err);
-    if ((rc & 0xff) == SQLITE_NOMEM) throw std::bad_alloc();
-    kv::fail((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ? kv::Errc::busy
-             : (rc & 0xff) == SQLITE_ERROR                              ? kv::Errc::invalid_argument
-                                                                        : kv::Errc::io,
-             "kvindex table '" + table_ + "': " + m);
-  }
 }
 
 void Storage::step_done(sqlite3_stmt* s, const char* what) {
   const int rc = sqlite3_step(s);
   sqlite3_reset(s);
   sqlite3_clear_bindings(s);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) fail_sqlite(rc, what);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) throw_sqlite_error(db_, rc, label(what));
 }
 
-sqlite3_stmt* Storage::cached(Stmt& slot, const char* sql_format) {
+sqlite3_stmt* Storage::cached(Statement& slot, const char* sql_format) {
   if (!slot) {
     char* sql = sqlite3_mprintf(sql_format, schema_.c_str(), table_.c_str());
     if (!sql) throw std::bad_alloc();
-    sqlite3_stmt* raw = nullptr;
-    const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+    const std::string text(sql);
     sqlite3_free(sql);
-    slot = Stmt(raw);
-    if (rc != SQLITE_OK) fail_sqlite(rc, "preparing a statement on its shadow tables");
+    slot = Statement(db_, text, label("preparing a statement on its shadow tables"), SQLITE_PREPARE_PERSISTENT);
   }
   return slot.get();
 }
 
 void Storage::follow_name(const std::string& new_name) {
-  upsert_ = Stmt();
-  delete_ = Stmt();
-  seqs_ = Stmt();
-  log_after_ = Stmt();
-  set_seq_ = Stmt();
-  append_ = Stmt();
-  set_snap_seq_ = Stmt();
-  snap_put_ = Stmt();
+  upsert_ = Statement();
+  delete_ = Statement();
+  seqs_ = Statement();
+  log_after_ = Statement();
+  set_seq_ = Statement();
+  append_ = Statement();
+  set_snap_seq_ = Statement();
+  snap_put_ = Statement();
   table_ = new_name;
 }
 
@@ -139,15 +117,22 @@ std::optional<std::string> Storage::instance_id() {
   char* sql = sqlite3_mprintf("SELECT v FROM \"%w\".\"%w_info\" WHERE k = %Q", schema_.c_str(), table_.c_str(),
                               kInstanceIdKey);
   if (!sql) throw std::bad_alloc();
-  sqlite3_stmt* raw = nullptr;
-  const int rc = sqlite3_prepare_v2(db_, sql, -1, &raw, nullptr);
+  const std::string text(sql);
   sqlite3_free(sql);
-  Stmt st(raw);
-  if (rc != SQLITE_OK) return std::nullopt;
+  sqlite3_stmt* raw = nullptr;
+  // A table that is gone cannot be prepared: no instance id (not an error).
+  const int rc = sqlite3_prepare_v2(db_, text.c_str(), -1, &raw, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(raw);
+    if ((rc & 0xff) == SQLITE_NOMEM) throw std::bad_alloc();
+    return std::nullopt;
+  }
+  sqlite3_finalize(raw);
+  Statement st(db_, text, label("reading _info"));
   const int step = sqlite3_step(st.get());
   if (step == SQLITE_ROW && sqlite3_column_type(st.get(), 0) == SQLITE_TEXT)
     return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0)));
-  if (step != SQLITE_ROW && step != SQLITE_DONE) fail_sqlite(step, "reading _info");
+  if (step != SQLITE_ROW && step != SQLITE_DONE) throw_sqlite_error(db_, step, label("reading _info"));
   return std::string();
 }
 
@@ -171,12 +156,12 @@ void Storage::create(const Options& opts, const std::string& instance_id) {
     s += sql;
     sqlite3_free(sql);
   }
-  exec(s);
+  exec(db_, s, label("changing its shadow tables"));
 }
 
 void Storage::drop() {
   follow_name(table_);
-  version_ = Stmt();
+  version_ = Statement();
   std::string s;
   for (const char* suffix : {"info", "data", "snap", "log"}) {
     char* sql = sqlite3_mprintf("DROP TABLE IF EXISTS \"%w\".\"%w_%s\";", schema_.c_str(), table_.c_str(), suffix);
@@ -184,7 +169,7 @@ void Storage::drop() {
     s += sql;
     sqlite3_free(sql);
   }
-  exec(s);
+  exec(db_, s, label("changing its shadow tables"));
 }
 
 void Storage::rename(const std::string& new_name) {
@@ -194,19 +179,17 @@ void Storage::rename(const std::string& new_name) {
     char* sql = sqlite3_mprintf("SELECT 1 FROM \"%w\".sqlite_schema WHERE type='table' AND name='%q_%q'",
                                 schema_.c_str(), table_.c_str(), suffix);
     if (!sql) throw std::bad_alloc();
-    sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(db_, sql, -1, &raw, nullptr);
+    const std::string text(sql);
     sqlite3_free(sql);
-    Stmt st(raw);
-    if (rc != SQLITE_OK) fail_sqlite(rc, "rename");
-    if (sqlite3_step(st.get()) != SQLITE_ROW) continue;
+    Statement st(db_, text, label("rename"));
+    if (!st.step(label("rename"))) continue;
     sql = sqlite3_mprintf("ALTER TABLE \"%w\".\"%w_%s\" RENAME TO \"%w_%s\";", schema_.c_str(),
                           table_.c_str(), suffix, new_name.c_str(), suffix);
     if (!sql) throw std::bad_alloc();
     s += sql;
     sqlite3_free(sql);
   }
-  exec(s);
+  exec(db_, s, label("changing its shadow tables"));
   table_ = new_name;
 }
 
@@ -218,11 +201,10 @@ Loaded Storage::load(const Options& opts, kv::OrderedIndex& index) {
   {
     char* sql = sqlite3_mprintf("SELECT k, v FROM \"%w\".\"%w_info\"", schema_.c_str(), table_.c_str());
     if (!sql) throw std::bad_alloc();
-    sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(db_, sql, -1, &raw, nullptr);
+    const std::string text(sql);
     sqlite3_free(sql);
-    Stmt st(raw);
-    if (rc != SQLITE_OK) fail_sqlite(rc, "reading its _info table");
+    Statement st(db_, text, label("reading its _info table"));
+    int rc;
     bool have_version = false;
     while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
       const char* k = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0));
@@ -249,7 +231,7 @@ Loaded Storage::load(const Options& opts, kv::OrderedIndex& index) {
         (key == "seq" ? have_seq : have_snap_seq) = true;
       }
     }
-    if (rc != SQLITE_DONE) fail_sqlite(rc, "reading _info");
+    if (rc != SQLITE_DONE) throw_sqlite_error(db_, rc, label("reading _info"));
     if (!have_version) corrupt("_info has no format_version row");
   }
   if (!opts.durable) {
@@ -261,11 +243,10 @@ Loaded Storage::load(const Options& opts, kv::OrderedIndex& index) {
     char* sql = sqlite3_mprintf("SELECT key, value FROM \"%w\".\"%w_data\" ORDER BY key", schema_.c_str(),
                                 table_.c_str());
     if (!sql) throw std::bad_alloc();
-    sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(db_, sql, -1, &raw, nullptr);
+    const std::string text(sql);
     sqlite3_free(sql);
-    Stmt st(raw);
-    if (rc != SQLITE_OK) fail_sqlite(rc, "reading its _data table");
+    Statement st(db_, text, label("reading its _data table"));
+    int rc;
     while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
       kv::Value k = to_value(sqlite3_column_value(st.get(), 0));
       if (k.kind == kv::Kind::null) corrupt("a row of _data has a NULL key");
@@ -274,7 +255,7 @@ Loaded Storage::load(const Options& opts, kv::OrderedIndex& index) {
                 kv::describe_value(k.view()) + " are out of order or the same key");
       rows.emplace_back(std::move(k), to_value(sqlite3_column_value(st.get(), 1)));
     }
-    if (rc != SQLITE_DONE) fail_sqlite(rc, "reading _data");
+    if (rc != SQLITE_DONE) throw_sqlite_error(db_, rc, label("reading _data"));
     got.snap_entries = rows.size();
     index.bulk_load(std::move(rows));
     return got;
@@ -285,11 +266,10 @@ Loaded Storage::load(const Options& opts, kv::OrderedIndex& index) {
     char* sql =
         sqlite3_mprintf("SELECT id, data FROM \"%w\".\"%w_snap\" ORDER BY id", schema_.c_str(), table_.c_str());
     if (!sql) throw std::bad_alloc();
-    sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(db_, sql, -1, &raw, nullptr);
+    const std::string text(sql);
     sqlite3_free(sql);
-    Stmt st(raw);
-    if (rc != SQLITE_OK) fail_sqlite(rc, "reading its _snap table");
+    Statement st(db_, text, label("reading its _snap table"));
+    int rc;
     long long expect_id = 0;
     kv::Value k, v;
     bool erase = false;
@@ -310,7 +290,7 @@ Loaded Storage::load(const Options& opts, kv::OrderedIndex& index) {
         corrupt("_snap run " + std::to_string(expect_id - 1) + ": " + e.what());
       }
     }
-    if (rc != SQLITE_DONE) fail_sqlite(rc, "reading _snap");
+    if (rc != SQLITE_DONE) throw_sqlite_error(db_, rc, label("reading _snap"));
   }
   got.snap_entries = rows.size();
   index.bulk_load(std::move(rows));
@@ -332,7 +312,7 @@ std::pair<long long, long long> Storage::seqs() {
     (std::strcmp(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)), "seq") == 0 ? out.first : out.second) = v;
   }
   sqlite3_reset(s);
-  if (rc != SQLITE_DONE) fail_sqlite(rc, "reading _info seq");
+  if (rc != SQLITE_DONE) throw_sqlite_error(db_, rc, label("reading _info seq"));
   return out;
 }
 
@@ -368,7 +348,7 @@ void Storage::catch_up(long long after, kv::OrderedIndex& index, Loaded& got) {
     throw;
   }
   sqlite3_reset(s);
-  if (rc != SQLITE_DONE) fail_sqlite(rc, "reading _log");
+  if (rc != SQLITE_DONE) throw_sqlite_error(db_, rc, label("reading _log"));
 }
 
 void Storage::move_seq(long long expect) {
@@ -406,7 +386,7 @@ std::size_t Storage::compact(long long expect, const kv::OrderedIndex& index) {
   if (!sql) throw std::bad_alloc();
   std::string clear(sql);
   sqlite3_free(sql);
-  exec(clear);
+  exec(db_, clear, label("emptying _snap and _log"));
   sqlite3_stmt* put = cached(snap_put_, "INSERT INTO \"%w\".\"%w_snap\"(id, data) VALUES (?1, ?2)");
   long long id = 0;
   std::size_t pairs = 0;
@@ -450,16 +430,14 @@ long long Storage::others_version() {
   if (!version_) {
     char* sql = sqlite3_mprintf("PRAGMA \"%w\".data_version", schema_.c_str());
     if (!sql) throw std::bad_alloc();
-    sqlite3_stmt* raw = nullptr;
-    const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+    const std::string text(sql);
     sqlite3_free(sql);
-    version_ = Stmt(raw);
-    if (rc != SQLITE_OK) fail_sqlite(rc, "reading the data version");
+    version_ = Statement(db_, text, label("reading the data version"), SQLITE_PREPARE_PERSISTENT);
   }
   const int rc = sqlite3_step(version_.get());
   const long long v = rc == SQLITE_ROW ? sqlite3_column_int64(version_.get(), 0) : -1;
   sqlite3_reset(version_.get());
-  if (rc != SQLITE_ROW) fail_sqlite(rc, "reading the data version");
+  if (rc != SQLITE_ROW) throw_sqlite_error(db_, rc, label("reading the data version"));
   return v;
 }
 
