@@ -59,7 +59,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_TIME ?= 600
 fuzz-build: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKV_FUZZ=ON -DKV_BENCH=OFF
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_unpack fuzz_var_column fuzz_kvfiles
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_unpack fuzz_var_column fuzz_kvfiles fuzz_change_batch
 	python3 tests/fuzz/make_seeds.py $(FUZZ_BUILD)/fuzz-seeds
 	/usr/bin/python3 tests/fuzz/make_kvfiles_seeds.py $(FUZZ_BUILD)/fuzz-kvfiles-seeds
 	mkdir -p $(FUZZ_BUILD)/fuzz-corpus
@@ -70,6 +70,8 @@ test-fuzz: fuzz-build
 	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_var_column -max_total_time=20 -rss_limit_mb=1024 fuzz-var-corpus
 	mkdir -p $(FUZZ_BUILD)/fuzz-kvfiles-corpus
 	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_kvfiles -max_total_time=15 -max_len=16384 -rss_limit_mb=1024 fuzz-kvfiles-corpus fuzz-kvfiles-seeds
+	mkdir -p $(FUZZ_BUILD)/fuzz-change-batch-corpus
+	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_change_batch -max_total_time=10 -rss_limit_mb=1024 fuzz-change-batch-corpus
 
 fuzz: fuzz-build
 	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_unpack -max_total_time=$(FUZZ_TIME) -rss_limit_mb=1024 fuzz-corpus fuzz-seeds
@@ -77,6 +79,8 @@ fuzz: fuzz-build
 	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_var_column -max_total_time=$(FUZZ_TIME) -rss_limit_mb=1024 fuzz-var-corpus
 	mkdir -p $(FUZZ_BUILD)/fuzz-kvfiles-corpus
 	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_kvfiles -max_total_time=$(FUZZ_TIME) -max_len=16384 -rss_limit_mb=1024 fuzz-kvfiles-corpus fuzz-kvfiles-seeds
+	mkdir -p $(FUZZ_BUILD)/fuzz-change-batch-corpus
+	cd $(FUZZ_BUILD) && tests/fuzz/fuzz_change_batch -max_total_time=$(FUZZ_TIME) -rss_limit_mb=1024 fuzz-change-batch-corpus
 
 # The concurrent skip list under ThreadSanitizer (stress tests with 4 writers + 4 readers).
 test-tsan: deps

@@ -3,13 +3,15 @@
 //   kohakuvault_version()  -> TEXT, e.g. '0.1.0'
 //   kohakuvault_debug()    -> TEXT, one 'key: value' per line: version, build
 //                             type, SQLite compiled against / running in, and
-//                             the library versions linked in.
+//                             the library versions linked in, kvindex's
+//                             load counters (kvindex/counters.hpp).
 #include <string>
 
 #include "common/build_info.hpp"
 #include "vector/distance.hpp"
 #include "common/firewall.hpp"
 #include "kohakuvault.h"
+#include "kvindex/counters.hpp"
 #include "common/registry.hpp"
 
 namespace kvx {
@@ -36,6 +38,7 @@ std::string debug_text() {
   s += std::string("sqlite_running: ") + sqlite3_libversion() + "\n";
   s += kv::library_versions();
   s += std::string("knn_kernel: ") + kv::vector::path_name(kv::vector::active_path()) + "\n";
+  s += kvindex::counters_text();
   return s;
 }
 

@@ -1,5 +1,6 @@
-// kvindex internals shared by ext/kvindex/module.cpp (the module) and
-// ext/kvindex/shadow.cpp (shadow tables). See kvindex/module.cpp for the design.
+// kvindex internals shared by the files of ext/kvindex/ (module.cpp: the
+// module and its design notes; shadow.cpp: the shadow tables; options.cpp:
+// the module arguments).
 #pragma once
 
 #include <cstddef>
@@ -11,12 +12,17 @@
 
 #include "index/ordered_index.hpp"
 #include "common/sqlite.hpp"
+#include "common/statement.hpp"
 #include "common/value.hpp"
 #include "common/vtab_state.hpp"
 
 namespace kvx::kvindex {
 
-constexpr int kFormatVersion = 1;
+// _info format_version written by xCreate: 2 = snapshot + change log
+// (_snap, _log). Version 1 tables (one _data row per key) still open and are
+// kept in version 1 (shadow.cpp).
+constexpr int kFormatVersion = 2;
+constexpr int kFormatDataTable = 1;
 
 struct Options {
   kv::IndexBackend backend = kv::IndexBackend::csbtree;
@@ -28,28 +34,20 @@ struct Options {
 // kv::Error(invalid_argument) naming an unknown backend or option.
 Options parse_options(int argc, const char* const* argv);
 
-class Stmt {
- public:
-  Stmt() = default;
-  explicit Stmt(sqlite3_stmt* s) : s_(s) {}
-  ~Stmt() { sqlite3_finalize(s_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  Stmt(Stmt&& o) noexcept : s_(o.s_) { o.s_ = nullptr; }
-  Stmt& operator=(Stmt&& o) noexcept {
-    std::swap(s_, o.s_);
-    return *this;
-  }
-  sqlite3_stmt* get() const { return s_; }
-  explicit operator bool() const { return s_ != nullptr; }
 
- private:
-  sqlite3_stmt* s_ = nullptr;
+// What Storage::load/catch_up found in the shadow tables.
+struct Loaded {
+  int format = kFormatVersion;
+  long long seq = 0;              // _info seq: the last committed change (format 2)
+  std::size_t snap_entries = 0;   // pairs in _snap
+  std::size_t log_entries = 0;    // entries in the _log records after the snapshot
 };
 
-// The shadow tables of one durable (or memory) table:
+// The shadow tables of one table (layouts in shadow.cpp):
 //   "<table>_info"(k TEXT PRIMARY KEY, v) WITHOUT ROWID
-//   "<table>_data"(key PRIMARY KEY, value) WITHOUT ROWID   (durable only)
+//   format 2 (durable): "<table>_snap"(id INTEGER PRIMARY KEY, data BLOB)
+//                       "<table>_log"(seq INTEGER PRIMARY KEY, data BLOB)
+//   format 1 (durable): "<table>_data"(key PRIMARY KEY, value) WITHOUT ROWID
 class Storage {
  public:
   Storage(sqlite3* db, std::string schema, std::string table)
@@ -65,25 +63,41 @@ class Storage {
   void rename(const std::string& new_name);
   // The shadow tables are already named after new_name (a rename was rolled back).
   void follow_name(const std::string& new_name);
-  // Checks _info against opts and returns every row of _data in key order;
-  // throws kv::Error(corrupt) naming the table on anything malformed.
-  std::vector<std::pair<kv::Value, kv::Value>> load(const Options& opts);
-  // Writes the current state of `keys` (sorted) from index to _data.
-  void flush(const std::vector<kv::Value>& keys, const kv::OrderedIndex& index);
+  // Checks _info against opts and replaces the contents of index with the
+  // stored ones (format 2: snapshot + the log records after it); throws
+  // kv::Error(corrupt) naming the table on anything malformed.
+  Loaded load(const Options& opts, kv::OrderedIndex& index);
+  // Format 2: the _info seq and snap_seq rows.
+  std::pair<long long, long long> seqs();
+  // Format 2: applies the _log records after seq `after` to index; adds their
+  // entries to got.log_entries and sets got.seq to the last one applied.
+  void catch_up(long long after, kv::OrderedIndex& index, Loaded& got);
+  // Format 2, inside the committing transaction: moves _info seq from
+  // `expect` to `expect + 1` (throws busy when it is not `expect`: another
+  // connection wrote the table) and appends one _log record under it: the
+  // final state in index of every key in `keys` (sorted, distinct).
+  void append(long long expect, const std::vector<const kv::Value*>& keys, const kv::OrderedIndex& index);
+  // Format 2: the same seq move, then rewrites _snap from the whole index and
+  // empties _log (snap_seq = the new seq). Returns the pairs written.
+  std::size_t compact(long long expect, const kv::OrderedIndex& index);
+  // Format 1: writes the current state of `keys` (sorted) from index to _data.
+  void flush(const std::vector<const kv::Value*>& keys, const kv::OrderedIndex& index);
   // SQLITE_FCNTL_DATA_VERSION: changes on every commit, ours included (cheap).
   unsigned data_version() const;
   // PRAGMA data_version: changes only when another connection committed.
   long long others_version();
 
  private:
-  void exec(const std::string& sql);
-  sqlite3_stmt* cached(Stmt& slot, const char* sql_format);
-  [[noreturn]] void fail_sqlite(int rc, const char* what) const;
+  sqlite3_stmt* cached(Statement& slot, const char* sql_format);
+  void step_done(sqlite3_stmt* s, const char* what);
+  void move_seq(long long expect);
+  std::string label(const char* what) const;  // "kvindex table 't': what" (error context)
   [[noreturn]] void corrupt(const std::string& what) const;
 
   sqlite3* db_;
   std::string schema_, table_;
-  Stmt upsert_, delete_, version_;
+  Statement upsert_, delete_, version_, seqs_, log_after_, set_seq_, append_, set_snap_seq_, snap_put_;
+  std::string buffer_;  // record being written
 };
 
 // The in-memory side of one table in one connection, shared by every
@@ -101,7 +115,13 @@ struct State {
   bool dropped = false;          // DROP TABLE ran: never write the shadow tables again
   unsigned data_version = 0;     // SQLITE_FCNTL_DATA_VERSION at the last load/commit/check
   long long others_version = 0;  // PRAGMA data_version at the last load/check
+  Loaded stored;                 // what the shadow tables hold, as far as this state has applied
+  long long written_seq = 0;     // format 2: the seq this transaction wrote at xSync (stored.seq before)
+  std::size_t written_log = 0;   // format 2: log entries after this transaction's xSync
+  std::size_t written_snap = 0;  // format 2: snapshot pairs after it (compacted) or stored.snap_entries
+  bool synced = false;           // nothing changed since this transaction's xSync wrote it
 };
+
 
 // The table states of one connection (module client data, freed when the
 // connection closes), keyed by schema and instance id (schema and name for

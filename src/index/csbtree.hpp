@@ -304,13 +304,12 @@ class CsbTree {
 
  private:
   // A standalone internal node (for splits and bulk load), freed with its keys.
+  // Allocated on the first get(): an insert prepares one per level for a
+  // split that rarely happens, and an aligned allocation costs more than the
+  // rest of the insert.
   class NodeBuf {
    public:
-    explicit NodeBuf(const CsbTree* t)
-        : t_(t), p_(static_cast<INode*>(::operator new(t->stride_, std::align_val_t(kAlign)))) {
-      p_->n = 0;
-      p_->child = nullptr;
-    }
+    explicit NodeBuf(const CsbTree* t) : t_(t) {}
     NodeBuf(NodeBuf&& o) noexcept : t_(o.t_), p_(o.p_) { o.p_ = nullptr; }
     NodeBuf& operator=(NodeBuf&&) = delete;
     ~NodeBuf() {
@@ -318,11 +317,18 @@ class CsbTree {
       t_->destroy_keys(p_);
       ::operator delete(p_, std::align_val_t(kAlign));
     }
-    INode* get() const { return p_; }
+    INode* get() {
+      if (!p_) {
+        p_ = static_cast<INode*>(::operator new(t_->stride_, std::align_val_t(kAlign)));
+        p_->n = 0;
+        p_->child = nullptr;
+      }
+      return p_;
+    }
 
    private:
     const CsbTree* t_;
-    INode* p_;
+    INode* p_ = nullptr;
   };
 
   static std::size_t round_up(std::size_t v, std::size_t a) { return (v + a - 1) / a * a; }
@@ -508,7 +514,7 @@ class CsbTree {
       NodeBuf right(this);
       std::vector<Key> up;  // 0 or 1 separator
       INode* r = node_at(root_igroup(), 0);
-      if (node_insert(r, height_, st, right.get(), up)) {
+      if (node_insert(r, height_, st, right, up)) {
         IGroup* g = new_igroup();
         move_node(node_at(g, 0), r);
         move_node(node_at(g, 1), right.get());
@@ -562,7 +568,7 @@ class CsbTree {
   // Inserts into the subtree of node n (at `level` >= 1). When n itself must
   // split, its upper half goes to `right` (raw NodeBuf storage), the key that
   // moves up into `up`, and it returns true.
-  bool node_insert(INode* n, int level, InsertState& st, INode* right, std::vector<Key>& up) {
+  bool node_insert(INode* n, int level, InsertState& st, NodeBuf& right_buf, std::vector<Key>& up) {
     const std::size_t i = child_index(n, st.key);
     if (level == 1) {
       auto* g = static_cast<LeafGroup*>(n->child);
@@ -574,6 +580,7 @@ class CsbTree {
         insert_key(n, i, std::move(sep));
         return false;
       }
+      INode* right = right_buf.get();
       const std::size_t m = split_node(n, level, right, up);
       INode* half = i <= m ? n : right;
       const std::size_t at = i <= m ? i : i - (m + 1);
@@ -585,12 +592,13 @@ class CsbTree {
     auto* g = static_cast<IGroup*>(n->child);
     NodeBuf cright(this);
     std::vector<Key> cup;
-    if (!node_insert(node_at(g, i), level - 1, st, cright.get(), cup)) return false;
+    if (!node_insert(node_at(g, i), level - 1, st, cright, cup)) return false;
     if (n->n < order_) {
       group_insert(g, i + 1, cright.get());
       insert_key(n, i, std::move(cup.front()));
       return false;
     }
+    INode* right = right_buf.get();
     const std::size_t m = split_node(n, level, right, up);
     INode* half = i <= m ? n : right;
     const std::size_t at = i <= m ? i : i - (m + 1);

@@ -72,6 +72,7 @@ class TreeIndex final : public OrderedIndex {
     return {&it.key(), &it.value()};
   }
   void insert_absent(const Value& k, const Value& v) override { t_.insert(k, v); }
+  bool insert_new(const Value& k, Value&& v) override { return t_.insert(k, std::move(v)).second; }
   bool put(const Value& k, const Value& v) override {
     auto it = t_.find_iter(k);
     if (it == t_.end()) {
@@ -98,9 +99,13 @@ class TreeIndex final : public OrderedIndex {
 // ---- skip list -------------------------------------------------------------
 using List = SkipList<Value, Value, SqlLess>;
 
-// The kvindex table is written only by its own connection, which re-seeks its
-// cursors after every write, so a node a cursor holds is never retired while
-// held; each step still runs inside an epoch guard.
+// An OrderedIndex has one owner at a time (kvindex: one SQLite connection,
+// whose calls SQLite serializes), and its owner re-seeks cursors by key after
+// every write. So a node a cursor holds is never retired while held, and a
+// cursor step needs no epoch guard: entering one (two sequentially consistent
+// stores and a thread-local lookup) cost more than the search of a point
+// lookup, and a range scan paid it on every row. The list's own writes still
+// retire nodes through the epoch domain.
 class ListCursor final : public IndexCursor {
  public:
   explicit ListCursor(const List& l) : l_(l) {}
@@ -135,7 +140,6 @@ class ListCursor final : public IndexCursor {
  private:
   template <class F>
   void run(F&& f) {
-    EpochGuard g;
     f();
   }
   const List& l_;
@@ -162,6 +166,7 @@ class ListIndex final : public OrderedIndex {
     return {&n->key(), &n->value()};
   }
   void insert_absent(const Value& k, const Value& v) override { l_.insert(k, v); }
+  bool insert_new(const Value& k, Value&& v) override { return l_.insert(k, v); }
   bool put(const Value& k, const Value& v) override {
     const Value* stored = find_key(k);
     if (stored && !same_representation(*stored, k)) l_.erase(k);  // the key itself changes form
@@ -192,8 +197,9 @@ std::unique_ptr<OrderedIndex> OrderedIndex::make(IndexBackend backend, std::size
 
 // ---- Journal -----------------------------------------------------------------
 void Journal::record(const Value& key, const Value* old_key, const Value* old_value) {
-  const bool had = old_key != nullptr && old_value != nullptr;
-  log_.push_back({key, had, had ? *old_key : Value(), had ? *old_value : Value()});
+  std::unique_ptr<std::pair<Value, Value>> old;
+  if (old_key != nullptr && old_value != nullptr) old = std::make_unique<std::pair<Value, Value>>(*old_key, *old_value);
+  log_.push_back({key, std::move(old)});
 }
 
 void Journal::savepoint(int level) {
@@ -233,8 +239,8 @@ void Journal::clear() {
 void Journal::undo_to(std::size_t mark, OrderedIndex& index) {
   while (log_.size() > mark) {
     Entry& e = log_.back();
-    if (e.had) {
-      index.put(e.old_key, e.old);
+    if (e.old) {
+      index.put(e.old->first, e.old->second);
     } else {
       index.erase(e.key);
     }
@@ -242,13 +248,13 @@ void Journal::undo_to(std::size_t mark, OrderedIndex& index) {
   }
 }
 
-std::vector<Value> Journal::touched_keys() const {
-  std::vector<Value> keys;
+std::vector<const Value*> Journal::touched_keys() const {
+  std::vector<const Value*> keys;
   keys.reserve(log_.size());
-  for (const auto& e : log_) keys.push_back(e.key);
-  std::stable_sort(keys.begin(), keys.end(), SqlLess());
+  for (const auto& e : log_) keys.push_back(&e.key);
+  std::stable_sort(keys.begin(), keys.end(), [](const Value* a, const Value* b) { return sql_compare(*a, *b) < 0; });
   keys.erase(std::unique(keys.begin(), keys.end(),
-                         [](const Value& a, const Value& b) { return sql_compare(a, b) == 0; }),
+                         [](const Value* a, const Value* b) { return sql_compare(*a, *b) == 0; }),
              keys.end());
   return keys;
 }

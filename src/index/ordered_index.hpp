@@ -4,12 +4,15 @@
 //    keyed by kv::Value in SQLite's value order (sql_value_order.hpp).
 //  * IndexCursor: a position in an OrderedIndex, moving both ways. Any write to
 //    the index invalidates cursors (the virtual table re-seeks them by key).
+//    An OrderedIndex has one owner at a time (kvindex: one connection); the
+//    skip list's cursors rely on it and take no epoch guard (ordered_index.cpp).
 //  * Journal: the undo log of one transaction, with nested savepoint levels,
 //    so ROLLBACK / ROLLBACK TO restore the index exactly; it also lists the
-//    keys a transaction touched, which is what gets flushed to storage.
+//    keys a transaction touched, which is what gets written to storage.
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <memory>
 #include <string>
 #include <utility>
@@ -58,6 +61,9 @@ class OrderedIndex {
   virtual Found lookup(const Value& k) const = 0;
   // Inserts k, known to be absent (one search).
   virtual void insert_absent(const Value& k, const Value& v) = 0;
+  // Inserts k unless it is present: true when inserted, false (nothing
+  // changed) when present. One search (a plain INSERT's path).
+  virtual bool insert_new(const Value& k, Value&& v) = 0;
   // Inserts or replaces; the stored key takes k's exact representation (as an
   // SQLite REPLACE would). Returns true when k was absent.
   virtual bool put(const Value& k, const Value& v) = 0;
@@ -78,24 +84,28 @@ class Journal {
   // Call before changing key k. old_key/old_value: what is stored under k now
   // (both nullptr when absent); undo restores exactly that representation.
   void record(const Value& key, const Value* old_key, const Value* old_value);
+  // Forgets the last record (its change did not happen after all).
+  void drop_last() { log_.pop_back(); }
   void savepoint(int level);
   void release(int level);
   void rollback_to(int level, OrderedIndex& index);
   void rollback_all(OrderedIndex& index);
   void clear();
   bool empty() const { return log_.empty(); }
-  // Keys changed since clear(), sorted and distinct.
-  std::vector<Value> touched_keys() const;
+  std::size_t size() const { return log_.size(); }
+  // Keys changed since clear(), sorted and distinct: pointers into the
+  // journal, valid until it changes.
+  std::vector<const Value*> touched_keys() const;
 
  private:
   struct Entry {
     Value key;
-    bool had;
-    Value old_key;
-    Value old;
+    // What k held before (key representation, value); null when it was
+    // absent: an INSERT's entry is one Value.
+    std::unique_ptr<std::pair<Value, Value>> old;
   };
   void undo_to(std::size_t mark, OrderedIndex& index);
-  std::vector<Entry> log_;
+  std::deque<Entry> log_;  // a deque: growing never moves the entries' strings
   std::vector<std::size_t> marks_;  // marks_[n]: log size at savepoint(n)
 };
 

@@ -228,7 +228,9 @@ class KvindexBehaviour(unittest.TestCase):
         with self.assertRaises(sqlite3.IntegrityError):
             conn.execute("INSERT INTO t VALUES (1, 'a'), (2, 'b'), (5, 'dup'), (6, 'c')")
         self.assertEqual(conn.execute("SELECT key FROM t").fetchall(), [(5,)])
-        self.assertEqual(conn.execute("SELECT count(*) FROM t_data").fetchone(), (1,))
+        # Nothing of the failed statement was committed: one change record (the first INSERT).
+        self.assertEqual(conn.execute("SELECT v FROM t_info WHERE k = 'seq'").fetchone(), (1,))
+        self.assertEqual(conn.execute("SELECT count(*) FROM t_log").fetchone(), (1,))
 
     def test_error_messages(self):
         conn = connect()
@@ -266,7 +268,7 @@ class KvindexBehaviour(unittest.TestCase):
 
     def test_rebuilds_only_after_other_connections_commit(self):
         # Observed through _info: a rebuild re-reads it, so a bad format_version
-        # written by this connection surfaces only once another connection commits.
+        # written by this connection surfaces only once the table must be reloaded.
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "r.db")
             conn = connect(path)
@@ -278,9 +280,112 @@ class KvindexBehaviour(unittest.TestCase):
             conn.execute("INSERT INTO other VALUES (1)")  # own commit to another table
             self.assertEqual(conn.execute("SELECT value FROM t WHERE key = 1").fetchall(), [("a",)])
             second = connect(path)
-            second.execute("INSERT INTO other VALUES (2)")  # someone else commits
+            second.execute("INSERT INTO other VALUES (2)")  # someone else commits to another table
+            self.assertEqual(conn.execute("SELECT value FROM t WHERE key = 1").fetchall(), [("a",)])
+            second.execute("UPDATE t_info SET v = 10 WHERE k = 'seq'")  # ... and to t: log compacted past us
             second.close()
             self.assertIn("format_version is 9", kvtest.error_of(conn, "SELECT value FROM t WHERE key = 1"))
+            conn.close()
+
+    def test_other_connections_commits_cost_only_their_changes(self):
+        def counters(c):
+            text = c.execute("SELECT kohakuvault_debug()").fetchone()[0]
+            pairs = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
+            return int(pairs["kvindex_full_loads"]), int(pairs["kvindex_catch_ups"])
+
+        for backend in ("csbtree", "skiplist"):
+            with self.subTest(backend=backend), tempfile.TemporaryDirectory() as tmp:
+                path = os.path.join(tmp, "f.db")
+                conn = connect(path)
+                conn.execute(f"CREATE VIRTUAL TABLE t USING kvindex({backend})")
+                conn.execute("CREATE TABLE other(x)")
+                conn.execute("BEGIN")  # one commit: a snapshot of 3000 pairs, an empty log
+                conn.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"v{i}") for i in range(3000)])
+                conn.execute("COMMIT")
+                self.assertEqual(conn.execute("SELECT count(*) FROM t_log").fetchone(), (0,))
+                model = {i: f"v{i}" for i in range(3000)}
+                self.assertEqual(conn.execute("SELECT count(*) FROM t").fetchone(), (3000,))
+                second = connect(path)
+                second.execute("SELECT count(*) FROM t").fetchone()  # its own first load
+                # A commit to an unrelated table: no reload, no replay.
+                second.execute("INSERT INTO other VALUES (1)")
+                before = counters(conn)
+                self.assertEqual(conn.execute("SELECT value FROM t WHERE key = 7").fetchone(), ("v7",))
+                self.assertEqual(counters(conn), before)
+                # Commits to t: replayed from the log, exactly those changes.
+                rng = random.Random(5)
+                for _ in range(5):
+                    second.execute("BEGIN")
+                    for _ in range(20):
+                        k = rng.randrange(3500)
+                        if rng.random() < 0.3:
+                            second.execute("DELETE FROM t WHERE key = ?", (k,))
+                            model.pop(k, None)
+                        else:
+                            second.execute("INSERT OR REPLACE INTO t VALUES (?, ?)", (k, f"w{k}"))
+                            model[k] = f"w{k}"
+                    second.execute("COMMIT")
+                before = counters(conn)
+                self.assertEqual(conn.execute("SELECT key, value FROM t ORDER BY key").fetchall(),
+                                 sorted(model.items()))
+                after = counters(conn)
+                self.assertEqual(after, (before[0], before[1] + 1))
+                # Enough commits to compact the log past what conn applied: a full reload, still exact.
+                for i in range(40):
+                    second.executemany("INSERT OR REPLACE INTO t VALUES (?, ?)",
+                                       [(k, f"x{k}") for k in range(i * 50, i * 50 + 50)])
+                    for k in range(i * 50, i * 50 + 50):
+                        model[k] = f"x{k}"
+                self.assertGreater(second.execute("SELECT v FROM t_info WHERE k = 'snap_seq'").fetchone()[0], 1)
+                before = counters(conn)
+                self.assertEqual(conn.execute("SELECT key, value FROM t ORDER BY key").fetchall(),
+                                 sorted(model.items()))
+                self.assertEqual(counters(conn)[0], before[0] + 1)
+                second.close()
+                conn.close()
+
+    def test_format1_table_still_opens_and_stays_format1(self):
+        # A table as older builds wrote it (format 1: one _data row per key),
+        # made with their SQL shape by hand; the second one has no instance_id
+        # (the oldest builds).
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "old.db")
+            raw = sqlite3.connect(path, isolation_level=None)
+            for name, backend, extra in (("old", "csbtree", ", ('instance_id', '00112233445566778899aabbccddeeff')"),
+                                          ("olds", "skiplist", "")):
+                raw.execute(f"CREATE TABLE {name}_info(k TEXT PRIMARY KEY, v) WITHOUT ROWID")
+                raw.execute(f"INSERT INTO {name}_info VALUES ('format_version', 1), ('backend', '{backend}'),"
+                            f" ('order', 63), ('storage', 'disk'){extra}")
+                raw.execute(f"CREATE TABLE {name}_data(key PRIMARY KEY, value) WITHOUT ROWID")
+                raw.executemany(f"INSERT INTO {name}_data VALUES (?, ?)",
+                                [(1, "one"), (2.5, "two.5"), ("k", b"\x00"), (b"\x01", None)])
+                raw.execute("PRAGMA writable_schema = ON")
+                raw.execute("INSERT INTO sqlite_schema(type, name, tbl_name, rootpage, sql) VALUES"
+                            f" ('table', '{name}', '{name}', 0, 'CREATE VIRTUAL TABLE {name} USING kvindex({backend})')")
+                raw.execute("PRAGMA writable_schema = OFF")
+            raw.close()
+            expected = [(1, "one"), (2.5, "two.5"), ("k", b"\x00"), (b"\x01", None)]
+            conn = connect(path)
+            second = connect(path)
+            for name in ("old", "olds"):
+                self.assertEqual(conn.execute(f"SELECT key, value FROM {name} ORDER BY key").fetchall(), expected)
+                conn.execute(f"INSERT INTO {name} VALUES (3, 'three')")
+                conn.execute(f"DELETE FROM {name} WHERE key = 1")
+                conn.execute(f"INSERT OR REPLACE INTO {name} VALUES (2.5, 'new')")
+                want = [(2.5, "new"), (3, "three"), ("k", b"\x00"), (b"\x01", None)]
+                self.assertEqual(conn.execute(f"SELECT key, value FROM {name} ORDER BY key").fetchall(), want)
+                # Still format 1: the writes are rows of _data.
+                self.assertEqual(conn.execute(f"SELECT v FROM {name}_info WHERE k = 'format_version'").fetchone(), (1,))
+                self.assertEqual(conn.execute(f"SELECT key, value FROM {name}_data ORDER BY key").fetchall(), want)
+                self.assertEqual(second.execute(f"SELECT key, value FROM {name} ORDER BY key").fetchall(), want)
+                second.execute(f"INSERT INTO {name} VALUES (4, 'from second')")
+                self.assertEqual(conn.execute(f"SELECT value FROM {name} WHERE key = 4").fetchone(), ("from second",))
+            conn.execute("ALTER TABLE old RENAME TO old2")
+            self.assertEqual(conn.execute("SELECT count(*) FROM old2").fetchone(), (5,))
+            self.assertEqual(conn.execute("SELECT count(*) FROM old2_data").fetchone(), (5,))
+            conn.execute("DROP TABLE old2")
+            self.assertEqual(conn.execute("SELECT count(*) FROM sqlite_schema WHERE name LIKE 'old2%'").fetchone(), (0,))
+            second.close()
             conn.close()
 
     def test_query_plan_uses_the_index(self):

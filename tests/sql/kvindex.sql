@@ -59,8 +59,9 @@ insert into t values (202, 'c'), (1, 'dup'); -- error: UNIQUE constraint failed
 select 'failed_statement_undone', (select count(*) from t where key >= 200 and key < 300) = 2;
 commit;
 select 'committed', (select count(*) from t where key >= 200 and key < 300) = 2;
-select 'shadow_rows', (select count(*) from t_data) = (select count(*) from t);
-select 'shadow_info', (select v from t_info where k = 'format_version') = 1;
+select 'shadow_log', (select count(*) from t_log) = (select v from t_info where k = 'seq') and (select count(*) from t_snap) = 0;
+select 'shadow_info', (select v from t_info where k = 'format_version') = 2;
+select 'shadow_no_data_table', (select count(*) from sqlite_schema where name = 't_data') = 0;
 -- skiplist backend, same surface
 create virtual table s using kvindex(skiplist);
 insert into s select key, value from t;
@@ -112,6 +113,6 @@ select 'correlated', (select group_concat((select value from tz b where b.key = 
 drop table tz;
 -- rename keeps data and shadow tables
 alter table t rename to t2;
-select 'renamed', (select count(*) from t2) = 6 and (select count(*) from sqlite_schema where name in ('t2_data', 't2_info')) = 2;
+select 'renamed', (select count(*) from t2) = 6 and (select count(*) from sqlite_schema where name in ('t2_log', 't2_snap', 't2_info')) = 3;
 drop table t2;
 select 'dropped_shadow', (select count(*) from sqlite_schema where name like 't2_%') = 0;

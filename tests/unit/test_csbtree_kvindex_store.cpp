@@ -120,10 +120,10 @@ TEST_P(Store, TouchedKeysAreSortedAndDistinct) {
   }
   auto keys = j.touched_keys();
   ASSERT_EQ(keys.size(), 4u);
-  EXPECT_EQ(keys[0].i, 1);
-  EXPECT_EQ(kv::sql_compare(keys[1], Value::integer(2)), 0);
-  EXPECT_EQ(keys[2].bytes, "a");
-  EXPECT_EQ(keys[3].bytes, "b");
+  EXPECT_EQ(keys[0]->i, 1);
+  EXPECT_EQ(kv::sql_compare(*keys[1], Value::integer(2)), 0);
+  EXPECT_EQ(keys[2]->bytes, "a");
+  EXPECT_EQ(keys[3]->bytes, "b");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Store,

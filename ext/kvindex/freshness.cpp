@@ -1,0 +1,76 @@
+// kvindex: bringing a table's in-memory index up to date with its shadow
+// tables (first use, other connections' commits), and detaching open cursors
+// before the index changes under them (see module.cpp).
+#include "common/error.hpp"
+#include "kvindex/counters.hpp"
+#include "kvindex/vtab.hpp"
+
+namespace kvx::kvindex {
+
+
+
+// Before any change to the index: open cursors copy their row.
+void detach_cursors(Table* t) {
+  for (Cursor* c : t->state->cursors) {
+    if (c->eof || c->detached || !c->it || !c->it->valid()) continue;
+    c->saved_key = c->it->key();
+    c->saved_value = c->it->value();
+    c->detached = true;
+  }
+}
+
+// Rebuilds the index from the shadow tables.
+namespace {
+
+void full_load(Table* t) {
+  State& s = *t->state;
+  detach_cursors(t);
+  s.loaded = false;  // stays false if loading fails: the next use tries again
+  s.journal.clear();
+  s.stored = t->storage->load(s.opts, *s.index);
+  s.loaded = true;
+  count_full_load();
+}
+
+}  // namespace
+
+// Makes the index current: builds it on first use, catches up after another
+// connection committed. Not during our own write transaction (nobody else can
+// commit then, and our uncommitted changes live only in memory).
+//  * SQLITE_FCNTL_DATA_VERSION unchanged: nobody committed (the usual case;
+//    one file-control call);
+//  * PRAGMA data_version unchanged: only this connection committed;
+//  * format 2: _info seq unchanged: the commit was to something else; seq
+//    moved and the log still holds every record after ours: replay them;
+//  * else (log compacted past us, or a format 1 table): full reload.
+void ensure_fresh(Table* t) {
+  State& s = *t->state;
+  if (!s.opts.durable) return;
+  if (s.txn.in_txn && s.loaded) return;
+  const unsigned v = t->storage->data_version();
+  if (s.loaded && v == s.data_version) return;  // nobody committed anything
+  const long long others = t->storage->others_version();
+  if (s.loaded && others == s.others_version) {  // only this connection committed
+    s.data_version = v;
+    return;
+  }
+  bool fresh = false;
+  if (s.loaded && s.stored.format == kFormatVersion) {
+    const auto [seq, snap_seq] = t->storage->seqs();
+    if (seq == s.stored.seq) {
+      fresh = true;  // another table changed
+    } else if (seq > s.stored.seq && snap_seq <= s.stored.seq) {
+      detach_cursors(t);
+      s.loaded = false;
+      t->storage->catch_up(s.stored.seq, *s.index, s.stored);
+      s.loaded = true;
+      count_catch_up();
+      fresh = s.stored.seq == seq;
+    }
+  }
+  if (!fresh) full_load(t);
+  s.data_version = v;
+  s.others_version = others;
+}
+
+}  // namespace kvx::kvindex

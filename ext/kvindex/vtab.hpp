@@ -1,0 +1,88 @@
+// kvindex's virtual-table internals shared by its files (design notes and the
+// plan encoding: module.cpp):
+//   module.cpp     xCreate/xConnect/xDestroy/xRename/xShadowName, the module
+//   plan.cpp       xBestIndex
+//   cursor.cpp     xOpen/xClose/xFilter/xNext/xColumn
+//   write.cpp      xUpdate and the transaction methods
+//   freshness.cpp  loading, catching up with other connections, detaching cursors
+//   shadow.cpp     the shadow tables (Storage); options.cpp the arguments
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kvindex/kvindex.hpp"
+
+namespace kvx::kvindex {
+
+enum PlanBits : int {
+  kEq = 0x01,
+  kIn = 0x02,
+  kGt = 0x04,
+  kGe = 0x08,
+  kLt = 0x10,
+  kLe = 0x20,
+  kDesc = 0x40,
+  kLimit = 0x80,
+  kOffset = 0x100,
+};
+
+struct Cursor;
+
+struct Table : sqlite3_vtab {
+  sqlite3* db = nullptr;
+  Registry* registry = nullptr;
+  Storage* storage = nullptr;  // state->storage
+  std::shared_ptr<State> state;
+  std::vector<std::unique_ptr<Cursor>> spare;  // closed ones, reused by xOpen
+  bool joining = false;  // joined a transaction the table was already in (TxnFanIn)
+};
+
+
+// A cursor (State lists the open ones).
+struct Cursor : sqlite3_vtab_cursor {
+  std::unique_ptr<kv::IndexCursor> it;
+  // plan
+  bool desc = false;
+  bool list_mode = false;  // EQ / IN: walk `keys`
+  std::vector<kv::Value> keys;
+  std::size_t key_pos = 0;
+  bool has_lo = false, lo_incl = false, has_hi = false, hi_incl = false;
+  kv::Value lo, hi;
+  long long remaining = -1;  // rows left before LIMIT+OFFSET, -1: no limit
+  // state
+  bool eof = true;
+  bool detached = false;  // the index changed under us: saved_* hold the row
+  kv::Value saved_key, saved_value;
+  sqlite3_int64 row = 0;
+};
+
+inline Table* table_of(sqlite3_vtab_cursor* c) { return static_cast<Table*>(c->pVtab); }
+inline std::string table_label(const Table* t) { return "kvindex table '" + t->storage->table() + "'"; }
+
+// freshness.cpp
+void detach_cursors(Table* t);
+void ensure_fresh(Table* t);
+
+// plan.cpp
+int kvindexBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info);
+// cursor.cpp
+int kvindexOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out);
+int kvindexClose(sqlite3_vtab_cursor* cur);
+int kvindexFilter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sqlite3_value** argv);
+int kvindexNext(sqlite3_vtab_cursor* cur);
+int kvindexEof(sqlite3_vtab_cursor* cur);
+int kvindexColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col);
+int kvindexRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid);
+// write.cpp
+int kvindexUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64*);
+int kvindexBegin(sqlite3_vtab* vtab);
+int kvindexSync(sqlite3_vtab* vtab);
+int kvindexCommit(sqlite3_vtab* vtab);
+int kvindexRollback(sqlite3_vtab* vtab);
+int kvindexSavepoint(sqlite3_vtab* vtab, int level);
+int kvindexRelease(sqlite3_vtab* vtab, int level);
+int kvindexRollbackTo(sqlite3_vtab* vtab, int level);
+
+}  // namespace kvx::kvindex

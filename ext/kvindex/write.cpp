@@ -1,0 +1,202 @@
+// kvindex: writes (xUpdate) and transactions (xBegin, xSync, xCommit,
+// xRollback, savepoints): the undo journal and the shadow-table write at
+// commit (see module.cpp and shadow.cpp).
+#include <algorithm>
+
+#include "common/error.hpp"
+#include "common/firewall.hpp"
+#include "index/sql_value_order.hpp"
+#include "kvindex/vtab.hpp"
+
+namespace kvx::kvindex {
+
+// ---- writing -------------------------------------------------------------------
+
+namespace {
+
+[[noreturn]] void duplicate_key(const Table* t, const kv::Value& k) {
+  kv::fail(kv::Errc::constraint, table_label(t) + ": UNIQUE constraint failed: key " +
+                                     kv::describe_value(k.view()) + " already exists");
+}
+
+void null_key(const Table* t) {
+  kv::fail(kv::Errc::constraint, table_label(t) + ": NOT NULL constraint failed: key must not be NULL");
+}
+
+// Removes k (journaled); false when absent.
+bool journaled_erase(State& s, const kv::Value& k) {
+  const auto found = s.index->lookup(k);
+  if (!found.key) return false;
+  s.journal.record(k, found.key, found.value);
+  s.index->erase(k);
+  return true;
+}
+
+// Stores (k, v); `found` is what lookup(k) returned just before.
+void journaled_put(State& s, const kv::Value& k, const kv::Value& v, const kv::OrderedIndex::Found& found) {
+  s.journal.record(k, found.key, found.value);
+  if (found.key)
+    s.index->put(k, v);
+  else
+    s.index->insert_absent(k, v);
+}
+
+}  // namespace
+
+int kvindexUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64*) {
+  auto* t = static_cast<Table*>(vtab);
+  return guard_status(&vtab->zErrMsg, [&] {
+    State& s = *t->state;
+    ensure_fresh(t);
+    s.synced = false;
+    if (argc == 1) {  // DELETE
+      const kv::Value k = to_value(argv[0]);
+      detach_cursors(t);
+      journaled_erase(s, k);
+      return SQLITE_OK;
+    }
+    if (sqlite3_value_type(argv[2]) == SQLITE_NULL) null_key(t);
+    const kv::Value k = to_value(argv[2]);
+    kv::Value v = to_value(argv[3]);
+    const bool replace = sqlite3_vtab_on_conflict(t->db) == SQLITE_REPLACE;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL && !replace) {  // INSERT: one search
+      detach_cursors(t);
+      s.journal.record(k, nullptr, nullptr);
+      if (!s.index->insert_new(k, std::move(v))) {
+        s.journal.drop_last();
+        duplicate_key(t, k);
+      }
+      return SQLITE_OK;
+    }
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {  // INSERT OR REPLACE
+      const auto found = s.index->lookup(k);
+      if (found.key && !replace) duplicate_key(t, k);
+      detach_cursors(t);
+      journaled_put(s, k, v, found);
+      return SQLITE_OK;
+    }
+    // UPDATE: argv[0] is the old key.
+    const kv::Value old = to_value(argv[0]);
+    const bool moves = kv::sql_compare(old, k) != 0;
+    if (moves && s.index->lookup(k).key && !replace) duplicate_key(t, k);
+    detach_cursors(t);
+    if (moves) journaled_erase(s, old);
+    journaled_put(s, k, v, s.index->lookup(k));
+    return SQLITE_OK;
+  });
+}
+
+// ---- transactions ----------------------------------------------------------------
+
+// The transaction methods act once per table on the state every sqlite3_vtab
+// of the table shares (TxnFanIn, common/vtab_state.hpp): SQLite calls them on
+// each of its sqlite3_vtabs in the transaction (an old one stays in it after a
+// schema reparse connected a new one).
+int kvindexBegin(sqlite3_vtab* vtab) {
+  auto* t = static_cast<Table*>(vtab);
+  return guard_status(&vtab->zErrMsg, [&] {
+    State& s = *t->state;
+    if (!s.txn.in_txn) {  // else a vtab connected after a schema reparse joins: same transaction
+      ensure_fresh(t);
+      s.journal.clear();
+      s.written_seq = s.stored.seq;
+      s.written_log = s.stored.log_entries;
+      s.written_snap = s.stored.snap_entries;
+      s.synced = false;
+    }
+    s.txn.begin(&t->joining);
+    return SQLITE_OK;
+  });
+}
+
+namespace {
+// The log may hold this many entries before a commit rewrites the snapshot
+// instead, or half the snapshot's pairs when that is more.
+constexpr std::size_t kMinLogEntries = 1024;
+}  // namespace
+
+// Writes the transaction into the shadow tables, inside SQLite's transaction
+// (its own rollback covers them). Format 2: one _log record of the touched
+// keys, or a new snapshot when the log would outgrow half of it. Runs once
+// per change: a second xSync (another sqlite3_vtab of the table, or COMMIT
+// retried after SQLITE_BUSY) writes only when something changed since.
+int kvindexSync(sqlite3_vtab* vtab) {
+  auto* t = static_cast<Table*>(vtab);
+  return guard_status(&vtab->zErrMsg, [&] {
+    State& s = *t->state;
+    if (!s.opts.durable || s.dropped || s.journal.empty() || s.synced) return SQLITE_OK;
+    if (s.stored.format == kFormatDataTable) {
+      t->storage->flush(s.journal.touched_keys(), *s.index);
+    } else if (s.written_log + s.journal.size() > std::max(kMinLogEntries, s.written_snap / 2)) {
+      s.written_snap = t->storage->compact(s.written_seq, *s.index);
+      s.written_log = 0;
+      ++s.written_seq;
+    } else {
+      const auto keys = s.journal.touched_keys();
+      t->storage->append(s.written_seq, keys, *s.index);
+      s.written_log += keys.size();
+      ++s.written_seq;
+    }
+    s.synced = true;
+    return SQLITE_OK;
+  });
+}
+
+int kvindexCommit(sqlite3_vtab* vtab) {
+  auto* t = static_cast<Table*>(vtab);
+  return guard_status(&vtab->zErrMsg, [&] {
+    State& s = *t->state;
+    if (!s.txn.end()) return SQLITE_OK;
+    s.journal.clear();
+    s.synced = false;
+    if (s.opts.durable && !s.dropped) {
+      s.data_version = t->storage->data_version();
+      s.stored.seq = s.written_seq;
+      s.stored.log_entries = s.written_log;
+      s.stored.snap_entries = s.written_snap;
+    }
+    return SQLITE_OK;
+  });
+}
+
+int kvindexRollback(sqlite3_vtab* vtab) {
+  auto* t = static_cast<Table*>(vtab);
+  return guard_status(&vtab->zErrMsg, [&] {
+    State& s = *t->state;
+    if (!s.txn.end()) return SQLITE_OK;
+    detach_cursors(t);
+    s.journal.rollback_all(*s.index);
+    s.journal.clear();
+    s.synced = false;
+    return SQLITE_OK;
+  });
+}
+
+int kvindexSavepoint(sqlite3_vtab* vtab, int level) {
+  auto* t = static_cast<Table*>(vtab);
+  return guard_status(&vtab->zErrMsg, [&] {
+    if (t->state->txn.savepoint(level, &t->joining)) t->state->journal.savepoint(level);
+    return SQLITE_OK;
+  });
+}
+
+int kvindexRelease(sqlite3_vtab* vtab, int level) {
+  auto* t = static_cast<Table*>(vtab);
+  return guard_status(&vtab->zErrMsg, [&] {
+    t->state->txn.release(level);
+    t->state->journal.release(level);
+    return SQLITE_OK;
+  });
+}
+
+int kvindexRollbackTo(sqlite3_vtab* vtab, int level) {
+  auto* t = static_cast<Table*>(vtab);
+  return guard_status(&vtab->zErrMsg, [&] {
+    t->state->txn.rollback_to(level);
+    detach_cursors(t);
+    t->state->journal.rollback_to(level, *t->state->index);
+    return SQLITE_OK;
+  });
+}
+
+}  // namespace kvx::kvindex

@@ -1,0 +1,161 @@
+// Packed change batches (layout in change_batch.hpp).
+#include "index/change_batch.hpp"
+
+#include <cstring>
+
+#include "codec/util.hpp"
+#include "common/error.hpp"
+
+namespace kv {
+
+namespace {
+
+enum Tag : unsigned char { kInt = 1, kReal = 2, kText = 3, kBlob = 4, kNull = 5 };
+constexpr unsigned char kEraseBit = 0x80;
+
+unsigned char tag_of(const Value& v) {
+  switch (v.kind) {
+    case Kind::integer: return kInt;
+    case Kind::real: return kReal;
+    case Kind::text:
+    case Kind::json: return kText;
+    case Kind::blob: return kBlob;
+    case Kind::null: return kNull;
+  }
+  return kNull;
+}
+
+void put_varint(std::string& out, std::uint64_t v) {
+  char buf[10];
+  int n = 0;
+  while (v >= 0x80) {
+    buf[n++] = static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  buf[n++] = static_cast<char>(v);
+  out.append(buf, static_cast<std::size_t>(n));
+}
+
+void put_value(std::string& out, const Value& v) {
+  switch (v.kind) {
+    case Kind::integer: {
+      const auto u = static_cast<std::uint64_t>(v.i);
+      put_varint(out, (u << 1) ^ (v.i < 0 ? ~std::uint64_t{0} : 0));
+      break;
+    }
+    case Kind::real: {
+      char b[8];
+      detail::store_le(b, v.r);
+      out.append(b, 8);
+      break;
+    }
+    case Kind::text:
+    case Kind::json:
+    case Kind::blob:
+      put_varint(out, v.bytes.size());
+      out.append(v.bytes);
+      break;
+    case Kind::null: break;
+  }
+}
+
+[[noreturn]] void bad(const std::string& what, std::size_t pos) {
+  fail(Errc::corrupt, "change batch: " + what + " at byte " + std::to_string(pos));
+}
+
+}  // namespace
+
+void BatchWriter::put(const Value& key, const Value& value) {
+  out_.push_back(static_cast<char>((tag_of(key) << 3) | tag_of(value)));
+  put_value(out_, key);
+  put_value(out_, value);
+  ++entries_;
+}
+
+void BatchWriter::erase(const Value& key) {
+  out_.push_back(static_cast<char>(kEraseBit | (tag_of(key) << 3)));
+  put_value(out_, key);
+  ++entries_;
+}
+
+BatchReader::BatchReader(std::string_view data) : d_(data) {
+  if (d_.empty()) bad("empty (no format byte)", 0);
+  if (static_cast<unsigned char>(d_[0]) != kBatchFormat)
+    bad("format byte is " + std::to_string(static_cast<unsigned char>(d_[0])) + ", expected " +
+            std::to_string(kBatchFormat),
+        0);
+}
+
+namespace {
+
+std::uint64_t get_varint(std::string_view d, std::size_t& pos) {
+  std::uint64_t v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (pos >= d.size()) bad("varint runs past the end", pos);
+    const auto b = static_cast<unsigned char>(d[pos++]);
+    if (shift == 63 && b > 1) bad("varint overflows 64 bits", pos - 1);
+    v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) return v;
+  }
+  bad("varint longer than 10 bytes", pos);
+}
+
+void get_value(std::string_view d, std::size_t& pos, unsigned tag, Value& out) {
+  switch (tag) {
+    case kInt: {
+      const std::uint64_t z = get_varint(d, pos);
+      out.kind = Kind::integer;
+      out.i = static_cast<std::int64_t>((z >> 1) ^ (~(z & 1) + 1));
+      out.r = 0;
+      out.bytes.clear();
+      return;
+    }
+    case kReal:
+      if (d.size() - pos < 8) bad("REAL runs past the end", pos);
+      out.kind = Kind::real;
+      out.i = 0;
+      out.r = detail::load_le<double>(d.data() + pos);
+      out.bytes.clear();
+      pos += 8;
+      return;
+    case kText:
+    case kBlob: {
+      const std::uint64_t n = get_varint(d, pos);
+      if (n > d.size() - pos) bad("length " + std::to_string(n) + " runs past the end", pos);
+      out.kind = tag == kText ? Kind::text : Kind::blob;
+      out.i = 0;
+      out.r = 0;
+      out.bytes.assign(d.data() + pos, static_cast<std::size_t>(n));
+      pos += static_cast<std::size_t>(n);
+      return;
+    }
+    case kNull:
+      out = Value();
+      return;
+    default: bad("unknown value kind " + std::to_string(tag), pos);
+  }
+}
+
+}  // namespace
+
+// Values come out canonical (fields other than the kind's own are zero), as
+// the value bridge makes them: OrderedIndex::put compares representations.
+bool BatchReader::next(Value& key, Value& value, bool& erase) {
+  if (pos_ >= d_.size()) return false;
+  const std::size_t at = pos_;
+  const auto tag = static_cast<unsigned char>(d_[pos_++]);
+  erase = (tag & kEraseBit) != 0;
+  const unsigned key_tag = (tag >> 3) & 7;
+  const unsigned value_tag = tag & 7;
+  if ((tag & 0x40) || key_tag == kNull || key_tag == 0 || key_tag > kBlob || (erase && value_tag != 0) ||
+      (!erase && (value_tag == 0 || value_tag > kNull)))
+    bad("bad entry tag " + std::to_string(tag), at);
+  get_value(d_, pos_, key_tag, key);
+  if (erase)
+    value = Value();
+  else
+    get_value(d_, pos_, value_tag, value);
+  return true;
+}
+
+}  // namespace kv
