@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "common/sqlite.hpp"
-#include "kvcolumn/kvcolumn.hpp"  // Stmt, fail_sqlite, result_element
+#include "kvcolumn/kvcolumn.hpp"  // Stmt, fail_sqlite
 #include "kvfiles/catalog.hpp"
 #include "kvfiles/chunk_source.hpp"
 
