@@ -1,7 +1,15 @@
 #!/usr/bin/env python3
 """kvcolumn_knn vs sqlite-vec 0.1.9 (vec0 KNN and a plain BLOB table with
 vec_distance_*() ORDER BY ... LIMIT), k = 10, same run, one connection to one
-temporary database file (default page cache), fastest of 5 per query.
+temporary database file, fastest of 5 per query, in three configurations:
+  default        our 64 MiB chunk cache, SQLite's default page cache (2 MB),
+                 no mmap: both engines read the columns (larger than either
+                 cache) out of SQLite every call
+  [mmap]         the same with PRAGMA mmap_size = 4e9
+  [equal memory] both get MEM_BYTES (256 MiB) to hold the data: kvcolumn
+                 tables created with cache_bytes = MEM_BYTES, vec0 and the
+                 BLOB table with PRAGMA cache_size = -MEM_BYTES/1024; both
+                 then answer from memory after the first call
 
 Rows (SQL_INTERFACE §8 bench, issue #14):
   50k x 768 f32, l2, one query          vs vec0 float[768]
@@ -24,6 +32,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "build"))
+
+
+MEM_BYTES = 256 * 1024 * 1024
 
 
 def random_f32(n):
@@ -79,10 +90,11 @@ def main():
         wrap = "?" if elem == "f32" else "vec_int8(?)"
         vtype = "float" if elem == "f32" else "int8"
         c.execute("BEGIN")
-        c.execute("CREATE VIRTUAL TABLE kv_%s USING kvcolumn('%s')" % (name, kv_dtype))
-        for s in range(0, n, 4096):
-            c.execute("INSERT INTO kv_%s(kv_%s, value) VALUES ('append', ?)" % (name, name),
-                      (b"".join(tb + v for v in vecs[s:s + 4096]),))
+        for table, opts in (("kv_" + name, ""), ("kvmem_" + name, ", cache_bytes=%d" % MEM_BYTES)):
+            c.execute("CREATE VIRTUAL TABLE %s USING kvcolumn('%s'%s)" % (table, kv_dtype, opts))
+            for s in range(0, n, 4096):
+                c.execute("INSERT INTO %s(%s, value) VALUES ('append', ?)" % (table, table),
+                          (b"".join(tb + v for v in vecs[s:s + 4096]),))
         c.execute("CREATE VIRTUAL TABLE vec_%s USING vec0(e %s[%d] distance_metric=%s)" % (name, vtype, d, metric))
         c.executemany("INSERT INTO vec_%s(rowid, e) VALUES (?, %s)" % (name, wrap), ((i + 1, v) for i, v in enumerate(vecs)))
         c.execute("CREATE TABLE blob_%s(id INTEGER PRIMARY KEY, e BLOB)" % name)
@@ -96,10 +108,10 @@ def main():
             label, other, ours * 1e3, theirs * 1e3, theirs / ours, dims / ours / 1e9, dims / (nbytes / rate) / 1e9))
         print(rows_out[-1], flush=True)
 
-    def compare_vec0(label, name, elem, n, d, metric, loaded):
+    def compare_vec0(label, kv_prefix, name, elem, n, d, metric, loaded):
         query, wrap, nbytes = loaded
         rate = memmove_rate(nbytes)
-        ours_sql = "SELECT idx, distance FROM kvcolumn_knn('kv_%s', ?, 10, '%s')" % (name, metric)
+        ours_sql = "SELECT idx, distance FROM kvcolumn_knn('%s%s', ?, 10, '%s')" % (kv_prefix, name, metric)
         vec_sql = "SELECT rowid, distance FROM vec_%s WHERE e MATCH %s AND k = 10" % (name, wrap)
         fn = {"l2": "vec_distance_l2", "cosine": "vec_distance_cosine", "l1": "vec_distance_l1"}[metric]
         col = "e" if elem == "f32" else "vec_int8(e)"
@@ -114,11 +126,11 @@ def main():
         line(label, ours, blob, n * d, nbytes, rate, "BLOB table, %s ORDER BY LIMIT 10" % fn)
         return query, nbytes, rate
 
-    def batch_row(mode, queries):
+    def batch_row(mode, kv_prefix, queries):
         nbytes = 50000 * 768 * 4
         rate = memmove_rate(nbytes)
         batch = b"".join(queries)
-        sql = "SELECT query, idx, distance FROM kvcolumn_knn('kv_a', ?, 10)"
+        sql = "SELECT query, idx, distance FROM kvcolumn_knn('%sa', ?, 10)" % kv_prefix
         one = c.execute(sql, (batch,)).fetchall()
         sep = [(qi, i, dist) for qi, q in enumerate(queries) for _, i, dist in c.execute(sql, (q,)).fetchall()]
         assert one == sep
@@ -133,12 +145,18 @@ def main():
     loaded = [load(*case[1:]) for case in cases]
     queries = [random_f32(768) for _ in range(64)]
     # Default settings, then with the database memory-mapped (both engines
-    # then read chunks without a read() per 4 KiB page).
-    for mode, pragma in (("", "PRAGMA mmap_size = 0"), (" [mmap]", "PRAGMA mmap_size = 4000000000")):
-        c.execute(pragma).fetchall()
+    # then read chunks without a read() per 4 KiB page), then with the same
+    # memory for both to hold the data (see the header).
+    default_cache = c.execute("PRAGMA cache_size").fetchone()[0]
+    for mode, kv_prefix, pragmas in (
+            ("", "kv_", ["PRAGMA mmap_size = 0", "PRAGMA cache_size = %d" % default_cache]),
+            (" [mmap]", "kv_", ["PRAGMA mmap_size = 4000000000"]),
+            (" [equal memory]", "kvmem_", ["PRAGMA mmap_size = 0", "PRAGMA cache_size = -%d" % (MEM_BYTES // 1024)])):
+        for pragma in pragmas:
+            c.execute(pragma).fetchall()
         for case, data in zip(cases, loaded):
-            compare_vec0(case[0] + mode, *case[1:], data)
-        batch_row(mode, queries)
+            compare_vec0(case[0] + mode, kv_prefix, *case[1:], data)
+        batch_row(mode, kv_prefix, queries)
     c.close()
     tmp.cleanup()
     print("| case | compared with | kvcolumn_knn | other | ratio | G dims/s | memmove ceiling G dims/s |")

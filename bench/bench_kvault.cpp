@@ -5,12 +5,25 @@
 //          kvault:  INSERT INTO media(key, value) VALUES (?, ?)
 //          plain:   INSERT INTO kv(key, value) VALUES (?, ?)  on
 //                   CREATE TABLE kv(key BLOB PRIMARY KEY, value BLOB NOT NULL)
-//   read   20k random point reads of those values (SELECT value ... WHERE key = ?)
+//   read   20k random point reads of those values, one statement per key:
+//            SELECT length(value), value ... WHERE key = ?   (issue #18's row)
+//            SELECT value ... WHERE key = ?
+//            SELECT size ... WHERE key = ?   (plain: length(value))
+//   scan   keys and sizes of 2000-key ranges (WHERE key >= ? AND key < ?)
+//   update 20k random values replaced, one transaction
 //   stream 256 MiB file in and out through the real sqlite3 shell:
 //          kvault_import / kvault_export (chunked, bounded memory) vs the
 //          shell's readfile() / writefile() (whole file in memory)
 // Each workload runs a few times alternating the two sides (and which side
-// goes first); the best time of each side counts. Databases and files live in a temporary directory.
+// goes first); the best time of each side counts, wall time and this
+// process's CPU time (the second is steadier on a busy shared machine). Databases and files live in a temporary directory.
+//
+// `bench_kvault --no-stream` skips the two stream rows.
+// Profiling: `bench_kvault --profile kvault|plain [rows]` builds the database
+// (not timed; rows <= 20000, default 20000), then runs only the
+// length(value), value reads of that side, so
+//   valgrind --tool=callgrind --toggle-collect='*read_rows*' bench_kvault --profile kvault
+// counts the instructions of the reads alone.
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,6 +34,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -59,7 +73,18 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-double write_rows(const fs::path& path, bool kvault, const std::string& value) {
+// Wall and CPU seconds of one timed region (CPU time: this process's, so a
+// busy shared machine inflates it less than wall time).
+struct Timing {
+  double wall, cpu;
+};
+struct Stopwatch {
+  Clock::time_point t0 = Clock::now();
+  double c0 = kvbench::cpu_now();
+  Timing stop() const { return {seconds_since(t0), kvbench::cpu_now() - c0}; }
+};
+
+Timing write_rows(const fs::path& path, bool kvault, const std::string& value, int rows = kRows) {
   fs::remove(path);
   fs::remove(path.string() + "-wal");
   fs::remove(path.string() + "-shm");
@@ -72,9 +97,9 @@ double write_rows(const fs::path& path, bool kvault, const std::string& value) {
                                   : "INSERT INTO kv(key, value) VALUES (?1, ?2)",
                            -1, &ins, nullptr),
         db, "prepare insert");
-  const auto t0 = Clock::now();
+  const Stopwatch sw;
   exec(db, "BEGIN");
-  for (int i = 0; i < kRows; ++i) {
+  for (int i = 0; i < rows; ++i) {
     const std::string k = key_of(i);
     sqlite3_bind_blob(ins, 1, k.data(), static_cast<int>(k.size()), SQLITE_STATIC);
     sqlite3_bind_blob(ins, 2, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
@@ -82,31 +107,88 @@ double write_rows(const fs::path& path, bool kvault, const std::string& value) {
     sqlite3_reset(ins);
   }
   exec(db, "COMMIT");
-  const double t = seconds_since(t0);
+  const Timing t = sw.stop();
   sqlite3_finalize(ins);
   sqlite3_close(db);
   return t;
 }
 
-double read_rows(const fs::path& path, bool kvault, const std::vector<int>& order) {
+// One point read per key in order; sql selects, for the key ?1, columns whose
+// byte counts (or integer values, for a length) add up to `expect` per row.
+Timing read_rows(const fs::path& path, const std::string& sql, const std::vector<int>& order,
+                 std::size_t expect) {
   sqlite3* db = open_db(path);
   sqlite3_stmt* sel = nullptr;
-  check(sqlite3_prepare_v2(
-            db, kvault ? "SELECT value FROM media WHERE key = ?1" : "SELECT value FROM kv WHERE key = ?1", -1,
-            &sel, nullptr),
-        db, "prepare select");
+  check(sqlite3_prepare_v2(db, sql.c_str(), -1, &sel, nullptr), db, "prepare " + sql);
   std::size_t total = 0;
-  const auto t0 = Clock::now();
+  const Stopwatch sw;
   for (int i : order) {
     const std::string k = key_of(i);
     sqlite3_bind_blob(sel, 1, k.data(), static_cast<int>(k.size()), SQLITE_STATIC);
     if (sqlite3_step(sel) != SQLITE_ROW) throw std::runtime_error("missing key " + k);
-    total += static_cast<std::size_t>(sqlite3_column_bytes(sel, 0));
+    for (int col = 0; col < sqlite3_column_count(sel); ++col)
+      total += sqlite3_column_type(sel, col) == SQLITE_INTEGER
+                   ? static_cast<std::size_t>(sqlite3_column_int64(sel, col))
+                   : static_cast<std::size_t>(sqlite3_column_bytes(sel, col));
     sqlite3_reset(sel);
   }
-  const double t = seconds_since(t0);
-  if (total != order.size() * kValueBytes) throw std::runtime_error("short reads");
+  const Timing t = sw.stop();
+  if (total != order.size() * expect) throw std::runtime_error("short reads: " + sql);
   sqlite3_finalize(sel);
+  sqlite3_close(db);
+  return t;
+}
+
+// Keys and sizes of consecutive 2000-key ranges covering the table once.
+Timing scan_ranges(const fs::path& path, bool kvault) {
+  sqlite3* db = open_db(path);
+  sqlite3_stmt* sel = nullptr;
+  check(sqlite3_prepare_v2(db,
+                           kvault ? "SELECT key, size FROM media WHERE key >= ?1 AND key < ?2"
+                                  : "SELECT key, length(value) FROM kv WHERE key >= ?1 AND key < ?2",
+                           -1, &sel, nullptr),
+        db, "prepare scan");
+  std::size_t rows = 0, bytes = 0;
+  const Stopwatch sw;
+  for (int lo = 0; lo < kRows; lo += 2000) {
+    const std::string a = key_of(lo), b = key_of(lo + 2000);
+    sqlite3_bind_blob(sel, 1, a.data(), static_cast<int>(a.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(sel, 2, b.data(), static_cast<int>(b.size()), SQLITE_STATIC);
+    while (sqlite3_step(sel) == SQLITE_ROW) {
+      ++rows;
+      bytes += static_cast<std::size_t>(sqlite3_column_int64(sel, 1));
+    }
+    sqlite3_reset(sel);
+  }
+  const Timing t = sw.stop();
+  if (rows != kRows || bytes != std::size_t{kRows} * kValueBytes) throw std::runtime_error("short scan");
+  sqlite3_finalize(sel);
+  sqlite3_close(db);
+  return t;
+}
+
+// Replaces every value (in `order`) in one transaction.
+Timing update_rows(const fs::path& path, bool kvault, const std::vector<int>& order, const std::string& value) {
+  sqlite3* db = open_db(path);
+  sqlite3_stmt* up = nullptr;
+  check(sqlite3_prepare_v2(db,
+                           kvault ? "UPDATE media SET value = ?2 WHERE key = ?1"
+                                  : "UPDATE kv SET value = ?2 WHERE key = ?1",
+                           -1, &up, nullptr),
+        db, "prepare update");
+  const Stopwatch sw;
+  exec(db, "BEGIN");
+  for (int i : order) {
+    const std::string k = key_of(i);
+    sqlite3_bind_blob(up, 1, k.data(), static_cast<int>(k.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(up, 2, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+    check(sqlite3_step(up), db, "update");
+    if (sqlite3_changes(db) != 1) throw std::runtime_error("update missed key " + k);
+    sqlite3_reset(up);
+  }
+  exec(db, "COMMIT");
+  const Timing t = sw.stop();
+  sqlite3_finalize(up);
   sqlite3_close(db);
   return t;
 }
@@ -140,15 +222,24 @@ void make_stream_file(const fs::path& path) {
   std::fclose(f);
 }
 
+// A row of the table: best wall time of each side, and best CPU time of
+// each side (cpu 0: not measured, e.g. the shell rows).
 struct Row {
   const char* name;
   double ours, plain;
+  double ours_cpu = 1e9, plain_cpu = 1e9;
 };
 
 void print(const std::vector<Row>& rows) {
-  std::printf("%-44s %12s %12s %8s\n", "workload", "kvault s", "plain s", "ratio");
-  for (const Row& r : rows)
-    std::printf("%-44s %12.4f %12.4f %7.2fx\n", r.name, r.ours, r.plain, r.plain / r.ours);
+  std::printf("%-40s %10s %10s %7s %10s %10s %7s\n", "workload", "kvault s", "plain s", "ratio", "kvault cpu",
+              "plain cpu", "ratio");
+  for (const Row& r : rows) {
+    std::printf("%-40s %10.4f %10.4f %6.2fx", r.name, r.ours, r.plain, r.plain / r.ours);
+    if (r.ours_cpu < 1e9)
+      std::printf(" %10.4f %10.4f %6.2fx\n", r.ours_cpu, r.plain_cpu, r.plain_cpu / r.ours_cpu);
+    else
+      std::printf(" %10s %10s %7s\n", "-", "-", "-");
+  }
 }
 
 }  // namespace
@@ -161,31 +252,74 @@ int main(int argc, char** argv) {
     // The shell loads the module built next to this program (build/bench/.. -> build/kohakuvault).
     std::string module =
         fs::absolute(fs::path(argv[0]).parent_path() / ".." / "kohakuvault").lexically_normal();
-    if (argc > 1) module = argv[1];
+    if (argc > 1 && argv[1][0] != '-') module = argv[1];
 
     const std::string value(kValueBytes, 'v');
     std::vector<int> order(kRows);
     for (int i = 0; i < kRows; ++i) order[i] = i;
     std::shuffle(order.begin(), order.end(), std::mt19937(7));
 
+    const fs::path kdb = dir / "kvault.db", pdb = dir / "plain.db";
+    const std::string both_sql[2] = {"SELECT length(value), value FROM kv WHERE key = ?1",
+                                     "SELECT length(value), value FROM media WHERE key = ?1"};
+    if (argc > 2 && std::string(argv[1]) == "--profile") {
+      const bool ours = std::string(argv[2]) == "kvault";
+      const int n = argc > 3 ? std::min(std::atoi(argv[3]), kRows) : kRows;
+      std::vector<int> some;
+      for (int i : order)
+        if (i < n) some.push_back(i);
+      write_rows(ours ? kdb : pdb, ours, value, n);
+      std::printf("%.4f s\n", read_rows(ours ? kdb : pdb, both_sql[ours], some, 2 * kValueBytes).wall);
+      fs::remove_all(dir);
+      return 0;
+    }
+
+    // Every row: (name, what one side does given (kvault?)).
+    struct Workload {
+      const char* name;
+      std::function<Timing(bool)> run;
+    };
+    const std::vector<Workload> workloads = {
+        {"write 20k x 16 KiB, one transaction", [&](bool k) { return write_rows(k ? kdb : pdb, k, value); }},
+        {"read 20k random: length(value), value",
+         [&](bool k) { return read_rows(k ? kdb : pdb, both_sql[k], order, 2 * kValueBytes); }},
+        {"read 20k random: value",
+         [&](bool k) {
+           return read_rows(k ? kdb : pdb,
+                            k ? "SELECT value FROM media WHERE key = ?1" : "SELECT value FROM kv WHERE key = ?1",
+                            order, kValueBytes);
+         }},
+        {"read 20k random: size only",
+         [&](bool k) {
+           return read_rows(k ? kdb : pdb,
+                            k ? "SELECT size FROM media WHERE key = ?1"
+                              : "SELECT length(value) FROM kv WHERE key = ?1",
+                            order, kValueBytes);
+         }},
+        {"scan keys+size, 10 ranges of 2000 keys", [&](bool k) { return scan_ranges(k ? kdb : pdb, k); }},
+        {"update 20k random values, one transaction",
+         [&](bool k) { return update_rows(k ? kdb : pdb, k, order, value); }},
+    };
     std::vector<Row> rows;
-    Row w{"write 20k x 16 KiB, one transaction", 1e9, 1e9};
-    Row r{"read 20k random keys (16 KiB values)", 1e9, 1e9};
+    for (const Workload& w : workloads) rows.push_back({w.name, 1e9, 1e9});
     for (int round = 0; round < kRounds; ++round) {
-      for (int side = 0; side < 2; ++side) {
-        const bool ours = (side == 0) == (round % 2 == 0);  // alternate who goes first
-        double& t = ours ? w.ours : w.plain;
-        t = std::min(t, write_rows(dir / (ours ? "kvault.db" : "plain.db"), ours, value));
-      }
-      for (int side = 0; side < 2; ++side) {
-        const bool ours = (side == 0) == (round % 2 == 0);
-        double& t = ours ? r.ours : r.plain;
-        t = std::min(t, read_rows(dir / (ours ? "kvault.db" : "plain.db"), ours, order));
+      for (std::size_t i = 0; i < workloads.size(); ++i) {
+        for (int side = 0; side < 2; ++side) {
+          const bool ours = (side == 0) == (round % 2 == 0);  // alternate who goes first
+          const Timing t = workloads[i].run(ours);
+          double& wall = ours ? rows[i].ours : rows[i].plain;
+          double& cpu = ours ? rows[i].ours_cpu : rows[i].plain_cpu;
+          wall = std::min(wall, t.wall);
+          cpu = std::min(cpu, t.cpu);
+        }
       }
     }
-    rows.push_back(w);
-    rows.push_back(r);
 
+    if (argc > 1 && std::string(argv[1]) == "--no-stream") {
+      print(rows);
+      fs::remove_all(dir);
+      return 0;
+    }
     const fs::path src = dir / "in.bin", out = dir / "out.bin";
     make_stream_file(src);
     Row in{"stream 256 MiB in (import vs readfile)", 1e9, 1e9};

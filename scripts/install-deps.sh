@@ -8,6 +8,7 @@ packages=(
   sqlite3 libsqlite3-dev
   libmsgpack-dev libcbor-dev nlohmann-json3-dev libvalijson-dev libsimdjson-dev
   libre2-dev  # RE2 runs JSON Schema "pattern"s in linear time
+  json-schema-test-suite  # the official JSON Schema Test Suite: draft7 cases run by kv_unit_tests (SchemaOfficialSuite)
   googletest libgtest-dev libbenchmark-dev libabsl-dev
   clang libclang-rt-14-dev clang-format
   python3 python3-msgpack python3-cbor2

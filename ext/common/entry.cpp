@@ -44,6 +44,7 @@ int to_sqlite_code(kv::Errc code) noexcept {
     case kv::Errc::constraint: return SQLITE_CONSTRAINT;
     case kv::Errc::not_found: return SQLITE_NOTFOUND;
     case kv::Errc::io: return SQLITE_IOERR;
+    case kv::Errc::full: return SQLITE_FULL;
     case kv::Errc::cant_open: return SQLITE_CANTOPEN;
     case kv::Errc::busy: return SQLITE_BUSY;
     case kv::Errc::internal: return SQLITE_INTERNAL;

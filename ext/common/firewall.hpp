@@ -6,7 +6,9 @@
 // \xHH here, the one place that sets messages (json/text.hpp).
 //
 //   std::bad_alloc       -> SQLITE_NOMEM
-//   kv::Error            -> its code (see to_sqlite_code) and message
+//   kv::Error            -> its host code when set (the extended SQLite code of a
+//                           failure that came from SQLite, common/sqlite_error.hpp),
+//                           else its Errc (see to_sqlite_code); and its message
 //   std::exception       -> SQLITE_ERROR with what()
 //   anything else        -> SQLITE_ERROR
 #pragma once
@@ -23,6 +25,12 @@ namespace kvx {
 
 // The SQLite result code for an engine error code.
 int to_sqlite_code(kv::Errc code) noexcept;
+
+// The SQLite result code an error is reported with: its host code when set
+// (an extended SQLite code, kept end to end), else the code for its Errc.
+inline int to_sqlite_code(const kv::Error& e) noexcept {
+  return e.host_code() != 0 ? e.host_code() : to_sqlite_code(e.code());
+}
 
 // "kohakuvault: " + message (invalid UTF-8 escaped), allocated with
 // sqlite3_malloc (NULL on OOM).
@@ -43,7 +51,7 @@ void guard_function(sqlite3_context* ctx, Body&& body) noexcept {
   } catch (const kv::Error& e) {
     try {
       sqlite3_result_error(ctx, error_message(e.what()).c_str(), -1);
-      sqlite3_result_error_code(ctx, to_sqlite_code(e.code()));
+      sqlite3_result_error_code(ctx, to_sqlite_code(e));
     } catch (...) {
       sqlite3_result_error_nomem(ctx);
     }
@@ -77,7 +85,7 @@ int guard_status(char** err_slot, Body&& body) noexcept {
     } catch (...) {
       return SQLITE_NOMEM;
     }
-    code = to_sqlite_code(e.code());
+    code = to_sqlite_code(e);
   } catch (const std::exception& e) {
     try {
       holder = e.what();

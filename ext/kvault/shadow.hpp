@@ -1,4 +1,4 @@
-// What module.cpp and stream.cpp share: the shadow table's name
+// What the kvault files (kvault.hpp) and stream.cpp share: the shadow table's name
 // and columns, checking that a name is a kvault table, and a cache of prepared
 // statements.
 #pragma once
@@ -54,11 +54,12 @@ class StatementCache {
   std::unordered_map<std::string, std::vector<sqlite3_stmt*>> idle_;
 };
 
-// Holds an acquired statement and releases it at scope exit.
+// Holds an acquired statement and releases it at scope exit. sql must
+// outlive it (the table's statement texts do).
 class CachedStatement {
  public:
-  CachedStatement(StatementCache& cache, std::string sql)
-      : cache_(cache), sql_(std::move(sql)), stmt_(cache_.acquire(sql_)) {}
+  CachedStatement(StatementCache& cache, const std::string& sql)
+      : cache_(cache), sql_(sql), stmt_(cache_.acquire(sql_)) {}
   ~CachedStatement() { cache_.release(sql_, stmt_); }
   CachedStatement(const CachedStatement&) = delete;
   CachedStatement& operator=(const CachedStatement&) = delete;
@@ -66,7 +67,7 @@ class CachedStatement {
 
  private:
   StatementCache& cache_;
-  std::string sql_;
+  const std::string& sql_;
   sqlite3_stmt* stmt_;
 };
 

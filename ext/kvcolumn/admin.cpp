@@ -15,13 +15,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "common/error.hpp"
 #include "common/firewall.hpp"
 #include "kvcolumn/kvcolumn.hpp"
+#include "kvcolumn/shadow_info.hpp"
 #include "common/registry.hpp"
 #include "common/resolve_table.hpp"
 #include "common/value_bridge.hpp"
@@ -34,17 +35,12 @@ namespace {
 // Runs a query and returns every row as optional texts.
 using Row = std::vector<std::optional<std::string>>;
 std::vector<Row> query(sqlite3* db, const std::string& sql) {
-  sqlite3_stmt* s = nullptr;
-  int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr);
-  if (rc != SQLITE_OK) {
-    sqlite3_finalize(s);
-    fail_sqlite(db, rc, "kvcolumn");
-  }
+  Statement s(db, sql, "kvcolumn");
   std::vector<Row> rows;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+  while (s.step("kvcolumn")) {
     Row r;
-    for (int i = 0; i < sqlite3_column_count(s); ++i) {
-      const unsigned char* t = sqlite3_column_text(s, i);
+    for (int i = 0; i < sqlite3_column_count(s.get()); ++i) {
+      const unsigned char* t = sqlite3_column_text(s.get(), i);
       if (t)
         r.emplace_back(reinterpret_cast<const char*>(t));
       else
@@ -52,51 +48,60 @@ std::vector<Row> query(sqlite3* db, const std::string& sql) {
     }
     rows.push_back(std::move(r));
   }
-  sqlite3_finalize(s);
-  if (rc != SQLITE_DONE) fail_sqlite(db, rc, "kvcolumn");
   return rows;
-}
-
-std::string quoted(const char* fmt, const std::string& a, const std::string& b = "") {
-  char* q = sqlite3_mprintf(fmt, a.c_str(), b.c_str());
-  if (!q) throw std::bad_alloc();
-  std::string s(q);
-  sqlite3_free(q);
-  return s;
 }
 
 struct Listed {
   std::string schema, name;
-  std::map<std::string, std::optional<std::string>> info;
+  std::optional<ShadowInfo> info;  // none when "<name>_info" does not exist
   std::optional<std::string> chunks, bytes;
+  std::optional<std::string> text(const char* key) const { return info ? info->text(key) : std::nullopt; }
 };
 
+std::string ascii_lower(std::string s) {
+  for (char& ch : s)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  return s;
+}
+
+// Every kvcolumn table of every attached database with its "_info" rows and
+// chunk count/bytes. A table whose shadow tables are missing (damaged) is
+// still listed, with NULLs where they would be (kvcolumn_check says what is
+// wrong); any failure to read (I/O, locking, memory) is an error, never a row.
 std::vector<Listed> list_tables(sqlite3* db) {
   std::vector<Listed> out;
   for (const Row& dbrow : query(db, "PRAGMA database_list")) {
     if (!dbrow[1]) continue;
     const std::string schema = *dbrow[1];
-    auto tables =
-        query(db, quoted("SELECT name, sql FROM \"%w\".sqlite_schema WHERE type = 'table' AND sql LIKE "
-                         "'create virtual table%%' ORDER BY name",
-                         schema));
+    const auto tables = query(
+        db, mprintf("SELECT name, sql LIKE 'create virtual table%%', sql FROM \"%w\".sqlite_schema "
+                    "WHERE type = 'table' ORDER BY name",
+                    schema.c_str()));
+    std::set<std::string> names;  // ASCII-lowercased, as SQLite compares names
+    for (const Row& t : tables)
+      if (t[0]) names.insert(ascii_lower(*t[0]));
+    auto exists = [&](const std::string& name, const char* suffix) {
+      return names.count(ascii_lower(name + "_" + suffix)) > 0;
+    };
     for (const Row& t : tables) {
-      if (!t[0] || !t[1] || !uses_module(*t[1], "kvcolumn")) continue;
-      Listed l{schema, *t[0], {}, {}, {}};
-      try {
-        for (const Row& kv : query(db, "SELECT key, value FROM " + shadow_name(schema, l.name, "info")))
-          if (kv[0]) l.info[*kv[0]] = kv[1];
-        auto es = l.info.find("elem_size");
-        const bool varsize = es != l.info.end() && es->second && *es->second == "0";
-        auto agg = query(
-            db, varsize ? "SELECT count(*), sum(length(data)) FROM (SELECT data FROM " +
-                              shadow_name(schema, l.name, "idx") + " UNION ALL SELECT data FROM " +
-                              shadow_name(schema, l.name, "data") + ")"
-                        : "SELECT count(*), sum(length(data)) FROM " + shadow_name(schema, l.name, "chunks"));
-        l.chunks = agg[0][0];
-        l.bytes = agg[0][1] ? agg[0][1] : std::optional<std::string>("0");
-      } catch (const kv::Error&) {
-        // A damaged table is still listed; kvcolumn_check() says what is wrong.
+      if (!t[0] || !t[1] || *t[1] != "1" || !t[2] || !uses_module(*t[2], "kvcolumn")) continue;
+      Listed l{schema, *t[0], std::nullopt, std::nullopt, std::nullopt};
+      if (exists(l.name, kInfoSuffix)) {
+        l.info = ShadowInfo::read(db, schema, l.name);
+        const bool varsize = l.text("elem_size") == std::optional<std::string>("0");
+        const std::vector<const char*> suffixes = chunk_suffixes(varsize);
+        bool all_exist = true;
+        std::string from;
+        for (const char* suffix : suffixes) {
+          all_exist = all_exist && exists(l.name, suffix);
+          from += std::string(from.empty() ? "" : " UNION ALL ") + "SELECT data FROM " +
+                  shadow_name(schema, l.name, suffix);
+        }
+        if (all_exist) {
+          auto agg = query(db, "SELECT count(*), sum(length(data)) FROM (" + from + ")");
+          l.chunks = agg[0][0];
+          l.bytes = agg[0][1] ? agg[0][1] : std::optional<std::string>("0");
+        }
       }
       out.push_back(std::move(l));
     }
@@ -139,7 +144,7 @@ int listConnect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out,
         "CREATE TABLE x(schema TEXT, name TEXT, dtype TEXT, elem_size INTEGER, length "
         "INTEGER, chunks INTEGER, bytes INTEGER, min_chunk_bytes INTEGER, max_chunk_bytes "
         "INTEGER, live_bytes INTEGER, dead_bytes INTEGER)");
-    if (rc != SQLITE_OK) fail_sqlite(db, rc, "kvcolumns: cannot declare the table");
+    if (rc != SQLITE_OK) throw_sqlite_error(db, rc, "kvcolumns: cannot declare the table");
     auto* t = new ListTable();
     std::memset(static_cast<sqlite3_vtab*>(t), 0, sizeof(sqlite3_vtab));
     t->db = db;
@@ -179,10 +184,7 @@ int listColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
     auto number = [&](const std::optional<std::string>& s) {
       if (s) sqlite3_result_int64(ctx, std::strtoll(s->c_str(), nullptr, 10));
     };
-    auto info = [&](const char* key) {
-      auto it = l.info.find(key);
-      return it == l.info.end() ? std::optional<std::string>() : it->second;
-    };
+    auto info = [&](const char* key) { return l.text(key); };
     switch (col) {
       case kSchema: text(l.schema); break;
       case kName: text(l.name); break;
@@ -249,7 +251,7 @@ const sqlite3_module kListModule = {
 // 0..n-1, BLOBs of whole elements, full chunks exactly max, the last large enough.
 void check_chunks(sqlite3* db, const std::string& schema, const std::string& name, const char* suffix,
                   const kv::ChunkLayout& layout, std::uint64_t n, std::vector<std::string>& problems) {
-  const std::string where = std::string(suffix) == "chunks" ? "" : std::string(" of ") + name + "_" + suffix;
+  const std::string where = std::string_view(suffix) == kChunksSuffix ? "" : std::string(" of ") + name + "_" + suffix;
   const std::uint64_t expected = layout.chunk_count(n);
   auto chunks = query(db, "SELECT chunk_idx, typeof(data), length(data) FROM " +
                               shadow_name(schema, name, suffix) + " ORDER BY chunk_idx");
@@ -289,16 +291,14 @@ std::string check_table(sqlite3* db, const ResolvedTable& table) {
   const std::string& schema = table.schema;
   const std::string& name = table.table;
   std::vector<std::string> problems;
-  std::map<std::string, std::optional<std::string>> info;
-  for (const Row& kv : query(db, "SELECT key, value FROM " + shadow_name(schema, name, "info")))
-    if (kv[0]) info[*kv[0]] = kv[1];
+  const ShadowInfo info = ShadowInfo::read(db, schema, name);
   auto number = [&](const char* key) -> std::optional<std::int64_t> {
-    auto it = info.find(key);
-    if (it == info.end() || !it->second) {
+    const std::optional<std::string> text = info.text(key);
+    if (!text) {
       problems.push_back(std::string(name) + "_info has no " + key);
       return std::nullopt;
     }
-    const std::string& s = *it->second;
+    const std::string& s = *text;
     char* end = nullptr;
     long long v = std::strtoll(s.c_str(), &end, 10);
     if (s.empty() || *end || v < 0) {
@@ -309,19 +309,19 @@ std::string check_table(sqlite3* db, const ResolvedTable& table) {
   };
   auto version = number("format_version");
   auto elem = number("elem_size"), min_b = number("min_chunk_bytes"), max_b = number("max_chunk_bytes");
-  const int expected_version = elem && *elem == 0 ? kVarFormatVersion : kFormatVersion;
+  const int expected_version = format_version(elem && *elem == 0);
   if (version && *version != expected_version)
     problems.push_back("format_version " + std::to_string(*version) + " is not " +
                        std::to_string(expected_version));
   auto length = number("length");
-  auto dt = info.find("dtype");
-  if (dt == info.end() || !dt->second) {
+  const std::optional<std::string> dt = info.text("dtype");
+  if (!dt) {
     problems.push_back(name + "_info has no dtype");
   } else {
     try {
-      kv::DType d = kv::parse_dtype(*dt->second);
+      kv::DType d = kv::parse_dtype(*dt);
       if (elem && d.elem_size() != static_cast<std::uint64_t>(*elem))
-        problems.push_back("elem_size " + std::to_string(*elem) + " does not match dtype '" + *dt->second +
+        problems.push_back("elem_size " + std::to_string(*elem) + " does not match dtype '" + *dt +
                            "' (" + std::to_string(d.elem_size()) + " bytes)");
     } catch (const kv::Error& e) {
       problems.push_back(std::string("dtype: ") + e.what());
@@ -333,18 +333,18 @@ std::string check_table(sqlite3* db, const ResolvedTable& table) {
     try {
       auto n = [](std::int64_t v) { return static_cast<std::uint64_t>(v); };
       if (varsize) {
-        check_chunks(db, schema, name, "idx", kv::ChunkLayout(kv::kVarIndexEntryBytes, n(*min_b), n(*max_b)),
+        check_chunks(db, schema, name, kIdxSuffix, kv::ChunkLayout(kv::kVarIndexEntryBytes, n(*min_b), n(*max_b)),
                      n(*length), problems);
-        check_chunks(db, schema, name, "data", kv::ChunkLayout(1, n(*min_b), n(*max_b)), n(*data_length),
+        check_chunks(db, schema, name, kDataSuffix, kv::ChunkLayout(1, n(*min_b), n(*max_b)), n(*data_length),
                      problems);
         if (problems.empty()) {  // the rows are sound: now every entry against the stream
-          SqliteChunkStore index(db, schema, name, "idx", "length"),
-              data(db, schema, name, "data", "data_length");
+          SqliteChunkStore index(db, schema, name, kIdxSuffix, "length"),
+              data(db, schema, name, kDataSuffix, "data_length");
           kv::VarColumn column(index, data, n(*min_b), n(*max_b), name, 1 << 20, 1 << 24);
           for (auto& p : column.verify()) problems.push_back(std::move(p));
         }
       } else {
-        check_chunks(db, schema, name, "chunks", kv::ChunkLayout(n(*elem), n(*min_b), n(*max_b)), n(*length),
+        check_chunks(db, schema, name, kChunksSuffix, kv::ChunkLayout(n(*elem), n(*min_b), n(*max_b)), n(*length),
                      problems);
       }
     } catch (const kv::Error& e) {

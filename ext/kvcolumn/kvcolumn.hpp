@@ -2,6 +2,7 @@
 // the design). Files:
 //   module.cpp      module table, xCreate/xConnect/xBestIndex/xRename/xDestroy, registration
 //   shadow.cpp     SqliteChunkStore: the shadow tables through cached statements and blob I/O
+//   shadow_info.cpp ShadowInfo: the "<table>_info" rows, read, validated, written
 //   cursor.cpp    xOpen/xFilter/xNext/xColumn..., constraint values -> idx ranges
 //   write.cpp     xUpdate and the transaction methods
 //   admin.cpp      the kvcolumns eponymous table and kvcolumn_check()
@@ -9,6 +10,7 @@
 //   write_slice.cpp    the 'write' command (slice assignment)
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -17,20 +19,51 @@
 
 #include "column/chunk_layout.hpp"
 #include "column/fixed.hpp"
+#include "column/label.hpp"
 #include "column/var.hpp"
 #include "codec/dtype.hpp"
+#include "common/freshness.hpp"
+#include "common/range_plan.hpp"
+#include "common/sql_text.hpp"
 #include "common/sqlite.hpp"
+#include "common/sqlite_error.hpp"
+#include "common/statement.hpp"
 #include "common/vtab_state.hpp"
 
 namespace kvx::kvcolumn {
 
-inline constexpr int kFormatVersion = 1;
-// Variable-size tables: format 2 is the 7-byte index entry layout (format 1
-// variable-size tables, with 16-byte entries, are refused rather than misread).
-inline constexpr int kVarFormatVersion = 2;
-inline int format_version(const kv::DType& dtype) {
-  return dtype.is_varsize() ? kVarFormatVersion : kFormatVersion;
-}
+// "<table>_info" format_version: 1 for fixed-size dtypes; 2 for
+// variable-size ones, the 7-byte index entry layout (format 1 variable-size
+// tables, with 16-byte entries, are refused rather than misread).
+inline int format_version(bool varsize) { return varsize ? 2 : 1; }
+
+// Shadow tables, by suffix (xCreate creates and xRename renames the ones a
+// table has, xDestroy drops all four, xShadowName claims all four,
+// kvcolumn_check and kvcolumns read them):
+//   "<table>_info"    key/value rows (shadow_info.hpp)
+//   "<table>_chunks"  fixed-size dtypes: the element chunks
+//   "<table>_idx"     variable-size dtypes: the 7-byte index entries
+//   "<table>_data"    variable-size dtypes: the record stream
+inline constexpr const char* kInfoSuffix = "info";
+inline constexpr const char* kChunksSuffix = "chunks";
+inline constexpr const char* kIdxSuffix = "idx";
+inline constexpr const char* kDataSuffix = "data";
+
+// Every suffix xShadowName claims. It sees only the suffix, not the table, so
+// it claims the union: a fixed-size table "t" also owns the names t_idx and
+// t_data (and a variable-size one t_chunks). The suffix names are part of the
+// SQL contract (SQL_INTERFACE.md §3) and of existing files, so they cannot be
+// made disjoint per dtype; instead xCreate and xRename refuse a name whose
+// claimed tables already exist (check_table_name), and SQLite refuses to
+// create them later in defensive mode.
+inline constexpr std::array<const char*, 4> kShadowSuffixes = {kInfoSuffix, kChunksSuffix, kIdxSuffix,
+                                                               kDataSuffix};
+
+// The chunk tables of a table: "chunks", or "idx" and "data".
+std::vector<const char*> chunk_suffixes(bool varsize);
+// The shadow tables a table has: its chunk tables and "info".
+std::vector<const char*> owned_suffixes(bool varsize);
+
 inline constexpr std::uint64_t kDefaultCacheBytes = 64ull * 1024 * 1024;
 inline constexpr std::uint64_t kReadCacheBytes = 64ull * 1024 * 1024;
 inline constexpr std::uint64_t kDefaultVarMaxChunkBytes = 256ull * 1024;  // variable-size dtypes
@@ -39,18 +72,19 @@ inline constexpr std::uint64_t kDefaultVarMaxChunkBytes = 256ull * 1024;  // var
 // hidden raw column (the packed bytes of the element).
 enum Col { kIdx = 0, kValue = 1, kCommand = 2, kRaw = 3 };
 
-// idxNum bits of the query plan (see the comment above kvcolumnBestIndex).
+// idxNum bits of the query plan: the shared range plan (common/range_plan.hpp)
+// and one bit of our own (see the comment above kvcolumnBestIndex).
 enum Plan : int {
-  kPlanEq = 1,
-  kPlanIn = 2,
-  kPlanGt = 4,
-  kPlanGe = 8,
-  kPlanLt = 16,
-  kPlanLe = 32,
-  kPlanDesc = 64,
-  kPlanLimit = 128,
-  kPlanOffset = 256,
-  kPlanAllColumns = 512,  // every column is used (an UPDATE): value/raw honour sqlite3_vtab_nochange
+  kPlanEq = kRangeEq,
+  kPlanIn = kRangeIn,
+  kPlanGt = kRangeGt,
+  kPlanGe = kRangeGe,
+  kPlanLt = kRangeLt,
+  kPlanLe = kRangeLe,
+  kPlanDesc = kRangeDesc,
+  kPlanLimit = kRangeLimit,
+  kPlanOffset = kRangeOffset,
+  kPlanAllColumns = kRangeModuleBit,  // every column is used (an UPDATE): value/raw honour sqlite3_vtab_nochange
 };
 
 struct Options {
@@ -65,37 +99,11 @@ struct Options {
 // Parses the module arguments (argv[3..] of xCreate/xConnect).
 Options parse_options(int argc, const char* const* argv);
 
-// Throws a kv::Error for SQLite result code rc, with the connection's message.
-[[noreturn]] void fail_sqlite(sqlite3* db, int rc, const std::string& what);
-
-// A prepared statement finalized on destruction and reset after each use.
-class Stmt {
- public:
-  Stmt() = default;
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  // Prepares once (SQLITE_PREPARE_PERSISTENT); returns the reset statement.
-  sqlite3_stmt* get(sqlite3* db, const std::string& sql);
-  void finalize() {
-    sqlite3_finalize(stmt_);
-    stmt_ = nullptr;
-  }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-};
-
-// Runs one statement built with sqlite3_mprintf-style quoting to completion.
-void exec(sqlite3* db, const std::string& sql);
-// "%w"-quoted "schema"."table_suffix".
-std::string shadow_name(const std::string& schema, const std::string& table, const char* suffix);
-
 class SqliteChunkStore final : public kv::ChunkStore {
  public:
   // The chunks live in "<table>_<chunks_suffix>", the length in the
   // "<table>_info" row named length_key.
-  SqliteChunkStore(sqlite3* db, std::string schema, std::string table, const char* chunks_suffix = "chunks",
+  SqliteChunkStore(sqlite3* db, std::string schema, std::string table, const char* chunks_suffix = kChunksSuffix,
                    const char* length_key = "length");
   void rename(const std::string& table);
 
@@ -105,6 +113,10 @@ class SqliteChunkStore final : public kv::ChunkStore {
   bool read_chunk(std::uint64_t chunk, std::string& out) override;
   std::optional<std::uint64_t> read_range(std::uint64_t chunk, std::uint64_t offset, std::uint64_t n,
                                           std::string& out) override;
+  // One blob handle for the whole range (a handle per piece would walk the
+  // overflow-page chain again for each piece).
+  std::optional<std::uint64_t> read_pieces(std::uint64_t chunk, std::uint64_t offset, std::uint64_t n,
+                                           std::uint64_t piece, std::string& buf, const PieceSink& sink) override;
   void write_in_place(std::uint64_t chunk, std::uint64_t offset, std::string_view data) override;
   void put_chunk(std::uint64_t chunk, std::string_view bytes) override;
   void delete_chunks_from(std::uint64_t first) override;
@@ -114,12 +126,13 @@ class SqliteChunkStore final : public kv::ChunkStore {
   ~SqliteChunkStore() override { finish_writes(); }
 
  private:
+  std::string context(const std::string& what) const;  // "kvcolumn 't': what"
   [[noreturn]] void corrupt(const std::string& what) const;
   sqlite3* db_;
   const char* suffix_;
   std::string length_key_;
   std::string schema_, table_, info_, chunks_, chunks_table_;
-  Stmt get_length_, set_length_, size_, put_, delete_from_, get_counter_, set_counter_;
+  CachedStatement get_length_, set_length_, size_, put_, delete_from_, get_counter_, set_counter_;
   // One writable blob handle reused (sqlite3_blob_reopen) across the in-place
   // writes of a flush; closed by finish_writes() and before statements that
   // modify the chunk rows.
@@ -140,8 +153,7 @@ struct Shared {
   kv::VarColumn* var = nullptr;
   TxnFanIn txn;               // in_txn: between xBegin and xCommit/xRollback
   bool dropped = false;       // DROP TABLE ran: never write the (name's) shadow tables again
-  bool version_known = false;
-  unsigned data_version = 0;
+  Freshness freshness;        // the data version the caches belong to
 };
 
 using Registry = StateRegistry<Shared>;

@@ -35,7 +35,8 @@
 // its command column named "command".
 //
 // Shadow tables (created in xCreate, listed in xShadowName, renamed in
-// xRename, dropped in xDestroy):
+// xRename, dropped in xDestroy; suffixes in kvcolumn.hpp, _info rows read and
+// written by ShadowInfo, shadow_info.hpp):
 //   CREATE TABLE "<table>_info"(key TEXT PRIMARY KEY, value) WITHOUT ROWID
 //     rows: format_version, dtype (normalised), elem_size, min_chunk_bytes,
 //           max_chunk_bytes, length (committed element count), schema (only
@@ -83,14 +84,13 @@
 // original numbering (SQLite collects the rowids first, then calls xUpdate per
 // row) and compacted before the next scan, insert, update, savepoint or sync.
 // Outside its own write transaction the table compares the database's data
-// version (SQLITE_FCNTL_DATA_VERSION) at every xBegin/xFilter/xUpdate and
+// version (SQLITE_FCNTL_DATA_VERSION, common/freshness.hpp) at every xBegin/xFilter/xUpdate and
 // drops its cached length and chunks when another connection committed.
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <map>
 #include <string_view>
 #include <vector>
 
@@ -98,6 +98,7 @@
 #include "common/error.hpp"
 #include "common/firewall.hpp"
 #include "kvcolumn/kvcolumn.hpp"
+#include "kvcolumn/shadow_info.hpp"
 #include "common/registry.hpp"
 #include "common/table_names.hpp"
 #include "common/vtab_cursor.hpp"
@@ -213,50 +214,13 @@ Table::~Table() {
 }
 
 void Table::revalidate() {
-  Shared& sh = *shared;
-  if (sh.txn.in_txn) return;
-  unsigned v = 0;
-  int rc = sqlite3_file_control(db, schema.c_str(), SQLITE_FCNTL_DATA_VERSION, &v);
-  if (rc != SQLITE_OK) {
-    column->invalidate();  // no version available: never trust the cache
-    sh.version_known = false;
-    return;
-  }
-  if (!sh.version_known || v != sh.data_version) column->invalidate();
-  sh.data_version = v;
-  sh.version_known = true;
+  if (shared->txn.in_txn) return;
+  if (shared->freshness.changed(db, schema)) column->invalidate();  // no version: never trust the cache
 }
 
-void Table::remember_version() {
-  unsigned v = 0;
-  shared->version_known = sqlite3_file_control(db, schema.c_str(), SQLITE_FCNTL_DATA_VERSION, &v) == SQLITE_OK;
-  shared->data_version = v;
-}
+void Table::remember_version() { shared->freshness.remember(db, schema); }
 
 namespace {
-
-// The chunk shadow tables besides "<table>_info": "chunks" for fixed-size
-// dtypes, "idx" and "data" for variable-size ones.
-std::vector<const char*> data_suffixes(bool varsize) {
-  if (varsize) return {"idx", "data"};
-  return {"chunks"};
-}
-
-// Every suffix xShadowName claims. It sees only the suffix, not the table, so
-// it claims the union: a fixed-size table "t" also owns the names t_idx and
-// t_data (and a variable-size one t_chunks). The suffix names are part of the
-// SQL contract (SQL_INTERFACE.md §3) and of existing files, so they cannot be
-// made disjoint per dtype; instead xCreate and xRename refuse a name whose
-// claimed tables already exist (check_table_name), and SQLite refuses to
-// create them later in defensive mode.
-constexpr const char* kShadowSuffixes[] = {"info", "chunks", "idx", "data"};
-
-// The shadow tables a table has: "info" and its chunk tables.
-std::vector<const char*> owned_suffixes(bool varsize) {
-  std::vector<const char*> suffixes = data_suffixes(varsize);
-  suffixes.push_back("info");
-  return suffixes;
-}
 
 // Names a table cannot take (xCreate, xRename): its hidden command column is
 // named like the table, so it must not collide with the other columns (idx,
@@ -272,91 +236,6 @@ std::string command_column(const std::string& table) {
   return table;
 }
 
-// The options a table was created with, as "<table>_info" stores them: they
-// describe the stored bytes, so they win over the (re-parsed) module
-// arguments, which supply only what is not stored (cache_bytes; schema for
-// tables created before it was stored). Missing or invalid rows, or a
-// format_version this build does not read, are Error(corrupt) naming the table.
-Options stored_options(sqlite3* db, const std::string& info, const std::string& table, Options declared) {
-  struct Row {
-    int type = SQLITE_NULL;
-    sqlite3_int64 i = 0;
-    std::string text;
-  };
-  std::map<std::string, Row> rows;
-  sqlite3_stmt* s = nullptr;
-  std::string q = "SELECT key, value FROM " + info;
-  int rc = sqlite3_prepare_v2(db, q.c_str(), -1, &s, nullptr);
-  if (rc != SQLITE_OK) {
-    sqlite3_finalize(s);
-    kv::fail(kv::Errc::corrupt,
-             "kvcolumn '" + table + "' is corrupt: cannot read " + table + "_info: " + sqlite3_errmsg(db));
-  }
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    const unsigned char* key = sqlite3_column_text(s, 0);
-    if (!key) continue;
-    Row r;
-    r.type = sqlite3_column_type(s, 1);
-    r.i = sqlite3_column_int64(s, 1);
-    if (const unsigned char* text = sqlite3_column_text(s, 1)) r.text = reinterpret_cast<const char*>(text);
-    rows[reinterpret_cast<const char*>(key)] = std::move(r);
-  }
-  sqlite3_finalize(s);
-  if (rc != SQLITE_DONE) fail_sqlite(db, rc, "kvcolumn '" + table + "': cannot read " + table + "_info");
-  auto corrupt = [&](const std::string& what) {
-    kv::fail(kv::Errc::corrupt, "kvcolumn '" + table + "' is corrupt: " + table + "_info " + what);
-  };
-  auto row = [&](const char* key) -> const Row& {
-    auto it = rows.find(key);
-    if (it == rows.end()) corrupt(std::string("has no ") + key + " row");
-    return it->second;
-  };
-  auto size_row = [&](const char* key, bool zero_ok) {
-    const Row& r = row(key);
-    if (r.type != SQLITE_INTEGER || r.i < 0 || (r.i == 0 && !zero_ok))
-      corrupt(std::string("has ") + key + " '" + r.text + "': expected a " + (zero_ok ? "" : "positive ") +
-              "integer");
-    return static_cast<std::uint64_t>(r.i);
-  };
-  Options o = declared;
-  const Row& dtype = row("dtype");
-  try {
-    if (dtype.type != SQLITE_TEXT) kv::fail(kv::Errc::corrupt, "not TEXT");
-    o.dtype = kv::parse_dtype(dtype.text);
-  } catch (const kv::Error& e) {
-    corrupt("has dtype '" + dtype.text + "': " + e.what());
-  }
-  if (o.dtype.family == kv::Family::auto_header) corrupt("has dtype 'auto', which no column stores");
-  if (size_row("elem_size", true) != o.dtype.elem_size())
-    corrupt("has elem_size " + row("elem_size").text + " but dtype '" + o.dtype.name() + "' has " +
-            std::to_string(o.dtype.elem_size()) + "-byte elements");
-  sqlite3_int64 version = rows.count("format_version") ? rows["format_version"].i : 0;
-  if (version != format_version(o.dtype))
-    kv::fail(kv::Errc::corrupt, "kvcolumn '" + table + "' has format_version " + std::to_string(version) +
-                                    ", this build reads format " + std::to_string(format_version(o.dtype)) +
-                                    " for " + (o.dtype.is_varsize() ? "variable" : "fixed") + "-size dtypes");
-  o.min_chunk_bytes = size_row("min_chunk_bytes", false);
-  o.max_chunk_bytes = size_row("max_chunk_bytes", false);
-  try {
-    kv::ChunkLayout check(o.dtype.is_varsize() ? kv::kVarIndexEntryBytes : o.dtype.elem_size(),
-                          o.min_chunk_bytes, o.max_chunk_bytes);
-  } catch (const kv::Error& e) {
-    corrupt(std::string("has chunk sizes that are not valid: ") + e.what());
-  }
-  auto schema = rows.find("schema");
-  const bool structured = o.dtype.family == kv::Family::msgpack || o.dtype.family == kv::Family::cbor;
-  if (schema != rows.end()) {
-    if (schema->second.type != SQLITE_TEXT || schema->second.text.empty() || !structured)
-      corrupt("has a schema row that is not JSON Schema text of a msgpack/cbor column");
-    o.schema = schema->second.text;
-  } else if (!structured) {
-    o.schema.clear();
-  }
-  auto id = rows.find(kInstanceIdKey);
-  o.instance_id = id != rows.end() && id->second.type == SQLITE_TEXT ? id->second.text : std::string();
-  return o;
-}
-
 // Builds the Table for xCreate (create = true: also the shadow tables) and xConnect.
 int kvcolumnInit(sqlite3* db, Connection& conn, int argc, const char* const* argv, sqlite3_vtab** out,
                  char** err, bool create) {
@@ -367,7 +246,7 @@ int kvcolumnInit(sqlite3* db, Connection& conn, int argc, const char* const* arg
     if (create)
       options.instance_id = new_instance_id();
     else
-      options = stored_options(db, shadow_name(argv[1], argv[2], "info"), argv[2], options);
+      options = ShadowInfo::read(db, argv[1], argv[2]).options(argv[2], options);
     auto table = std::make_unique<Table>();
     std::memset(static_cast<sqlite3_vtab*>(table.get()), 0, sizeof(sqlite3_vtab));
     table->db = db;
@@ -377,40 +256,12 @@ int kvcolumnInit(sqlite3* db, Connection& conn, int argc, const char* const* arg
     if (create)
       check_table_name(db, table->schema, table->name, "kvcolumn", kReservedNames, kShadowSuffixes,
                        owned_suffixes(options.dtype.is_varsize()));
-    const std::string info = shadow_name(table->schema, table->name, "info");
     const bool varsize = options.dtype.is_varsize();
-    if (create) {
-      exec(db, "CREATE TABLE " + info + "(key TEXT PRIMARY KEY, value) WITHOUT ROWID");
-      for (const char* suffix : data_suffixes(varsize))
-        exec(db, "CREATE TABLE " + shadow_name(table->schema, table->name, suffix) +
-                     "(chunk_idx INTEGER PRIMARY KEY, data BLOB NOT NULL)");
-      char* rows = sqlite3_mprintf(
-          "INSERT INTO %s(key, value) VALUES ('format_version', %d), ('dtype', %Q), ('elem_size', %llu), "
-          "('min_chunk_bytes', %llu), ('max_chunk_bytes', %llu), ('length', 0), (%Q, %Q)%s",
-          info.c_str(), format_version(options.dtype), options.dtype.name().c_str(),
-          static_cast<unsigned long long>(options.dtype.elem_size()),
-          static_cast<unsigned long long>(options.min_chunk_bytes),
-          static_cast<unsigned long long>(options.max_chunk_bytes), kInstanceIdKey, options.instance_id.c_str(),
-          varsize ? ", ('data_length', 0)" : "");
-      if (!rows) throw std::bad_alloc();
-      std::string sql(rows);
-      sqlite3_free(rows);
-      exec(db, sql);
-      if (!options.schema.empty()) {
-        char* row = sqlite3_mprintf("INSERT INTO %s(key, value) VALUES ('schema', %Q)", info.c_str(),
-                                    options.schema.c_str());
-        if (!row) throw std::bad_alloc();
-        std::string schema_row(row);
-        sqlite3_free(row);
-        exec(db, schema_row);
-      }
-    }
-    char* decl = sqlite3_mprintf("CREATE TABLE x(idx INTEGER, value, \"%w\" HIDDEN, raw BLOB HIDDEN)",
-                                 command_column(table->name).c_str());
-    if (!decl) throw std::bad_alloc();
-    int rc = sqlite3_declare_vtab(db, decl);
-    sqlite3_free(decl);
-    if (rc != SQLITE_OK) fail_sqlite(db, rc, "kvcolumn: cannot declare the table");
+    if (create) ShadowInfo::create(db, table->schema, table->name, options);
+    const std::string decl = mprintf("CREATE TABLE x(idx INTEGER, value, \"%w\" HIDDEN, raw BLOB HIDDEN)",
+                                     command_column(table->name).c_str());
+    int rc = sqlite3_declare_vtab(db, decl.c_str());
+    if (rc != SQLITE_OK) throw_sqlite_error(db, rc, "kvcolumn: cannot declare the table");
     // Every sqlite3_vtab of this table in this connection shares one state
     // (common/vtab_state.hpp); a dropped table's state is never reused.
     const std::string key = state_key(table->schema, options.instance_id, table->name);
@@ -418,8 +269,9 @@ int kvcolumnInit(sqlite3* db, Connection& conn, int argc, const char* const* arg
     if (!sh || sh->dropped) {
       sh = std::make_shared<Shared>();
       if (varsize) {
-        sh->store = std::make_unique<SqliteChunkStore>(db, table->schema, table->name, "idx", "length");
-        sh->data_store = std::make_unique<SqliteChunkStore>(db, table->schema, table->name, "data", "data_length");
+        sh->store = std::make_unique<SqliteChunkStore>(db, table->schema, table->name, kIdxSuffix, "length");
+        sh->data_store =
+            std::make_unique<SqliteChunkStore>(db, table->schema, table->name, kDataSuffix, "data_length");
         auto column = std::make_unique<kv::VarColumn>(*sh->store, *sh->data_store, options.min_chunk_bytes,
                                                       options.max_chunk_bytes, table->name, options.cache_bytes,
                                                       kReadCacheBytes);
@@ -430,7 +282,8 @@ int kvcolumnInit(sqlite3* db, Connection& conn, int argc, const char* const* arg
         auto column = std::make_unique<kv::FixedColumn>(
             *sh->store,
             kv::ChunkLayout(options.dtype.elem_size(), options.min_chunk_bytes, options.max_chunk_bytes),
-            table->name, options.cache_bytes, kReadCacheBytes);
+            table->name, options.cache_bytes,
+            std::max(kReadCacheBytes, options.cache_bytes));  // read LRU: a column cache_bytes holds stays in memory
         sh->fixed = column.get();
         sh->column = std::move(column);
       }
@@ -440,10 +293,7 @@ int kvcolumnInit(sqlite3* db, Connection& conn, int argc, const char* const* arg
       // after a ROLLBACK (TO) undid an ALTER TABLE RENAME.
       sh->store->rename(table->name);
       if (sh->data_store) sh->data_store->rename(table->name);
-      if (sh->var)
-        sh->var->set_name(table->name);
-      else
-        sh->fixed->set_name(table->name);
+      sh->column->set_name(table->name);
     }
     table->store = sh->store.get();
     table->data_store = sh->data_store.get();
@@ -471,7 +321,8 @@ int kvcolumnConnect(sqlite3* db, void* aux, int argc, const char* const* argv, s
   return kvcolumnInit(db, *static_cast<Connection*>(aux), argc, argv, out, err, false);
 }
 
-// Query plans. idxNum is a bit set (enum Plan in kvcolumn.hpp); xFilter's argv
+// Query plans (the shared range plan, common/range_plan.hpp, plus
+// kPlanAllColumns). idxNum is a bit set (enum Plan in kvcolumn.hpp); xFilter's argv
 // holds the constraint values in this order, each present only if its bit is:
 //
 //   kPlanEq | kPlanIn   idx = ? (kPlanIn: an IN list read with sqlite3_vtab_in_first/next)
@@ -490,100 +341,13 @@ int kvcolumnConnect(sqlite3* db, void* aux, int argc, const char* const* argv, s
 // [DESC] is consumed. Cost: point < IN < range < full scan.
 int kvcolumnBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   return guard_status(&vtab->zErrMsg, [&] {
-    int eq = -1, lower = -1, upper = -1, limit = -1, offset = -1;
-    int plan = 0;
-    bool all_consumed = true;
-    for (int i = 0; i < info->nConstraint; ++i) {
-      const auto& c = info->aConstraint[i];
-      if (c.op == SQLITE_INDEX_CONSTRAINT_LIMIT || c.op == SQLITE_INDEX_CONSTRAINT_OFFSET) {
-        if (!c.usable) continue;
-        if (c.op == SQLITE_INDEX_CONSTRAINT_LIMIT && limit < 0) limit = i;
-        if (c.op == SQLITE_INDEX_CONSTRAINT_OFFSET && offset < 0) offset = i;
-        continue;
-      }
-      bool on_idx = c.iColumn == kIdx || c.iColumn == -1;
-      if (!on_idx || !c.usable) {
-        all_consumed = false;
-        continue;
-      }
-      switch (c.op) {
-        case SQLITE_INDEX_CONSTRAINT_EQ:
-          if (eq < 0)
-            eq = i;
-          else
-            all_consumed = false;
-          break;
-        case SQLITE_INDEX_CONSTRAINT_GT:
-        case SQLITE_INDEX_CONSTRAINT_GE:
-          if (lower < 0)
-            lower = i;
-          else
-            all_consumed = false;
-          break;
-        case SQLITE_INDEX_CONSTRAINT_LT:
-        case SQLITE_INDEX_CONSTRAINT_LE:
-          if (upper < 0)
-            upper = i;
-          else
-            all_consumed = false;
-          break;
-        default: all_consumed = false;
-      }
-    }
     int argc = 0;
-    double cost = 4e6, rows = 1e6;
-    if (eq >= 0) {
-      bool in_list = runtime_features().vtab_in && sqlite3_vtab_in(info, eq, -1);
-      if (in_list) sqlite3_vtab_in(info, eq, 1);
-      plan |= in_list ? kPlanIn : kPlanEq;
-      info->aConstraintUsage[eq].argvIndex = ++argc;
-      info->aConstraintUsage[eq].omit = 1;
-      cost = in_list ? 20 : 2;
-      rows = in_list ? 10 : 1;
-    }
-    if (lower >= 0) {
-      plan |= info->aConstraint[lower].op == SQLITE_INDEX_CONSTRAINT_GT ? kPlanGt : kPlanGe;
-      info->aConstraintUsage[lower].argvIndex = ++argc;
-      info->aConstraintUsage[lower].omit = 1;
-    }
-    if (upper >= 0) {
-      plan |= info->aConstraint[upper].op == SQLITE_INDEX_CONSTRAINT_LT ? kPlanLt : kPlanLe;
-      info->aConstraintUsage[upper].argvIndex = ++argc;
-      info->aConstraintUsage[upper].omit = 1;
-    }
-    if (eq < 0 && (lower >= 0 || upper >= 0)) {
-      cost = lower >= 0 && upper >= 0 ? 1000 : 1e6;
-      rows = lower >= 0 && upper >= 0 ? 100 : 5e5;
-    }
-    bool order_ok = true;
-    // Without sqlite3_vtab_in an `idx IN (...)` looks like `idx = ?` and SQLite
-    // calls xFilter once per listed value, in an order we do not control.
-    bool maybe_looped_in = (plan & kPlanEq) && !runtime_features().vtab_in;
-    if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn <= kIdx && !maybe_looped_in) {  // idx or rowid
-      if (info->aOrderBy[0].desc) plan |= kPlanDesc;
-      info->orderByConsumed = 1;
-    } else if (info->nOrderBy > 0) {
-      order_ok = false;
-    }
-    if (all_consumed && order_ok && runtime_features().vtab_rhs_value) {
-      if (limit >= 0) {
-        plan |= kPlanLimit;
-        info->aConstraintUsage[limit].argvIndex = ++argc;
-        info->aConstraintUsage[limit].omit = 1;
-        if (offset >= 0) {
-          plan |= kPlanOffset;
-          info->aConstraintUsage[offset].argvIndex = ++argc;
-          info->aConstraintUsage[offset].omit = 1;
-        }
-      }
-    }
+    int plan = plan_range(info, kIdx, argc, RangeCosts{4e6, 1e6, 1e6, 5e5});
     // An UPDATE marks every column used (SQLite sets all colUsed bits for a
     // virtual table); a SELECT marks only what it reads, and rarely the
     // hidden command column.
     if (info->colUsed >> kCommand & 1) plan |= kPlanAllColumns;
     info->idxNum = plan;
-    info->estimatedCost = cost;
-    info->estimatedRows = static_cast<sqlite3_int64>(rows);
     return SQLITE_OK;
   });
 }
@@ -599,9 +363,8 @@ int kvcolumnDisconnect(sqlite3_vtab* vtab) {
 int kvcolumnDestroy(sqlite3_vtab* vtab) {
   Table* t = static_cast<Table*>(vtab);
   int rc = guard_status(&vtab->zErrMsg, [&] {
-    exec(t->db, "DROP TABLE IF EXISTS " + shadow_name(t->schema, t->name, "info"));
-    for (const char* suffix : {"chunks", "idx", "data"})
-      exec(t->db, "DROP TABLE IF EXISTS " + shadow_name(t->schema, t->name, suffix));
+    for (const char* suffix : kShadowSuffixes)  // every name the table may have (info first)
+      exec(t->db, "DROP TABLE IF EXISTS " + shadow_name(t->schema, t->name, suffix), "kvcolumn");
     // An older sqlite3_vtab of this table may still be in the transaction and
     // get xSync: it must not write into a table created later under the name.
     t->shared->dropped = true;
@@ -628,12 +391,10 @@ int kvcolumnRename(sqlite3_vtab* vtab, const char* new_name) {
     t->store->finish_writes();  // no open blob handle on a table being renamed
     if (t->data_store) t->data_store->finish_writes();
     for (const char* suffix : owned_suffixes(varsize)) {
-      char* sql = sqlite3_mprintf("ALTER TABLE \"%w\".\"%w_%s\" RENAME TO \"%w_%s\"", t->schema.c_str(),
-                                  t->name.c_str(), suffix, new_name, suffix);
-      if (!sql) throw std::bad_alloc();
-      std::string s(sql);
-      sqlite3_free(sql);
-      exec(t->db, s);
+      exec(t->db,
+           mprintf("ALTER TABLE \"%w\".\"%w_%s\" RENAME TO \"%w_%s\"", t->schema.c_str(), t->name.c_str(),
+                   suffix, new_name, suffix),
+           "kvcolumn");
     }
     auto point_at = [&](const std::string& name) {
       if (t->options.instance_id.empty())  // a table keyed by name (created by an older build)
@@ -641,10 +402,7 @@ int kvcolumnRename(sqlite3_vtab* vtab, const char* new_name) {
       t->name = name;
       t->store->rename(name);
       if (t->data_store) t->data_store->rename(name);
-      if (t->var)
-        t->var->set_name(name);
-      else
-        t->fixed->set_name(name);
+      t->column->set_name(name);
     };
     const std::string old_name = t->name;
     point_at(new_name);

@@ -16,24 +16,6 @@ namespace kvx::kvcolumn {
 
 namespace {
 
-// A statement finalized on scope exit.
-struct Query {
-  sqlite3_stmt* s = nullptr;
-  Query(sqlite3* db, const std::string& sql) {
-    int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr);
-    if (rc != SQLITE_OK) fail_sqlite(db, rc, "cannot prepare '" + sql + "'");
-  }
-  ~Query() { sqlite3_finalize(s); }
-};
-
-std::string quoted(const char* format, const std::string& a, const std::string& b = {}) {
-  char* q = sqlite3_mprintf(format, a.c_str(), b.c_str());
-  if (!q) throw std::bad_alloc();
-  std::string out(q);
-  sqlite3_free(q);
-  return out;
-}
-
 // The newest live instance of schema.name that SQLite would use now: not
 // dropped, and (when the table has one) with the instance id its "_info"
 // holds now, which tells an instance left over from a rolled-back DROP /
@@ -54,7 +36,7 @@ Table* live_instance(LiveTables& live, const std::string& schema, const std::str
 // older build, or not a kvcolumn table at all).
 std::string current_instance_id(sqlite3* db, const std::string& schema, const std::string& name) {
   sqlite3_stmt* s = nullptr;
-  const std::string sql = "SELECT value FROM " + shadow_name(schema, name, "info") + " WHERE key = '" +
+  const std::string sql = "SELECT value FROM " + shadow_name(schema, name, kInfoSuffix) + " WHERE key = '" +
                           kInstanceIdKey + "'";
   std::string id;
   if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
@@ -87,10 +69,11 @@ Table* find_table(sqlite3* db, LiveTables& live, const std::string& fn, const st
   const std::string id = current_instance_id(db, r.schema, r.table);
   if (Table* t = live_instance(live, r.schema, r.table, id)) return t;
   {  // preparing a SELECT connects the virtual table (xConnect) without running anything
-    Query connect(db, quoted("SELECT 1 FROM \"%w\".\"%w\"", r.schema, r.table));
+    const std::string sql = mprintf("SELECT 1 FROM \"%w\".\"%w\"", r.schema.c_str(), r.table.c_str());
+    Statement connect(db, sql, "cannot prepare '" + sql + "'");
   }
   if (Table* t = live_instance(live, r.schema, r.table, id)) return t;
-  kv::fail(kv::Errc::internal, fn + ": kvcolumn '" + r.schema + "." + r.table + "' did not connect");
+  kv::fail(kv::Errc::internal, fn + ": " + kv::column_label(r.schema + "." + r.table) + " did not connect");
 }
 
 std::optional<std::int64_t> index_arg(sqlite3_value* v, const std::string& fn, const char* which) {
@@ -118,7 +101,7 @@ std::string table_arg(sqlite3_value* v, const std::string& fn) {
 
 SetAccess::SetAccess(sqlite3* db, LiveTables& live, const std::string& fn, const std::string& table) {
   table_ = find_table(db, live, fn, table);
-  const std::string sql = "SELECT value FROM " + shadow_name(table_->schema, table_->name, "info") + " LIMIT 1";
+  const std::string sql = "SELECT value FROM " + shadow_name(table_->schema, table_->name, kInfoSuffix) + " LIMIT 1";
   int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &pin_, nullptr);
   if (rc == SQLITE_OK) {
     rc = sqlite3_step(pin_);
@@ -127,7 +110,7 @@ SetAccess::SetAccess(sqlite3* db, LiveTables& live, const std::string& fn, const
   if (rc != SQLITE_OK) {
     sqlite3_finalize(pin_);
     pin_ = nullptr;
-    fail_sqlite(db, rc, fn + ": cannot read kvcolumn '" + table_->name + "'");
+    throw_sqlite_error(db, rc, fn + ": cannot read " + kv::column_label(table_->name));
   }
   try {
     table_->revalidate();
@@ -148,7 +131,7 @@ bool SetAccess::still_live(const LiveTables& live) const {
 
 void require_numeric(const Table& t, const std::string& fn) {
   if (!kv::summarizable(t.options.dtype))
-    kv::fail(kv::Errc::invalid_argument, fn + ": kvcolumn '" + t.name + "' has dtype '" + t.options.dtype.name() +
+    kv::fail(kv::Errc::invalid_argument, fn + ": " + kv::column_label(t.name) + " has dtype '" + t.options.dtype.name() +
                                              "': expected a numeric dtype (i8, i16, i32, i64, u8, u16, u32, u64, "
                                              "f32 or f64)");
 }

@@ -2,6 +2,7 @@
 // kv::ChunkStore. Statements are prepared once (SQLITE_PREPARE_PERSISTENT) and
 // reset after each use; chunk bytes move through incremental blob I/O, one
 // blob handle per call (an open handle would pin the read transaction).
+#include <algorithm>
 #include <new>
 
 #include "common/error.hpp"
@@ -9,65 +10,12 @@
 
 namespace kvx::kvcolumn {
 
-[[noreturn]] void fail_sqlite(sqlite3* db, int rc, const std::string& what) {
-  std::string msg = what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-  switch (rc & 0xff) {
-    case SQLITE_NOMEM: throw std::bad_alloc();
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED: kv::fail(kv::Errc::busy, msg);
-    case SQLITE_CORRUPT: kv::fail(kv::Errc::corrupt, msg);
-    case SQLITE_IOERR:
-    case SQLITE_FULL: kv::fail(kv::Errc::io, msg);
-    case SQLITE_CANTOPEN: kv::fail(kv::Errc::cant_open, msg);
-    case SQLITE_TOOBIG: kv::fail(kv::Errc::too_big, msg);
-    case SQLITE_CONSTRAINT: kv::fail(kv::Errc::constraint, msg);
-    default: kv::fail(kv::Errc::invalid_argument, msg);
-  }
-}
-
-sqlite3_stmt* Stmt::get(sqlite3* db, const std::string& sql) {
-  if (!stmt_) {
-    int rc = sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
-    if (rc != SQLITE_OK) {
-      stmt_ = nullptr;
-      fail_sqlite(db, rc, "kvcolumn: cannot prepare shadow-table statement");
-    }
-  }
-  return stmt_;
-}
-
-void exec(sqlite3* db, const std::string& sql) {
-  char* err = nullptr;
-  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  if (rc != SQLITE_OK) {
-    std::string msg = err ? err : sqlite3_errstr(rc);
-    sqlite3_free(err);
-    if ((rc & 0xff) == SQLITE_NOMEM) throw std::bad_alloc();
-    fail_sqlite(nullptr, rc, "kvcolumn: " + msg);
-  }
-}
-
-std::string shadow_name(const std::string& schema, const std::string& table, const char* suffix) {
-  char* q = sqlite3_mprintf("\"%w\".\"%w_%s\"", schema.c_str(), table.c_str(), suffix);
-  if (!q) throw std::bad_alloc();
-  std::string out(q);
-  sqlite3_free(q);
-  return out;
-}
-
 namespace {
 
 // Chunks at least this large are written through a zeroblob + blob write.
 constexpr std::size_t kLargeChunk = 1 << 20;
 
-// Steps a statement that was bound by the caller; resets it on every exit.
-struct Reset {
-  sqlite3_stmt* s;
-  ~Reset() {
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-  }
-};
+constexpr std::string_view kPrepareContext = "kvcolumn: cannot prepare shadow-table statement";
 
 }  // namespace
 
@@ -80,7 +28,7 @@ SqliteChunkStore::SqliteChunkStore(sqlite3* db, std::string schema, std::string 
 void SqliteChunkStore::rename(const std::string& table) {
   finish_writes();
   table_ = table;
-  info_ = shadow_name(schema_, table_, "info");
+  info_ = shadow_name(schema_, table_, kInfoSuffix);
   chunks_ = shadow_name(schema_, table_, suffix_);
   chunks_table_ = table_ + "_" + suffix_;
   get_length_.finalize();
@@ -92,16 +40,18 @@ void SqliteChunkStore::rename(const std::string& table) {
   set_counter_.finalize();
 }
 
+std::string SqliteChunkStore::context(const std::string& what) const { return kv::column_label(table_) + ": " + what; }
+
 void SqliteChunkStore::corrupt(const std::string& what) const {
-  kv::fail(kv::Errc::corrupt, "kvcolumn '" + table_ + "' is corrupt: " + what);
+  kv::fail(kv::Errc::corrupt, kv::column_label(table_) + " is corrupt: " + what);
 }
 
 std::uint64_t SqliteChunkStore::load_length() {
-  sqlite3_stmt* s = get_length_.get(db_, "SELECT value FROM " + info_ + " WHERE key = '" + length_key_ + "'");
-  Reset r{s};
+  StatementUse s = get_length_.use(
+      db_, [&] { return std::string("SELECT value FROM " + info_ + " WHERE key = '" + length_key_ + "'"); }, kPrepareContext);
   int rc = sqlite3_step(s);
   if (rc == SQLITE_DONE) corrupt("the " + length_key_ + " row of " + table_ + "_info is missing");
-  if (rc != SQLITE_ROW) fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot read the length");
+  if (rc != SQLITE_ROW) throw_sqlite_error(db_, rc, context("cannot read the length"));
   if (sqlite3_column_type(s, 0) != SQLITE_INTEGER || sqlite3_column_int64(s, 0) < 0)
     corrupt("the " + length_key_ + " in " + table_ + "_info is not a non-negative integer");
   return static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
@@ -109,24 +59,22 @@ std::uint64_t SqliteChunkStore::load_length() {
 
 void SqliteChunkStore::save_length(std::uint64_t length) {
   finish_writes();
-  sqlite3_stmt* s =
-      set_length_.get(db_, "UPDATE " + info_ + " SET value = ?1 WHERE key = '" + length_key_ + "'");
-  Reset r{s};
+  StatementUse s = set_length_.use(
+      db_, [&] { return std::string("UPDATE " + info_ + " SET value = ?1 WHERE key = '" + length_key_ + "'"); }, kPrepareContext);
   sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(length));
   int rc = sqlite3_step(s);
-  if (rc != SQLITE_DONE) fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot save the length");
+  if (rc != SQLITE_DONE) throw_sqlite_error(db_, rc, context("cannot save the length"));
   if (sqlite3_changes(db_) != 1) corrupt("the " + length_key_ + " row of " + table_ + "_info is missing");
 }
 
 std::optional<std::uint64_t> SqliteChunkStore::chunk_size(std::uint64_t chunk) {
   // length() of a BLOB reads only the record header, not the overflow pages.
-  sqlite3_stmt* s =
-      size_.get(db_, "SELECT length(data), typeof(data) = 'blob' FROM " + chunks_ + " WHERE chunk_idx = ?1");
-  Reset r{s};
+  StatementUse s = size_.use(
+      db_, [&] { return std::string("SELECT length(data), typeof(data) = 'blob' FROM " + chunks_ + " WHERE chunk_idx = ?1"); }, kPrepareContext);
   sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(chunk));
   int rc = sqlite3_step(s);
   if (rc == SQLITE_DONE) return std::nullopt;
-  if (rc != SQLITE_ROW) fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot read chunk sizes");
+  if (rc != SQLITE_ROW) throw_sqlite_error(db_, rc, context("cannot read chunk sizes"));
   if (!sqlite3_column_int(s, 1)) corrupt("chunk " + std::to_string(chunk) + " is not a BLOB");
   return static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
 }
@@ -138,15 +86,19 @@ bool SqliteChunkStore::read_chunk(std::uint64_t chunk, std::string& out) {
   int rc = sqlite3_blob_open(db_, schema_.c_str(), chunks_table_.c_str(), "data",
                              static_cast<sqlite3_int64>(chunk), 0, &blob);
   if (rc != SQLITE_OK) {
+    const SqliteFailure failure = SqliteFailure::capture(db_, rc);  // closing resets the connection's error
     sqlite3_blob_close(blob);
-    fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot open chunk " + std::to_string(chunk));
+    failure.raise(context("cannot open chunk " + std::to_string(chunk)));
   }
   int n = sqlite3_blob_bytes(blob);
   out.resize(static_cast<std::size_t>(n));
   rc = n > 0 ? sqlite3_blob_read(blob, out.data(), n, 0) : SQLITE_OK;
+  if (rc != SQLITE_OK) {
+    const SqliteFailure failure = SqliteFailure::capture(db_, rc);
+    sqlite3_blob_close(blob);
+    failure.raise(context("cannot read chunk " + std::to_string(chunk)));
+  }
   sqlite3_blob_close(blob);
-  if (rc != SQLITE_OK)
-    fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot read chunk " + std::to_string(chunk));
   return true;
 }
 
@@ -156,9 +108,10 @@ std::optional<std::uint64_t> SqliteChunkStore::read_range(std::uint64_t chunk, s
   int rc = sqlite3_blob_open(db_, schema_.c_str(), chunks_table_.c_str(), "data",
                              static_cast<sqlite3_int64>(chunk), 0, &blob);
   if (rc != SQLITE_OK) {
+    const SqliteFailure failure = SqliteFailure::capture(db_, rc);
     sqlite3_blob_close(blob);
     if (!chunk_size(chunk)) return std::nullopt;  // missing row (chunk_size also rejects non-BLOBs)
-    fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot open chunk " + std::to_string(chunk));
+    failure.raise(context("cannot open chunk " + std::to_string(chunk)));
   }
   const std::uint64_t size = static_cast<std::uint64_t>(sqlite3_blob_bytes(blob));
   rc = SQLITE_OK;
@@ -166,9 +119,41 @@ std::optional<std::uint64_t> SqliteChunkStore::read_range(std::uint64_t chunk, s
     out.resize(static_cast<std::size_t>(n));
     if (n > 0) rc = sqlite3_blob_read(blob, out.data(), static_cast<int>(n), static_cast<int>(offset));
   }
+  if (rc != SQLITE_OK) {
+    const SqliteFailure failure = SqliteFailure::capture(db_, rc);
+    sqlite3_blob_close(blob);
+    failure.raise(context("cannot read chunk " + std::to_string(chunk)));
+  }
   sqlite3_blob_close(blob);
-  if (rc != SQLITE_OK)
-    fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot read chunk " + std::to_string(chunk));
+  return size;
+}
+
+std::optional<std::uint64_t> SqliteChunkStore::read_pieces(std::uint64_t chunk, std::uint64_t offset,
+                                                           std::uint64_t n, std::uint64_t piece, std::string& buf,
+                                                           const PieceSink& sink) {
+  sqlite3_blob* blob = nullptr;
+  int rc = sqlite3_blob_open(db_, schema_.c_str(), chunks_table_.c_str(), "data",
+                             static_cast<sqlite3_int64>(chunk), 0, &blob);
+  if (rc != SQLITE_OK) {
+    sqlite3_blob_close(blob);
+    if (!chunk_size(chunk)) return std::nullopt;  // missing row (chunk_size also rejects non-BLOBs)
+    throw_sqlite_error(db_, rc, context("cannot open chunk " + std::to_string(chunk)));
+  }
+  struct Close {  // the sink may throw
+    sqlite3_blob* b;
+    ~Close() { sqlite3_blob_close(b); }
+  } close{blob};
+  const std::uint64_t size = static_cast<std::uint64_t>(sqlite3_blob_bytes(blob));
+  if (offset > size || n > size - offset) return size;
+  if (piece == 0) piece = n;
+  if (buf.size() < std::min(piece, n)) buf.resize(static_cast<std::size_t>(std::min(piece, n)));
+  for (std::uint64_t at = 0; at < n; at += piece) {
+    const std::uint64_t m = std::min(piece, n - at);
+    rc = sqlite3_blob_read(blob, buf.data(), static_cast<int>(m), static_cast<int>(offset + at));
+    if (rc != SQLITE_OK)
+      throw_sqlite_error(db_, rc, context("cannot read chunk " + std::to_string(chunk)));
+    sink(std::string_view(buf.data(), static_cast<std::size_t>(m)), at);
+  }
   return size;
 }
 
@@ -176,21 +161,18 @@ void SqliteChunkStore::write_in_place(std::uint64_t chunk, std::uint64_t offset,
   int rc = SQLITE_OK;
   if (write_blob_) {
     rc = sqlite3_blob_reopen(write_blob_, static_cast<sqlite3_int64>(chunk));
-    if (rc != SQLITE_OK) finish_writes();
+    if (rc != SQLITE_OK) finish_writes();  // a failed reopen leaves an aborted handle: open a new one
   }
-  if (!write_blob_) {
+  if (!write_blob_)
     rc = sqlite3_blob_open(db_, schema_.c_str(), chunks_table_.c_str(), "data",
                            static_cast<sqlite3_int64>(chunk), 1, &write_blob_);
-    if (rc != SQLITE_OK) finish_writes();
-  }
   if (rc == SQLITE_OK)
     rc =
         sqlite3_blob_write(write_blob_, data.data(), static_cast<int>(data.size()), static_cast<int>(offset));
   if (rc != SQLITE_OK) {
-    std::string what = "kvcolumn '" + table_ + "': cannot write chunk " + std::to_string(chunk);
-    std::string msg = sqlite3_errmsg(db_);
+    const SqliteFailure failure = SqliteFailure::capture(db_, rc);  // closing resets the connection's error
     finish_writes();
-    fail_sqlite(nullptr, rc, what + ": " + msg);
+    failure.raise(context("cannot write chunk " + std::to_string(chunk)));
   }
 }
 
@@ -204,9 +186,9 @@ void SqliteChunkStore::put_chunk(std::uint64_t chunk, std::string_view bytes) {
   // Large chunks: insert a zeroblob, then copy the bytes straight into its
   // pages with one blob write (no record-sized temporary copy).
   const bool large = bytes.size() >= kLargeChunk;
-  sqlite3_stmt* s = put_.get(db_, "INSERT OR REPLACE INTO " + chunks_ + "(chunk_idx, data) VALUES (?1, ?2)");
   {
-    Reset r{s};
+    StatementUse s = put_.use(
+        db_, [&] { return std::string("INSERT OR REPLACE INTO " + chunks_ + "(chunk_idx, data) VALUES (?1, ?2)"); }, kPrepareContext);
     sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(chunk));
     if (large)
       sqlite3_bind_zeroblob64(s, 2, bytes.size());
@@ -218,27 +200,27 @@ void SqliteChunkStore::put_chunk(std::uint64_t chunk, std::string_view bytes) {
     int rc = sqlite3_step(s);
     sqlite3_set_last_insert_rowid(db_, user_rowid);
     if (rc != SQLITE_DONE)
-      fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot write chunk " + std::to_string(chunk));
+      throw_sqlite_error(db_, rc, context("cannot write chunk " + std::to_string(chunk)));
   }
   if (large) write_in_place(chunk, 0, bytes);
 }
 
 void SqliteChunkStore::delete_chunks_from(std::uint64_t first) {
   finish_writes();
-  sqlite3_stmt* s = delete_from_.get(db_, "DELETE FROM " + chunks_ + " WHERE chunk_idx >= ?1");
-  Reset r{s};
+  StatementUse s = delete_from_.use(
+      db_, [&] { return std::string("DELETE FROM " + chunks_ + " WHERE chunk_idx >= ?1"); }, kPrepareContext);
   sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(first));
   int rc = sqlite3_step(s);
-  if (rc != SQLITE_DONE) fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot delete chunks");
+  if (rc != SQLITE_DONE) throw_sqlite_error(db_, rc, context("cannot delete chunks"));
 }
 
 std::optional<std::uint64_t> SqliteChunkStore::load_counter(const std::string& key) {
-  sqlite3_stmt* s = get_counter_.get(db_, "SELECT value FROM " + info_ + " WHERE key = ?1");
-  Reset r{s};
+  StatementUse s = get_counter_.use(
+      db_, [&] { return std::string("SELECT value FROM " + info_ + " WHERE key = ?1"); }, kPrepareContext);
   sqlite3_bind_text(s, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
   int rc = sqlite3_step(s);
   if (rc == SQLITE_DONE) return std::nullopt;
-  if (rc != SQLITE_ROW) fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot read " + key);
+  if (rc != SQLITE_ROW) throw_sqlite_error(db_, rc, context("cannot read " + key));
   if (sqlite3_column_type(s, 0) != SQLITE_INTEGER || sqlite3_column_int64(s, 0) < 0)
     corrupt("the " + key + " in " + table_ + "_info is not a non-negative integer");
   return static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
@@ -246,12 +228,12 @@ std::optional<std::uint64_t> SqliteChunkStore::load_counter(const std::string& k
 
 void SqliteChunkStore::save_counter(const std::string& key, std::uint64_t value) {
   finish_writes();
-  sqlite3_stmt* s = set_counter_.get(db_, "INSERT OR REPLACE INTO " + info_ + "(key, value) VALUES (?1, ?2)");
-  Reset r{s};
+  StatementUse s = set_counter_.use(
+      db_, [&] { return std::string("INSERT OR REPLACE INTO " + info_ + "(key, value) VALUES (?1, ?2)"); }, kPrepareContext);
   sqlite3_bind_text(s, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
   sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(value));
   int rc = sqlite3_step(s);
-  if (rc != SQLITE_DONE) fail_sqlite(db_, rc, "kvcolumn '" + table_ + "': cannot save " + key);
+  if (rc != SQLITE_DONE) throw_sqlite_error(db_, rc, context("cannot save " + key));
 }
 
 }  // namespace kvx::kvcolumn

@@ -348,7 +348,7 @@ int kvcolumnRollback(sqlite3_vtab* vtab) {
   return guard_status(&vtab->zErrMsg, [&] {
     if (!t->shared->txn.end()) return SQLITE_OK;
     t->column->discard();
-    t->shared->version_known = false;
+    t->shared->freshness.forget();
     return SQLITE_OK;
   });
 }

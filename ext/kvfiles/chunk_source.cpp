@@ -6,6 +6,7 @@
 #include <new>
 
 #include "common/error.hpp"
+#include "common/sql_text.hpp"
 #include "kvfiles/kvfiles.hpp"
 
 namespace kvx::kvfiles {
@@ -17,32 +18,33 @@ void SqliteChunkSource::close() {
 
 std::optional<std::uint64_t> SqliteChunkSource::chunk_size(std::int64_t col_id, std::int64_t chunk_idx) {
   if (blob_ && col_id == col_id_ && chunk_idx == chunk_idx_) return size_;
-  if (find_sql_.empty()) {
-    char* sql = sqlite3_mprintf("SELECT rowid FROM \"%w\".col_chunks WHERE col_id = ?1 AND chunk_idx = ?2",
-                                schema_.c_str());
-    if (!sql) throw std::bad_alloc();
-    find_sql_ = sql;
-    sqlite3_free(sql);
+  sqlite3_int64 rowid = 0;
+  {
+    StatementUse s = find_.use(
+        db_,
+        [&] {
+          return mprintf("SELECT rowid FROM \"%w\".col_chunks WHERE col_id = ?1 AND chunk_idx = ?2", schema_.c_str());
+        },
+        "kohakuvault_column: cannot look up a chunk");
+    sqlite3_bind_int64(s, 1, col_id);
+    sqlite3_bind_int64(s, 2, chunk_idx);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) return std::nullopt;
+    if (rc != SQLITE_ROW) throw_sqlite_error(db_, rc, "kohakuvault_column: cannot look up a chunk");
+    rowid = sqlite3_column_int64(s, 0);
   }
-  sqlite3_stmt* s = find_.get(db_, find_sql_);
-  sqlite3_bind_int64(s, 1, col_id);
-  sqlite3_bind_int64(s, 2, chunk_idx);
-  int rc = sqlite3_step(s);
-  const sqlite3_int64 rowid = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-  sqlite3_reset(s);
-  if (rc == SQLITE_DONE) return std::nullopt;
-  if (rc != SQLITE_ROW) kvcolumn::fail_sqlite(db_, rc, "kohakuvault_column: cannot look up a chunk");
-  if (blob_) {
-    rc = sqlite3_blob_reopen(blob_, rowid);
-    if (rc != SQLITE_OK) close();  // a failed reopen leaves an aborted handle
-  } else {
-    rc = sqlite3_blob_open(db_, schema_.c_str(), "col_chunks", "data", rowid, 0, &blob_);
-    if (rc != SQLITE_OK) close();
+  int rc = blob_ ? sqlite3_blob_reopen(blob_, rowid)
+                 : sqlite3_blob_open(db_, schema_.c_str(), "col_chunks", "data", rowid, 0, &blob_);
+  if (rc != SQLITE_OK) {
+    // Read the error before close() (a failed reopen leaves an aborted handle),
+    // which resets the connection's error.
+    const SqliteFailure failure = SqliteFailure::capture(db_, rc);
+    close();
+    if (rc == SQLITE_ERROR)  // the row exists but its data is neither BLOB nor TEXT
+      kv::fail(kv::Errc::corrupt, "chunk " + std::to_string(chunk_idx) + " (col_id " + std::to_string(col_id) +
+                                      ") has no bytes: " + failure.message);
+    failure.raise("kohakuvault_column: cannot open a chunk");
   }
-  if (rc == SQLITE_ERROR)  // the row exists but its data is neither BLOB nor TEXT
-    kv::fail(kv::Errc::corrupt, "chunk " + std::to_string(chunk_idx) + " (col_id " + std::to_string(col_id) +
-                                    ") has no bytes: " + sqlite3_errmsg(db_));
-  if (rc != SQLITE_OK) kvcolumn::fail_sqlite(db_, rc, "kohakuvault_column: cannot open a chunk");
   col_id_ = col_id;
   chunk_idx_ = chunk_idx;
   size_ = static_cast<std::uint64_t>(sqlite3_blob_bytes(blob_));
@@ -60,7 +62,7 @@ void SqliteChunkSource::read(std::int64_t col_id, std::int64_t chunk_idx, std::u
     kv::fail(kv::Errc::busy, "kohakuvault_column: chunk " + std::to_string(chunk_idx) + " (col_id " +
                                  std::to_string(col_id) + ") changed while it was read");
   }
-  if (rc != SQLITE_OK) kvcolumn::fail_sqlite(db_, rc, "kohakuvault_column: cannot read a chunk");
+  if (rc != SQLITE_OK) throw_sqlite_error(db_, rc, "kohakuvault_column: cannot read a chunk");
 }
 
 }  // namespace kvx::kvfiles

@@ -10,11 +10,12 @@
 // idx is the rowid (0-based); value is the element as kv_unpack(dtype)
 // returns it (the dtype from col_meta); raw is the element's stored bytes.
 //
-// Plan (xBestIndex -> idxNum bits; xFilter's argv in this order):
-//   kPlanSchema   schema argument (else 'main'); the name argument is always argv[0]
+// Plan (xBestIndex -> idxNum bits; xFilter's argv in this order): the name
+// argument is always argv[0]; kPlanSchema: the schema argument (else 'main');
+// then the shared range plan (common/range_plan.hpp):
 //   kPlanEq | kPlanIn   idx = ? / idx IN (...) (sqlite3_vtab_in, SQLite 3.38+)
 //   kPlanGt|kPlanGe, kPlanLt|kPlanLe   one lower and one upper idx bound
-//   kPlanDesc     ORDER BY idx DESC (ORDER BY idx is always consumed)
+//   kPlanDesc     ORDER BY idx DESC (ORDER BY idx is consumed)
 //   kPlanLimit, kPlanOffset   LIMIT/OFFSET, only when every other constraint is consumed
 // The intervals come from kvx::narrow (ext/common/idx_range.hpp), as in kvcolumn.
 // Chunks are read through SqliteChunkSource (incremental blob I/O, windows of
@@ -27,6 +28,7 @@
 
 #include "common/firewall.hpp"
 #include "common/idx_range.hpp"
+#include "common/range_plan.hpp"
 #include "common/registry.hpp"
 #include "common/value_bridge.hpp"
 #include "kvfiles/kvfiles.hpp"
@@ -39,17 +41,18 @@ namespace {
 
 enum Col { kIdx = 0, kValue = 1, kNameArg = 2, kSchemaArg = 3, kRaw = 4 };
 
+// The shared range plan (common/range_plan.hpp) and our schema argument.
 enum Plan : int {
-  kPlanSchema = 1,
-  kPlanEq = 2,
-  kPlanIn = 4,
-  kPlanGt = 8,
-  kPlanGe = 16,
-  kPlanLt = 32,
-  kPlanLe = 64,
-  kPlanDesc = 128,
-  kPlanLimit = 256,
-  kPlanOffset = 512,
+  kPlanEq = kRangeEq,
+  kPlanIn = kRangeIn,
+  kPlanGt = kRangeGt,
+  kPlanGe = kRangeGe,
+  kPlanLt = kRangeLt,
+  kPlanLe = kRangeLe,
+  kPlanDesc = kRangeDesc,
+  kPlanLimit = kRangeLimit,
+  kPlanOffset = kRangeOffset,
+  kPlanSchema = kRangeModuleBit,
 };
 
 struct Table : sqlite3_vtab {
@@ -79,7 +82,7 @@ int columnConnect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** ou
   *out = nullptr;
   return guard_status(err, [&] {
     int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(idx INTEGER, value, name HIDDEN, schema HIDDEN, raw BLOB HIDDEN)");
-    if (rc != SQLITE_OK) kvcolumn::fail_sqlite(db, rc, "kohakuvault_column: cannot declare the table");
+    if (rc != SQLITE_OK) throw_sqlite_error(db, rc, "kohakuvault_column: cannot declare the table");
     auto* t = new Table();
     std::memset(static_cast<sqlite3_vtab*>(t), 0, sizeof(sqlite3_vtab));
     t->db = db;
@@ -95,38 +98,17 @@ int columnDisconnect(sqlite3_vtab* vtab) {
 
 int columnBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   return guard_status(&vtab->zErrMsg, [&] {
-    int name = -1, schema = -1, eq = -1, lower = -1, upper = -1, limit = -1, offset = -1;
-    bool all_consumed = true;
+    // The name and schema arguments (equality on the hidden columns) are ours;
+    // everything else is the shared range plan.
+    int name = -1, schema = -1;
+    std::vector<int> arguments;
     for (int i = 0; i < info->nConstraint; ++i) {
       const auto& c = info->aConstraint[i];
-      if (c.op == SQLITE_INDEX_CONSTRAINT_LIMIT || c.op == SQLITE_INDEX_CONSTRAINT_OFFSET) {
-        if (!c.usable) continue;
-        if (c.op == SQLITE_INDEX_CONSTRAINT_LIMIT && limit < 0) limit = i;
-        if (c.op == SQLITE_INDEX_CONSTRAINT_OFFSET && offset < 0) offset = i;
-        continue;
-      }
       if ((c.iColumn == kNameArg || c.iColumn == kSchemaArg) && c.op == SQLITE_INDEX_CONSTRAINT_EQ) {
         if (!c.usable) return SQLITE_CONSTRAINT;  // an argument from a later table: try another order
         (c.iColumn == kNameArg ? name : schema) = i;
-        continue;
+        arguments.push_back(i);
       }
-      const bool on_idx = c.iColumn == kIdx || c.iColumn == -1;
-      if (!on_idx || !c.usable) {
-        all_consumed = false;
-        continue;
-      }
-      int* slot = nullptr;
-      switch (c.op) {
-        case SQLITE_INDEX_CONSTRAINT_EQ: slot = &eq; break;
-        case SQLITE_INDEX_CONSTRAINT_GT:
-        case SQLITE_INDEX_CONSTRAINT_GE: slot = &lower; break;
-        case SQLITE_INDEX_CONSTRAINT_LT:
-        case SQLITE_INDEX_CONSTRAINT_LE: slot = &upper; break;
-      }
-      if (slot && *slot < 0)
-        *slot = i;
-      else
-        all_consumed = false;
     }
     if (name < 0)
       kv::fail(kv::Errc::invalid_argument,
@@ -138,44 +120,8 @@ int columnBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     };
     use(name);
     if (schema >= 0) plan |= kPlanSchema, use(schema);
-    double cost = 1e6, rows = 1e6;
-    if (eq >= 0) {
-      const bool in_list = runtime_features().vtab_in && sqlite3_vtab_in(info, eq, -1);
-      if (in_list) sqlite3_vtab_in(info, eq, 1);
-      plan |= in_list ? kPlanIn : kPlanEq;
-      use(eq);
-      cost = in_list ? 20 : 2;
-      rows = in_list ? 10 : 1;
-    }
-    if (lower >= 0) {
-      plan |= info->aConstraint[lower].op == SQLITE_INDEX_CONSTRAINT_GT ? kPlanGt : kPlanGe;
-      use(lower);
-    }
-    if (upper >= 0) {
-      plan |= info->aConstraint[upper].op == SQLITE_INDEX_CONSTRAINT_LT ? kPlanLt : kPlanLe;
-      use(upper);
-    }
-    if (eq < 0 && (lower >= 0 || upper >= 0)) {
-      cost = lower >= 0 && upper >= 0 ? 1000 : 5e5;
-      rows = lower >= 0 && upper >= 0 ? 100 : 5e5;
-    }
-    // Without sqlite3_vtab_in, `idx IN (...)` arrives as repeated `idx = ?` in an order we do not control.
-    const bool maybe_looped_in = (plan & kPlanEq) && !runtime_features().vtab_in;
-    bool order_ok = true;
-    if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn <= kIdx && !maybe_looped_in) {
-      if (info->aOrderBy[0].desc) plan |= kPlanDesc;
-      info->orderByConsumed = 1;
-    } else if (info->nOrderBy > 0) {
-      order_ok = false;
-    }
-    if (all_consumed && order_ok && runtime_features().vtab_rhs_value && limit >= 0) {
-      plan |= kPlanLimit;
-      use(limit);
-      if (offset >= 0) plan |= kPlanOffset, use(offset);
-    }
+    plan |= plan_range(info, kIdx, argc, RangeCosts{1e6, 1e6, 5e5, 5e5}, arguments);
     info->idxNum = plan;
-    info->estimatedCost = cost;
-    info->estimatedRows = static_cast<sqlite3_int64>(rows);
     return SQLITE_OK;
   });
 }

@@ -35,7 +35,7 @@ int listConnect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out,
   return guard_status(err, [&] {
     int rc = sqlite3_declare_vtab(
         db, "CREATE TABLE x(name TEXT, dtype TEXT, kind TEXT, length INTEGER, schema HIDDEN)");
-    if (rc != SQLITE_OK) kvcolumn::fail_sqlite(db, rc, "kohakuvault_columns: cannot declare the table");
+    if (rc != SQLITE_OK) throw_sqlite_error(db, rc, "kohakuvault_columns: cannot declare the table");
     auto* t = new ListTable();
     std::memset(static_cast<sqlite3_vtab*>(t), 0, sizeof(sqlite3_vtab));
     t->db = db;

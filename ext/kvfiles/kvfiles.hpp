@@ -15,7 +15,9 @@
 #include <vector>
 
 #include "common/sqlite.hpp"
-#include "kvcolumn/kvcolumn.hpp"  // Stmt, fail_sqlite
+#include "common/sqlite_error.hpp"
+#include "common/statement.hpp"
+#include "common/value_bridge.hpp"  // result_element
 #include "kvfiles/catalog.hpp"
 #include "kvfiles/chunk_source.hpp"
 
@@ -24,6 +26,13 @@ namespace kvx::kvfiles {
 // Chunks of "<schema>".col_chunks, one read-only blob handle kept on the
 // current chunk (reopened on the next one; closed with the source, i.e. with
 // the cursor, so it never outlives the statement reading it).
+// data_version() is sqlite3_total_changes64(): it moves when a statement on
+// this connection has written rows (col_chunks among them), which is the only
+// way the chunks can change under a running scan (other connections' commits
+// are not visible inside its read transaction). The readers' windows are then
+// dropped; a blob handle whose own row was written is expired by SQLite, so the
+// next read of that chunk fails at once ("changed while it was read").
+// Not seen: ROLLBACK TO a savepoint mid-scan (no public counter moves for it).
 class SqliteChunkSource final : public kv::kvfiles::ChunkSource {
  public:
   SqliteChunkSource(sqlite3* db, std::string schema) : db_(db), schema_(std::move(schema)) {}
@@ -34,12 +43,13 @@ class SqliteChunkSource final : public kv::kvfiles::ChunkSource {
   std::optional<std::uint64_t> chunk_size(std::int64_t col_id, std::int64_t chunk_idx) override;
   void read(std::int64_t col_id, std::int64_t chunk_idx, std::uint64_t offset, std::uint64_t n,
             char* out) override;
+  std::uint64_t data_version() override { return static_cast<std::uint64_t>(sqlite3_total_changes64(db_)); }
 
  private:
   void close();
   sqlite3* db_;
-  std::string schema_, find_sql_;
-  kvcolumn::Stmt find_;
+  std::string schema_;
+  CachedStatement find_;
   sqlite3_blob* blob_ = nullptr;
   std::int64_t col_id_ = 0, chunk_idx_ = 0;  // what blob_ is open on
   std::uint64_t size_ = 0;

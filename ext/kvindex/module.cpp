@@ -246,7 +246,10 @@ int kvindexInit(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
                 bool create) {
   *out = nullptr;
   auto* registry = static_cast<Registry*>(aux);
-  auto t = std::make_unique<Table>();
+  // Allocated before the firewall, so it must not throw: a bad_alloc here would
+  // unwind through SQLite's own frames (found by tests/fault, kvindex OOM sweep).
+  std::unique_ptr<Table> t(new (std::nothrow) Table());
+  if (!t) return SQLITE_NOMEM;
   const int rc = guard_status(err, [&] {
     if (argc < 3) kv::fail(kv::Errc::invalid_argument, "kvindex: missing table name");
     const Options opts = parse_options(argc - 3, argv + 3);

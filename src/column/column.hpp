@@ -13,11 +13,16 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace kv {
+
+// The piece size of streamed scans (Column::scan_stream): small enough that a
+// piece read out of the store is still in L2 when the kernel runs over it.
+inline constexpr std::uint64_t kScanPieceBytes = 1024 * 1024;
 
 class ChunkStore {
  public:
@@ -38,6 +43,22 @@ class ChunkStore {
     if (!read_chunk(chunk, whole)) return std::nullopt;
     if (offset <= whole.size() && n <= whole.size() - offset) out.assign(whole, offset, n);
     return whole.size();
+  }
+  // read_range in pieces for scans: bytes [offset, offset + n) of a chunk's
+  // blob, `piece` bytes at a time (the last piece shorter), each read into
+  // `buf` (reused; no zero fill when it is large enough) and handed to
+  // sink(bytes, offset of the piece within the range) before the next read,
+  // so a scan computes on cache-resident pieces. Returns the blob's size;
+  // nullopt when the row is missing; nothing is read when the range passes
+  // the blob's end.
+  using PieceSink = std::function<void(std::string_view bytes, std::uint64_t at)>;
+  virtual std::optional<std::uint64_t> read_pieces(std::uint64_t chunk, std::uint64_t offset, std::uint64_t n,
+                                                   std::uint64_t piece, std::string& buf, const PieceSink& sink) {
+    std::optional<std::uint64_t> size = read_range(chunk, offset, n, buf);
+    if (size && offset <= *size && n <= *size - offset && buf.size() == n)
+      for (std::uint64_t at = 0; at < n; at += piece)
+        sink(std::string_view(buf).substr(at, piece), at);
+    return size;
   }
   // Overwrites bytes [offset, offset + data.size()) of an existing blob.
   virtual void write_in_place(std::uint64_t chunk, std::uint64_t offset, std::string_view data) = 0;
@@ -70,6 +91,15 @@ class Column {
   // read_run for whole-range scans (column/scan.hpp): the same bytes, but a
   // column may avoid evicting cached chunks for data read once.
   virtual std::string_view scan_run(std::uint64_t i, std::uint64_t max_elems) { return read_run(i, max_elems); }
+  // Streamed scan_run for fixed-size columns (column/scan.hpp): when element
+  // i's chunk would be read from the store without entering the cache, hands
+  // up to max_elems elements from i on to sink(bytes, first, count) in pieces
+  // of about kScanPieceBytes and returns how many it handed over; otherwise
+  // (and by default) returns 0 without reading, and the caller uses scan_run.
+  using RunSink = std::function<void(std::string_view bytes, std::uint64_t first, std::uint64_t count)>;
+  virtual std::uint64_t scan_stream(std::uint64_t /*i*/, std::uint64_t /*max_elems*/, const RunSink& /*sink*/) {
+    return 0;
+  }
   // Bytes per element, or 0 for variable-size columns.
   virtual std::uint64_t elem_size() const = 0;
   // Changes whenever a view returned by read_run may have become invalid.
@@ -94,6 +124,8 @@ class Column {
   virtual void end_transaction() = 0;       // commit done: forget savepoints
   virtual void discard() = 0;               // rollback: drop the buffer, reload from the store
   virtual void invalidate() = 0;            // the store changed underneath: drop caches
+  // The table name errors show (ALTER TABLE RENAME changes it).
+  virtual void set_name(const std::string& table_name) = 0;
 };
 
 }  // namespace kv

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "column/label.hpp"
 #include "common/error.hpp"
 
 namespace kv {
@@ -21,7 +22,7 @@ FixedColumn::FixedColumn(ChunkStore& store, ChunkLayout layout, std::string tabl
       read_cache_bytes_(read_cache_bytes) {}
 
 void FixedColumn::corrupt(const std::string& what) const {
-  fail(Errc::corrupt, "kvcolumn '" + name_ + "' is corrupt: " + what);
+  fail(Errc::corrupt, column_label(name_) + " is corrupt: " + what);
 }
 
 void FixedColumn::ensure_loaded() {
@@ -36,7 +37,7 @@ void FixedColumn::ensure_loaded() {
 void FixedColumn::check_index(std::uint64_t i, std::uint64_t limit, const char* what) const {
   if (i >= limit)
     fail(Errc::out_of_range, std::string(what) + " idx " + std::to_string(i) +
-                                 " is out of range for kvcolumn '" + name_ + "' of length " +
+                                 " is out of range for " + column_label(name_) + " of length " +
                                  std::to_string(state_.length));
 }
 
@@ -166,13 +167,44 @@ std::string_view FixedColumn::scan_run(std::uint64_t i, std::uint64_t max_elems)
   return read_partial(chunk, k, n);
 }
 
+std::uint64_t FixedColumn::scan_stream(std::uint64_t i, std::uint64_t max_elems, const RunSink& sink) {
+  ensure_loaded();
+  check_index(i, state_.length, "read:");
+  const std::uint64_t chunk = layout_.chunk_of(i), k = layout_.index_in_chunk(i);
+  if (state_.images.count(chunk) || lru_.count(chunk) || lru_.empty() ||
+      lru_bytes_ + layout_.full_chunk_bytes() <= read_cache_bytes_)
+    return 0;  // scan_run serves it from memory or caches it
+  const std::uint64_t E = layout_.elem_size();
+  const std::uint64_t n = std::min(count_in(chunk) - k, max_elems == 0 ? 1 : max_elems);
+  const std::uint64_t elems = layout_.elems_in_chunk(chunk, state_.stored_length);
+  const auto bad_size = [&](std::uint64_t size) {
+    corrupt("chunk " + std::to_string(chunk) + " has " + std::to_string(size) + " bytes, expected room for " +
+            std::to_string(elems) + " elements of " + std::to_string(E) + " bytes (at most " +
+            std::to_string(layout_.full_chunk_bytes()) + " bytes)");
+  };
+  // chunk_size also rejects a non-BLOB row, which a blob read cannot tell
+  const std::optional<std::uint64_t> stored = store_.chunk_size(chunk);
+  if (!stored) corrupt("chunk " + std::to_string(chunk) + " is missing");
+  if (!layout_.valid_blob_size(*stored, elems) || *stored < (k + n) * E) bad_size(*stored);
+  const std::uint64_t piece = std::max<std::uint64_t>(1, kScanPieceBytes / E) * E;
+  const std::optional<std::uint64_t> size =
+      store_.read_pieces(chunk, k * E, n * E, piece, partial_, [&](std::string_view bytes, std::uint64_t at) {
+        ++epoch_;  // the previous piece is gone
+        sink(bytes, i + at / E, bytes.size() / E);
+      });
+  if (!size) corrupt("chunk " + std::to_string(chunk) + " is missing");
+  if (*size != *stored) bad_size(*size);
+  return n;
+}
+
 std::string_view FixedColumn::read_partial(std::uint64_t chunk, std::uint64_t k, std::uint64_t n) {
   const std::uint64_t E = layout_.elem_size();
-  partial_.clear();
+  // partial_ keeps its size between reads (read_range resizes it to n * E and
+  // overwrites every byte), so a scan does not zero-fill its buffer per read.
   std::optional<std::uint64_t> size = store_.read_range(chunk, k * E, n * E, partial_);
   if (!size) corrupt("chunk " + std::to_string(chunk) + " is missing");
   std::uint64_t elems = layout_.elems_in_chunk(chunk, state_.stored_length);
-  if (!layout_.valid_blob_size(*size, elems) || partial_.size() != n * E)
+  if (!layout_.valid_blob_size(*size, elems) || *size < (k + n) * E || partial_.size() != n * E)
     corrupt("chunk " + std::to_string(chunk) + " has " + std::to_string(*size) +
             " bytes, expected room for " + std::to_string(elems) + " elements of " + std::to_string(E) +
             " bytes (at most " + std::to_string(layout_.full_chunk_bytes()) + " bytes)");
@@ -208,7 +240,7 @@ void FixedColumn::append_packed(std::string_view packed) {
   settle();
   const std::uint64_t E = layout_.elem_size();
   if (packed.size() % E != 0)
-    fail(Errc::invalid_argument, "kvcolumn '" + name_ + "': packed data of " + std::to_string(packed.size()) +
+    fail(Errc::invalid_argument, column_label(name_) + ": packed data of " + std::to_string(packed.size()) +
                                      " bytes is not a whole number of " + std::to_string(E) +
                                      "-byte elements");
   const std::uint64_t M = layout_.elems_per_chunk();
@@ -244,8 +276,8 @@ void FixedColumn::insert(std::uint64_t i, std::string_view elem) {
   settle();
   const std::uint64_t E = layout_.elem_size();
   if (i > state_.length)
-    fail(Errc::out_of_range, "insert: idx " + std::to_string(i) + " is out of range for kvcolumn '" + name_ +
-                                 "' of length " + std::to_string(state_.length) + " (expected 0.." +
+    fail(Errc::out_of_range, "insert: idx " + std::to_string(i) + " is out of range for " + column_label(name_) +
+                                 " of length " + std::to_string(state_.length) + " (expected 0.." +
                                  std::to_string(state_.length) + ")");
   if (i == state_.length) return append_packed(elem);
   // Grow by one at the end (placeholder), then shift [i, length-1) right by one.

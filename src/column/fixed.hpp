@@ -61,6 +61,10 @@ class FixedColumn final : public Column {
   // a column larger than the LRU keeps what is cached instead of cycling
   // every chunk through it (which would make every chunk a miss).
   std::string_view scan_run(std::uint64_t i, std::uint64_t max_elems) override;
+  // scan_run's uncached case streamed: the elements asked for (up to the
+  // chunk's end) in pieces of kScanPieceBytes through one store read
+  // (ChunkStore::read_pieces) into the scratch buffer.
+  std::uint64_t scan_stream(std::uint64_t i, std::uint64_t max_elems, const RunSink& sink) override;
   std::uint64_t elem_size() const override { return layout_.elem_size(); }
   std::uint64_t epoch() const override { return epoch_; }
 
@@ -104,7 +108,7 @@ class FixedColumn final : public Column {
   // chunks are large.
   void enable_partial_reads() { partial_reads_ = true; }
   const ChunkLayout& layout() const { return layout_; }
-  void set_name(std::string table_name) { name_ = std::move(table_name); }  // after ALTER TABLE RENAME
+  void set_name(const std::string& table_name) override { name_ = table_name; }
   std::uint64_t pending_deletes() const { return state_.pending.size(); }
   std::size_t savepoint_depth() const { return savepoints_.size(); }
 

@@ -11,7 +11,9 @@
 //    exactly what a SELECT on the same connection sees: the write-back
 //    buffer (chunk images and patches), savepoint state and the stored
 //    chunks through the column's bounded LRU (a chunk that does not fit
-//    without evicting another is read into one scratch buffer). It never materialises the
+//    without evicting another is streamed through one reused scratch buffer
+//    in pieces of kScanPieceBytes, Column::scan_stream, so the kernel runs on
+//    each piece while it is in cache). It never materialises the
 //    column: each run is a view into one chunk image or one cached chunk,
 //    handed to the kernel before the next read (a view is valid only until
 //    the column's epoch changes, so kernels must not touch the column).
@@ -60,6 +62,16 @@ template <class OnRun>
 void scan_runs(Column& column, std::uint64_t start, std::uint64_t stop, OnRun&& on_run) {
   const std::uint64_t elem = column.elem_size();
   for (std::uint64_t i = start; i < stop;) {
+    if (elem) {  // chunks read from the store without caching come in pieces
+      const std::uint64_t streamed =
+          column.scan_stream(i, stop - i, [&](std::string_view bytes, std::uint64_t first, std::uint64_t count) {
+            on_run(bytes, first, count);
+          });
+      if (streamed) {
+        i += streamed;
+        continue;
+      }
+    }
     const std::string_view run = column.scan_run(i, stop - i);
     std::uint64_t count = elem ? run.size() / elem : 1;
     if (count == 0) count = 1;  // never stall (read_run returns at least one element)

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 
+#include "column/label.hpp"
 #include "common/error.hpp"
 
 namespace kv {
@@ -84,7 +85,7 @@ VarColumn::Entry VarColumn::entry(std::uint64_t i) {
   Entry e{load_le_bytes(raw, 6), static_cast<unsigned char>(raw[6]), false};
   const std::uint64_t stream = data_.length();
   auto outside = [&](std::uint64_t bytes) {
-    fail(Errc::corrupt, "kvcolumn '" + name_ + "' is corrupt: index entry " + std::to_string(i) +
+    fail(Errc::corrupt, column_label(name_) + " is corrupt: index entry " + std::to_string(i) +
                             " points at bytes [" + std::to_string(e.offset) + ", +" + std::to_string(bytes) +
                             ") outside the " + std::to_string(stream) + "-byte data stream");
   };
@@ -93,7 +94,7 @@ VarColumn::Entry VarColumn::entry(std::uint64_t i) {
     if (e.offset > stream || stream - e.offset < 4) outside(4);
     e.length = load_le_bytes(stream_bytes_at(e.offset, 4, sequential).data(), 4);
     if (e.length < kVarLongRecord)
-      fail(Errc::corrupt, "kvcolumn '" + name_ + "' is corrupt: element " + std::to_string(i) +
+      fail(Errc::corrupt, column_label(name_) + " is corrupt: element " + std::to_string(i) +
                               " has a long record of only " + std::to_string(e.length) + " bytes");
   }
   if (e.offset > stream || e.record_bytes() > stream - e.offset) outside(e.record_bytes());
@@ -112,12 +113,12 @@ std::string_view VarColumn::read_slow(std::uint64_t i) {
 
 void VarColumn::check_room(std::uint64_t offset, std::uint64_t record) const {
   if (record > kVarMaxStreamBytes - offset)
-    fail(Errc::too_big, "kvcolumn '" + name_ + "': the data stream would pass 2^48 bytes (256 TiB)");
+    fail(Errc::too_big, column_label(name_) + ": the data stream would pass 2^48 bytes (256 TiB)");
 }
 
 std::string VarColumn::append_record(std::string_view elem) {
   if (elem.size() > std::numeric_limits<std::uint32_t>::max())
-    fail(Errc::too_big, "kvcolumn '" + name_ + "': an element of " + std::to_string(elem.size()) +
+    fail(Errc::too_big, column_label(name_) + ": an element of " + std::to_string(elem.size()) +
                             " bytes is larger than the 4 GiB a record can hold");
   const std::uint64_t offset = data_.length();
   const bool long_record = elem.size() >= kVarLongRecord;
@@ -173,8 +174,8 @@ void VarColumn::append_many(const std::vector<std::string_view>& elems) {
 void VarColumn::insert(std::uint64_t i, std::string_view elem) {
   settle();
   if (i > index_.length())
-    fail(Errc::out_of_range, "insert: idx " + std::to_string(i) + " is out of range for kvcolumn '" + name_ +
-                                 "' of length " + std::to_string(index_.length()) + " (expected 0.." +
+    fail(Errc::out_of_range, "insert: idx " + std::to_string(i) + " is out of range for " + column_label(name_) +
+                                 " of length " + std::to_string(index_.length()) + " (expected 0.." +
                                  std::to_string(index_.length()) + ")");
   index_.insert(i, append_record(elem));
   bump();
@@ -183,8 +184,8 @@ void VarColumn::insert(std::uint64_t i, std::string_view elem) {
 void VarColumn::update(std::uint64_t i, std::string_view elem) {
   settle();
   if (i >= index_.length())
-    fail(Errc::out_of_range, "update: idx " + std::to_string(i) + " is out of range for kvcolumn '" + name_ +
-                                 "' of length " + std::to_string(index_.length()));
+    fail(Errc::out_of_range, "update: idx " + std::to_string(i) + " is out of range for " + column_label(name_) +
+                                 " of length " + std::to_string(index_.length()));
   const Entry old = entry(i);
   if (old.length == elem.size()) {  // same size: same record shape, overwrite in place
     if (!elem.empty()) data_.overwrite(old.offset + (old.long_record ? 4 : 0), elem);

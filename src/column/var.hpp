@@ -118,7 +118,7 @@ class VarColumn final : public Column {
   void discard() override;
   void invalidate() override;
 
-  void set_name(const std::string& table_name);
+  void set_name(const std::string& table_name) override;
   // Reclaims every dead byte (see the header comment); transactional like any
   // write. Holds the moved live records in memory once.
   void compact() { compact_from(0.0, UINT64_MAX); }

@@ -5,8 +5,11 @@
 // kv_validate from several connections on several threads; a compiled
 // valijson::Schema is only read while validating, so it is shared.
 //
-// Safety: no fetch callback is given to valijson, so a "$ref" to a remote URI
-// is an error (invalid schema), never a network or file access. valijson
+// References: json/schema_refs.hpp rewrites every "$ref" into a pointer into
+// the schema itself ("$id" scopes followed; the draft-07 meta-schema, built
+// in, copied in when named) and refuses any other URI, and no fetch callback
+// is given to valijson: nothing is ever fetched from the network or a file.
+// Safety: valijson
 // recurses over the schema and the document, so both are limited to
 // kMaxValidationDepth levels of nesting; a schema that refers back to itself
 // without consuming input is rejected when compiled (json/schema_graph.hpp),
@@ -20,6 +23,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -29,6 +33,7 @@
 #include "codec/structured.hpp"
 #include "common/error.hpp"
 #include "json/schema_graph.hpp"
+#include "json/schema_refs.hpp"
 #include "json/schema_regex.hpp"
 #include "json/valijson.hpp"
 
@@ -86,12 +91,15 @@ using SchemaPtr = std::shared_ptr<const Compiled>;
 
 SchemaPtr compile(std::string_view schema_text) {
   nlohmann::json doc = parse_json(schema_text, "JSON Schema");
+  resolve_refs(doc);      // every "$ref" now a pointer into doc
   check_ref_chains(doc);  // valijson's parser would loop on a $ref cycle
   auto compiled = std::make_shared<Compiled>();
   try {
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
     valijson::adapters::NlohmannJsonAdapter adapter(doc);
-    parser.populateSchema(adapter, compiled->schema);  // no fetch callback: remote $ref is an error
+    parser.populateSchema(adapter, compiled->schema);  // no fetch callback: nothing is fetched
+  } catch (const std::bad_alloc&) {
+    throw;  // out of memory stays out of memory
   } catch (const std::exception& e) {
     fail(Errc::invalid_argument, std::string("invalid JSON Schema (draft 7): ") + e.what());
   }
@@ -177,6 +185,8 @@ std::vector<std::string> violations(std::string_view schema_text, std::string_vi
     valid = validator.validate(compiled->schema, adapter, &results);
   } catch (const Error&) {
     throw;  // the regex work budget, an unsupported pattern
+  } catch (const std::bad_alloc&) {
+    throw;
   } catch (const std::exception& e) {
     fail(Errc::invalid_argument, std::string("invalid JSON Schema (draft 7): ") + e.what());
   }

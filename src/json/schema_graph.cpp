@@ -44,8 +44,8 @@ std::string pointer_token(std::string_view raw) {
 
 // The node a "$ref" names, resolved the way valijson resolves references in
 // the same document: the JSON Pointer after '#' (trailing '/' trimmed), from
-// the root, whatever precedes the '#'. nullptr when it names nothing (valijson
-// then reports the bad reference itself).
+// the root (json/schema_refs.hpp has made every "$ref" such a pointer).
+// nullptr when it names nothing (valijson then reports the bad reference).
 const nlohmann::json* resolve(const nlohmann::json& root, const std::string& ref) {
   std::size_t hash = ref.find('#');
   std::string_view pointer = hash == std::string::npos ? std::string_view() : std::string_view(ref).substr(hash + 1);

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "common/error.hpp"
+#include "json/schema_message.hpp"
 
 namespace kv::schema {
 namespace {
@@ -14,17 +15,8 @@ namespace {
 thread_local const RegexTable* current_table = nullptr;
 thread_local std::uint64_t current_budget = kRegexWorkBudget;
 
-// The pattern as quoted in messages: at most 80 bytes, cut on a UTF-8 boundary.
-std::string quoted(std::string_view pattern) {
-  constexpr std::size_t kMax = 80;
-  if (pattern.size() <= kMax) return "'" + std::string(pattern) + "'";
-  std::size_t cut = kMax;
-  while (cut > 0 && (static_cast<unsigned char>(pattern[cut]) & 0xC0) == 0x80) --cut;
-  return "'" + std::string(pattern.substr(0, cut)) + "...' (" + std::to_string(pattern.size()) + " bytes)";
-}
-
 [[noreturn]] void unsupported(std::string_view pattern, const std::string& what) {
-  fail(Errc::invalid_argument, "invalid JSON Schema (draft 7): pattern " + quoted(pattern) + " uses " + what +
+  fail(Errc::invalid_argument, "invalid JSON Schema (draft 7): pattern " + quote_for_message(pattern) + " uses " + what +
                                    ", which the RE2 regex dialect does not support");
 }
 
@@ -35,7 +27,7 @@ std::unique_ptr<re2::RE2> compile_re2(const std::string& pattern) {
   options.set_log_errors(false);  // RE2 would print to stderr otherwise
   auto re = std::make_unique<re2::RE2>(ecma_to_re2(pattern), options);
   if (!re->ok())
-    fail(Errc::invalid_argument, "invalid JSON Schema (draft 7): pattern " + quoted(pattern) +
+    fail(Errc::invalid_argument, "invalid JSON Schema (draft 7): pattern " + quote_for_message(pattern) +
                                      " is not a regular expression RE2 accepts: " + re->error());
   return re;
 }

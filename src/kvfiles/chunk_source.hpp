@@ -23,14 +23,21 @@ class ChunkSource {
   // for bytes inside the size chunk_size() reported.
   virtual void read(std::int64_t col_id, std::int64_t chunk_idx, std::uint64_t offset, std::uint64_t n,
                     char* out) = 0;
+  // A number that moves whenever chunks may have changed since it was last
+  // read (a write on the connection reading them). Whoever keeps bytes or
+  // sizes from earlier calls drops them when it moves.
+  virtual std::uint64_t data_version() = 0;
 };
 
-// Chunks held in memory (tests, fuzzing). Counts the bytes read.
+// Chunks held in memory (tests, fuzzing). Counts the bytes read; whoever
+// changes `chunks` while a reader uses them bumps `version`.
 class MemoryChunkSource final : public ChunkSource {
  public:
   std::map<std::pair<std::int64_t, std::int64_t>, std::string> chunks;
   std::uint64_t bytes_read = 0;
+  std::uint64_t version = 0;
 
+  std::uint64_t data_version() override { return version; }
   std::optional<std::uint64_t> chunk_size(std::int64_t col_id, std::int64_t chunk_idx) override;
   void read(std::int64_t col_id, std::int64_t chunk_idx, std::uint64_t offset, std::uint64_t n,
             char* out) override;

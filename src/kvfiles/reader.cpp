@@ -121,7 +121,9 @@ std::string_view ColumnReader::element(std::uint64_t i) {
     fail(Errc::out_of_range, column_label(column_) + ": element " + std::to_string(i) + " is past its length " +
                                  std::to_string(length_));
   const MetaRow& m = column_.main;
+  main_.sync();
   if (column_.kind == Kind::fixed) return slot(m, main_, i, static_cast<std::uint64_t>(m.elem_size), i);
+  data_.sync();
   std::string_view triple = slot(m, main_, i, kTripleBytes, i);
   const std::int32_t chunk = le_i32(triple.data()), start = le_i32(triple.data() + 4),
                      end = le_i32(triple.data() + 8);

@@ -36,11 +36,23 @@ enum class Direction { point, forward, backward };
 // alternate between chunks after upstream's updates). A window refill reads
 // ahead in the scan direction, 4 KiB at first and doubling while the scan
 // stays in the chunk, up to kWindowBytes; point reads read just the element.
+// sync() compares the source's data_version() with the one the slots were
+// filled at and drops them all when it moved, so bytes are never served from
+// before a write (the next read sees the new chunk, or the source's error when
+// the chunk changed under an open read); ColumnReader calls it once per element.
 class ChunkWindow {
  public:
   static constexpr std::uint64_t kWindowBytes = 64 * 1024;
   static constexpr std::uint64_t kFirstWindowBytes = 4 * 1024;
-  ChunkWindow(ChunkSource& source, std::int64_t col_id) : source_(source), col_id_(col_id) {}
+  ChunkWindow(ChunkSource& source, std::int64_t col_id)
+      : source_(source), col_id_(col_id), version_(source.data_version()) {}
+  // Drops every slot when the source changed since they were filled.
+  void sync() {
+    if (const std::uint64_t version = source_.data_version(); version != version_) {
+      used_ = 0;  // written since: no size or window is trusted
+      version_ = version;
+    }
+  }
   // The stored size of chunk_idx, nullopt when missing.
   std::optional<std::uint64_t> size_of(std::int64_t chunk_idx) { return slot(chunk_idx).size; }
   // Bytes [offset, offset + n) of chunk_idx; the range must lie within size_of(chunk_idx).
@@ -63,6 +75,7 @@ class ChunkWindow {
   Slot slots_[kSlots];
   std::size_t used_ = 0;
   std::uint64_t clock_ = 0;
+  std::uint64_t version_;  // source_.data_version() the slots were filled at
 };
 
 class ColumnReader {

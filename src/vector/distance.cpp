@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #pragma GCC diagnostic ignored "-Wpsabi"  // 64-byte vectors never cross a non-inlined call
@@ -21,6 +22,7 @@ namespace {
 
 typedef double v8d __attribute__((vector_size(64)));
 typedef float v8f __attribute__((vector_size(32)));
+typedef float v16f __attribute__((vector_size(64)));
 typedef std::int16_t v8s __attribute__((vector_size(16)));
 typedef std::uint16_t v8us __attribute__((vector_size(16)));
 typedef std::int32_t v8i __attribute__((vector_size(32)));
@@ -151,9 +153,86 @@ KV_AI void group_sums(const double* x, const double* const* y, std::size_t d, Su
   }
 }
 
+// f32 elements: summed in f32 lanes, folded into double per block (see
+// distance.hpp, "Accumulation"). Each block of kFloatBlock dims (the last one
+// shorter, a multiple of kFloatStep) runs two independent 16-lane f32
+// accumulators per query (elements j..j+15 into the first, j+16..j+31 into
+// the second); the block's sum is the two added lane by lane in f32, then
+// the 16 lanes in double. A block sum that is not finite (an f32 overflow) or
+// below kTinyBlock in magnitude (products may have underflowed) is recomputed
+// in double, one element at a time, so f32 never overflows or underflows
+// where float64 would not. The dims past the last whole step are summed in
+// double. G queries share each row load (cosine's |x|^2 is shared too), and
+// every query's sums take the same operations in the same order for any G,
+// so a query's distances are bit-identical alone or in a batch.
+constexpr std::size_t kFloatStep = 32;    // floats per step: two 16-lane accumulators
+constexpr std::size_t kFloatBlock = 128;  // dims summed in f32 lanes before folding into double
+constexpr double kTinyBlock = 0x1p-80;    // smaller block sums are recomputed in double
+
+KV_AI double fold(v16f a, v16f b) {
+  const v16f s = a + b;
+  v8f lo, hi;
+  std::memcpy(&lo, &s, sizeof lo);
+  std::memcpy(&hi, reinterpret_cast<const unsigned char*>(&s) + sizeof lo, sizeof hi);
+  return hsum(__builtin_convertvector(lo, v8d) + __builtin_convertvector(hi, v8d));
+}
+
+KV_AI bool block_kept(double sum) {
+  const double a = __builtin_fabs(sum);
+  return a >= kTinyBlock && a <= __DBL_MAX__;  // NaN fails both
+}
+
+// sum x_i^2 over elements [from, to) of a stored f32 row, in double.
+KV_AI double exact_norm(const unsigned char* x, std::size_t from, std::size_t to) {
+  double s = 0;
+  for (std::size_t i = from; i < to; ++i) {
+    const double v = static_cast<double>(element<float>(x + i * sizeof(float)));
+    s += v * v;
+  }
+  return s;
+}
+
+template <Metric M, std::size_t G>
+KV_AI void float_sums(const unsigned char* x, const float* const* q, std::size_t d, Sums* out) {
+  constexpr Metric P = M == Metric::cosine ? Metric::dot : M;  // the per-query part
+  const std::size_t vec_end = d - d % kFloatStep;
+  for (std::size_t g = 0; g < G; ++g) out[g] = Sums{};
+  for (std::size_t i = 0; i < vec_end; i += kFloatBlock) {
+    const std::size_t end = vec_end - i < kFloatBlock ? vec_end : i + kFloatBlock;
+    v16f s0[G] = {}, s1[G] = {}, n0 = {}, n1 = {}, unused = {};
+    for (std::size_t j = i; j < end; j += kFloatStep) {
+      const v16f x0 = load<v16f>(x + j * sizeof(float)), x1 = load<v16f>(x + (j + 16) * sizeof(float));
+      if constexpr (M == Metric::cosine) {
+        n0 += x0 * x0;
+        n1 += x1 * x1;
+      }
+      for (std::size_t g = 0; g < G; ++g) {
+        step<P>(x0, load<v16f>(q[g] + j), s0[g], unused);
+        step<P>(x1, load<v16f>(q[g] + j + 16), s1[g], unused);
+      }
+    }
+    double norm = 0;
+    if constexpr (M == Metric::cosine) {
+      norm = fold(n0, n1);
+      if (!block_kept(norm)) norm = exact_norm(x, i, end);
+    }
+    for (std::size_t g = 0; g < G; ++g) {
+      double main = fold(s0[g], s1[g]);
+      if (!block_kept(main)) {
+        Sums exact;
+        scalar_tail<P>(x, q[g], i, end, exact);
+        main = exact.main;
+      }
+      out[g].main += main;
+      out[g].norm += norm;
+    }
+  }
+  for (std::size_t g = 0; g < G; ++g) scalar_tail<M>(x, q[g], vec_end, d, out[g]);
+}
+
 // |q|^2 for cosine (0 otherwise).
-template <Metric M>
-KV_AI double self_norm(const double* q, std::size_t d) {
+template <Metric M, class T>
+KV_AI double self_norm(const T* q, std::size_t d) {
   if constexpr (M != Metric::cosine) {
     return 0;
   } else {
@@ -233,6 +312,10 @@ KV_AI Sums sums(const unsigned char* a, const T* q, std::size_t d) {
     return s;
   } else if constexpr (sizeof(T) == 1) {
     return byte_sums<M>(a, q, d);
+  } else if constexpr (std::is_same_v<T, float>) {
+    Sums s;
+    float_sums<M, 1>(a, &q, d, &s);
+    return s;
   } else {
     return wide_sums<M>(a, q, d);
   }
@@ -243,7 +326,24 @@ KV_AI void block(const QuerySet& qs, const unsigned char* rows, std::size_t stri
                  double* out) {
   const T* queries = static_cast<const T*>(qs.elements);
   const std::size_t d = qs.dim;
-  if (!Scalar && sizeof(T) > 1 && qs.count > 1) {
+  std::size_t first = 0;  // queries before it are done
+  if constexpr (!Scalar && std::is_same_v<T, float>) {
+    if (qs.count > 1) {
+      // Several f32 queries: kGroup queries per pass over each row of the
+      // block (in cache); the rest one at a time below. Same sums as alone.
+      for (; first + kGroup <= qs.count; first += kGroup) {
+        const float* q[kGroup];
+        double qn[kGroup];
+        for (std::size_t g = 0; g < kGroup; ++g) q[g] = queries + (first + g) * d, qn[g] = self_norm<M>(q[g], d);
+        for (std::size_t r = 0; r < n; ++r) {
+          Sums s[kGroup];
+          float_sums<M, kGroup>(rows + r * stride, q, d, s);
+          for (std::size_t g = 0; g < kGroup; ++g) out[(first + g) * n + r] = finish<M>(s[g], qn[g]);
+        }
+      }
+    }
+  }
+  if (!Scalar && sizeof(T) > 1 && !std::is_same_v<T, float> && qs.count > 1) {
     // Several queries: convert the block's rows and the queries to double
     // once; every query then runs over the converted block while it is in
     // cache (one query converts as it loads instead: no extra pass).
@@ -270,14 +370,9 @@ KV_AI void block(const QuerySet& qs, const unsigned char* rows, std::size_t stri
     }
     return;
   }
-  for (std::size_t qi = 0; qi < qs.count; ++qi) {
+  for (std::size_t qi = first; qi < qs.count; ++qi) {
     const T* q = queries + qi * d;
-    double qn = 0;
-    if constexpr (M == Metric::cosine) {
-      Sums self;
-      scalar_tail<Metric::cosine>(reinterpret_cast<const unsigned char*>(q), q, 0, d, self);
-      qn = self.norm;
-    }
+    const double qn = self_norm<M>(q, d);
     double* o = out + qi * n;
     for (std::size_t r = 0; r < n; ++r) o[r] = finish<M>(sums<Scalar, M>(rows + r * stride, q, d), qn);
   }

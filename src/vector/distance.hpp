@@ -19,15 +19,21 @@
 // NaN elements give a NaN distance (the caller ranks those last).
 //
 // Accumulation: i8 and u8 exactly, in int32 sums flushed into int64 every
-// 2^14 elements (vectorised loops); every other type (f32, f64, i16, u16,
-// i32, u32, i64, u64) converted to double (so f32 never overflows or
-// underflows where float64 would not: 1e30^2 is fine) and summed in one
-// fixed order: one 8-lane accumulator, then the lanes, then the tail
-// element by element, no fused multiply-adds (-ffp-contract=off on
-// distance.cpp). One query converts as it loads; a batch converts the block
-// and the queries to double once and runs 4 queries per pass over a row; so
-// a query's distances are bit-identical alone or in a batch. The scalar
-// path sums everything in double, one element at a time, and is the
+// 2^14 elements (vectorised loops). f32: per block of 128 dims, two
+// independent 16-lane f32 accumulators (x - y and products in f32), the
+// block's lanes folded into a double total; a block sum that is not finite
+// or below 2^-80 (an f32 overflow or possible underflow) is recomputed in
+// double, so f32 never overflows or underflows where float64 would not
+// (1e30^2 is fine); the last D mod 32 elements in double. Error <= 8u of
+// the sum of |terms| (u = 2^-24; docs/vector_search.md, Accuracy). Every
+// other type (f64, i16, u16, i32, u32, i64, u64) converted to double and
+// summed in one fixed order: one 8-lane accumulator, then the lanes, then
+// the tail element by element. No fused multiply-adds (-ffp-contract=off on
+// distance.cpp): memory, not arithmetic, bounds these loops, and one order
+// per query keeps a query's distances bit-identical alone or in a batch
+// (f32 batches run 4 queries per row load; other wide types convert the
+// block and the queries to double once and run 4 queries per pass). The
+// scalar path sums everything in double, one element at a time, and is the
 // reference the tests compare the others with.
 //
 // Run-time dispatch: one source (GCC vector extensions, which the compiler

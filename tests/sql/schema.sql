@@ -20,3 +20,16 @@ select kv_validate('{"type":', '1'); -- error: JSON Schema is not valid JSON
 select kv_validate('{"type":12}', '1'); -- error: invalid JSON Schema
 select kv_validate('{"$ref":"http://example.com/s.json"}', '1'); -- error: invalid JSON Schema
 select kv_validate('{}', '[1,'); -- error: document is not valid JSON
+select kv_validate('{"$ref":"http://example.com/s.json"}', '1'); -- error: references are never fetched
+-- the draft-07 meta-schema is built in: a schema that validates schemas (with or without the '#')
+select 'sc_meta_valid', kv_validate('{"$ref":"http://json-schema.org/draft-07/schema#"}', (select body from schemas where name = 'user')) = 1;
+select 'sc_meta_invalid', kv_validate('{"$ref":"http://json-schema.org/draft-07/schema"}', '{"type":"strin"}') = 0;
+select 'sc_meta_errors', kv_validate_errors('{"$ref":"http://json-schema.org/draft-07/schema#"}', '{"minLength":-1}') like '["$.minLength: %';
+create virtual table schema_col using kvcolumn(msgpack, schema='{"$ref":"http://json-schema.org/draft-07/schema#"}');
+insert into schema_col(value) values ('{"type":"integer","minimum":0}');
+insert into schema_col(value) values ('{"required":"name"}'); -- error: value does not match schema: $.required
+select 'sc_meta_column', (select count(*) from schema_col) = 1;
+-- "$id" scopes: relative references resolve inside the schema
+select 'sc_id_scope', kv_validate('{"$id":"http://example.com/root.json","items":{"$ref":"item.json"},"definitions":{"i":{"$id":"item.json","type":"integer"}}}', '[1,2]') = 1;
+select 'sc_id_scope_bad', kv_validate('{"$id":"http://example.com/root.json","items":{"$ref":"item.json"},"definitions":{"i":{"$id":"item.json","type":"integer"}}}', '[1,"x"]') = 0;
+select kv_validate('{"$ref":"https://json-schema.org/draft-07/schema#"}', '{}'); -- error: which is neither this schema nor one of its "$id"s

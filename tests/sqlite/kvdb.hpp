@@ -20,8 +20,9 @@ struct Result {
 
 class Db {
  public:
-  explicit Db(const std::string& path = ":memory:") {
-    sqlite3_open(path.c_str(), &db_);
+  // vfs: the name of a registered VFS to open through (null: the default).
+  explicit Db(const std::string& path = ":memory:", const char* vfs = nullptr) {
+    sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs);
     char* err = nullptr;
     sqlite3_kohakuvault_init(db_, &err, nullptr);
     sqlite3_free(err);

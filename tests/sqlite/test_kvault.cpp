@@ -120,8 +120,13 @@ TEST(Kvault, EncodingColumnWithoutLoadingTheValue) {
                      "('big', X'894B010600000000564B' || zeroblob(2000000))")
                 .rc,
             SQLITE_OK);
-  EXPECT_EQ(db.scalar("SELECT group_concat(CAST(key AS TEXT) || '=' || ifnull(encoding, 'raw')) FROM media"),
-            "n=msgpack,r=raw,big=utf8");
+  EXPECT_EQ(db.scalar("SELECT group_concat(CAST(key AS TEXT) || '=' || ifnull(encoding, 'raw')) "
+                      "FROM (SELECT key, encoding FROM media ORDER BY key)"),
+            "big=utf8,n=msgpack,r=raw");
+  // encoding and size of one key, with and without the value in the same query
+  EXPECT_EQ(db.scalar("SELECT encoding || ':' || size FROM media WHERE key = 'big'"), "utf8:2000010");
+  EXPECT_EQ(db.scalar("SELECT encoding || ':' || length(value) FROM media WHERE key = 'big'"), "utf8:2000010");
+  EXPECT_EQ(db.scalar("SELECT ifnull(encoding, 'raw') || ':' || size FROM media WHERE key = 'r'"), "raw:1");
 }
 
 TEST(Kvault, AutoHeaderRoundTripsFromSql) {

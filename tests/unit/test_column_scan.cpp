@@ -241,3 +241,47 @@ TEST(ColumnScan, SummarizeEachEqualsOneSummaryPerRange) {
   }
   EXPECT_THROW(kv::summarize_each(col, kv::Num::i32, {5, 3}), kv::Error);
 }
+
+// Chunks that the read LRU cannot take without evicting another are streamed
+// (Column::scan_stream, ChunkStore::read_pieces) in pieces of whole elements
+// of at most kScanPieceBytes; the runs still tile the range in order with
+// the stored values, from any start, and a cached chunk is still one run.
+TEST(ColumnScan, UncachedChunksStreamInPiecesOfWholeElements) {
+  const std::uint64_t elem = 8, per_chunk = 3 * kv::kScanPieceBytes / elem + 5;  // 3 pieces and a bit
+  kvtest::MemChunkStore store;
+  // read cache of 2 chunks: the first scan caches chunks 0 and 1, then streams
+  kv::FixedColumn col(store, kv::ChunkLayout(elem, elem, per_chunk * elem), "t", 1 << 20, 2 * per_chunk * elem);
+  std::vector<std::uint64_t> model(4 * per_chunk + 17);
+  for (std::size_t i = 0; i < model.size(); ++i) model[i] = i * 2654435761u;
+  col.append_packed(packed(model));
+  col.flush();
+  col.invalidate();
+  // runs: cached chunks 0 and 1 whole; chunks 2 and 3 in 3 full pieces and
+  // one of 5 elements; the 17-element tail chunk in one piece
+  const std::pair<std::uint64_t, std::uint64_t> cases[] = {{0, 2 + 4 + 4 + 1}, {per_chunk + 3, 1 + 4 + 4 + 1},
+                                                           {3 * per_chunk - 1, 1 + 4 + 1}};
+  for (auto [start, want_runs] : cases) {
+    std::uint64_t runs = 0, biggest = 0, next = start;
+    std::vector<std::uint64_t> got;
+    kv::scan_runs(col, start, model.size(), [&](std::string_view bytes, std::uint64_t first, std::uint64_t count) {
+      EXPECT_EQ(first, next);
+      EXPECT_EQ(bytes.size(), count * elem);
+      next = first + count;
+      ++runs;
+      biggest = std::max<std::uint64_t>(biggest, bytes.size());
+      for (std::uint64_t k = 0; k < count; ++k) {
+        std::uint64_t v;
+        std::memcpy(&v, bytes.data() + k * elem, elem);
+        got.push_back(v);
+      }
+    });
+    EXPECT_EQ(got, std::vector<std::uint64_t>(model.begin() + static_cast<long>(start), model.end()));
+    EXPECT_EQ(next, model.size());
+    EXPECT_EQ(runs, want_runs) << "start " << start;
+    if (start == 0) {
+      EXPECT_EQ(biggest, per_chunk * elem);  // a cached chunk is one run
+    } else if (start > 2 * per_chunk) {
+      EXPECT_LE(biggest, kv::kScanPieceBytes);
+    }
+  }
+}

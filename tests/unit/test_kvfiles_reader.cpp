@@ -115,6 +115,30 @@ TEST(KvFilesReader, FixedUsesMaxChunkBytesAsStride) {
   EXPECT_THROW(r.element(n), kv::Error);
 }
 
+// A write between two reads (the source's data_version moved) drops every
+// window and cached size: the next element comes from the chunk as it is now.
+TEST(KvFilesReader, WindowsAreDroppedWhenTheSourceChanged) {
+  MemoryChunkSource src;
+  const int n = 2500;
+  put_fixed(src, 1, n, 8184);
+  ColumnReader r(*find_column(sample_rows(n, 0), "temps"), src, src);
+  for (Direction d : {Direction::forward, Direction::backward}) {
+    put_fixed(src, 1, n, 8184);
+    ++src.version;
+    r.set_direction(d);
+    const int first = d == Direction::forward ? 10 : 1010;  // both in chunk 0 (1023 elements)
+    const int next = d == Direction::forward ? 11 : 1009;
+    ASSERT_EQ(r.element(first), le_f64(first * 0.5));  // fills a window holding `next`
+    src.chunks[{1, 0}] = std::string(8184, '\0');
+    EXPECT_EQ(r.element(next), le_f64(next * 0.5)) << "unchanged version: the window is served";
+    ++src.version;
+    EXPECT_EQ(r.element(next), le_f64(0.0)) << "moved version: read again";
+    src.chunks[{1, 0}].resize(80);  // chunk 0 shrank: its cached size is not trusted either
+    ++src.version;
+    EXPECT_THROW(r.element(500), kv::Error);
+  }
+}
+
 TEST(KvFilesReader, PointReadDoesNotLoadTheChunk) {
   MemoryChunkSource src;
   put_fixed(src, 1, 200000, 1 << 20);  // 1 MiB chunks

@@ -35,6 +35,10 @@ using kv::vector::Path;
 const Metric kMetrics[] = {Metric::l2, Metric::cosine, Metric::l1, Metric::dot};
 const Path kPaths[] = {Path::scalar, Path::baseline, Path::avx2, Path::avx512};
 
+// The unit roundoff of f32 (2^-24): the f32 kernels' error bound is a small
+// multiple of it times the reference's scale.
+constexpr double kF32Unit = 0x1p-24;
+
 // The reference: distance and a scale bounding its rounding error.
 struct Ref {
   double distance, scale;
@@ -149,6 +153,9 @@ void check_type(Num num) {
                              kv::vector::path_name(p) + " q" + std::to_string(q) + " r" + std::to_string(r));
                 if (sizeof(T) == 1 && m != Metric::cosine) {
                   EXPECT_EQ(got, ref.distance);  // exact integer sums
+                } else if (std::is_same_v<T, float> && p != Path::scalar) {
+                  // f32 lanes (distance.hpp): <= 8u (l2, l1, dot) / 12u (cosine) of the scale
+                  EXPECT_NEAR(got, ref.distance, 12 * kF32Unit * ref.scale + 1e-300) << "ref " << ref.distance;
                 } else {
                   EXPECT_NEAR(got, ref.distance, 1e-12 * ref.scale + 1e-300) << "ref " << ref.distance;
                 }
@@ -199,6 +206,39 @@ TEST(VectorDistance, CosineOfZeroVectorIsOneAndNaNPropagates) {
       } else {
         EXPECT_EQ(out[1], 1.0);
       }
+    }
+  }
+}
+
+// f32 blocks that would overflow or underflow in f32 lanes are summed in
+// double (distance.hpp): one row mixes a normal block, a block of 1e25
+// (squares overflow f32), a block of 1e-25 (products underflow f32), a block
+// that cancels to exactly 0, and a tail; every metric must stay within the
+// f32 bound of the double reference on every path.
+TEST(VectorDistance, F32BlocksThatOverflowOrUnderflowAreSummedInDouble) {
+  const std::size_t d = 4 * 128 + 37;
+  std::mt19937_64 rng(99);
+  std::uniform_real_distribution<double> u(0.5, 1.5);
+  std::vector<float> row(d), query(d);
+  for (std::size_t i = 0; i < d; ++i) {
+    const double scale = i < 128 ? 1 : i < 256 ? 1e25 : i < 384 ? 1e-25 : 1;
+    row[i] = static_cast<float>(u(rng) * scale);
+    query[i] = static_cast<float>(-u(rng) * scale);
+  }
+  for (std::size_t i = 384; i < 512; ++i) query[i] = i % 2 ? row[i] : -row[i];  // dot cancels to 0
+  const std::string stored = stored_rows(row, d);
+  for (Metric m : kMetrics) {
+    const Ref ref = reference(row.data(), query.data(), d, m);
+    ASSERT_TRUE(std::isfinite(ref.distance));
+    for (Path p : kPaths) {
+      auto kernel = kv::vector::kernel_for(p);
+      if (!kernel) continue;
+      kv::vector::QuerySet qs{Num::f32, m, d, query.data(), 1};
+      double out = 0;
+      kernel(qs, reinterpret_cast<const unsigned char*>(stored.data()) + 1, stored.size(), 1, &out);
+      EXPECT_TRUE(std::isfinite(out)) << kv::vector::metric_name(m) << " " << kv::vector::path_name(p);
+      EXPECT_NEAR(out, ref.distance, 12 * kF32Unit * ref.scale)
+          << kv::vector::metric_name(m) << " " << kv::vector::path_name(p);
     }
   }
 }

@@ -1,0 +1,24 @@
+// See freshness.hpp.
+#include "common/freshness.hpp"
+
+#include "common/sql_text.hpp"
+#include "common/sqlite_error.hpp"
+
+namespace kvx {
+
+std::optional<unsigned> file_data_version(sqlite3* db, const std::string& schema) {
+  unsigned v = 0;
+  if (sqlite3_file_control(db, schema.c_str(), SQLITE_FCNTL_DATA_VERSION, &v) != SQLITE_OK) return std::nullopt;
+  return v;
+}
+
+long long OthersVersion::read(sqlite3* db, const std::string& schema) {
+  constexpr const char* kContext = "reading the data version";
+  StatementUse s =
+      stmt_.use(db, [&] { return mprintf("PRAGMA \"%w\".data_version", schema.c_str()); }, kContext);
+  const int rc = sqlite3_step(s);
+  if (rc != SQLITE_ROW) throw_sqlite_error(db, rc, kContext);
+  return sqlite3_column_int64(s, 0);
+}
+
+}  // namespace kvx
