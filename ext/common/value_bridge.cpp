@@ -1,8 +1,12 @@
 #include "common/value_bridge.hpp"
 
+#include <bit>
+#include <charconv>
 #include <new>
 #include <string>
 
+#include "codec/codec.hpp"
+#include "common/error.hpp"
 #include "common/limits.hpp"
 #include "json/text.hpp"
 
@@ -27,6 +31,55 @@ kv::ValueView to_view(sqlite3_value* value) {
     }
     default: return kv::ValueView::null();
   }
+}
+
+kv::Value to_value(sqlite3_value* value) {
+  const kv::ValueView view = to_view(value);
+  kv::Value out;
+  out.kind = view.kind;
+  out.i = view.i;
+  out.r = view.r;
+  out.bytes.assign(view.bytes.data(), view.bytes.size());
+  return out;
+}
+
+kv::DType to_dtype(sqlite3_value* value) {
+  const kv::ValueView view = to_view(value);
+  if (view.kind != kv::Kind::text)
+    kv::fail(kv::Errc::invalid_argument,
+             std::string("dtype must be TEXT such as 'i64' or 'str:utf8', got ") + kv::kind_name(view.kind));
+  return kv::parse_dtype(view.bytes);
+}
+
+void pack_element(const kv::DType& dtype, sqlite3_value* value, std::string& out) {
+  if (std::endian::native == std::endian::little && dtype.family == kv::Family::floating &&
+      dtype.num == kv::Num::f64 && sqlite3_value_type(value) == SQLITE_FLOAT) {  // the common case
+    const double d = sqlite3_value_double(value);
+    out.append(reinterpret_cast<const char*>(&d), sizeof d);
+    return;
+  }
+  kv::pack(dtype, to_view(value), out);
+}
+
+void bind_value(sqlite3_stmt* stmt, int i, const kv::Value& value) {
+  int rc = SQLITE_OK;
+  switch (value.kind) {
+    case kv::Kind::null: rc = sqlite3_bind_null(stmt, i); break;
+    case kv::Kind::integer: rc = sqlite3_bind_int64(stmt, i, value.i); break;
+    case kv::Kind::real: rc = sqlite3_bind_double(stmt, i, value.r); break;
+    case kv::Kind::text:
+    case kv::Kind::json:
+      rc = sqlite3_bind_text64(stmt, i, value.bytes.data(), value.bytes.size(), SQLITE_STATIC, SQLITE_UTF8);
+      break;
+    case kv::Kind::blob:
+      rc = sqlite3_bind_blob64(stmt, i, value.bytes.data(), value.bytes.size(), SQLITE_STATIC);
+      break;
+  }
+  if (rc == SQLITE_NOMEM) throw std::bad_alloc();
+  if (rc == SQLITE_TOOBIG)
+    kv::fail(kv::Errc::too_big, "a " + std::string(kv::kind_name(value.kind)) + " of " +
+                                    std::to_string(value.bytes.size()) + " bytes is over SQLite's length limit");
+  if (rc != SQLITE_OK) kv::fail(kv::Errc::internal, "binding parameter " + std::to_string(i) + " failed");
 }
 
 std::size_t length_limit(sqlite3_context* ctx) {
@@ -79,6 +132,37 @@ void set_result(sqlite3_context* ctx, const kv::Value& value) {
     case kv::Kind::blob: set_blob_result(ctx, value.bytes); return;
     case kv::Kind::json: set_json_result(ctx, value.bytes); return;
   }
+}
+
+void set_result(sqlite3_context* ctx, const kv::ElementView& view) {
+  switch (view.type) {
+    case kv::ElementView::Type::none:
+    case kv::ElementView::Type::null: sqlite3_result_null(ctx); return;
+    case kv::ElementView::Type::integer: sqlite3_result_int64(ctx, view.i); return;
+    case kv::ElementView::Type::real: sqlite3_result_double(ctx, view.r); return;
+    case kv::ElementView::Type::uint64: {  // above 2^63-1: its decimal digits as TEXT
+      char digits[24];
+      const char* end = std::to_chars(digits, digits + sizeof digits, view.u).ptr;
+      sqlite3_result_text64(ctx, digits, static_cast<sqlite3_uint64>(end - digits), SQLITE_TRANSIENT, SQLITE_UTF8);
+      return;
+    }
+    case kv::ElementView::Type::text:  // checked UTF-8 (view_element)
+      if (!fits(ctx, view.bytes.size(), "the TEXT result")) return;
+      sqlite3_result_text64(ctx, view.bytes.empty() ? "" : view.bytes.data(), view.bytes.size(), SQLITE_TRANSIENT,
+                            SQLITE_UTF8);
+      return;
+    case kv::ElementView::Type::blob:
+      if (!fits(ctx, view.bytes.size(), "the BLOB result")) return;
+      if (view.bytes.empty()) return sqlite3_result_zeroblob(ctx, 0);  // x'' (a null pointer would be NULL)
+      sqlite3_result_blob64(ctx, view.bytes.data(), view.bytes.size(), SQLITE_TRANSIENT);
+      return;
+  }
+}
+
+void result_element(sqlite3_context* ctx, const kv::DType& dtype, std::string_view element) {
+  const kv::ElementView view = kv::view_element(dtype, element);
+  if (view.type != kv::ElementView::Type::none) return set_result(ctx, view);
+  set_result(ctx, kv::unpack(dtype, element));
 }
 
 const char* sqlite_type_name(int type) noexcept {

@@ -38,10 +38,7 @@ void delete_dtype(void* p) { delete static_cast<kv::DType*>(p); }
 // The dtype of argument i (TEXT), parsed once per statement when constant.
 const kv::DType& dtype_arg(sqlite3_context* ctx, sqlite3_value** argv, int i) {
   if (auto* cached = static_cast<kv::DType*>(sqlite3_get_auxdata(ctx, i))) return *cached;
-  if (sqlite3_value_type(argv[i]) != SQLITE_TEXT)
-    kv::fail(kv::Errc::invalid_argument, "dtype must be TEXT such as 'i64' or 'str:utf8', got " +
-                                             std::string(kv::kind_name(to_view(argv[i]).kind)));
-  auto parsed = std::make_unique<kv::DType>(kv::parse_dtype(to_view(argv[i]).bytes));
+  auto parsed = std::make_unique<kv::DType>(to_dtype(argv[i]));
   kv::DType* raw = parsed.release();
   sqlite3_set_auxdata(ctx, i, raw, delete_dtype);  // frees raw at once on OOM
   if (auto* cached = static_cast<kv::DType*>(sqlite3_get_auxdata(ctx, i))) return *cached;
@@ -107,25 +104,6 @@ void kv_dtype(sqlite3_context* ctx, int, sqlite3_value** argv) {
   });
 }
 
-// The JSON text a JSON Schema sees for a kv_pack value: TEXT is the JSON
-// document itself for msgpack/cbor/vec and a JSON string for other dtypes.
-std::string value_as_json(const kv::DType& d, const kv::ValueView& v) {
-  std::string j;
-  switch (v.kind) {
-    case kv::Kind::null: return "null";
-    case kv::Kind::integer: kv::json::append_int(j, v.i); return j;
-    case kv::Kind::real: kv::json::append_double(j, v.r); return j;
-    case kv::Kind::text:
-    case kv::Kind::json:
-      if (d.family == kv::Family::msgpack || d.family == kv::Family::cbor || d.family == kv::Family::vec)
-        return std::string(v.bytes);
-      kv::json::append_string(j, v.bytes);
-      return j;
-    case kv::Kind::blob: break;
-  }
-  kv::fail(kv::Errc::type_mismatch, "a BLOB cannot be validated against a JSON Schema");
-}
-
 // kv_pack(dtype, value) / kv_pack(dtype, value, schema)
 void kv_pack(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   guard_function(ctx, [&] {
@@ -134,7 +112,7 @@ void kv_pack(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     // JSON-subtyped TEXT (json(...)) is JSON to the codecs: `auto` writes it as encoding 0x03.
     if (v.kind == kv::Kind::text && sqlite3_value_subtype(argv[1]) == kJsonSubtype) v.kind = kv::Kind::json;
     kv::require_output_room("kv_pack's " + d.name() + " element", d.elem_size(), length_limit(ctx));
-    if (argc == 3) kv::schema::require_valid(text_arg(argv[2], "schema"), value_as_json(d, v));
+    if (argc == 3) kv::schema::require_valid(text_arg(argv[2], "schema"), kv::value_as_json(d, v));
     std::string out;
     kv::pack(d, v, out);
     set_blob_result(ctx, out);
@@ -167,7 +145,7 @@ void kv_unpack(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
       }
       blob = rest.substr(0, n);
     }
-    set_result(ctx, kv::unpack(d, blob));
+    result_element(ctx, d, blob);
   });
 }
 
@@ -209,10 +187,11 @@ void kv_pack_agg_step(sqlite3_context* ctx, int, sqlite3_value** argv) {
   guard_function(ctx, [&] {
     auto** slot = static_cast<AggState**>(sqlite3_aggregate_context(ctx, sizeof(AggState*)));
     if (!slot) throw std::bad_alloc();
+    // The dtype is parsed on the first row and compared as text after that
+    // (auxdata would outlive a dtype argument that changes from row to row).
     kv::ValueView dt = to_view(argv[0]);
     if (!*slot) {
-      if (dt.kind != kv::Kind::text) kv::fail(kv::Errc::invalid_argument, "dtype must be TEXT such as 'i64'");
-      kv::DType d = kv::parse_dtype(dt.bytes);
+      kv::DType d = to_dtype(argv[0]);
       kv::batch::require_batch_dtype(d);
       *slot = new AggState{std::string(dt.bytes), std::move(d), {}};
     } else if (dt.kind != kv::Kind::text || dt.bytes != (*slot)->dtype_text) {
@@ -221,7 +200,7 @@ void kv_pack_agg_step(sqlite3_context* ctx, int, sqlite3_value** argv) {
     AggState& state = **slot;
     const std::size_t limit = length_limit(ctx);
     kv::require_output_room("kv_pack_agg's result", state.out.size() + state.dtype.elem_size(), limit);
-    kv::pack(state.dtype, to_view(argv[1]), state.out);
+    pack_element(state.dtype, argv[1], state.out);
     kv::require_output_room("kv_pack_agg's result", state.out.size(), limit);
   });
 }

@@ -116,10 +116,8 @@ int eachFilter(sqlite3_vtab_cursor* cur, int idxNum, const char*, int argc, sqli
     c->walker.reset();
     c->eof = true;
     c->idx = -1;
-    kv::ValueView dt = to_view(argv[0]);
-    if (dt.kind != kv::Kind::text) kv::fail(kv::Errc::invalid_argument, "dtype must be TEXT such as 'i64'");
-    c->dtype_text.assign(dt.bytes);
-    c->dtype = kv::parse_dtype(c->dtype_text);
+    c->dtype = to_dtype(argv[0]);
+    c->dtype_text.assign(to_view(argv[0]).bytes);
     kv::ValueView b = to_view(argv[1]);
     if (b.kind == kv::Kind::null) return SQLITE_OK;
     if (b.kind != kv::Kind::blob)
@@ -155,7 +153,7 @@ int eachColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
   return guard_status(&cur->pVtab->zErrMsg, [&] {
     switch (col) {
       case kIdx: sqlite3_result_int64(ctx, c->idx); break;
-      case kValue: try { set_result(ctx, kv::unpack(c->dtype, c->element));
+      case kValue: try { result_element(ctx, c->dtype, c->element);
         } catch (const kv::Error& e) {
           kv::fail(e.code(), "element " + std::to_string(c->idx) + ": " + e.what());
         }

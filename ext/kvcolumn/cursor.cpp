@@ -1,15 +1,10 @@
 // kvcolumn reads: cursors, constraint values -> idx ranges, element values.
 #include <algorithm>
-#include <bit>
-#include <cmath>
-#include <cstring>
 #include <limits>
 
-#include "codec/codec.hpp"
 #include "common/error.hpp"
 #include "common/firewall.hpp"
 #include "common/idx_range.hpp"
-#include "json/text.hpp"
 #include "kvcolumn/kvcolumn.hpp"
 #include "common/value_bridge.hpp"
 
@@ -26,63 +21,6 @@ void position(Cursor* cur) {
 }
 
 }  // namespace
-
-void result_element(sqlite3_context* ctx, const kv::DType& dtype, std::string_view e) {
-  // Numeric fast paths (little-endian hosts); everything else goes through the DataPacker.
-  if constexpr (std::endian::native != std::endian::little) return set_result(ctx, kv::unpack(dtype, e));
-  if (dtype.family == kv::Family::floating) {
-    if (dtype.num == kv::Num::f64) {
-      double d;
-      std::memcpy(&d, e.data(), 8);
-      return sqlite3_result_double(ctx, d);
-    }
-    float f;
-    std::memcpy(&f, e.data(), 4);
-    return sqlite3_result_double(ctx, f);
-  }
-  if (dtype.family == kv::Family::str && !dtype.fixed_size && dtype.encoding == kv::Encoding::utf8) {
-    // The stored bytes are the text: checked, then handed over without a
-    // decoded copy (what kv::unpack would do, minus two copies).
-    if (!kv::json::is_valid_utf8(e))
-      kv::fail(kv::Errc::corrupt, "cannot decode " + dtype.name() + ": bytes are not valid UTF-8");
-    return sqlite3_result_text64(ctx, e.empty() ? "" : e.data(), e.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-  }
-  if (dtype.family == kv::Family::integer && dtype.num != kv::Num::u64) {
-    std::int64_t v = 0;
-    switch (dtype.num) {
-      case kv::Num::i8: v = static_cast<std::int8_t>(e[0]); break;
-      case kv::Num::u8: v = static_cast<std::uint8_t>(e[0]); break;
-      case kv::Num::i16: {
-        std::int16_t x;
-        std::memcpy(&x, e.data(), 2);
-        v = x;
-        break;
-      }
-      case kv::Num::u16: {
-        std::uint16_t x;
-        std::memcpy(&x, e.data(), 2);
-        v = x;
-        break;
-      }
-      case kv::Num::i32: {
-        std::int32_t x;
-        std::memcpy(&x, e.data(), 4);
-        v = x;
-        break;
-      }
-      case kv::Num::u32: {
-        std::uint32_t x;
-        std::memcpy(&x, e.data(), 4);
-        v = x;
-        break;
-      }
-      case kv::Num::i64: std::memcpy(&v, e.data(), 8); break;
-      default: return set_result(ctx, kv::unpack(dtype, e));
-    }
-    return sqlite3_result_int64(ctx, v);
-  }
-  set_result(ctx, kv::unpack(dtype, e));
-}
 
 // xFilter: starts a scan for the plan chosen by xBestIndex (argv order documented there).
 int kvcolumnFilter(sqlite3_vtab_cursor* cursor, int plan, const char*, int, sqlite3_value** argv) {

@@ -234,9 +234,6 @@ int kvcolumnSavepoint(sqlite3_vtab*, int);
 int kvcolumnRelease(sqlite3_vtab*, int);
 int kvcolumnRollbackTo(sqlite3_vtab*, int);
 
-// The SQL value of one packed element.
-void result_element(sqlite3_context* ctx, const kv::DType& dtype, std::string_view elem);
-
 int register_list(sqlite3* db, char** err);  // kvcolumns + kvcolumn_check
 // kvcolumn_slice, kvcolumn_stats, kvcolumn_buckets over the tables in live.
 int register_set_functions(sqlite3* db, LiveTables* live, char** err);
@@ -244,8 +241,13 @@ int register_set_functions(sqlite3* db, LiveTables* live, char** err);
 int register_knn(sqlite3* db, LiveTables* live, char** err);
 
 // Checks that `elem` is one packed element of the table's dtype (write.cpp);
-// `what` names it in errors.
-void check_element(const Table* t, std::string_view elem, std::string_view what);
+// `what` (and `index`, unless kNoIndex) name it in errors.
+inline constexpr std::size_t kNoIndex = SIZE_MAX;
+void check_element(const Table* t, std::string_view elem, std::string_view what, std::size_t index = kNoIndex);
+// check_element on each element of `packed`, a whole number of fixed-size
+// elements back to back ('append' and 'write' of a fixed-size column); numbers
+// and bytes without a schema need no look at all.
+void check_packed_elements(const Table* t, std::string_view packed, std::string_view what);
 
 // The 'write' command: INSERT INTO t(t, idx, value) VALUES ('write', start, blob).
 void write_slice(Table* t, sqlite3_value* start, sqlite3_value* blob);

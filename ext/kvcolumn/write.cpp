@@ -1,14 +1,13 @@
 // kvcolumn writes: xUpdate (append, insert-at, update, delete, the 'append'
 // command) and the transaction methods that drive the write-back buffer.
-#include <bit>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <optional>
 #include <string_view>
 #include <vector>
 
 #include "codec/codec.hpp"
+#include "codec/element.hpp"
 #include "codec/structured.hpp"
 #include "common/error.hpp"
 #include "common/firewall.hpp"
@@ -43,39 +42,14 @@ std::uint64_t idx_arg(const Table* t, sqlite3_value* v, std::uint64_t length) {
   return static_cast<std::uint64_t>(i);
 }
 
-// The JSON text a column's JSON Schema sees for a value (as kv_pack does):
-// TEXT is the JSON document itself, numbers and NULL their JSON form.
-std::string value_as_json(const kv::ValueView& v) {
-  std::string j;
-  switch (v.kind) {
-    case kv::Kind::null: return "null";
-    case kv::Kind::integer: kv::json::append_int(j, v.i); return j;
-    case kv::Kind::real: kv::json::append_double(j, v.r); return j;
-    case kv::Kind::text:
-    case kv::Kind::json: return std::string(v.bytes);
-    case kv::Kind::blob: break;
-  }
-  kv::fail(kv::Errc::type_mismatch, "a BLOB cannot be validated against a JSON Schema");
-}
-
+// The packed bytes of an INSERT/UPDATE value (in t->scratch), after the
+// column's JSON Schema accepted it.
 const std::string& pack_value(Table* t, sqlite3_value* v) {
   t->scratch.clear();
-  if (!t->options.schema.empty()) {
-    try {
-      kv::schema::require_valid(t->options.schema, value_as_json(to_view(v)));
-    } catch (const kv::Error& e) {
-      throw kv::Error(e.code(), "kvcolumn '" + t->name + "': " + e.what());
-    }
-  }
-  if (std::endian::native == std::endian::little && t->options.dtype.family == kv::Family::floating &&
-      t->options.dtype.num == kv::Num::f64 &&
-      sqlite3_value_type(v) == SQLITE_FLOAT) {  // the common case, without the generic dispatch
-    double d = sqlite3_value_double(v);
-    t->scratch.append(reinterpret_cast<const char*>(&d), sizeof d);
-    return t->scratch;
-  }
   try {
-    kv::pack(t->options.dtype, to_view(v), t->scratch);
+    if (!t->options.schema.empty())
+      kv::schema::require_valid(t->options.schema, kv::value_as_json(t->options.dtype, to_view(v)));
+    pack_element(t->options.dtype, v, t->scratch);
   } catch (const kv::Error& e) {
     throw kv::Error(e.code(), "kvcolumn '" + t->name + "': " + e.what());
   }
@@ -95,70 +69,42 @@ void as_input_error(P&& prefix, F&& f) {
   }
 }
 
-// True when `elem` is plainly a well-formed packed vec of the dtype: the right
-// type byte and a header whose (non-zero) dims account for exactly the bytes
-// that follow; any bytes are valid numbers. Anything else (including zero
-// dims) goes to the full decode, which gives the precise error.
-bool plainly_valid_vec(const kv::DType& d, std::string_view e) {
-  if (e.empty() || static_cast<std::uint8_t>(e[0]) != kv::vec_type_byte(d.num)) return false;
-  if (!d.dims.empty()) return e.size() == d.elem_size();
-  if (e.size() < 2) return false;
-  const std::size_t ndim = static_cast<std::uint8_t>(e[1]);
-  if (e.size() - 2 < 4 * ndim) return false;
-  const std::uint64_t size = kv::num_size(d.num), body = e.size() - 2 - 4 * ndim;
-  std::uint64_t count = 1;
-  for (std::size_t k = 0; k < ndim; ++k) {
-    std::uint32_t dim;
-    std::memcpy(&dim, e.data() + 2 + 4 * k, 4);
-    if constexpr (std::endian::native == std::endian::big) dim = __builtin_bswap32(dim);
-    if (dim == 0 || count > body / size / dim) return false;
-    count *= dim;
-  }
-  return count * size == body;
-}
-
 }  // namespace
 
-// Checks that `elem` is one packed element of the column's dtype, the
-// cheapest way that is still complete: the size for fixed-size numbers and
-// bytes, UTF-8 validity for str:utf8, the header for vec, a decode (as
-// kv_unpack does) for the other families and for anything that fails the
-// cheap checks (for its exact error), then the column's JSON Schema on the
-// decoded value (msgpack/cbor).
-// `what` names the bytes in errors ("raw", "element 3").
-void check_element(const Table* t, std::string_view elem, std::string_view what) {
+// Checks that `elem` is one packed element of the column's dtype: the
+// codec's validate-only check (kv::check_element: sizes, UTF-8 and the other
+// encodings, vec headers, msgpack/cbor decodes), or, when the column has a
+// JSON Schema, the decode the schema needs, then the schema on its value.
+// `what` and `index` name the bytes in errors ("raw", "'append' element 3");
+// the message is built only on failure.
+void check_element(const Table* t, std::string_view elem, std::string_view what, std::size_t index) {
   const kv::DType& d = t->options.dtype;
-  auto prefix = [&] {
-    return "kvcolumn '" + t->name + "': " + std::string(what) + " is not a packed " + d.name() + " element: ";
-  };
-  if (const std::size_t n = d.elem_size(); n && elem.size() != n)
+  auto named = [&] { return std::string(what) + (index == kNoIndex ? "" : " " + std::to_string(index)); };
+  auto prefix = [&] { return "kvcolumn '" + t->name + "': " + named() + " is not a packed " + d.name() + " element: "; };
+  if (const std::size_t n = d.elem_size(); n && elem.size() != n)  // worded for a BLOB given by the user
     kv::fail(kv::Errc::invalid_argument, prefix() + "expected exactly " + std::to_string(n) + " bytes, got " +
                                              std::to_string(elem.size()));
-  switch (d.family) {
-    case kv::Family::integer:
-    case kv::Family::floating:
-    case kv::Family::bytes: return;  // every byte pattern of the right size is a value
-    case kv::Family::vec:
-      if (plainly_valid_vec(d, elem)) return;
-      break;
-    case kv::Family::str:
-      if (!d.fixed_size && d.encoding == kv::Encoding::utf8) {
-        if (!kv::json::is_valid_utf8(elem))
-          kv::fail(kv::Errc::invalid_argument, prefix() + "bytes are not valid UTF-8");
-        return;
-      }
-      break;
-    default: break;
-  }
   kv::Value v;
-  as_input_error(prefix, [&] { v = kv::unpack(d, elem); });
-  if (!t->options.schema.empty()) {
-    try {
-      kv::schema::require_valid(t->options.schema, value_as_json(v.view()));
-    } catch (const kv::Error& e) {
-      throw kv::Error(e.code(), "kvcolumn '" + t->name + "': " + std::string(what) + ": " + e.what());
-    }
+  as_input_error(prefix, [&] {
+    if (t->options.schema.empty())
+      kv::check_element(d, elem);
+    else
+      v = kv::unpack(d, elem);
+  });
+  if (t->options.schema.empty()) return;
+  try {
+    kv::schema::require_valid(t->options.schema, kv::value_as_json(d, v.view()));
+  } catch (const kv::Error& e) {
+    throw kv::Error(e.code(), "kvcolumn '" + t->name + "': " + named() + ": " + e.what());
   }
+}
+
+void check_packed_elements(const Table* t, std::string_view packed, std::string_view what) {
+  const kv::Family f = t->options.dtype.family;
+  const std::size_t e = t->options.dtype.elem_size();
+  if ((f == kv::Family::integer || f == kv::Family::floating || f == kv::Family::bytes) && t->options.schema.empty())
+    return;  // any bytes of the size are values (the caller checked the whole number of elements)
+  for (std::size_t k = 0; k * e < packed.size(); ++k) check_element(t, packed.substr(k * e, e), what, k);
 }
 
 namespace {
@@ -231,7 +177,7 @@ void append_var(Table* t, sqlite3_value* value) {
     for (std::size_t end : ends) elems.emplace_back(packed.data() + start, end - start), start = end;
     if (!t->options.schema.empty())
       for (std::size_t k = 0; k < elems.size(); ++k)
-        check_element(t, elems[k], "'append' element " + std::to_string(k));
+        check_element(t, elems[k], "'append' element", k);
   } else if (type == SQLITE_BLOB && structured) {
     const void* b = sqlite3_value_blob(value);
     std::string_view blob(static_cast<const char*>(b), static_cast<std::size_t>(sqlite3_value_bytes(value)));
@@ -241,7 +187,7 @@ void append_var(Table* t, sqlite3_value* value) {
     });
     if (!t->options.schema.empty())
       for (std::size_t k = 0; k < elems.size(); ++k)
-        check_element(t, elems[k], "'append' element " + std::to_string(k));
+        check_element(t, elems[k], "'append' element", k);
   } else {
     kv::fail(kv::Errc::type_mismatch,
              prefix + "a variable-size " + d.name() + " column takes a JSON array of values as TEXT (e.g. '" +
@@ -267,9 +213,11 @@ void run_command(Table* t, sqlite3_value* command, sqlite3_value* idx, sqlite3_v
                    "': the 'append' command needs a BLOB of packed elements in value "
                    "(e.g. kv_pack_many('" +
                    t->options.dtype.name() + "', '[...]'))");
-    const void* b = sqlite3_value_blob(value);
-    std::size_t n = static_cast<std::size_t>(sqlite3_value_bytes(value));
-    t->column->append_packed(std::string_view(static_cast<const char*>(b), n));
+    const std::string_view packed(static_cast<const char*>(sqlite3_value_blob(value)),
+                                  static_cast<std::size_t>(sqlite3_value_bytes(value)));
+    if (packed.size() % t->options.dtype.elem_size() == 0)  // else append_packed names the size
+      check_packed_elements(t, packed, "'append' element");
+    t->column->append_packed(packed);
     return;
   }
   if (cmd == "write") return write_slice(t, idx, value);  // write_slice.cpp

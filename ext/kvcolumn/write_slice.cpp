@@ -11,8 +11,8 @@
 // (rolled back by SQLite like an early flush). Every check runs before the first byte is
 // written, so a failing 'write' writes nothing: start an INTEGER in
 // [0, length - n], blob a BLOB of a whole number of elements, and each
-// element checked as a raw write checks it (check_element: sizes, UTF-8 of
-// str:N, decodes of msgpack:N/cbor:N/vec, the column's JSON Schema).
+// element checked as a raw write checks it (check_element: the codec's
+// validate-only check kv::check_element, then the column's JSON Schema).
 #include <cmath>
 #include <string>
 #include <string_view>
@@ -60,11 +60,7 @@ void write_slice(Table* t, sqlite3_value* start, sqlite3_value* blob) {
                                          std::to_string(static_cast<std::uint64_t>(at < 0 ? 0 : at) + n) +
                                          ") are not all inside the column of length " + std::to_string(length) +
                                          " (a slice assignment never grows the column: use 'append')");
-  const kv::Family f = t->options.dtype.family;
-  if (!(f == kv::Family::integer || f == kv::Family::floating || f == kv::Family::bytes) ||
-      !t->options.schema.empty())
-    for (std::uint64_t k = 0; k < n; ++k)
-      check_element(t, bytes.substr(k * e, e), "'write' element " + std::to_string(k));
+  check_packed_elements(t, bytes, "'write' element");
   t->fixed->write_slice(static_cast<std::uint64_t>(at), bytes);
 }
 

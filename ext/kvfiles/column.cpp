@@ -30,6 +30,7 @@
 #include "common/idx_range.hpp"
 #include "common/range_plan.hpp"
 #include "common/registry.hpp"
+#include "common/value_bridge.hpp"
 #include "kvfiles/kvfiles.hpp"
 #include "kvfiles/reader.hpp"
 #include "common/vtab_cursor.hpp"
@@ -266,7 +267,7 @@ int columnColumn(sqlite3_vtab_cursor* cursor, sqlite3_context* ctx, int col) {
                                                    "', which kv_unpack cannot decode; select raw instead");
         std::string_view e = cur->reader->element(i);
         try {
-          kvcolumn::result_element(ctx, *dtype, e);
+          result_element(ctx, *dtype, e);  // common/value_bridge.hpp
         } catch (const kv::Error& err) {
           if (err.code() != kv::Errc::corrupt) throw;
           kv::fail(kv::Errc::corrupt, "KohakuVault column '" + cur->name + "' element " + std::to_string(i) +

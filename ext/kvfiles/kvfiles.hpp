@@ -17,7 +17,7 @@
 #include "common/sqlite.hpp"
 #include "common/sqlite_error.hpp"
 #include "common/statement.hpp"
-#include "kvcolumn/kvcolumn.hpp"  // result_element
+#include "common/value_bridge.hpp"  // result_element
 #include "kvfiles/catalog.hpp"
 #include "kvfiles/chunk_source.hpp"
 

@@ -3,19 +3,16 @@
 #include "codec/codec.hpp"
 
 #include "codec/auto_header.hpp"
+#include "codec/element.hpp"
 #include "codec/numeric.hpp"
 #include "codec/string.hpp"
 #include "codec/structured.hpp"
 #include "codec/vec.hpp"
 #include "common/error.hpp"
+#include "json/text.hpp"
 
 namespace kv {
 namespace {
-
-[[noreturn]] void wrong_size(const DType& dtype, std::size_t got) {
-  fail(Errc::corrupt, "expected " + std::to_string(dtype.elem_size()) + " bytes for " + dtype.name() +
-                          ", got " + std::to_string(got));
-}
 
 // msgpack[:N] / cbor[:N]: one item, zero-padded to N for the fixed forms.
 void pack_structured(const DType& dtype, const ValueView& value, std::string& out) {
@@ -37,7 +34,7 @@ void pack_structured(const DType& dtype, const ValueView& value, std::string& ou
 }
 
 Value unpack_structured(const DType& dtype, std::string_view element) {
-  if (dtype.fixed_size && element.size() != dtype.fixed_size) wrong_size(dtype, element.size());
+  if (dtype.fixed_size && element.size() != dtype.fixed_size) detail::wrong_element_size(dtype, element.size());
   if (element.empty()) fail(Errc::corrupt, "empty " + dtype.name() + " element");
   std::size_t used = 0;
   Value v = dtype.family == Family::msgpack ? msgpack_codec::unpack_one(element, used)
@@ -74,7 +71,7 @@ Value unpack(const DType& dtype, std::string_view element) {
   switch (dtype.family) {
     case Family::integer:
     case Family::floating:
-      if (element.size() != num_size(dtype.num)) wrong_size(dtype, element.size());
+      if (element.size() != num_size(dtype.num)) detail::wrong_element_size(dtype, element.size());
       return numeric::unpack(dtype.num, element.data());
     case Family::bytes: return strcodec::unpack_bytes(dtype, element);
     case Family::str: return strcodec::unpack_str(dtype, element);
@@ -104,6 +101,23 @@ std::size_t element_length(const DType& dtype, std::string_view data) {
     return used;
   }
   fail(Errc::invalid_argument, dtype.name() + " elements carry no length: give their byte offsets");
+}
+
+std::string value_as_json(const DType& dtype, const ValueView& value) {
+  std::string j;
+  switch (value.kind) {
+    case Kind::null: return "null";
+    case Kind::integer: json::append_int(j, value.i); return j;
+    case Kind::real: json::append_double(j, value.r); return j;
+    case Kind::text:
+    case Kind::json:
+      if (dtype.family == Family::msgpack || dtype.family == Family::cbor || dtype.family == Family::vec)
+        return std::string(value.bytes);
+      json::append_string(j, value.bytes);
+      return j;
+    case Kind::blob: break;
+  }
+  fail(Errc::type_mismatch, "a BLOB cannot be validated against a JSON Schema");
 }
 
 }  // namespace kv

@@ -32,4 +32,10 @@ Value unpack(const DType& dtype, std::string_view element);
 // no length (bytes, str, vec:E, auto): those need offsets.
 std::size_t element_length(const DType& dtype, std::string_view data);
 
+// The JSON text a JSON Schema validates for a value of dtype (kv_pack's schema
+// argument, a kvcolumn's schema option): TEXT (or JSON) is the JSON document
+// itself for msgpack/cbor/vec and a JSON string for the other dtypes; numbers
+// and NULL are their JSON form; a BLOB is type_mismatch.
+std::string value_as_json(const DType& dtype, const ValueView& value);
+
 }  // namespace kv

@@ -6,6 +6,7 @@
 
 #include "codec/base64url.hpp"
 #include "codec/codec.hpp"
+#include "codec/element.hpp"
 #include "codec/numeric.hpp"
 #include "common/error.hpp"
 #include "common/limits.hpp"
@@ -150,7 +151,7 @@ void check_packed(const DType& dtype, std::string_view blob) {
                                      dtype.name() + " elements");
   if (dtype.family != Family::integer && dtype.family != Family::floating)
     for (std::size_t at = 0; at < blob.size(); at += n)
-      at_element(at / n, [&] { unpack(dtype, blob.substr(at, n)); });
+      at_element(at / n, [&] { check_element(dtype, blob.substr(at, n)); });
 }
 
 std::vector<std::size_t> parse_offsets(std::string_view json, std::size_t blob_size) {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "codec/element.hpp"
 #include "codec/util.hpp"
 #include "common/error.hpp"
 #include "json/text.hpp"
@@ -91,24 +92,27 @@ void encode(Encoding enc, std::string_view utf8, std::string& out, const DType& 
   }
 }
 
-std::string decode(Encoding enc, std::string_view data, const DType& dtype) {
-  std::string out;
+namespace {
+
+// Walks the stored bytes of a str element in enc, calling emit(code point)
+// for each character; fails (corrupt) on bytes that do not decode. The one
+// place that knows what a well-formed stored string is: check_str() passes
+// no emit, decode() appends each code point.
+template <class Emit>
+void walk(Encoding enc, std::string_view data, const DType& dtype, Emit&& emit) {
   switch (enc) {
     case Encoding::utf8:
       if (!json::is_valid_utf8(data)) corrupt(dtype.name(), "bytes are not valid UTF-8");
-      out.assign(data);
-      return out;
+      return;  // valid UTF-8 is its own text: callers take the bytes as they are
     case Encoding::ascii:
       for (std::size_t k = 0; k < data.size(); ++k)
         if (static_cast<unsigned char>(data[k]) > 0x7F)
           corrupt(dtype.name(), "byte " + std::to_string(static_cast<unsigned char>(data[k])) +
                                     " at offset " + std::to_string(k) + " is not ASCII");
-      out.assign(data);
-      return out;
+      return;  // ASCII is UTF-8 as it is
     case Encoding::latin1:
-      out.reserve(data.size());
-      for (char c : data) json::append_utf8(out, static_cast<unsigned char>(c));
-      return out;
+      for (char c : data) emit(static_cast<unsigned char>(c));
+      return;
     case Encoding::utf16le:
     case Encoding::utf16be: {
       if (data.size() % 2)
@@ -118,7 +122,6 @@ std::string decode(Encoding enc, std::string_view data, const DType& dtype) {
         auto a = static_cast<unsigned char>(data[k]), b = static_cast<unsigned char>(data[k + 1]);
         return be ? (a << 8 | b) : (b << 8 | a);
       };
-      out.reserve(data.size());
       for (std::size_t k = 0; k < data.size(); k += 2) {
         std::uint32_t u = unit(k);
         if (u >= 0xD800 && u <= 0xDBFF) {
@@ -130,12 +133,48 @@ std::string decode(Encoding enc, std::string_view data, const DType& dtype) {
         } else if (u >= 0xDC00 && u <= 0xDFFF) {
           corrupt(dtype.name(), "lone low surrogate at offset " + std::to_string(k));
         }
-        json::append_utf8(out, u);
+        emit(u);
       }
-      return out;
+      return;
     }
   }
+}
+
+}  // namespace
+
+std::string decode(Encoding enc, std::string_view data, const DType& dtype) {
+  std::string out;
+  if (enc == Encoding::utf8 || enc == Encoding::ascii) {
+    walk(enc, data, dtype, [](std::uint32_t) {});
+    out.assign(data);
+    return out;
+  }
+  out.reserve(data.size());
+  walk(enc, data, dtype, [&](std::uint32_t cp) { json::append_utf8(out, cp); });
   return out;
+}
+
+std::string_view stored_text(const DType& dtype, std::string_view element) {
+  if (!dtype.fixed_size) return element;
+  if (element.size() != dtype.fixed_size) detail::wrong_element_size(dtype, element.size());
+  bool wide = dtype.encoding == Encoding::utf16le || dtype.encoding == Encoding::utf16be;
+  std::size_t n = element.size();
+  if (wide) {
+    while (n >= 2 && element[n - 1] == '\0' && element[n - 2] == '\0') n -= 2;
+  } else {
+    while (n >= 1 && element[n - 1] == '\0') --n;
+  }
+  return element.substr(0, n);
+}
+
+std::string_view check_str(const DType& dtype, std::string_view element) {
+  std::string_view text = stored_text(dtype, element);
+  walk(dtype.encoding, text, dtype, [](std::uint32_t) {});
+  return text;
+}
+
+void check_bytes(const DType& dtype, std::string_view element) {
+  if (dtype.fixed_size && element.size() != dtype.fixed_size) detail::wrong_element_size(dtype, element.size());
 }
 
 void pack_bytes(const DType& dtype, const ValueView& value, std::string& out) {
@@ -151,9 +190,7 @@ void pack_bytes(const DType& dtype, const ValueView& value, std::string& out) {
 }
 
 Value unpack_bytes(const DType& dtype, std::string_view element) {
-  if (dtype.fixed_size && element.size() != dtype.fixed_size)
-    fail(Errc::corrupt, "expected " + std::to_string(dtype.fixed_size) + " bytes for " + dtype.name() +
-                            ", got " + std::to_string(element.size()));
+  check_bytes(dtype, element);
   return Value::blob(std::string(element));
 }
 
@@ -181,20 +218,7 @@ void pack_str(const DType& dtype, const ValueView& value, std::string& out) {
 }
 
 Value unpack_str(const DType& dtype, std::string_view element) {
-  if (dtype.fixed_size) {
-    if (element.size() != dtype.fixed_size)
-      fail(Errc::corrupt, "expected " + std::to_string(dtype.fixed_size) + " bytes for " + dtype.name() +
-                              ", got " + std::to_string(element.size()));
-    bool wide = dtype.encoding == Encoding::utf16le || dtype.encoding == Encoding::utf16be;
-    std::size_t n = element.size();
-    if (wide) {
-      while (n >= 2 && element[n - 1] == '\0' && element[n - 2] == '\0') n -= 2;
-    } else {
-      while (n >= 1 && element[n - 1] == '\0') --n;
-    }
-    element = element.substr(0, n);
-  }
-  return Value::text(decode(dtype.encoding, element, dtype));
+  return Value::text(decode(dtype.encoding, stored_text(dtype, element), dtype));
 }
 
 }  // namespace kv::strcodec

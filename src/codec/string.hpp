@@ -32,4 +32,15 @@ void encode(Encoding enc, std::string_view utf8, std::string& out, const DType& 
 // Bytes in enc -> UTF-8 (corrupt when undecodable).
 std::string decode(Encoding enc, std::string_view data, const DType& dtype);
 
+// The validate-only checks (codec/element.hpp): corrupt when unpack would
+// fail, and nothing allocated when it would not.
+// bytes:N: exactly N bytes (any bytes are a value).
+void check_bytes(const DType& dtype, std::string_view element);
+// str: the element's encoded text (str:N: exactly N bytes, the trailing zero
+// code units stripped) when it decodes in the dtype's encoding. For utf8 and
+// ascii that text is the UTF-8 the element unpacks to.
+std::string_view check_str(const DType& dtype, std::string_view element);
+// str:N's encoded text without its zero padding (size checked); str's element itself.
+std::string_view stored_text(const DType& dtype, std::string_view element);
+
 }  // namespace kv::strcodec

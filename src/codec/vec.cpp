@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "codec/element.hpp"
 #include "codec/numeric.hpp"
 #include "codec/util.hpp"
 #include "common/error.hpp"
@@ -238,58 +239,64 @@ void pack(const DType& dtype, const ValueView& value, std::string& out) {
   }
 }
 
-Value unpack(const DType& dtype, std::string_view element) {
-  const std::string name = dtype.name();
-  const std::size_t size = num_size(dtype.num);
-  std::vector<std::uint32_t> dims;
-  std::string_view body;
+std::string_view check(const DType& dtype, std::string_view element) {
+  // Names and shapes are built only for a message: this runs per element.
+  auto name = [&] { return dtype.name(); };
   if (!dtype.dims.empty()) {
-    if (element.size() != dtype.elem_size())
-      fail(Errc::corrupt, "expected " + std::to_string(dtype.elem_size()) + " bytes for " + name + ", got " +
-                              std::to_string(element.size()));
+    if (element.size() != dtype.elem_size()) detail::wrong_element_size(dtype, element.size());
     check_type_byte(dtype, element);
-    dims = dtype.dims;
-    body = element.substr(1);
-  } else {
-    if (element.size() < 2)
-      corrupt(name, std::to_string(element.size()) + " bytes, shorter than its 2-byte header");
-    check_type_byte(dtype, element);
-    const std::size_t ndim = static_cast<std::uint8_t>(element[1]);
-    if (element.size() - 2 < 4 * ndim)
-      corrupt(name, "header claims " + std::to_string(ndim) + " dims but only " +
-                        std::to_string(element.size()) + " bytes are present");
-    body = element.substr(2 + 4 * ndim);
-    for (std::size_t k = 0; k < ndim; ++k)
-      dims.push_back(detail::load_le<std::uint32_t>(element.data() + 2 + 4 * k));
-    const std::string shape = shape_text(std::vector<std::uint64_t>(dims.begin(), dims.end()));
-    bool has_zero = false;
-    for (std::uint32_t d : dims) has_zero = has_zero || d == 0;
-    if (has_zero) {
-      // No elements, but one "[]" per array down to the first zero dim.
-      std::uint64_t level = 1;
-      for (std::uint32_t d : dims) {
-        if (d == 0) break;
-        level *= d;
-        if (level > kMaxEmptyArrays)
-          corrupt(name, "dims " + shape + " describe an implausible number of empty arrays");
-      }
-      if (!body.empty())
-        corrupt(name, "dims " + shape + " hold no elements, found " + std::to_string(body.size()) + " bytes");
-    } else {
-      // Element count, overflow-safe: never more than the bytes present justify.
-      const std::uint64_t available = body.size() / size;
-      std::uint64_t count = 1;
-      for (std::uint32_t d : dims) {
-        if (count > available / d)
-          corrupt(name, "dims " + shape + " need more than the " + std::to_string(body.size()) +
-                            " bytes of elements present");
-        count *= d;
-      }
-      if (count * size != body.size())
-        corrupt(name, "dims " + shape + " need " + std::to_string(count * size) +
-                          " bytes of elements, found " + std::to_string(body.size()));
-    }
+    return element.substr(1);
   }
+  if (element.size() < 2)
+    corrupt(name(), std::to_string(element.size()) + " bytes, shorter than its 2-byte header");
+  check_type_byte(dtype, element);
+  const std::size_t ndim = static_cast<std::uint8_t>(element[1]);
+  if (element.size() - 2 < 4 * ndim)
+    corrupt(name(), "header claims " + std::to_string(ndim) + " dims but only " +
+                        std::to_string(element.size()) + " bytes are present");
+  const std::string_view body = element.substr(2 + 4 * ndim);
+  auto dim = [&](std::size_t k) { return detail::load_le<std::uint32_t>(element.data() + 2 + 4 * k); };
+  auto shape = [&] {
+    std::vector<std::uint64_t> dims;
+    for (std::size_t k = 0; k < ndim; ++k) dims.push_back(dim(k));
+    return shape_text(dims);
+  };
+  bool has_zero = false;
+  for (std::size_t k = 0; k < ndim; ++k) has_zero = has_zero || dim(k) == 0;
+  if (has_zero) {
+    // No elements, but one "[]" per array down to the first zero dim.
+    std::uint64_t level = 1;
+    for (std::size_t k = 0; k < ndim && dim(k) != 0; ++k) {
+      level *= dim(k);
+      if (level > kMaxEmptyArrays)
+        corrupt(name(), "dims " + shape() + " describe an implausible number of empty arrays");
+    }
+    if (!body.empty())
+      corrupt(name(), "dims " + shape() + " hold no elements, found " + std::to_string(body.size()) + " bytes");
+    return body;
+  }
+  // Element count, overflow-safe: never more than the bytes present justify.
+  const std::size_t size = num_size(dtype.num);
+  const std::uint64_t available = body.size() / size;
+  std::uint64_t count = 1;
+  for (std::size_t k = 0; k < ndim; ++k) {
+    if (count > available / dim(k))
+      corrupt(name(), "dims " + shape() + " need more than the " + std::to_string(body.size()) +
+                          " bytes of elements present");
+    count *= dim(k);
+  }
+  if (count * size != body.size())
+    corrupt(name(), "dims " + shape() + " need " + std::to_string(count * size) + " bytes of elements, found " +
+                        std::to_string(body.size()));
+  return body;
+}
+
+Value unpack(const DType& dtype, std::string_view element) {
+  const std::string_view body = check(dtype, element);
+  std::vector<std::uint32_t> dims = dtype.dims;
+  if (dims.empty())
+    for (std::size_t k = 0, ndim = static_cast<std::uint8_t>(element[1]); k < ndim; ++k)
+      dims.push_back(detail::load_le<std::uint32_t>(element.data() + 2 + 4 * k));
   std::string out;
   out.reserve(body.size() * 3 + 2 * dims.size() + 8);
   const char* data = body.data();

@@ -24,5 +24,9 @@ namespace kv::veccodec {
 void pack(const DType& dtype, const ValueView& value, std::string& out);
 // Returns Kind::json. Checks the type byte, ndim, dims and exact byte length.
 Value unpack(const DType& dtype, std::string_view element);
+// The validate-only check unpack() starts with (codec/element.hpp): the type
+// byte, ndim, dims and exact byte length; corrupt naming what is wrong. Any
+// bytes are valid numbers. Returns the elements' bytes (after the header).
+std::string_view check(const DType& dtype, std::string_view element);
 
 }  // namespace kv::veccodec

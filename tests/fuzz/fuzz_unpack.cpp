@@ -4,7 +4,10 @@
 // element. Properties checked beyond "no crash, no sanitizer report":
 //  * the only exception is kv::Error (never std::bad_alloc or anything else);
 //  * JSON results are valid JSON, TEXT results are valid UTF-8;
-//  * msgpack/cbor: element_length agrees with what unpack accepted.
+//  * msgpack/cbor: element_length agrees with what unpack accepted;
+//  * kv::check_element accepts exactly what unpack accepts, with unpack's
+//    message otherwise, and kv::view_element (when it gives a view) holds
+//    unpack's value (codec/element.hpp).
 // Build: cmake -DKV_FUZZ=ON with clang (target fuzz_unpack); `make test-fuzz`
 // runs it for a bounded time, `make fuzz` for longer.
 #include <cstddef>
@@ -14,8 +17,11 @@
 #include <string>
 #include <string_view>
 
+#include <cstring>
+
 #include "codec/codec.hpp"
 #include "codec/dtype.hpp"
+#include "codec/element.hpp"
 #include "common/error.hpp"
 #include "json/text.hpp"
 
@@ -105,12 +111,41 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }();
   const kv::DType& dtype = dtypes[data[0] % kCount];
   std::string_view element(reinterpret_cast<const char*>(data + 1), size - 1);
+  std::string unpack_error;
+  kv::Value value;
+  bool unpacked = false;
   try {
-    check_value(kv::unpack(dtype, element));
-  } catch (const kv::Error&) {
-    // malformed input: a clean error is the expected outcome
+    value = kv::unpack(dtype, element);
+    unpacked = true;
+    check_value(value);
+  } catch (const kv::Error& e) {
+    unpack_error = e.what();  // malformed input: a clean error is the expected outcome
   } catch (const std::exception& e) {
     bug("unexpected exception", e.what());
+  }
+  try {
+    kv::check_element(dtype, element);
+    if (!unpacked) bug("check_element accepted what unpack rejects", unpack_error);
+  } catch (const kv::Error& e) {
+    if (unpacked) bug("check_element rejected what unpack accepts", e.what());
+    if (unpack_error != e.what()) bug("check_element's message differs from unpack's", e.what());
+  }
+  try {
+    const kv::ElementView view = kv::view_element(dtype, element);
+    if (view.type != kv::ElementView::Type::none) {
+      if (!unpacked) bug("view_element viewed what unpack rejects", unpack_error);
+      const bool same =
+          view.type == kv::ElementView::Type::integer  ? value.kind == kv::Kind::integer && value.i == view.i
+          : view.type == kv::ElementView::Type::uint64 ? value.kind == kv::Kind::text && value.bytes == std::to_string(view.u)
+          : view.type == kv::ElementView::Type::real
+              ? value.kind == kv::Kind::real && std::memcmp(&value.r, &view.r, sizeof view.r) == 0
+          : view.type == kv::ElementView::Type::text ? value.kind == kv::Kind::text && value.bytes == view.bytes
+          : view.type == kv::ElementView::Type::blob ? value.kind == kv::Kind::blob && value.bytes == view.bytes
+                                                     : false;
+      if (!same) bug("view_element's value differs from unpack's", value.bytes);
+    }
+  } catch (const kv::Error& e) {
+    if (unpacked) bug("view_element rejected what unpack accepts", e.what());
   }
   try {
     if (dtype.family == kv::Family::msgpack || dtype.family == kv::Family::cbor) {

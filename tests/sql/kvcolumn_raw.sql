@@ -75,7 +75,7 @@ update f2 set raw = x'00' where idx = 0; -- error: expected exactly 8 bytes, got
 insert into f2(raw) values ('12345678'); -- error: raw takes a BLOB of packed f64 bytes
 insert into f2(raw) values (8.0); -- error: got REAL
 insert into s16(raw) values (x'6100'); -- error: expected exactly 4 bytes, got 2
-insert into s2(raw) values (x'ff'); -- error: raw is not a packed str:utf8 element: bytes are not valid UTF-8
+insert into s2(raw) values (x'ff'); -- error: raw is not a packed str:utf8 element: cannot decode str:utf8: bytes are not valid UTF-8
 insert into s2(raw) values (x'c328'); -- error: not valid UTF-8
 insert into m2(raw) values (x'0102'); -- error: expected exactly one item
 insert into m2(raw) values (x'92'); -- error: truncated
