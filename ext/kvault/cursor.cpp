@@ -132,7 +132,7 @@ int kvaultFilter(sqlite3_vtab_cursor* cur, int idxNum, const char* idxStr, int a
         }
         continue;
       }
-      if (letter == 'I') {
+      if (letter == 'I') {  // runtime-guarded: vtab_in (xBestIndex plans 'I' only after runtime_features().vtab_in)
         sqlite3_value* v = nullptr;
         for (int rc = sqlite3_vtab_in_first(argv[i], &v); rc == SQLITE_OK && v;
              rc = sqlite3_vtab_in_next(argv[i], &v)) {

@@ -165,7 +165,7 @@ int columnFilter(sqlite3_vtab_cursor* cursor, int plan, const char*, int, sqlite
     range.hi = length - 1;
     cur->use_list = false;
     cur->list.clear();
-    if (plan & kPlanIn) {  // runtime-guarded: xBestIndex sets kPlanIn only with sqlite3_vtab_in
+    if (plan & kPlanIn) {  // runtime-guarded: vtab_in (plan_range sets kPlanIn only after runtime_features().vtab_in and sqlite3_vtab_in)
       cur->use_list = true;
       sqlite3_value* v = nullptr;
       for (int rc = sqlite3_vtab_in_first(argv[arg], &v); rc == SQLITE_OK && v; rc = sqlite3_vtab_in_next(argv[arg], &v)) {

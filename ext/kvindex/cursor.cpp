@@ -131,7 +131,7 @@ int kvindexFilter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sql
         empty = true;
       else
         c->keys.push_back(to_value(v));
-    } else if (plan & kIn) {
+    } else if (plan & kIn) {  // runtime-guarded: vtab_in (plan.cpp sets kIn only after runtime_features().vtab_in)
       sqlite3_value* list = next_arg();
       sqlite3_value* v = nullptr;
       for (int rc = sqlite3_vtab_in_first(list, &v); rc == SQLITE_OK && v;

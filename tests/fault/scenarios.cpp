@@ -326,19 +326,19 @@ const std::vector<KnownFailure>& known_failures() {
        "set_access.cpp current_instance_id swallows a failed read (knn)"},
       {"set_functions", "*", "cannot commit - no transaction is active",
        "follows the swallowed current_instance_id error"},
-      // kvindex helper: after an OOM mid-transaction the in-memory index no longer matches _data.
-      {"kvindex_csbtree", "oom", "differs from its _data",
-       "kvindex in-memory tree diverges from _data after OOM (kvindex)"},
+      // kvindex helper: after an OOM mid-transaction the in-memory index no longer matches its stored state.
+      {"kvindex_csbtree", "oom", "differs from its stored state",
+       "kvindex in-memory tree diverges from its stored state after OOM (kvindex)"},
       {"kvindex_csbtree", "oom", "a mixture",
-       "kvindex in-memory tree diverges from _data after OOM (kvindex)"},
+       "kvindex in-memory tree diverges from its stored state after OOM (kvindex)"},
       {"kvindex_csbtree", "oom", "reopened content differs",
-       "kvindex in-memory tree diverges from _data after OOM (kvindex)"},
-      {"kvindex_skiplist", "oom", "differs from its _data",
-       "kvindex in-memory tree diverges from _data after OOM (kvindex)"},
+       "kvindex in-memory tree diverges from its stored state after OOM (kvindex)"},
+      {"kvindex_skiplist", "oom", "differs from its stored state",
+       "kvindex in-memory tree diverges from its stored state after OOM (kvindex)"},
       {"kvindex_skiplist", "oom", "a mixture",
-       "kvindex in-memory tree diverges from _data after OOM (kvindex)"},
+       "kvindex in-memory tree diverges from its stored state after OOM (kvindex)"},
       {"kvindex_skiplist", "oom", "reopened content differs",
-       "kvindex in-memory tree diverges from _data after OOM (kvindex)"},
+       "kvindex in-memory tree diverges from its stored state after OOM (kvindex)"},
       // kvindex helper: src/index/skiplist.hpp leaks the value when make_node throws
       // (insert_impl, bulk_load); suppressed for LeakSanitizer in test_fault.cpp.
       {"kvindex_skiplist", "oom", "leak suppressed",
