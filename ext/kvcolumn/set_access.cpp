@@ -35,13 +35,21 @@ Table* live_instance(LiveTables& live, const std::string& schema, const std::str
 // The instance id in "<name>_info" (empty when there is none: a table of an
 // older build, or not a kvcolumn table at all).
 std::string current_instance_id(sqlite3* db, const std::string& schema, const std::string& name) {
-  sqlite3_stmt* s = nullptr;
-  const std::string sql = "SELECT value FROM " + shadow_name(schema, name, kInfoSuffix) + " WHERE key = '" +
-                          kInstanceIdKey + "'";
+  const std::string info = shadow_name(schema, name, kInfoSuffix);
+  const std::string context = "cannot read " + info;
+  Statement s;
+  try {
+    s = Statement(db, "SELECT value FROM " + info + " WHERE key = '" + kInstanceIdKey + "'", context);
+  } catch (const kv::Error& e) {
+    // No "<name>_info" (plain SQLITE_ERROR): not a kvcolumn table, which
+    // resolving it reports. Any other failure (IOERR, BUSY...) is the
+    // caller's: SQLite may already have rolled the transaction back.
+    if (e.host_code() == SQLITE_ERROR) return "";
+    throw;
+  }
   std::string id;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-    if (const unsigned char* t = sqlite3_column_text(s, 0)) id = reinterpret_cast<const char*>(t);
-  sqlite3_finalize(s);
+  if (s.step(context))
+    if (const unsigned char* t = sqlite3_column_text(s.get(), 0)) id = reinterpret_cast<const char*>(t);
   return id;
 }
 

@@ -295,37 +295,11 @@ const std::vector<Scenario>& scenarios() {
 // owner's fix lands on main: each is still reported on its scenario's line.
 const std::vector<KnownFailure>& known_failures() {
   static const std::vector<KnownFailure> list = {
-      // common helper (#12): kv::Error keeps only the class, not SQLite's extended code.
-      {"*", "ioerr", "extended code lost", "kv::Error drops the extended IOERR code (common: one rc map)"},
-      // common helper (#12) / kvault helper: SQLITE_FULL from a write becomes SQLITE_IOERR.
-      {"*", "full", "returned disk I/O error (10)",
-       "SQLITE_FULL surfaces as SQLITE_IOERR (common/kvault rc map)"},
-      // common helper (#12): a failed prepare on <t>_info is reported as corruption.
-      {"*", "oom", "is corrupt: cannot read",
-       "kvcolumn stored_options: OOM on <t>_info -> SQLITE_CORRUPT (common)"},
-      // kvindex helper: a failed sqlite3_declare_vtab becomes SQLITE_INTERNAL.
-      {"*", "oom", "cannot declare the table schema",
-       "kvindex xCreate/xConnect: OOM -> SQLITE_INTERNAL (kvindex)"},
       // common helper (#12): raw sqlite3_stmt + a throwing C++ allocation = a statement never finalized
       // (kvcolumn admin.cpp query(), module.cpp stored_options()); the connection cannot close.
       {"*", "oom", "close fails (a statement or blob handle left open)",
        "kvcolumn admin.cpp/module.cpp leak a prepared statement when bad_alloc is thrown mid-loop (common: "
        "RAII statement)"},
-      // common helper (#12): kvcolumns' list_tables catches every kv::Error; SQLite already rolled back.
-      {"kvcolumns_listing", "*", "an error was swallowed", "kvcolumns swallows a failed read (common)"},
-      {"kvcolumns_listing", "*", "cannot commit - no transaction is active",
-       "follows the swallowed kvcolumns error"},
-      {"kvcolumns_listing", "*", "a mixture",
-       "follows the swallowed kvcolumns error: later statements autocommit"},
-      // knn helper: set_access.cpp current_instance_id() ignores a failed prepare/step (IOERR, NOMEM).
-      {"knn", "*", "an error was swallowed",
-       "set_access.cpp current_instance_id swallows a failed read (knn)"},
-      {"knn", "*", "cannot commit - no transaction is active",
-       "follows the swallowed current_instance_id error"},
-      {"set_functions", "*", "an error was swallowed",
-       "set_access.cpp current_instance_id swallows a failed read (knn)"},
-      {"set_functions", "*", "cannot commit - no transaction is active",
-       "follows the swallowed current_instance_id error"},
       // kvindex helper: after an OOM mid-transaction the in-memory index no longer matches its stored state.
       {"kvindex_csbtree", "oom", "differs from its stored state",
        "kvindex in-memory tree diverges from its stored state after OOM (kvindex)"},
@@ -347,9 +321,6 @@ const std::vector<KnownFailure>& known_failures() {
        "kvcolumn shadow_name() leaks the sqlite3_mprintf buffer when std::string(q) throws (common)"},
       {"kvindex_csbtree", "oom", "leak suppressed",
        "csbtree.hpp new_leaf_group/init_empty leak the group when reserve/push_back throws (kvindex)"},
-      // schema helper: src/json/schema.cpp catches std::exception (bad_alloc too) as an invalid schema.
-      {"json_schema", "oom", "invalid JSON Schema (draft 7): std::bad_alloc",
-       "schema.cpp turns bad_alloc into SQLITE_ERROR (schema)"},
       // schema helper: nlohmann::json's destructor allocates (json_value::destroy flattens into a
       // std::vector); an allocation failing there throws from a noexcept destructor: std::terminate.
       {"json_schema", "oom", "",
