@@ -13,7 +13,9 @@
 #include "index/ordered_index.hpp"
 #include "common/sqlite.hpp"
 #include "common/statement.hpp"
+#include "common/value_bridge.hpp"
 #include "common/value.hpp"
+#include "common/value_bridge.hpp"
 #include "common/vtab_state.hpp"
 
 namespace kvx::kvindex {
@@ -142,8 +144,5 @@ struct Registry {
   static std::string key(const std::string& schema, const std::string& table);
   static std::string id_key(const std::string& schema, const std::string& instance_id);
 };
-
-// sqlite3_value -> owned kv::Value.
-kv::Value to_value(sqlite3_value* v);
 
 }  // namespace kvx::kvindex

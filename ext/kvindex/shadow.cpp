@@ -46,19 +46,6 @@ namespace {
 constexpr std::size_t kSnapRunEntries = 4096;
 constexpr std::size_t kSnapRunBytes = 64 * 1024;
 
-void bind_value(sqlite3_stmt* s, int i, const kv::Value& v) {
-  switch (v.kind) {
-    case kv::Kind::null: sqlite3_bind_null(s, i); break;
-    case kv::Kind::integer: sqlite3_bind_int64(s, i, v.i); break;
-    case kv::Kind::real: sqlite3_bind_double(s, i, v.r); break;
-    case kv::Kind::text:
-    case kv::Kind::json:
-      sqlite3_bind_text64(s, i, v.bytes.data(), v.bytes.size(), SQLITE_STATIC, SQLITE_UTF8);
-      break;
-    case kv::Kind::blob: sqlite3_bind_blob64(s, i, v.bytes.data(), v.bytes.size(), SQLITE_STATIC); break;
-  }
-}
-
 std::string_view column_bytes(sqlite3_stmt* s, int col) {
   const void* p = sqlite3_column_blob(s, col);
   const int n = sqlite3_column_bytes(s, col);
@@ -66,16 +53,6 @@ std::string_view column_bytes(sqlite3_stmt* s, int col) {
 }
 
 }  // namespace
-
-kv::Value to_value(sqlite3_value* v) {
-  const kv::ValueView view = to_view(v);
-  kv::Value out;
-  out.kind = view.kind;
-  out.i = view.i;
-  out.r = view.r;
-  out.bytes.assign(view.bytes.data(), view.bytes.size());
-  return out;
-}
 
 std::string Storage::label(const char* what) const { return "kvindex table '" + table_ + "': " + what; }
 
