@@ -1,6 +1,7 @@
 // Packed change batches (layout in change_batch.hpp).
 #include "index/change_batch.hpp"
 
+#include <cmath>
 #include <cstring>
 
 #include "codec/util.hpp"
@@ -115,6 +116,9 @@ void get_value(std::string_view d, std::size_t& pos, unsigned tag, Value& out) {
       out.kind = Kind::real;
       out.i = 0;
       out.r = detail::load_le<double>(d.data() + pos);
+      // SQLite stores no NaN (it binds NaN as NULL), so the writer never
+      // produced one; a NaN key would also break the tree's ordering.
+      if (std::isnan(out.r)) bad("REAL is NaN", pos);
       out.bytes.clear();
       pos += 8;
       return;

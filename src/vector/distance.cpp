@@ -38,7 +38,9 @@ KV_AI V load(const void* p) {
 }
 
 // Eight elements of T at p, as doubles.
-KV_AI v8d widen8(const unsigned char* p, float) { return __builtin_convertvector(load<v8f>(p), v8d); }
+// f32 has its own kernel (f32 lanes, see below); deleted so a float cannot
+// silently take the double overload.
+v8d widen8(const unsigned char* p, float) = delete;
 KV_AI v8d widen8(const unsigned char* p, double) { return load<v8d>(p); }
 KV_AI v8d widen8(const unsigned char* p, std::int16_t) { return __builtin_convertvector(load<v8s>(p), v8d); }
 KV_AI v8d widen8(const unsigned char* p, std::uint16_t) {

@@ -90,6 +90,7 @@ TEST(ChangeBatch, BadBytesAreCorrupt) {
   expect_corrupt("\x01\x11\x01\x02", "REAL runs past the end");            // REAL key, 3 bytes
   expect_corrupt("\x01\x19\x05" "ab", "length 5 runs past the end");       // TEXT key too short
   expect_corrupt("\x01\x09\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f", "varint overflows");
+  expect_corrupt(std::string("\x01\x11\x00\x00\x00\x00\x00\x00\xf8\x7f", 10), "REAL is NaN");  // found by fuzz_change_batch
 }
 
 TEST(ChangeBatch, RandomBytesNeverCrash) {
