@@ -126,6 +126,9 @@ class SqliteChunkStore final : public kv::ChunkStore {
   ~SqliteChunkStore() override { finish_writes(); }
 
  private:
+  // Chunk's blob opened for reading; nullptr when its row is missing or not a
+  // BLOB; other failures throw with SQLite's code.
+  sqlite3_blob* open_for_read(std::uint64_t chunk);
   std::string context(const std::string& what) const;  // "kvcolumn 't': what"
   [[noreturn]] void corrupt(const std::string& what) const;
   sqlite3* db_;

@@ -79,20 +79,25 @@ std::optional<std::uint64_t> SqliteChunkStore::chunk_size(std::uint64_t chunk) {
   return static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
 }
 
+sqlite3_blob* SqliteChunkStore::open_for_read(std::uint64_t chunk) {
+  sqlite3_blob* blob = nullptr;
+  const int rc = sqlite3_blob_open(db_, schema_.c_str(), chunks_table_.c_str(), "data",
+                                   static_cast<sqlite3_int64>(chunk), 0, &blob);
+  if (rc == SQLITE_OK) return blob;
+  const SqliteFailure failure = SqliteFailure::capture(db_, rc);  // closing resets the connection's error
+  sqlite3_blob_close(blob);
+  if (!chunk_size(chunk)) return nullptr;  // missing row (chunk_size also rejects non-BLOBs)
+  failure.raise(context("cannot open chunk " + std::to_string(chunk)));
+}
+
 bool SqliteChunkStore::read_chunk(std::uint64_t chunk, std::string& out) {
   std::optional<std::uint64_t> size = chunk_size(chunk);  // also rejects non-BLOB rows
   if (!size) return false;
-  sqlite3_blob* blob = nullptr;
-  int rc = sqlite3_blob_open(db_, schema_.c_str(), chunks_table_.c_str(), "data",
-                             static_cast<sqlite3_int64>(chunk), 0, &blob);
-  if (rc != SQLITE_OK) {
-    const SqliteFailure failure = SqliteFailure::capture(db_, rc);  // closing resets the connection's error
-    sqlite3_blob_close(blob);
-    failure.raise(context("cannot open chunk " + std::to_string(chunk)));
-  }
+  sqlite3_blob* blob = open_for_read(chunk);
+  if (!blob) return false;
   int n = sqlite3_blob_bytes(blob);
   out.resize(static_cast<std::size_t>(n));
-  rc = n > 0 ? sqlite3_blob_read(blob, out.data(), n, 0) : SQLITE_OK;
+  int rc = n > 0 ? sqlite3_blob_read(blob, out.data(), n, 0) : SQLITE_OK;
   if (rc != SQLITE_OK) {
     const SqliteFailure failure = SqliteFailure::capture(db_, rc);
     sqlite3_blob_close(blob);
@@ -104,17 +109,10 @@ bool SqliteChunkStore::read_chunk(std::uint64_t chunk, std::string& out) {
 
 std::optional<std::uint64_t> SqliteChunkStore::read_range(std::uint64_t chunk, std::uint64_t offset,
                                                           std::uint64_t n, std::string& out) {
-  sqlite3_blob* blob = nullptr;
-  int rc = sqlite3_blob_open(db_, schema_.c_str(), chunks_table_.c_str(), "data",
-                             static_cast<sqlite3_int64>(chunk), 0, &blob);
-  if (rc != SQLITE_OK) {
-    const SqliteFailure failure = SqliteFailure::capture(db_, rc);
-    sqlite3_blob_close(blob);
-    if (!chunk_size(chunk)) return std::nullopt;  // missing row (chunk_size also rejects non-BLOBs)
-    failure.raise(context("cannot open chunk " + std::to_string(chunk)));
-  }
+  sqlite3_blob* blob = open_for_read(chunk);
+  if (!blob) return std::nullopt;
   const std::uint64_t size = static_cast<std::uint64_t>(sqlite3_blob_bytes(blob));
-  rc = SQLITE_OK;
+  int rc = SQLITE_OK;
   if (offset <= size && n <= size - offset) {
     out.resize(static_cast<std::size_t>(n));
     if (n > 0) rc = sqlite3_blob_read(blob, out.data(), static_cast<int>(n), static_cast<int>(offset));
@@ -131,15 +129,9 @@ std::optional<std::uint64_t> SqliteChunkStore::read_range(std::uint64_t chunk, s
 std::optional<std::uint64_t> SqliteChunkStore::read_pieces(std::uint64_t chunk, std::uint64_t offset,
                                                            std::uint64_t n, std::uint64_t piece, std::string& buf,
                                                            const PieceSink& sink) {
-  sqlite3_blob* blob = nullptr;
-  int rc = sqlite3_blob_open(db_, schema_.c_str(), chunks_table_.c_str(), "data",
-                             static_cast<sqlite3_int64>(chunk), 0, &blob);
-  if (rc != SQLITE_OK) {
-    const SqliteFailure failure = SqliteFailure::capture(db_, rc);  // closing resets the connection's error
-    sqlite3_blob_close(blob);
-    if (!chunk_size(chunk)) return std::nullopt;  // missing row (chunk_size also rejects non-BLOBs)
-    failure.raise(context("cannot open chunk " + std::to_string(chunk)));
-  }
+  sqlite3_blob* blob = open_for_read(chunk);
+  if (!blob) return std::nullopt;
+  int rc = SQLITE_OK;
   struct Close {  // the sink may throw
     sqlite3_blob* b;
     ~Close() { sqlite3_blob_close(b); }
