@@ -19,7 +19,7 @@
 #include <string>
 
 #include "codec/codec.hpp"
-#include "codec/structured.hpp"
+#include "json/schema.hpp"
 #include "common/firewall.hpp"
 #include "json/text.hpp"
 #include "codec/pack_batch.hpp"
@@ -154,11 +154,11 @@ void kv_pack_many(sqlite3_context* ctx, int, sqlite3_value** argv) {
   guard_function(ctx, [&] {
     const kv::DType& d = dtype_arg(ctx, argv, 0);
     if (sqlite3_value_type(argv[1]) == SQLITE_BLOB) {
-      kv::batch::check_packed(d, to_view(argv[1]).bytes);
+      kv::codec::batch::check_packed(d, to_view(argv[1]).bytes);
       return sqlite3_result_value(ctx, argv[1]);  // one copy, no parsing
     }
     std::string out;
-    kv::batch::pack_many(d, text_arg(argv[1], "kv_pack_many's json_array"), out, nullptr, length_limit(ctx));
+    kv::codec::batch::pack_many(d, text_arg(argv[1], "kv_pack_many's json_array"), out, nullptr, length_limit(ctx));
     set_blob_result(ctx, out);
   });
 }
@@ -170,8 +170,8 @@ void kv_unpack_many(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     if (sqlite3_value_type(argv[1]) == SQLITE_NULL) return sqlite3_result_null(ctx);
     std::string_view blob = blob_arg(argv[1], "kv_unpack_many");
     std::vector<std::size_t> offsets;
-    if (argc == 3) offsets = kv::batch::parse_offsets(text_arg(argv[2], "offsets"), blob.size());
-    set_json_result(ctx, kv::batch::unpack_many(d, blob, argc == 3 ? &offsets : nullptr));
+    if (argc == 3) offsets = kv::codec::batch::parse_offsets(text_arg(argv[2], "offsets"), blob.size());
+    set_json_result(ctx, kv::codec::batch::unpack_many(d, blob, argc == 3 ? &offsets : nullptr));
   });
 }
 
@@ -192,7 +192,7 @@ void kv_pack_agg_step(sqlite3_context* ctx, int, sqlite3_value** argv) {
     kv::ValueView dt = to_view(argv[0]);
     if (!*slot) {
       kv::DType d = to_dtype(argv[0]);
-      kv::batch::require_batch_dtype(d);
+      kv::codec::batch::require_batch_dtype(d);
       *slot = new AggState{std::string(dt.bytes), std::move(d), {}};
     } else if (dt.kind != kv::Kind::text || dt.bytes != (*slot)->dtype_text) {
       kv::fail(kv::Errc::invalid_argument, "kv_pack_agg needs the same dtype on every row");

@@ -38,7 +38,7 @@ struct EachCursor : sqlite3_vtab_cursor {
   std::string offsets_text;
   bool has_offsets = false;
   std::vector<std::size_t> offsets;
-  std::unique_ptr<kv::batch::ElementCursor> walker;
+  std::unique_ptr<kv::codec::batch::ElementCursor> walker;
   std::string_view element;
   sqlite3_int64 idx = -1;
   bool eof = true;
@@ -129,10 +129,10 @@ int eachFilter(sqlite3_vtab_cursor* cur, int idxNum, const char*, int argc, sqli
       kv::ValueView o = to_view(argv[2]);
       if (o.kind != kv::Kind::text) kv::fail(kv::Errc::type_mismatch, "offsets must be TEXT (a JSON array)");
       c->offsets_text.assign(o.bytes);
-      c->offsets = kv::batch::parse_offsets(c->offsets_text, c->blob.size());
+      c->offsets = kv::codec::batch::parse_offsets(c->offsets_text, c->blob.size());
     }
     c->walker =
-        std::make_unique<kv::batch::ElementCursor>(c->dtype, c->blob, c->has_offsets ? &c->offsets : nullptr);
+        std::make_unique<kv::codec::batch::ElementCursor>(c->dtype, c->blob, c->has_offsets ? &c->offsets : nullptr);
     c->eof = false;
     advance(c);
     return SQLITE_OK;

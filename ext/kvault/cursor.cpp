@@ -324,10 +324,10 @@ int kvaultColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
         std::optional<std::string_view> name;
         std::string head;
         if (c->reads == kReadsValue) {
-          name = kv::auto_header::encoding_name(stored_blob(c->scan, 2, c));
+          name = kv::codec::auto_header::encoding_name(stored_blob(c->scan, 2, c));
         } else {
           head = value_head(c);
-          name = kv::auto_header::encoding_name(head);
+          name = kv::codec::auto_header::encoding_name(head);
         }
         if (name) sqlite3_result_text(ctx, name->data(), static_cast<int>(name->size()), SQLITE_STATIC);
         break;

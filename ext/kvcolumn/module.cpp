@@ -94,7 +94,7 @@
 #include <string_view>
 #include <vector>
 
-#include "codec/structured.hpp"
+#include "json/schema.hpp"
 #include "common/error.hpp"
 #include "common/firewall.hpp"
 #include "kvcolumn/kvcolumn.hpp"

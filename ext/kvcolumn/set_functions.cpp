@@ -93,7 +93,7 @@ void kvcolumn_slice(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
       } catch (const kv::Error& e) {
         kv::fail(e.code(), fn + ": kvcolumn '" + t.name + "' element " + std::to_string(i) + ": " + e.what());
       }
-      kv::batch::append_value_json(v, json);
+      kv::codec::batch::append_value_json(v, json);
       if (json.size() > limit) too_big(fn, t, json.size(), limit);
     });
     json += ']';

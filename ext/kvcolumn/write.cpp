@@ -8,7 +8,7 @@
 
 #include "codec/codec.hpp"
 #include "codec/element.hpp"
-#include "codec/structured.hpp"
+#include "json/schema.hpp"
 #include "common/error.hpp"
 #include "common/firewall.hpp"
 #include "json/text.hpp"
@@ -167,7 +167,7 @@ void append_var(Table* t, sqlite3_value* value) {
     };
     if (d.family == kv::Family::bytes && !kv::json::is_valid_utf8(json)) not_utf8();
     try {
-      as_input_error(prefix_of, [&] { kv::batch::pack_many(d, json, packed, &ends); });
+      as_input_error(prefix_of, [&] { kv::codec::batch::pack_many(d, json, packed, &ends); });
     } catch (const kv::Error&) {
       if (!kv::json::is_valid_utf8(json)) not_utf8();
       throw;
@@ -182,7 +182,7 @@ void append_var(Table* t, sqlite3_value* value) {
     const void* b = sqlite3_value_blob(value);
     std::string_view blob(static_cast<const char*>(b), static_cast<std::size_t>(sqlite3_value_bytes(value)));
     as_input_error(prefix_of, [&] {
-      kv::batch::ElementCursor cursor(d, blob, nullptr);  // each item decoded whole: well-formed
+      kv::codec::batch::ElementCursor cursor(d, blob, nullptr);  // each item decoded whole: well-formed
       for (std::string_view e; cursor.next(e);) elems.push_back(e);
     });
     if (!t->options.schema.empty())

@@ -35,12 +35,13 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 
-#include "codec/structured.hpp"
+#include "codec/msgpack.hpp"
+#include "codec/cbor.hpp"
 #include "codec/dtype.hpp"
 #include "common/error.hpp"
 #include "json/text.hpp"
 
-namespace kv::auto_header {
+namespace kv::codec::auto_header {
 
 namespace {
 
@@ -284,8 +285,8 @@ Value unpack(std::string_view data) {
       if (!nlohmann::json::accept(payload))
         fail(Errc::corrupt, "auto: JSON payload (encoding 0x03) is not valid JSON");
       return Value::json(std::string(payload));
-    case kMsgpack: return unpack_one_item(payload, "MessagePack", msgpack_codec::unpack_one);
-    case kCbor: return unpack_one_item(payload, "CBOR", cbor_codec::unpack_one);
+    case kMsgpack: return unpack_one_item(payload, "MessagePack", codec::msgpack::unpack_one);
+    case kCbor: return unpack_one_item(payload, "CBOR", codec::cbor::unpack_one);
     case kUtf8:
       if (!json::is_valid_utf8(payload))
         fail(Errc::corrupt, "auto: UTF-8 payload (encoding 0x06) is not valid UTF-8");
@@ -310,4 +311,4 @@ std::optional<std::string_view> encoding_name(std::string_view data) noexcept {
   }
 }
 
-}  // namespace kv::auto_header
+}  // namespace kv::codec::auto_header

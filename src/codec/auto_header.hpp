@@ -10,7 +10,7 @@
 
 #include "common/value.hpp"
 
-namespace kv::auto_header {
+namespace kv::codec::auto_header {
 
 // Packs a value in headed form (see codec/auto_header.cpp for the choice per type).
 void pack(const ValueView& value, std::string& out);
@@ -20,4 +20,4 @@ Value unpack(std::string_view data);
 // "datapacker", "pickle", ...), or nullopt for raw bytes.
 std::optional<std::string_view> encoding_name(std::string_view data) noexcept;
 
-}  // namespace kv::auto_header
+}  // namespace kv::codec::auto_header

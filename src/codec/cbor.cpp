@@ -37,13 +37,13 @@
 #include <string_view>
 
 #include "codec/base64url.hpp"
-#include "codec/structured.hpp"
+#include "codec/cbor.hpp"
 #include "common/error.hpp"
 #include "json/sax_writer.hpp"
 #include "json/text.hpp"
 #include "json/tree_out.hpp"
 
-namespace kv::cbor_codec {
+namespace kv::codec::cbor {
 namespace {
 
 class CborWriter {
@@ -534,4 +534,4 @@ Value unpack_one(std::string_view data, std::size_t& consumed) {
   return d.run(data, consumed);
 }
 
-}  // namespace kv::cbor_codec
+}  // namespace kv::codec::cbor

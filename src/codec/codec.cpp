@@ -5,8 +5,9 @@
 #include "codec/auto_header.hpp"
 #include "codec/element.hpp"
 #include "codec/numeric.hpp"
-#include "codec/string.hpp"
-#include "codec/structured.hpp"
+#include "codec/str.hpp"
+#include "codec/msgpack.hpp"
+#include "codec/cbor.hpp"
 #include "codec/vec.hpp"
 #include "common/error.hpp"
 #include "json/text.hpp"
@@ -18,9 +19,9 @@ namespace {
 void pack_structured(const DType& dtype, const ValueView& value, std::string& out) {
   const std::size_t start = out.size();
   if (dtype.family == Family::msgpack) {
-    msgpack_codec::pack(value, out);
+    codec::msgpack::pack(value, out);
   } else {
-    cbor_codec::pack(value, out);
+    codec::cbor::pack(value, out);
   }
   if (!dtype.fixed_size) return;
   const std::size_t n = out.size() - start;
@@ -37,8 +38,8 @@ Value unpack_structured(const DType& dtype, std::string_view element) {
   if (dtype.fixed_size && element.size() != dtype.fixed_size) detail::wrong_element_size(dtype, element.size());
   if (element.empty()) fail(Errc::corrupt, "empty " + dtype.name() + " element");
   std::size_t used = 0;
-  Value v = dtype.family == Family::msgpack ? msgpack_codec::unpack_one(element, used)
-                                            : cbor_codec::unpack_one(element, used);
+  Value v = dtype.family == Family::msgpack ? codec::msgpack::unpack_one(element, used)
+                                            : codec::cbor::unpack_one(element, used);
   std::string_view rest = element.substr(used);
   if (dtype.fixed_size ? rest.find_first_not_of('\0') != std::string_view::npos : !rest.empty())
     fail(Errc::corrupt, std::to_string(rest.size()) + " bytes after the " + dtype.name() + " item" +
@@ -53,16 +54,16 @@ void pack(const DType& dtype, const ValueView& value, std::string& out) {
     case Family::integer:
     case Family::floating: {
       char buf[8];
-      numeric::pack(dtype.num, value, buf);
+      codec::numeric::pack(dtype.num, value, buf);
       out.append(buf, num_size(dtype.num));
       return;
     }
-    case Family::bytes: return strcodec::pack_bytes(dtype, value, out);
-    case Family::str: return strcodec::pack_str(dtype, value, out);
-    case Family::vec: return veccodec::pack(dtype, value, out);
+    case Family::bytes: return codec::str::pack_bytes(dtype, value, out);
+    case Family::str: return codec::str::pack_str(dtype, value, out);
+    case Family::vec: return codec::vec::pack(dtype, value, out);
     case Family::msgpack:
     case Family::cbor: return pack_structured(dtype, value, out);
-    case Family::auto_header: return auto_header::pack(value, out);
+    case Family::auto_header: return codec::auto_header::pack(value, out);
   }
   fail(Errc::internal, "unknown dtype family");
 }
@@ -72,13 +73,13 @@ Value unpack(const DType& dtype, std::string_view element) {
     case Family::integer:
     case Family::floating:
       if (element.size() != num_size(dtype.num)) detail::wrong_element_size(dtype, element.size());
-      return numeric::unpack(dtype.num, element.data());
-    case Family::bytes: return strcodec::unpack_bytes(dtype, element);
-    case Family::str: return strcodec::unpack_str(dtype, element);
-    case Family::vec: return veccodec::unpack(dtype, element);
+      return codec::numeric::unpack(dtype.num, element.data());
+    case Family::bytes: return codec::str::unpack_bytes(dtype, element);
+    case Family::str: return codec::str::unpack_str(dtype, element);
+    case Family::vec: return codec::vec::unpack(dtype, element);
     case Family::msgpack:
     case Family::cbor: return unpack_structured(dtype, element);
-    case Family::auto_header: return auto_header::unpack(element);
+    case Family::auto_header: return codec::auto_header::unpack(element);
   }
   fail(Errc::internal, "unknown dtype family");
 }
@@ -94,9 +95,9 @@ std::size_t element_length(const DType& dtype, std::string_view data) {
     if (data.empty()) fail(Errc::corrupt, "truncated " + dtype.name() + " element: no bytes left");
     std::size_t used = 0;
     if (dtype.family == Family::msgpack) {
-      msgpack_codec::unpack_one(data, used);
+      codec::msgpack::unpack_one(data, used);
     } else {
-      cbor_codec::unpack_one(data, used);
+      codec::cbor::unpack_one(data, used);
     }
     return used;
   }

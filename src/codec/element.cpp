@@ -1,11 +1,11 @@
 // The validate-only check and the zero-copy view (codec/element.hpp): a
-// dispatch onto the families' own checks (strcodec::check_str, veccodec::check,
+// dispatch onto the families' own checks (codec::str::check_str, codec::vec::check,
 // the msgpack/cbor/auto decoders), the same ones unpack() runs first.
 #include "codec/element.hpp"
 
 #include "codec/auto_header.hpp"
 #include "codec/codec.hpp"
-#include "codec/string.hpp"
+#include "codec/str.hpp"
 #include "codec/vec.hpp"
 #include "common/error.hpp"
 
@@ -21,11 +21,11 @@ void wrong_element_size(const DType& dtype, std::size_t got) {
 ElementView view_other(const DType& dtype, std::string_view bytes) {
   switch (dtype.family) {
     case Family::bytes:
-      strcodec::check_bytes(dtype, bytes);
+      codec::str::check_bytes(dtype, bytes);
       return {ElementView::Type::blob, 0, 0, 0, bytes};
     case Family::str:
       if (dtype.encoding != Encoding::utf8 && dtype.encoding != Encoding::ascii) return {};
-      return {ElementView::Type::text, 0, 0, 0, strcodec::check_str(dtype, bytes)};
+      return {ElementView::Type::text, 0, 0, 0, codec::str::check_str(dtype, bytes)};
     default: return {};  // transcoded or formatted: unpack()
   }
 }
@@ -38,9 +38,9 @@ void check_element(const DType& dtype, std::string_view bytes) {
     case Family::floating:
       if (bytes.size() != num_size(dtype.num)) detail::wrong_element_size(dtype, bytes.size());
       return;
-    case Family::bytes: return strcodec::check_bytes(dtype, bytes);
-    case Family::str: strcodec::check_str(dtype, bytes); return;
-    case Family::vec: veccodec::check(dtype, bytes); return;
+    case Family::bytes: return codec::str::check_bytes(dtype, bytes);
+    case Family::str: codec::str::check_str(dtype, bytes); return;
+    case Family::vec: codec::vec::check(dtype, bytes); return;
     case Family::msgpack:
     case Family::cbor:
     case Family::auto_header: unpack(dtype, bytes); return;  // the decoder is the check

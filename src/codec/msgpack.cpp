@@ -35,13 +35,13 @@
 #include <string_view>
 
 #include "codec/base64url.hpp"
-#include "codec/structured.hpp"
+#include "codec/msgpack.hpp"
 #include "common/error.hpp"
 #include "json/sax_writer.hpp"
 #include "json/text.hpp"
 #include "json/tree_out.hpp"
 
-namespace kv::msgpack_codec {
+namespace kv::codec::msgpack {
 namespace {
 
 int append_to_string(void* data, const char* buf, size_t len) {
@@ -428,4 +428,4 @@ Value unpack_one(std::string_view data, std::size_t& consumed) {
   return v;
 }
 
-}  // namespace kv::msgpack_codec
+}  // namespace kv::codec::msgpack

@@ -12,7 +12,7 @@
 #include "common/error.hpp"
 #include "json/text.hpp"
 
-namespace kv::numeric {
+namespace kv::codec::numeric {
 namespace {
 
 using detail::load_le;
@@ -262,4 +262,4 @@ void append_json_list(Num n, const char* src, std::size_t count, std::string& ou
 
 void append_json(Num n, const char* src, std::string& out) { append_json_list(n, src, 1, out); }
 
-}  // namespace kv::numeric
+}  // namespace kv::codec::numeric

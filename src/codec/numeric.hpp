@@ -21,7 +21,7 @@
 #include "codec/dtype.hpp"
 #include "common/value.hpp"
 
-namespace kv::numeric {
+namespace kv::codec::numeric {
 
 // Packs value into exactly num_size(n) bytes at dst.
 void pack(Num n, const ValueView& value, char* dst);
@@ -40,4 +40,4 @@ void append_json(Num n, const char* src, std::string& out);
 // the batch paths).
 void append_json_list(Num n, const char* src, std::size_t count, std::string& out);
 
-}  // namespace kv::numeric
+}  // namespace kv::codec::numeric

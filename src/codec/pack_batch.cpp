@@ -13,7 +13,7 @@
 #include "json/reader.hpp"
 #include "json/text.hpp"
 
-namespace kv::batch {
+namespace kv::codec::batch {
 namespace {
 
 // Re-throws a codec error with the element index in front.
@@ -253,4 +253,4 @@ std::string unpack_many(const DType& dtype, std::string_view blob, const std::ve
   return out;
 }
 
-}  // namespace kv::batch
+}  // namespace kv::codec::batch

@@ -25,7 +25,7 @@
 #include "common/limits.hpp"
 #include "common/value.hpp"
 
-namespace kv::batch {
+namespace kv::codec::batch {
 
 // Throws invalid_argument for dtypes batches do not take (auto).
 void require_batch_dtype(const DType& dtype);
@@ -66,4 +66,4 @@ std::string unpack_many(const DType& dtype, std::string_view blob, const std::ve
 // One decoded value as a JSON array item (see above).
 void append_value_json(const Value& value, std::string& out);
 
-}  // namespace kv::batch
+}  // namespace kv::codec::batch

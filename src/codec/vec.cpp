@@ -10,7 +10,7 @@
 #include "common/error.hpp"
 #include "json/reader.hpp"
 
-namespace kv::veccodec {
+namespace kv::codec::vec {
 namespace {
 
 constexpr std::size_t kMaxDims = 255;
@@ -304,4 +304,4 @@ Value unpack(const DType& dtype, std::string_view element) {
   return Value::json(std::move(out));
 }
 
-}  // namespace kv::veccodec
+}  // namespace kv::codec::vec

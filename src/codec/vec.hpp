@@ -19,7 +19,7 @@
 #include "codec/dtype.hpp"
 #include "common/value.hpp"
 
-namespace kv::veccodec {
+namespace kv::codec::vec {
 
 void pack(const DType& dtype, const ValueView& value, std::string& out);
 // Returns Kind::json. Checks the type byte, ndim, dims and exact byte length.
@@ -29,4 +29,4 @@ Value unpack(const DType& dtype, std::string_view element);
 // bytes are valid numbers. Returns the elements' bytes (after the header).
 std::string_view check(const DType& dtype, std::string_view element);
 
-}  // namespace kv::veccodec
+}  // namespace kv::codec::vec

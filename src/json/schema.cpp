@@ -30,8 +30,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "codec/structured.hpp"
 #include "common/error.hpp"
+#include "json/schema.hpp"
 #include "json/schema_graph.hpp"
 #include "json/schema_refs.hpp"
 #include "json/schema_regex.hpp"

@@ -8,7 +8,7 @@
 #include "codec/auto_header.hpp"
 #include "common/error.hpp"
 
-namespace ah = kv::auto_header;
+namespace ah = kv::codec::auto_header;
 using kv::Value;
 using kv::ValueView;
 using namespace std::string_literals;

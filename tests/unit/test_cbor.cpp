@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "codec/structured.hpp"
+#include "codec/cbor.hpp"
 #include "json/sax_writer.hpp"
 #include "test_helpers.hpp"
 
@@ -19,7 +19,7 @@ using kv::Value;
 using kv::ValueView;
 using kvtest::hex;
 using kvtest::unhex;
-namespace cb = kv::cbor_codec;
+namespace cb = kv::codec::cbor;
 
 namespace {
 

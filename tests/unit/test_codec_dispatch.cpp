@@ -22,15 +22,15 @@ using kv::ValueView;
 
 std::string pack_many(const char* dtype, const char* json) {
   std::string out;
-  kv::batch::pack_many(kv::parse_dtype(dtype), json, out);
+  kv::codec::batch::pack_many(kv::parse_dtype(dtype), json, out);
   return out;
 }
 std::string unpack_many(const char* dtype, std::string_view blob) {
-  return kv::batch::unpack_many(kv::parse_dtype(dtype), blob, nullptr);
+  return kv::codec::batch::unpack_many(kv::parse_dtype(dtype), blob, nullptr);
 }
 std::string unpack_many_at(const char* dtype, std::string_view blob, const char* offsets) {
-  auto o = kv::batch::parse_offsets(offsets, blob.size());
-  return kv::batch::unpack_many(kv::parse_dtype(dtype), blob, &o);
+  auto o = kv::codec::batch::parse_offsets(offsets, blob.size());
+  return kv::codec::batch::unpack_many(kv::parse_dtype(dtype), blob, &o);
 }
 
 TEST(CodecDispatch, MsgpackAndCborFraming) {
@@ -104,7 +104,7 @@ TEST(PackBatch, PackManyErrorsNameTheElement) {
 
 TEST(PackBatch, CheckPacked) {
   auto check = [](const char* dtype, std::string_view blob) {
-    kv::batch::check_packed(kv::parse_dtype(dtype), blob);
+    kv::codec::batch::check_packed(kv::parse_dtype(dtype), blob);
   };
   check("f64", std::string(16, '\xFF'));
   check("str:2", std::string("ab\0\0", 4));

@@ -124,8 +124,8 @@ inline kv::Errc errc_of(const std::function<void()>& f) {
   return kv::Errc::internal;
 }
 
-// The test-side calls of one structured codec (kv::msgpack_codec or
-// kv::cbor_codec): pack to a fresh string, unpack exactly one whole item.
+// The test-side calls of one structured codec (kv::codec::msgpack or
+// kv::codec::cbor): pack to a fresh string, unpack exactly one whole item.
 struct StructuredCodec {
   void (*pack_into)(const kv::ValueView&, std::string&);
   kv::Value (*unpack_one)(std::string_view, std::size_t&);

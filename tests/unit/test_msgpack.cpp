@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "codec/structured.hpp"
+#include "codec/msgpack.hpp"
 #include "json/sax_writer.hpp"
 #include "test_helpers.hpp"
 
@@ -20,7 +20,7 @@ using kv::Value;
 using kv::ValueView;
 using kvtest::hex;
 using kvtest::unhex;
-namespace mp = kv::msgpack_codec;
+namespace mp = kv::codec::msgpack;
 
 namespace {
 

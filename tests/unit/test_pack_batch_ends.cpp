@@ -22,7 +22,7 @@ struct Packed {
 
 Packed pack_many(const char* dtype, const char* json, std::string prefix = "") {
   Packed p{std::move(prefix), {}};
-  kv::batch::pack_many(kv::parse_dtype(dtype), json, p.bytes, &p.ends);
+  kv::codec::batch::pack_many(kv::parse_dtype(dtype), json, p.bytes, &p.ends);
   return p;
 }
 

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "codec/structured.hpp"
+#include "json/schema.hpp"
 #include "common/error.hpp"
 #include "test_helpers.hpp"
 

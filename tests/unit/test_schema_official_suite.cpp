@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "codec/structured.hpp"
+#include "json/schema.hpp"
 #include "common/error.hpp"
 
 namespace fs = std::filesystem;

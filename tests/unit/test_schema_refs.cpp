@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "codec/structured.hpp"
+#include "json/schema.hpp"
 #include "common/error.hpp"
 #include "json/schema_meta.hpp"
 #include "json/schema_refs.hpp"

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "codec/structured.hpp"
+#include "json/schema.hpp"
 #include "common/error.hpp"
 #include "json/schema_regex.hpp"
 #include "test_helpers.hpp"

@@ -22,7 +22,8 @@
 #include <thread>
 #include <vector>
 
-#include "codec/structured.hpp"
+#include "codec/msgpack.hpp"
+#include "codec/cbor.hpp"
 #include "common/error.hpp"
 #include "json/text.hpp"
 #include "test_helpers.hpp"
@@ -109,8 +110,8 @@ Results run_with(const simdjson::implementation* kernel, const std::vector<std::
   std::thread worker([&] {  // fresh thread: a fresh thread-local parser on this kernel
     r.kernel = simdjson::get_active_implementation()->name();
     for (const auto& t : texts) {
-      r.msgpack.push_back(pack_or_error(kv::msgpack_codec::pack, t));
-      r.cbor.push_back(pack_or_error(kv::cbor_codec::pack, t));
+      r.msgpack.push_back(pack_or_error(kv::codec::msgpack::pack, t));
+      r.cbor.push_back(pack_or_error(kv::codec::cbor::pack, t));
     }
     for (const auto& b : bytes) r.utf8.push_back(kv::json::is_valid_utf8(b));
   });

@@ -1,4 +1,4 @@
-#include "codec/string.hpp"
+#include "codec/str.hpp"
 
 #include <cstdint>
 
@@ -7,7 +7,7 @@
 #include "common/error.hpp"
 #include "json/text.hpp"
 
-namespace kv::strcodec {
+namespace kv::codec::str {
 namespace {
 
 // Decodes the code point at p (text already validated as UTF-8); advances p.
@@ -221,4 +221,4 @@ Value unpack_str(const DType& dtype, std::string_view element) {
   return Value::text(decode(dtype.encoding, stored_text(dtype, element), dtype));
 }
 
-}  // namespace kv::strcodec
+}  // namespace kv::codec::str

@@ -18,7 +18,7 @@
 #include "codec/dtype.hpp"
 #include "common/value.hpp"
 
-namespace kv::strcodec {
+namespace kv::codec::str {
 
 void pack_bytes(const DType& dtype, const ValueView& value, std::string& out);
 Value unpack_bytes(const DType& dtype, std::string_view element);
@@ -43,4 +43,4 @@ std::string_view check_str(const DType& dtype, std::string_view element);
 // str:N's encoded text without its zero padding (size checked); str's element itself.
 std::string_view stored_text(const DType& dtype, std::string_view element);
 
-}  // namespace kv::strcodec
+}  // namespace kv::codec::str
