@@ -104,6 +104,17 @@ struct Table : sqlite3_vtab {
   }
 };
 
+// The bytes of a TEXT or BLOB value (empty for other types). Columns of the
+// shadow statements are read through sqlite3_column_value and this, one
+// sqlite3_column_* call (and one mutex round trip) per column instead of
+// three: the connection's mutex is held throughout (the callers run inside
+// the outer statement's step), so using the unprotected value is safe.
+inline std::string_view value_bytes(sqlite3_value* v) {
+  const void* p = sqlite3_value_blob(v);
+  const int n = sqlite3_value_bytes(v);
+  return {p ? static_cast<const char*>(p) : "", static_cast<std::size_t>(n)};
+}
+
 // The current row's value, copied once from the shadow statement and handed to
 // every xColumn(value) call of that row without another copy
 // (sqlite3_result_blob64 with release_shared_value as destructor; the bytes
@@ -137,6 +148,10 @@ struct Cursor : sqlite3_vtab_cursor {
   SharedValue* value = nullptr;  // the current row's value once asked for
 
   kv::key_range::Range range;
+  // The plan is exactly key = v (idxStr "E"): one seek of the key index for
+  // the bytes in `exact_key`, whose row needs no re-check (range is unset).
+  bool exact = false;
+  std::string exact_key;
   std::vector<std::string> not_equal;
   std::vector<std::string> in_keys;  // IN values, sorted in scan order
   std::size_t in_next = 0;
@@ -160,11 +175,10 @@ struct Cursor : sqlite3_vtab_cursor {
     if (head) sqlite3_blob_close(head);
   }
 
-  std::string_view row_key() const {
-    const void* p = sqlite3_column_blob(scan, 1);
-    return {p ? static_cast<const char*>(p) : "", static_cast<std::size_t>(sqlite3_column_bytes(scan, 1))};
-  }
+  // The current row's key. The caller has checked that it is a BLOB.
+  std::string_view row_key() const { return value_bytes(sqlite3_column_value(scan, 1)); }
   bool row_matches() const {
+    if (exact) return true;  // the seek found exactly the key asked for
     const std::string_view k = row_key();
     if (!range.contains(k)) return false;
     return std::none_of(not_equal.begin(), not_equal.end(), [&](const std::string& n) { return n == k; });
