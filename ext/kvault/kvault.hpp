@@ -37,6 +37,10 @@ constexpr int kSizeUsed = 8;
 // its byte count). Chosen from the columns the statement uses (idxNum bits).
 enum Reads { kReadsKey = 0, kReadsSize = 1, kReadsValue = 2 };
 inline constexpr const char* kReadColumns[] = {"id, key", "id, key, length(value)", "id, key, value"};
+// A point seek's key column is the bound key itself: the seek of a BLOB
+// finds only a BLOB key with the same bytes, so the row's key need not be
+// read from the index.
+inline constexpr const char* kPointReadColumns[] = {"id, ?1", "id, ?1, length(value)", "id, ?1, value"};
 
 // One kvault table on one connection: its names and its cached shadow statements.
 struct Table : sqlite3_vtab {
@@ -66,7 +70,7 @@ struct Table : sqlite3_vtab {
   void set_names() {
     data = shadow_name(schema, name, kDataSuffix);
     for (int r = kReadsKey; r <= kReadsValue; ++r)
-      point_sql[r] = std::string("SELECT ") + kReadColumns[r] + " FROM " + data + " WHERE key = ?1";
+      point_sql[r] = std::string("SELECT ") + kPointReadColumns[r] + " FROM " + data + " WHERE key = ?1";
     static constexpr const char* kConflict[] = {"", " OR REPLACE", " OR IGNORE"};
     for (int m = 0; m < 3; ++m) {
       insert_sql[m] = std::string("INSERT") + kConflict[m] + " INTO " + data + "(id, key, value) VALUES (?1, ?2, ?3)";
