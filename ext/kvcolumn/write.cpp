@@ -8,13 +8,14 @@
 
 #include "codec/codec.hpp"
 #include "codec/element.hpp"
-#include "json/schema.hpp"
+#include "codec/pack_batch.hpp"
 #include "common/error.hpp"
 #include "common/firewall.hpp"
+#include "common/update_args.hpp"
+#include "common/value_bridge.hpp"
+#include "json/schema.hpp"
 #include "json/text.hpp"
 #include "kvcolumn/kvcolumn.hpp"
-#include "codec/pack_batch.hpp"
-#include "common/value_bridge.hpp"
 
 namespace kvx::kvcolumn {
 
@@ -236,26 +237,28 @@ void run_command(Table* t, sqlite3_value* command, sqlite3_value* idx, sqlite3_v
 
 }  // namespace
 
-// xUpdate. argc == 1: DELETE of rowid argv[0] (SQLite passes the rowids of a
-// multi-row DELETE in the original numbering, so deletes are recorded and
-// compacted later). argv[0] NULL: INSERT (argv[1] rowid, argv[2] idx,
-// argv[3] value, argv[4] command, argv[5] raw). Otherwise UPDATE of rowid argv[0].
+// xUpdate (arguments decoded by common/update_args.hpp; the columns are Col).
+// DELETE: SQLite passes the rowids of a multi-row DELETE in the original
+// numbering, so deletes are recorded and compacted later. INSERT: an append,
+// an insert at idx (or the rowid given), or a command. UPDATE: of one row's
+// value or raw, in place.
 int kvcolumnUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* rowid) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
     t->revalidate();
     kv::Column& col = *t->column;
-    if (argc == 1) {
-      col.mark_deleted(static_cast<std::uint64_t>(sqlite3_value_int64(argv[0])));
+    const UpdateArgs u = decode_update(argc, argv);
+    if (u.kind == UpdateKind::remove) {
+      col.mark_deleted(static_cast<std::uint64_t>(sqlite3_value_int64(u.old_row)));
       return SQLITE_OK;
     }
-    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
-      if (sqlite3_value_type(argv[2 + kCommand]) != SQLITE_NULL) {
-        if (sqlite3_value_type(argv[2 + kRaw]) != SQLITE_NULL)
+    if (u.kind == UpdateKind::insert) {
+      if (!u.is_null(kCommand)) {
+        if (!u.is_null(kRaw))
           kv::fail(kv::Errc::invalid_argument,
                    kv::column_label(t->name) + ": commands take their argument in value, not raw");
         const std::uint64_t before = col.length();
-        run_command(t, argv[2 + kCommand], argv[2 + kIdx], argv[2 + kValue]);
+        run_command(t, u.column(kCommand), u.column(kIdx), u.column(kValue));
         // last_insert_rowid(): the idx of the last element appended; a
         // command that appended nothing ('compact', 'write', an empty 'append') leaves it.
         const std::uint64_t after = col.length();
@@ -263,17 +266,17 @@ int kvcolumnUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_i
         return SQLITE_OK;
       }
       const std::string_view packed =
-          *element_to_store(t, argv[2 + kValue], argv[2 + kRaw]);  // INSERT: always set
-      if (sqlite3_value_type(argv[2 + kIdx]) == SQLITE_NULL && sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+          *element_to_store(t, u.column(kValue), u.column(kRaw));  // INSERT: always set
+      if (u.is_null(kIdx) && sqlite3_value_type(u.new_rowid) == SQLITE_NULL) {
         col.append_packed(packed);
         *rowid = static_cast<sqlite3_int64>(col.length()) - 1;
         return SQLITE_OK;
       }
       col.settle();
       const std::uint64_t length = col.length();
-      sqlite3_value* given = sqlite3_value_type(argv[2 + kIdx]) != SQLITE_NULL ? argv[2 + kIdx]
-                             : sqlite3_value_type(argv[1]) != SQLITE_NULL      ? argv[1]
-                                                                               : nullptr;
+      sqlite3_value* given = !u.is_null(kIdx)                                 ? u.column(kIdx)
+                             : sqlite3_value_type(u.new_rowid) != SQLITE_NULL ? u.new_rowid
+                                                                              : nullptr;
       std::uint64_t at = given ? idx_arg(t, given, length) : length;
       // INSERT OR REPLACE / REPLACE INTO t(idx, ...) with an existing idx
       // replaces that row, as for a table whose key idx is; otherwise an
@@ -285,17 +288,18 @@ int kvcolumnUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_i
       *rowid = static_cast<sqlite3_int64>(at);
       return SQLITE_OK;
     }
-    const sqlite3_int64 old = sqlite3_value_int64(argv[0]);
-    bool same_rowid = sqlite3_value_type(argv[1]) == SQLITE_INTEGER && sqlite3_value_int64(argv[1]) == old;
+    const sqlite3_int64 old = sqlite3_value_int64(u.old_row);
+    bool same_rowid =
+        sqlite3_value_type(u.new_rowid) == SQLITE_INTEGER && sqlite3_value_int64(u.new_rowid) == old;
     bool same_idx =
-        sqlite3_value_type(argv[2 + kIdx]) == SQLITE_INTEGER && sqlite3_value_int64(argv[2 + kIdx]) == old;
+        sqlite3_value_type(u.column(kIdx)) == SQLITE_INTEGER && sqlite3_value_int64(u.column(kIdx)) == old;
     if (!same_rowid || !same_idx)
       kv::fail(kv::Errc::constraint,
                kv::column_label(t->name) + ": idx " + std::to_string(old) +
                    " cannot be changed: idx is the position (use DELETE and INSERT to move)");
-    if (sqlite3_value_type(argv[2 + kCommand]) != SQLITE_NULL)
+    if (!u.is_null(kCommand))
       kv::fail(kv::Errc::invalid_argument, kv::column_label(t->name) + ": commands are INSERTs, not UPDATEs");
-    if (std::optional<std::string_view> packed = element_to_store(t, argv[2 + kValue], argv[2 + kRaw]))
+    if (std::optional<std::string_view> packed = element_to_store(t, u.column(kValue), u.column(kRaw)))
       col.update(static_cast<std::uint64_t>(old), *packed);
     return SQLITE_OK;
   });
