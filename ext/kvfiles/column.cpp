@@ -25,6 +25,7 @@
 
 #include "common/firewall.hpp"
 #include "common/idx_walk.hpp"
+#include "common/listing_vtab.hpp"
 #include "common/range_plan.hpp"
 #include "common/registry.hpp"
 #include "common/value_bridge.hpp"
@@ -42,9 +43,7 @@ enum Col { kIdx = 0, kValue = 1, kNameArg = 2, kSchemaArg = 3, kRaw = 4 };
 // and one of our own: the schema argument is given.
 inline constexpr int kPlanSchema = kRangeModuleBit;
 
-struct Table : sqlite3_vtab {
-  sqlite3* db = nullptr;
-};
+using Table = ConnectionTable;
 
 struct Cursor : sqlite3_vtab_cursor {
   Table* table() const { return static_cast<Table*>(pVtab); }
@@ -56,21 +55,9 @@ struct Cursor : sqlite3_vtab_cursor {
 };
 
 int columnConnect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char** err) {
-  *out = nullptr;
-  return guard_status(err, [&] {
-    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(idx INTEGER, value, name HIDDEN, schema HIDDEN, raw BLOB HIDDEN)");
-    if (rc != SQLITE_OK) throw_sqlite_error(db, rc, "kohakuvault_column: cannot declare the table");
-    auto* t = new Table();
-    std::memset(static_cast<sqlite3_vtab*>(t), 0, sizeof(sqlite3_vtab));
-    t->db = db;
-    *out = t;
-    return SQLITE_OK;
-  });
-}
-
-int columnDisconnect(sqlite3_vtab* vtab) {
-  delete static_cast<Table*>(vtab);
-  return SQLITE_OK;
+  return connect_table<Table>(
+      db, "CREATE TABLE x(idx INTEGER, value, name HIDDEN, schema HIDDEN, raw BLOB HIDDEN)",
+      "kohakuvault_column", out, err);
 }
 
 int columnBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
@@ -203,8 +190,8 @@ const sqlite3_module kColumnModule = {
     /* xCreate       */ nullptr,  // eponymous only
     /* xConnect      */ columnConnect,
     /* xBestIndex    */ columnBestIndex,
-    /* xDisconnect   */ columnDisconnect,
-    /* xDestroy      */ columnDisconnect,
+    /* xDisconnect   */ disconnect_table<Table>,
+    /* xDestroy      */ disconnect_table<Table>,
     /* xOpen         */ open_cursor<Cursor>,
     /* xClose        */ close_cursor<Cursor>,
     /* xFilter       */ columnFilter,
