@@ -6,7 +6,9 @@
 //   cursor.cpp    xOpen/xFilter/xNext/xColumn..., constraint values -> idx ranges
 //   write.cpp     xUpdate and the transaction methods
 //   admin.cpp      the kvcolumns eponymous table and kvcolumn_check()
+//   set_access.cpp     a set function's table argument -> the connection's live Table
 //   set_functions.cpp  kvcolumn_slice, kvcolumn_stats, kvcolumn_buckets (src/column/scan.hpp)
+//   knn.cpp            kvcolumn_knn (src/vector/)
 //   write_slice.cpp    the 'write' command (slice assignment)
 #pragma once
 
