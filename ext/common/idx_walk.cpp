@@ -66,21 +66,4 @@ void IdxWalk::start(int plan, sqlite3_value** argv, int& arg, std::uint64_t leng
   position();
 }
 
-void IdxWalk::clamp_to(std::uint64_t length) {
-  if (eof) return;
-  if (use_list) {  // ascending or descending list: skip the indexes past the end
-    while (list_pos < list.size() && list[list_pos] >= length) ++list_pos;
-  } else if (desc) {
-    if (cur >= length) {
-      if (length == 0 || length - 1 < lo)
-        hi = lo;  // nothing left in the range
-      else
-        cur = length - 1, hi = length;
-    }
-  } else if (hi > length) {
-    hi = length;
-  }
-  position();
-}
-
 }  // namespace kvx

@@ -51,7 +51,22 @@ struct IdxWalk {
 
   // The table now has `length` rows (written under an open scan): rows past
   // the end are skipped, a descending walk restarts at the new last row.
-  void clamp_to(std::uint64_t length);
+  void clamp_to(std::uint64_t length) {
+    if (eof) return;
+    if (use_list) {  // ascending or descending list: skip the indexes past the end
+      while (list_pos < list.size() && list[list_pos] >= length) ++list_pos;
+    } else if (desc) {
+      if (cur >= length) {
+        if (length == 0 || length - 1 < lo)
+          hi = lo;  // nothing left in the range
+        else
+          cur = length - 1, hi = length;
+      }
+    } else if (hi > length) {
+      hi = length;
+    }
+    position();
+  }
 
   void position() { eof = remaining == 0 || (use_list ? list_pos >= list.size() : lo >= hi); }
 };

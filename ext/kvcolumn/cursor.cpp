@@ -15,6 +15,7 @@ int kvcolumnFilter(sqlite3_vtab_cursor* cursor, int plan, const char*, int, sqli
     t->column->settle();  // a previous statement's deletes renumber now
     int arg = 0;
     cur->walk.start(plan, argv, arg, t->column->length());
+    cur->fixed = t->fixed_column();
     cur->run_data = nullptr;
     cur->run_first = cur->run_end = 0;
     cur->in_update = plan & kPlanAllColumns;
@@ -52,7 +53,7 @@ namespace {
 // this cursor (its column is NULL then). Fixed-size columns keep a window of
 // up to 4096 elements per read (one for descending and IN scans).
 inline bool element_bytes(Cursor* cur, Table* t, std::uint64_t i, std::string_view& out) {
-  kv::FixedColumn* fixed = t->fixed_column();
+  kv::FixedColumn* fixed = cur->fixed;
   if (!fixed) {
     kv::VarColumn& c = *t->var_column();  // one element per read; its view is valid until the next read
     if (i >= c.length()) return false;

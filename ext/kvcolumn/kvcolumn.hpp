@@ -217,6 +217,9 @@ struct Table : sqlite3_vtab {
 struct Cursor : sqlite3_vtab_cursor {
   Table* table() const { return static_cast<Table*>(pVtab); }
   IdxWalk walk;  // the idx values of the plan (common/idx_walk.hpp)
+  // The table's column when it is fixed-size (Table::fixed_column(), looked
+  // up once per xFilter: the kind of a table's column never changes).
+  kv::FixedColumn* fixed = nullptr;
   // A window of element bytes from Column::read_run: elements
   // [run_first, run_end) start at run_data, valid while the column's epoch is run_epoch.
   const char* run_data = nullptr;
