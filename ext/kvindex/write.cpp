@@ -152,7 +152,7 @@ int kvindexCommit(sqlite3_vtab* vtab) {
     s.journal.clear();
     s.synced = false;
     if (s.opts.durable && !s.dropped) {
-      s.data_version = t->storage->data_version();
+      s.freshness.remember(t->db, t->storage->schema());
       s.stored.seq = s.written_seq;
       s.stored.log_entries = s.written_log;
       s.stored.snap_entries = s.written_snap;
