@@ -45,11 +45,11 @@
 // instantiated in four functions: `scalar` (plain loops), `baseline` (the
 // build's own flags: SSE2 on x86-64; 16-byte f32 registers), `avx2` (target
 // avx2,fma; 32-byte) and `avx512` (target avx512f/bw/dq/vl; 64-byte). No
-// Highway: the register width is a template parameter of the f32 kernel. The module itself is built with the baseline
-// flags, so it loads on any x86-64; __builtin_cpu_supports picks the best
-// path the CPU has at first use. KOHAKUVAULT_KNN_KERNEL=scalar|baseline|
-// avx2|avx512 in the environment forces a path (tests use it; an
-// unavailable one is ignored). Chosen over Highway (a new dependency) and
+// Highway: the register width is a template parameter of the f32 kernel.
+// The module itself is built with the baseline flags, so it loads on any
+// x86-64; __builtin_cpu_supports picks the best path the CPU has at first
+// use. KOHAKUVAULT_KNN_KERNEL=scalar|baseline|avx2|avx512 in the
+// environment forces a path (tests use it; an unavailable one is ignored). Chosen over Highway (a new dependency) and
 // target_clones (which cannot clone the templates the element types need).
 #pragma once
 
