@@ -300,27 +300,12 @@ const std::vector<KnownFailure>& known_failures() {
       {"*", "oom", "close fails (a statement or blob handle left open)",
        "kvcolumn admin.cpp/module.cpp leak a prepared statement when bad_alloc is thrown mid-loop (common: "
        "RAII statement)"},
-      // kvindex helper: after an OOM mid-transaction the in-memory index no longer matches its stored state.
-      {"kvindex_csbtree", "oom", "differs from its stored state",
-       "kvindex in-memory tree diverges from its stored state after OOM (kvindex)"},
-      {"kvindex_csbtree", "oom", "a mixture",
-       "kvindex in-memory tree diverges from its stored state after OOM (kvindex)"},
-      {"kvindex_csbtree", "oom", "reopened content differs",
-       "kvindex in-memory tree diverges from its stored state after OOM (kvindex)"},
-      {"kvindex_skiplist", "oom", "differs from its stored state",
-       "kvindex in-memory tree diverges from its stored state after OOM (kvindex)"},
-      {"kvindex_skiplist", "oom", "a mixture",
-       "kvindex in-memory tree diverges from its stored state after OOM (kvindex)"},
-      {"kvindex_skiplist", "oom", "reopened content differs",
-       "kvindex in-memory tree diverges from its stored state after OOM (kvindex)"},
       // kvindex helper: src/index/skiplist.hpp leaks the value when make_node throws
       // (insert_impl, bulk_load); suppressed for LeakSanitizer in test_fault.cpp.
       {"kvindex_skiplist", "oom", "leak suppressed",
        "skiplist.hpp make_node(k, new T(v), h) leaks the T when make_node throws (kvindex)"},
       {"*", "oom", "leak suppressed",
        "kvcolumn shadow_name() leaks the sqlite3_mprintf buffer when std::string(q) throws (common)"},
-      {"kvindex_csbtree", "oom", "leak suppressed",
-       "csbtree.hpp new_leaf_group/init_empty leak the group when reserve/push_back throws (kvindex)"},
       // schema helper: nlohmann::json's destructor allocates (json_value::destroy flattens into a
       // std::vector); an allocation failing there throws from a noexcept destructor: std::terminate.
       {"json_schema", "oom", "",
