@@ -11,7 +11,8 @@
 //                reading, the kvcolumns listing
 //   kvindex      csbtree and skiplist: INSERT OR REPLACE / OR IGNORE, range
 //                delete, update; the rebuild on open (first use after open is
-//                inside the armed window)
+//                inside the armed window); the catch-up from _log of another
+//                connection's commit under a schema change inside a transaction
 //   kvault       insert/update/prefix delete, kvault_import/export/read
 //   set          kvcolumn_slice, kvcolumn_stats, kvcolumn_buckets, 'write',
 //                kvcolumn_knn (one query, a batch)
@@ -204,6 +205,32 @@ std::vector<Scenario> build() {
                        "SELECT key, value FROM ix WHERE key >= 'k025' ORDER BY key DESC LIMIT 3", "COMMIT"}),
                {"SELECT quote(key), quote(value) FROM ix ORDER BY key"},
                {"ix"}};
+    v.push_back(s);
+  }
+
+  {
+    // Format 2's catch-up from _log under a schema change inside a transaction:
+    // connection 1 commits to ix, then connection 0 changes the schema in a
+    // transaction (its ix is reconnected) and reads and writes ix. The model
+    // holds only connection 0's transaction (connection 1's commit is neither
+    // before nor after it); the kvindex check compares ix with its shadow tables.
+    Scenario s{"kvindex_catch_up_reparse",
+               "kvindex",
+               "CREATE VIRTUAL TABLE ix USING kvindex(csbtree, order=4);" + series(60) +
+                   "INSERT INTO ix SELECT printf('k%03d', i), i FROM n;",
+               {{1, "INSERT OR REPLACE INTO ix VALUES ('k005', 'b'), ('new', 1)"},
+                {1, "DELETE FROM ix WHERE key BETWEEN 'k010' AND 'k014'"},
+                {0, "BEGIN"},
+                {0, "CREATE TABLE other(x)"},
+                {0, "SELECT quote(key), quote(value) FROM ix WHERE key >= 'k003' ORDER BY key LIMIT 12"},
+                {0, "INSERT INTO ix VALUES ('k999', 2)"},
+                {0, "INSERT INTO other VALUES (1)"},
+                {0, "COMMIT"}},
+               {"SELECT name FROM sqlite_schema WHERE name = 'other'",
+                "SELECT quote(value) FROM ix WHERE key = 'k999'"},
+               {"ix"}};
+    s.connections = 2;
+    s.warm = "SELECT count(*) FROM ix";  // each connection has loaded ix before the sweep
     v.push_back(s);
   }
 
