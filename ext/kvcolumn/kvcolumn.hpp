@@ -22,6 +22,7 @@
 #include "column/label.hpp"
 #include "column/var.hpp"
 #include "codec/dtype.hpp"
+#include "common/blob.hpp"
 #include "common/freshness.hpp"
 #include "common/range_plan.hpp"
 #include "common/sql_text.hpp"
@@ -126,9 +127,10 @@ class SqliteChunkStore final : public kv::ChunkStore {
   ~SqliteChunkStore() override { finish_writes(); }
 
  private:
-  // Chunk's blob opened for reading; nullptr when its row is missing or not a
+  // Chunk's blob opened for reading; empty when its row is missing or not a
   // BLOB; other failures throw with SQLite's code.
-  sqlite3_blob* open_for_read(std::uint64_t chunk);
+  Blob open_for_read(std::uint64_t chunk);
+  void read_into(Blob& blob, std::uint64_t chunk, std::uint64_t offset, std::uint64_t n, std::string& out);
   std::string context(const std::string& what) const;  // "kvcolumn 't': what"
   [[noreturn]] void corrupt(const std::string& what) const;
   sqlite3* db_;
@@ -139,7 +141,7 @@ class SqliteChunkStore final : public kv::ChunkStore {
   // One writable blob handle reused (sqlite3_blob_reopen) across the in-place
   // writes of a flush; closed by finish_writes() and before statements that
   // modify the chunk rows.
-  sqlite3_blob* write_blob_ = nullptr;
+  Blob write_blob_;
 };
 
 // The state of one table in one connection, shared by every sqlite3_vtab

@@ -295,11 +295,6 @@ const std::vector<Scenario>& scenarios() {
 // owner's fix lands on main: each is still reported on its scenario's line.
 const std::vector<KnownFailure>& known_failures() {
   static const std::vector<KnownFailure> list = {
-      // common helper (#12): raw sqlite3_stmt + a throwing C++ allocation = a statement never finalized
-      // (kvcolumn admin.cpp query(), module.cpp stored_options()); the connection cannot close.
-      {"*", "oom", "close fails (a statement or blob handle left open)",
-       "kvcolumn admin.cpp/module.cpp leak a prepared statement when bad_alloc is thrown mid-loop (common: "
-       "RAII statement)"},
       // kvindex helper: after an OOM mid-transaction the in-memory index no longer matches its stored state.
       {"kvindex_csbtree", "oom", "differs from its stored state",
        "kvindex in-memory tree diverges from its stored state after OOM (kvindex)"},
@@ -321,11 +316,6 @@ const std::vector<KnownFailure>& known_failures() {
        "kvcolumn shadow_name() leaks the sqlite3_mprintf buffer when std::string(q) throws (common)"},
       {"kvindex_csbtree", "oom", "leak suppressed",
        "csbtree.hpp new_leaf_group/init_empty leak the group when reserve/push_back throws (kvindex)"},
-      // schema helper: nlohmann::json's destructor allocates (json_value::destroy flattens into a
-      // std::vector); an allocation failing there throws from a noexcept destructor: std::terminate.
-      {"json_schema", "oom", "",
-       "nlohmann::json destructor allocates; OOM there calls std::terminate (schema.cpp parse_json trees)",
-       true},
   };
   return list;
 }
