@@ -90,16 +90,7 @@ extern "C" const char* __lsan_default_suppressions() {
          "leak:kv::SkipList<*>::bulk_load\n"
          "leak:kv::CsbTree<*>::new_leaf_group\n"
          "leak:kv::CsbTree<*>::init_empty\n"
-         // common helper: shadow_name() leaks the sqlite3_mprintf buffer when the std::string
-         // copy throws (ext/kvcolumn/shadow.cpp; same pattern in admin.cpp quoted(), module.cpp,
-         // set_access.cpp, kvfiles/catalog.cpp). Only matches with a full stack
-         // (ASAN_OPTIONS=fast_unwind_on_malloc=0): Debian's libsqlite3 has no frame pointers.
-         "leak:kvx::kvcolumn::shadow_name\n"
-         // After the common/kvault/knn2 merge (05:50): kvault_oom and set_functions_oom leak a
-         // 176-byte SQLite allocation (a handle left open under OOM; see the "close fails"
-         // known entry). Unattributable with the fast unwinder, so SQLite-owned leaks are
-         // suppressed until it is fixed: remove this line then.
-         "leak:libsqlite3.so\n";
+         "";
 }
 
 int main(int argc, char** argv) {
