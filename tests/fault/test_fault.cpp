@@ -84,13 +84,17 @@ INSTANTIATE_TEST_SUITE_P(Anomaly, Fault, ::testing::ValuesIn(all_params()),
 //   src/index/csbtree.hpp   new_leaf_group(): `new LeafGroup` then reserve() throws;
 //                           init_empty(): the group, then push_back(new_leaf()) throws.
 // LeakSanitizer suppresses exactly these frames until the fix lands; known_failures()
-// lists them ("leak suppressed").
+// lists them ("leak suppressed"), with one third-party leak that stays (libre2, below).
 extern "C" const char* __lsan_default_suppressions() {
   return "leak:kv::SkipList<*>::insert_impl\n"
          "leak:kv::SkipList<*>::bulk_load\n"
          "leak:kv::CsbTree<*>::new_leaf_group\n"
          "leak:kv::CsbTree<*>::init_empty\n"
-         "";
+         // Third party: RE2 is not exception-safe (Google style: allocation never fails). A
+         // std::bad_alloc thrown inside RE2::RE2 while a JSON Schema "pattern" compiles leaks
+         // RE2's partial parse; nothing in kohakuvault holds it. Debian's libre2 has no frame
+         // pointers, so only the module name matches with the fast unwinder.
+         "leak:libre2.so\n";
 }
 
 int main(int argc, char** argv) {
