@@ -31,7 +31,7 @@
 // paths agree bit for bit. Every other type (f64, i16, u16, i32, u32, i64,
 // u64) converted to double and summed in one fixed order: one 8-lane
 // accumulator, then the lanes, then the tail element by element. No fused
-// multiply-adds (-ffp-contract=off on distance.cpp): memory, not
+// multiply-adds (-ffp-contract=off on vector/kernel_*.cpp): memory, not
 // arithmetic, bounds these loops, and one order per query keeps a query's
 // distances bit-identical alone or in a batch (f32 batches run tiles of
 // rows x queries: 2 x 4 on AVX-512, 1 x 2 on AVX2, each row register loaded

@@ -246,7 +246,7 @@ TEST(VectorDistance, F32BlocksThatOverflowOrUnderflowAreSummedInDouble) {
 }
 
 // The f32 kernel's arithmetic is defined on 32 logical lanes whatever the
-// register width (distance.cpp), so baseline, avx2 and avx512 give the same
+// register width (vector/kernel_body.hpp), so baseline, avx2 and avx512 give the same
 // bits, alone and in a batch (tiles of rows x queries).
 TEST(VectorDistance, F32VectorPathsAreBitIdentical) {
   std::mt19937_64 rng(5);
