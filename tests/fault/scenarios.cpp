@@ -313,10 +313,6 @@ const std::vector<KnownFailure>& known_failures() {
        "kvindex in-memory tree diverges from its stored state after OOM (kvindex)"},
       {"kvindex_skiplist", "oom", "reopened content differs",
        "kvindex in-memory tree diverges from its stored state after OOM (kvindex)"},
-      // kvindex helper: src/index/skiplist.hpp leaks the value when make_node throws
-      // (insert_impl, bulk_load); suppressed for LeakSanitizer in test_fault.cpp.
-      {"kvindex_skiplist", "oom", "leak suppressed",
-       "skiplist.hpp make_node(k, new T(v), h) leaks the T when make_node throws (kvindex)"},
       {"*", "oom", "leak suppressed",
        "kvcolumn shadow_name() leaks the sqlite3_mprintf buffer when std::string(q) throws (common)"},
       {"kvindex_csbtree", "oom", "leak suppressed",
