@@ -404,6 +404,8 @@ class SkipList {
         if (upper ? c < 0 : c <= 0) break;   // curr is not before the target
         pred = curr;
         curr = ptr(s);
+        // The search goes on right (curr) or down from pred: ask for both lines at once.
+        if (l > 0) __builtin_prefetch(ptr(pred->next_c(l - 1)));
       }
     }
     return curr;
