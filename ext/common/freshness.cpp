@@ -12,12 +12,11 @@ std::optional<unsigned> file_data_version(sqlite3* db, const std::string& schema
   return v;
 }
 
-long long OthersVersion::read(sqlite3* db, const std::string& schema) {
-  constexpr const char* kContext = "reading the data version";
+long long OthersVersion::read(sqlite3* db, const std::string& schema, std::string_view context) {
   StatementUse s =
-      stmt_.use(db, [&] { return mprintf("PRAGMA \"%w\".data_version", schema.c_str()); }, kContext);
+      stmt_.use(db, [&] { return mprintf("PRAGMA \"%w\".data_version", schema.c_str()); }, context);
   const int rc = sqlite3_step(s);
-  if (rc != SQLITE_ROW) throw_sqlite_error(db, rc, kContext);
+  if (rc != SQLITE_ROW) throw_sqlite_error(db, rc, context);
   return sqlite3_column_int64(s, 0);
 }
 

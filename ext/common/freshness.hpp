@@ -13,6 +13,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/sqlite.hpp"
 #include "common/statement.hpp"
@@ -22,10 +23,11 @@ namespace kvx {
 // SQLITE_FCNTL_DATA_VERSION of database `schema`; nullopt when the VFS cannot tell.
 std::optional<unsigned> file_data_version(sqlite3* db, const std::string& schema);
 
-// PRAGMA "<schema>".data_version through a statement prepared on first use.
+// PRAGMA "<schema>".data_version through a statement prepared on first use;
+// a failure is thrown with `context` (naming the table that asked).
 class OthersVersion {
  public:
-  long long read(sqlite3* db, const std::string& schema);
+  long long read(sqlite3* db, const std::string& schema, std::string_view context = "reading the data version");
   void finalize() noexcept { stmt_.finalize(); }  // e.g. the schema name changed
 
  private:

@@ -5,6 +5,7 @@
 
 #include "common/error.hpp"
 #include "common/firewall.hpp"
+#include "common/idx_range.hpp"
 #include "common/value_bridge.hpp"
 #include "index/sql_value_order.hpp"
 #include "kvindex/vtab.hpp"
@@ -92,6 +93,27 @@ void range_settle(Cursor* c) {
   if (!c->it->valid() || !within_far_bound(c, c->it->key())) c->eof = true;
 }
 
+// One step in the plan's direction (after a write, from the saved key).
+void advance(Cursor* c) {
+  if (c->list_mode) {
+    ++c->key_pos;
+    list_settle(c);
+  } else if (c->detached) {
+    if (c->desc)
+      c->it->seek_lt(c->saved_key);
+    else
+      c->it->seek_gt(c->saved_key);
+    range_settle(c);
+  } else {
+    if (c->desc)
+      c->it->prev();
+    else
+      c->it->next();
+    range_settle(c);
+  }
+  c->detached = false;
+}
+
 void take_row(Cursor* c) {
   if (c->eof) return;
   if (c->remaining == 0) {
@@ -112,8 +134,8 @@ int kvindexFilter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sql
     if (!c->it) c->it = t->state->index->cursor();  // the index object lives as long as the table
     c->eof = false;
     c->detached = false;
-    c->desc = (plan & kDesc) != 0;
-    c->list_mode = (plan & (kEq | kIn)) != 0;
+    c->desc = (plan & kPlanDesc) != 0;
+    c->list_mode = (plan & (kPlanEq | kPlanIn)) != 0;
     c->keys.clear();
     c->key_pos = 0;
     c->has_lo = c->has_hi = false;
@@ -125,13 +147,13 @@ int kvindexFilter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sql
       return argv[a++];
     };
     bool empty = false;
-    if (plan & kEq) {
+    if (plan & kPlanEq) {
       sqlite3_value* v = next_arg();
       if (sqlite3_value_type(v) == SQLITE_NULL)
         empty = true;
       else
         c->keys.push_back(to_value(v));
-    } else if (plan & kIn) {  // runtime-guarded: vtab_in (plan.cpp sets kIn only after runtime_features().vtab_in)
+    } else if (plan & kPlanIn) {  // runtime-guarded: vtab_in (plan_range sets kPlanIn only after runtime_features().vtab_in)
       sqlite3_value* list = next_arg();
       sqlite3_value* v = nullptr;
       for (int rc = sqlite3_vtab_in_first(list, &v); rc == SQLITE_OK && v;
@@ -144,30 +166,25 @@ int kvindexFilter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sql
           c->keys.end());
       if (c->desc) std::reverse(c->keys.begin(), c->keys.end());
     }
-    if (plan & (kGt | kGe)) {
+    if (plan & (kPlanGt | kPlanGe)) {
       sqlite3_value* v = next_arg();
       if (sqlite3_value_type(v) == SQLITE_NULL) empty = true;
       c->has_lo = true;
-      c->lo_incl = (plan & kGe) != 0;
+      c->lo_incl = (plan & kPlanGe) != 0;
       c->lo = to_value(v);
     }
-    if (plan & (kLt | kLe)) {
+    if (plan & (kPlanLt | kPlanLe)) {
       sqlite3_value* v = next_arg();
       if (sqlite3_value_type(v) == SQLITE_NULL) empty = true;
       c->has_hi = true;
-      c->hi_incl = (plan & kLe) != 0;
+      c->hi_incl = (plan & kPlanLe) != 0;
       c->hi = to_value(v);
     }
-    if (plan & kLimit) {
-      sqlite3_value* v = next_arg();
-      long long lim = sqlite3_value_type(v) == SQLITE_INTEGER ? sqlite3_value_int64(v) : -1;
-      if (plan & kOffset) {
-        sqlite3_value* o = next_arg();
-        const long long off = sqlite3_value_type(o) == SQLITE_INTEGER ? sqlite3_value_int64(o) : 0;
-        if (lim >= 0 && off > 0) lim = off > (1LL << 62) ? -1 : lim + off;
-      }
-      c->remaining = lim;
-    }
+    // LIMIT and OFFSET as SQLite reads them (int_arg); SQLite leaves the
+    // OFFSET to us (the constraint is omitted).
+    std::int64_t offset = 0;
+    if (plan & kPlanLimit) c->remaining = int_arg(next_arg(), -1);
+    if (plan & kPlanOffset) offset = std::max<std::int64_t>(0, int_arg(next_arg(), 0));
     if (empty) {
       c->eof = true;
       return SQLITE_OK;
@@ -195,6 +212,7 @@ int kvindexFilter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sql
       }
       range_settle(c);
     }
+    for (; offset > 0 && !c->eof; --offset) advance(c);
     take_row(c);
     return SQLITE_OK;
   });
@@ -204,23 +222,7 @@ int kvindexNext(sqlite3_vtab_cursor* cur) {
   auto* c = static_cast<Cursor*>(cur);
   return guard_status(&table_of(cur)->zErrMsg, [&] {
     if (c->eof) return SQLITE_OK;
-    if (c->list_mode) {
-      ++c->key_pos;
-      list_settle(c);
-    } else if (c->detached) {
-      if (c->desc)
-        c->it->seek_lt(c->saved_key);
-      else
-        c->it->seek_gt(c->saved_key);
-      range_settle(c);
-    } else {
-      if (c->desc)
-        c->it->prev();
-      else
-        c->it->next();
-      range_settle(c);
-    }
-    c->detached = false;
+    advance(c);
     take_row(c);
     return SQLITE_OK;
   });

@@ -47,30 +47,31 @@ void ensure_fresh(Table* t) {
   State& s = *t->state;
   if (!s.opts.durable) return;
   if (s.txn.in_txn && s.loaded) return;
-  const unsigned v = t->storage->data_version();
-  if (s.loaded && v == s.data_version) return;  // nobody committed anything
-  const long long others = t->storage->others_version();
-  if (s.loaded && others == s.others_version) {  // only this connection committed
-    s.data_version = v;
-    return;
-  }
-  bool fresh = false;
-  if (s.loaded && s.stored.format == kFormatVersion) {
-    const auto [seq, snap_seq] = t->storage->seqs();
-    if (seq == s.stored.seq) {
-      fresh = true;  // another table changed
-    } else if (seq > s.stored.seq && snap_seq <= s.stored.seq) {
-      detach_cursors(t);
-      s.loaded = false;
-      t->storage->catch_up(s.stored.seq, *s.index, s.stored);
-      s.loaded = true;
-      count_catch_up();
-      fresh = s.stored.seq == seq;
+  const std::string& schema = t->storage->schema();
+  if (!s.freshness.changed(t->db, schema) && s.loaded) return;  // nobody committed anything
+  try {
+    const long long others = s.others.read(t->db, schema, table_label(t) + ": reading the data version");
+    if (s.loaded && others == s.others_version) return;  // only this connection committed
+    bool fresh = false;
+    if (s.loaded && s.stored.format == kFormatVersion) {
+      const auto [seq, snap_seq] = t->storage->seqs();
+      if (seq == s.stored.seq) {
+        fresh = true;  // another table changed
+      } else if (seq > s.stored.seq && snap_seq <= s.stored.seq) {
+        detach_cursors(t);
+        s.loaded = false;
+        t->storage->catch_up(s.stored.seq, *s.index, s.stored);
+        s.loaded = true;
+        count_catch_up();
+        fresh = s.stored.seq == seq;
+      }
     }
+    if (!fresh) full_load(t);
+    s.others_version = others;
+  } catch (...) {
+    s.freshness.forget();  // not checked to the end: check again next time
+    throw;
   }
-  if (!fresh) full_load(t);
-  s.data_version = v;
-  s.others_version = others;
 }
 
 }  // namespace kvx::kvindex

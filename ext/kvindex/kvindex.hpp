@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "index/ordered_index.hpp"
+#include "common/freshness.hpp"
 #include "common/sqlite.hpp"
 #include "common/statement.hpp"
 #include "common/value_bridge.hpp"
@@ -84,10 +85,6 @@ class Storage {
   std::size_t compact(long long expect, const kv::OrderedIndex& index);
   // Format 1: writes the current state of `keys` (sorted) from index to _data.
   void flush(const std::vector<const kv::Value*>& keys, const kv::OrderedIndex& index);
-  // SQLITE_FCNTL_DATA_VERSION: changes on every commit, ours included (cheap).
-  unsigned data_version() const;
-  // PRAGMA data_version: changes only when another connection committed.
-  long long others_version();
 
  private:
   sqlite3_stmt* cached(Statement& slot, const char* sql_format);
@@ -98,7 +95,7 @@ class Storage {
 
   sqlite3* db_;
   std::string schema_, table_;
-  Statement upsert_, delete_, version_, seqs_, log_after_, set_seq_, append_, set_snap_seq_, snap_put_;
+  Statement upsert_, delete_, seqs_, log_after_, set_seq_, append_, set_snap_seq_, snap_put_;
   std::string buffer_;  // record being written
 };
 
@@ -115,8 +112,10 @@ struct State {
   bool loaded = false;           // durable: built from the shadow table
   TxnFanIn txn;                  // in_txn: between xBegin and xCommit/xRollback
   bool dropped = false;          // DROP TABLE ran: never write the shadow tables again
-  unsigned data_version = 0;     // SQLITE_FCNTL_DATA_VERSION at the last load/commit/check
-  long long others_version = 0;  // PRAGMA data_version at the last load/check
+  // Cross-connection freshness (freshness.cpp ensure_fresh; common/freshness.hpp):
+  Freshness freshness;           // SQLITE_FCNTL_DATA_VERSION at the last load/commit/check
+  OthersVersion others;          // PRAGMA data_version (another connection committed)
+  long long others_version = 0;  // its value at the last load/check
   Loaded stored;                 // what the shadow tables hold, as far as this state has applied
   long long written_seq = 0;     // format 2: the seq this transaction wrote at xSync (stored.seq before)
   std::size_t written_log = 0;   // format 2: log entries after this transaction's xSync

@@ -73,20 +73,23 @@
 // TEXT results go to SQLite NUL-terminated when they have no embedded NUL, so
 // sqlite3_column_text() needs no reallocation (SQLite copies either way).
 //
-// xBestIndex plan (idxNum bits; xFilter argv in this order):
-//   0x01 EQ   key = ?              argv: the key
-//   0x02 IN   key IN (...)         argv: the IN list (sqlite3_vtab_in, all at once)
-//   0x04 GT / 0x08 GE              argv: the lower bound
-//   0x10 LT / 0x20 LE              argv: the upper bound
-//   0x40 DESC                      rows in descending key order
-//   0x80 LIMIT                     argv: the LIMIT value (only when every other
-//                                  constraint is answered and omitted here)
-//   0x100 OFFSET                   argv: the OFFSET value (SQLite still applies
-//                                  it; the scan stops after LIMIT+OFFSET rows)
-// Only constraints on `key` with BINARY collation are used; EQ/IN win over
-// ranges (other terms are left for SQLite to check). ORDER BY key [DESC] is
-// consumed. Costs: EQ 1, IN 10, range log2(n) + n/4 (n/16 with two bounds),
-// full scan n (all capped by LIMIT).
+// xBestIndex plan (plan.cpp): the shared range plan over `key`
+// (common/range_plan.hpp, enum Plan in vtab.hpp); idxNum bits, xFilter argv
+// in this order:
+//   0x01 kPlanEq   key = ?              argv: the key
+//   0x02 kPlanIn   key IN (...)         argv: the IN list (sqlite3_vtab_in, all at once)
+//   0x04 kPlanGt / 0x08 kPlanGe         argv: the lower bound
+//   0x10 kPlanLt / 0x20 kPlanLe         argv: the upper bound
+//   0x40 kPlanDesc                      rows in descending key order
+//   0x80 kPlanLimit                     argv: the LIMIT value (only when every other
+//                                       constraint is answered and omitted here)
+//   0x100 kPlanOffset                   argv: the OFFSET value (omitted: xFilter
+//                                       skips the rows, SQLite does not)
+// kvindex's rules (RangeRules): only constraints on `key` with BINARY
+// collation are used, and EQ/IN leave any bound on the key to SQLite (other
+// terms are left for SQLite to check too). ORDER BY key [DESC] is consumed; a
+// plain = is SQLITE_INDEX_SCAN_UNIQUE. Costs: EQ 1, IN 10, range log2(n) +
+// n/4 (n/16 with two bounds), full scan n (all capped by LIMIT).
 // Caveat: like SQLite's own comparisons on a no-affinity column, constraint
 // values are compared without conversion ('5' is TEXT, not 5).
 #include <algorithm>

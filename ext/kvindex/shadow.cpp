@@ -138,7 +138,6 @@ void Storage::create(const Options& opts, const std::string& instance_id) {
 
 void Storage::drop() {
   follow_name(table_);
-  version_ = Statement();
   std::string s;
   for (const char* suffix : {"info", "data", "snap", "log"}) {
     char* sql = sqlite3_mprintf("DROP TABLE IF EXISTS \"%w\".\"%w_%s\";", schema_.c_str(), table_.c_str(), suffix);
@@ -401,27 +400,6 @@ void Storage::flush(const std::vector<const kv::Value*>& keys, const kv::Ordered
     }
     step_done(s, "writing _data");
   }
-}
-
-long long Storage::others_version() {
-  if (!version_) {
-    char* sql = sqlite3_mprintf("PRAGMA \"%w\".data_version", schema_.c_str());
-    if (!sql) throw std::bad_alloc();
-    const std::string text(sql);
-    sqlite3_free(sql);
-    version_ = Statement(db_, text, label("reading the data version"), SQLITE_PREPARE_PERSISTENT);
-  }
-  const int rc = sqlite3_step(version_.get());
-  const long long v = rc == SQLITE_ROW ? sqlite3_column_int64(version_.get(), 0) : -1;
-  sqlite3_reset(version_.get());
-  if (rc != SQLITE_ROW) throw_sqlite_error(db_, rc, label("reading the data version"));
-  return v;
-}
-
-unsigned Storage::data_version() const {
-  unsigned v = 0;
-  sqlite3_file_control(db_, schema_.c_str(), SQLITE_FCNTL_DATA_VERSION, &v);
-  return v;
 }
 
 }  // namespace kvx::kvindex

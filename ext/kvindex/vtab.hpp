@@ -12,20 +12,25 @@
 #include <string>
 #include <vector>
 
+#include "common/range_plan.hpp"
 #include "kvindex/kvindex.hpp"
 
 namespace kvx::kvindex {
 
-enum PlanBits : int {
-  kEq = 0x01,
-  kIn = 0x02,
-  kGt = 0x04,
-  kGe = 0x08,
-  kLt = 0x10,
-  kLe = 0x20,
-  kDesc = 0x40,
-  kLimit = 0x80,
-  kOffset = 0x100,
+// The declared columns: CREATE TABLE x(key PRIMARY KEY NOT NULL, value) WITHOUT ROWID.
+enum Col { kKey = 0, kValue = 1 };
+
+// The shared range plan (common/range_plan.hpp) over `key`; no bits of our own.
+enum Plan : int {
+  kPlanEq = kRangeEq,
+  kPlanIn = kRangeIn,
+  kPlanGt = kRangeGt,
+  kPlanGe = kRangeGe,
+  kPlanLt = kRangeLt,
+  kPlanLe = kRangeLe,
+  kPlanDesc = kRangeDesc,
+  kPlanLimit = kRangeLimit,
+  kPlanOffset = kRangeOffset,
 };
 
 struct Cursor;
@@ -50,7 +55,7 @@ struct Cursor : sqlite3_vtab_cursor {
   std::size_t key_pos = 0;
   bool has_lo = false, lo_incl = false, has_hi = false, hi_incl = false;
   kv::Value lo, hi;
-  long long remaining = -1;  // rows left before LIMIT+OFFSET, -1: no limit
+  long long remaining = -1;  // rows left before LIMIT (OFFSET rows skipped in xFilter), < 0: no limit
   // state
   bool eof = true;
   bool detached = false;  // the index changed under us: saved_* hold the row
