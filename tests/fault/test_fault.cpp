@@ -77,15 +77,12 @@ INSTANTIATE_TEST_SUITE_P(Anomaly, Fault, ::testing::ValuesIn(all_params()),
 }  // namespace
 }  // namespace kvfault
 
-// Known leaks in kvindex's structures (kvindex helper), a raw pointer held while
-// something that may throw runs:
-//   src/index/csbtree.hpp   new_leaf_group(): `new LeafGroup` then reserve() throws;
-//                           init_empty(): the group, then push_back(new_leaf()) throws.
-// LeakSanitizer suppresses exactly these frames until the fix lands; known_failures()
-// lists them ("leak suppressed").
+// Known leaks in kvindex's structures: none left (csbtree.hpp's new_leaf_group/init_empty
+// and skiplist.hpp's make_node(k, new T(v), h) are fixed: owning pointers until the
+// structure links what it allocated). LeakSanitizer suppresses only the frames below;
+// known_failures() lists them ("leak suppressed").
 extern "C" const char* __lsan_default_suppressions() {
-  return "leak:kv::CsbTree<*>::new_leaf_group\n"
-         "leak:kv::CsbTree<*>::init_empty\n"
+  return
          // common helper: shadow_name() leaks the sqlite3_mprintf buffer when the std::string
          // copy throws (ext/kvcolumn/shadow.cpp; same pattern in admin.cpp quoted(), module.cpp,
          // set_access.cpp, kvfiles/catalog.cpp). Only matches with a full stack
