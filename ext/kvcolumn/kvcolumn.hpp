@@ -25,6 +25,7 @@
 #include "column/fixed.hpp"
 #include "column/label.hpp"
 #include "column/var.hpp"
+#include "common/blob.hpp"
 #include "common/freshness.hpp"
 #include "common/idx_walk.hpp"
 #include "common/range_plan.hpp"
@@ -121,9 +122,10 @@ class SqliteChunkStore final : public kv::ChunkStore {
   ~SqliteChunkStore() override { finish_writes(); }
 
  private:
-  // Chunk's blob opened for reading; nullptr when its row is missing or not a
+  // Chunk's blob opened for reading; empty when its row is missing or not a
   // BLOB; other failures throw with SQLite's code.
-  sqlite3_blob* open_for_read(std::uint64_t chunk);
+  Blob open_for_read(std::uint64_t chunk);
+  void read_into(Blob& blob, std::uint64_t chunk, std::uint64_t offset, std::uint64_t n, std::string& out);
   std::string context(const std::string& what) const;  // "kvcolumn 't': what"
   [[noreturn]] void corrupt(const std::string& what) const;
   sqlite3* db_;
@@ -134,7 +136,7 @@ class SqliteChunkStore final : public kv::ChunkStore {
   // One writable blob handle reused (sqlite3_blob_reopen) across the in-place
   // writes of a flush; closed by finish_writes() and before statements that
   // modify the chunk rows.
-  sqlite3_blob* write_blob_ = nullptr;
+  Blob write_blob_;
 };
 
 // A table's column, of the kind its dtype needs (kv::DType::is_varsize()):

@@ -79,71 +79,62 @@ std::optional<std::uint64_t> SqliteChunkStore::chunk_size(std::uint64_t chunk) {
   return static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
 }
 
-sqlite3_blob* SqliteChunkStore::open_for_read(std::uint64_t chunk) {
-  sqlite3_blob* blob = nullptr;
+Blob SqliteChunkStore::open_for_read(std::uint64_t chunk) {
+  Blob blob;
   const int rc = sqlite3_blob_open(db_, schema_.c_str(), chunks_table_.c_str(), "data",
-                                   static_cast<sqlite3_int64>(chunk), 0, &blob);
+                                   static_cast<sqlite3_int64>(chunk), 0, blob.out());
   if (rc == SQLITE_OK) return blob;
   const SqliteFailure failure = SqliteFailure::capture(db_, rc);  // closing resets the connection's error
-  sqlite3_blob_close(blob);
-  if (!chunk_size(chunk)) return nullptr;  // missing row (chunk_size also rejects non-BLOBs)
+  blob.close();
+  if (!chunk_size(chunk)) return blob;  // missing row (chunk_size also rejects non-BLOBs)
   failure.raise(context("cannot open chunk " + std::to_string(chunk)));
+}
+
+// Reads n bytes at offset of an open chunk into out (resized to n); a failed
+// read throws with SQLite's code, read off the connection before the handle closes.
+void SqliteChunkStore::read_into(Blob& blob, std::uint64_t chunk, std::uint64_t offset, std::uint64_t n,
+                                 std::string& out) {
+  out.resize(static_cast<std::size_t>(n));  // may throw: blob closes on the way out
+  const int rc = n > 0 ? sqlite3_blob_read(blob.get(), out.data(), static_cast<int>(n), static_cast<int>(offset))
+                       : SQLITE_OK;
+  if (rc != SQLITE_OK) {
+    const SqliteFailure failure = SqliteFailure::capture(db_, rc);
+    blob.close();
+    failure.raise(context("cannot read chunk " + std::to_string(chunk)));
+  }
 }
 
 bool SqliteChunkStore::read_chunk(std::uint64_t chunk, std::string& out) {
   std::optional<std::uint64_t> size = chunk_size(chunk);  // also rejects non-BLOB rows
   if (!size) return false;
-  sqlite3_blob* blob = open_for_read(chunk);
+  Blob blob = open_for_read(chunk);
   if (!blob) return false;
-  int n = sqlite3_blob_bytes(blob);
-  out.resize(static_cast<std::size_t>(n));
-  int rc = n > 0 ? sqlite3_blob_read(blob, out.data(), n, 0) : SQLITE_OK;
-  if (rc != SQLITE_OK) {
-    const SqliteFailure failure = SqliteFailure::capture(db_, rc);
-    sqlite3_blob_close(blob);
-    failure.raise(context("cannot read chunk " + std::to_string(chunk)));
-  }
-  sqlite3_blob_close(blob);
+  read_into(blob, chunk, 0, static_cast<std::uint64_t>(sqlite3_blob_bytes(blob.get())), out);
   return true;
 }
 
 std::optional<std::uint64_t> SqliteChunkStore::read_range(std::uint64_t chunk, std::uint64_t offset,
                                                           std::uint64_t n, std::string& out) {
-  sqlite3_blob* blob = open_for_read(chunk);
+  Blob blob = open_for_read(chunk);
   if (!blob) return std::nullopt;
-  const std::uint64_t size = static_cast<std::uint64_t>(sqlite3_blob_bytes(blob));
-  int rc = SQLITE_OK;
-  if (offset <= size && n <= size - offset) {
-    out.resize(static_cast<std::size_t>(n));
-    if (n > 0) rc = sqlite3_blob_read(blob, out.data(), static_cast<int>(n), static_cast<int>(offset));
-  }
-  if (rc != SQLITE_OK) {
-    const SqliteFailure failure = SqliteFailure::capture(db_, rc);
-    sqlite3_blob_close(blob);
-    failure.raise(context("cannot read chunk " + std::to_string(chunk)));
-  }
-  sqlite3_blob_close(blob);
+  const std::uint64_t size = static_cast<std::uint64_t>(sqlite3_blob_bytes(blob.get()));
+  if (offset <= size && n <= size - offset) read_into(blob, chunk, offset, n, out);
   return size;
 }
 
 std::optional<std::uint64_t> SqliteChunkStore::read_pieces(std::uint64_t chunk, std::uint64_t offset,
                                                            std::uint64_t n, std::uint64_t piece, std::string& buf,
                                                            const PieceSink& sink) {
-  sqlite3_blob* blob = open_for_read(chunk);
+  Blob blob = open_for_read(chunk);  // the sink may throw: closed on the way out
   if (!blob) return std::nullopt;
-  int rc = SQLITE_OK;
-  struct Close {  // the sink may throw
-    sqlite3_blob* b;
-    ~Close() { sqlite3_blob_close(b); }
-  } close{blob};
-  const std::uint64_t size = static_cast<std::uint64_t>(sqlite3_blob_bytes(blob));
+  const std::uint64_t size = static_cast<std::uint64_t>(sqlite3_blob_bytes(blob.get()));
   if (offset > size || n > size - offset) return size;
   if (piece == 0) piece = n;
   if (buf.size() < std::min(piece, n)) buf.resize(static_cast<std::size_t>(std::min(piece, n)));
   for (std::uint64_t at = 0; at < n; at += piece) {
     const std::uint64_t m = std::min(piece, n - at);
-    rc = sqlite3_blob_read(blob, buf.data(), static_cast<int>(m), static_cast<int>(offset + at));
-    if (rc != SQLITE_OK)  // thrown before ~Close closes the handle: the connection's error is intact
+    const int rc = sqlite3_blob_read(blob.get(), buf.data(), static_cast<int>(m), static_cast<int>(offset + at));
+    if (rc != SQLITE_OK)  // thrown before the handle closes: the connection's error is intact
       throw_sqlite_error(db_, rc, context("cannot read chunk " + std::to_string(chunk)));
     sink(std::string_view(buf.data(), static_cast<std::size_t>(m)), at);
   }
@@ -153,15 +144,15 @@ std::optional<std::uint64_t> SqliteChunkStore::read_pieces(std::uint64_t chunk, 
 void SqliteChunkStore::write_in_place(std::uint64_t chunk, std::uint64_t offset, std::string_view data) {
   int rc = SQLITE_OK;
   if (write_blob_) {
-    rc = sqlite3_blob_reopen(write_blob_, static_cast<sqlite3_int64>(chunk));
+    rc = sqlite3_blob_reopen(write_blob_.get(), static_cast<sqlite3_int64>(chunk));
     if (rc != SQLITE_OK) finish_writes();  // a failed reopen leaves an aborted handle: open a new one
   }
   if (!write_blob_)
     rc = sqlite3_blob_open(db_, schema_.c_str(), chunks_table_.c_str(), "data",
-                           static_cast<sqlite3_int64>(chunk), 1, &write_blob_);
+                           static_cast<sqlite3_int64>(chunk), 1, write_blob_.out());
   if (rc == SQLITE_OK)
-    rc =
-        sqlite3_blob_write(write_blob_, data.data(), static_cast<int>(data.size()), static_cast<int>(offset));
+    rc = sqlite3_blob_write(write_blob_.get(), data.data(), static_cast<int>(data.size()),
+                            static_cast<int>(offset));
   if (rc != SQLITE_OK) {
     const SqliteFailure failure = SqliteFailure::capture(db_, rc);  // closing resets the connection's error
     finish_writes();
@@ -169,10 +160,7 @@ void SqliteChunkStore::write_in_place(std::uint64_t chunk, std::uint64_t offset,
   }
 }
 
-void SqliteChunkStore::finish_writes() {
-  if (write_blob_) sqlite3_blob_close(write_blob_);
-  write_blob_ = nullptr;
-}
+void SqliteChunkStore::finish_writes() { write_blob_.close(); }
 
 void SqliteChunkStore::put_chunk(std::uint64_t chunk, std::string_view bytes) {
   finish_writes();

@@ -32,6 +32,7 @@
 #include <cstring>
 
 #include "common/error.hpp"
+#include "common/sql_text.hpp"
 #include "common/sqlite_error.hpp"
 #include "common/statement.hpp"
 #include "common/value_bridge.hpp"
@@ -69,10 +70,7 @@ void Storage::step_done(sqlite3_stmt* s, const char* what) {
 
 sqlite3_stmt* Storage::cached(Statement& slot, const char* sql_format) {
   if (!slot) {
-    char* sql = sqlite3_mprintf(sql_format, schema_.c_str(), table_.c_str());
-    if (!sql) throw std::bad_alloc();
-    const std::string text(sql);
-    sqlite3_free(sql);
+    const std::string text = mprintf(sql_format, schema_.c_str(), table_.c_str());
     slot = Statement(db_, text, label("preparing a statement on its shadow tables"), SQLITE_PREPARE_PERSISTENT);
   }
   return slot.get();
@@ -91,11 +89,8 @@ void Storage::follow_name(const std::string& new_name) {
 }
 
 std::optional<std::string> Storage::instance_id() {
-  char* sql = sqlite3_mprintf("SELECT v FROM \"%w\".\"%w_info\" WHERE k = %Q", schema_.c_str(), table_.c_str(),
-                              kInstanceIdKey);
-  if (!sql) throw std::bad_alloc();
-  const std::string text(sql);
-  sqlite3_free(sql);
+  const std::string text = mprintf("SELECT v FROM \"%w\".\"%w_info\" WHERE k = %Q", schema_.c_str(),
+                                   table_.c_str(), kInstanceIdKey);
   sqlite3_stmt* raw = nullptr;
   // A table that is gone cannot be prepared: no instance id (not an error).
   const int rc = sqlite3_prepare_v2(db_, text.c_str(), -1, &raw, nullptr);
@@ -114,24 +109,18 @@ std::optional<std::string> Storage::instance_id() {
 }
 
 void Storage::create(const Options& opts, const std::string& instance_id) {
-  char* sql = sqlite3_mprintf(
+  std::string s = mprintf(
       "CREATE TABLE \"%w\".\"%w_info\"(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
       "INSERT INTO \"%w\".\"%w_info\"(k, v) VALUES ('format_version', %d), ('backend', %Q), ('order', %lld),"
       " ('storage', %Q), (%Q, %Q), ('seq', 0), ('snap_seq', 0);",
       schema_.c_str(), table_.c_str(), schema_.c_str(), table_.c_str(), kFormatVersion,
       kv::backend_name(opts.backend), static_cast<long long>(opts.order), opts.durable ? "disk" : "memory",
       kInstanceIdKey, instance_id.c_str());
-  if (!sql) throw std::bad_alloc();
-  std::string s(sql);
-  sqlite3_free(sql);
   if (opts.durable) {
-    sql = sqlite3_mprintf(
+    s += mprintf(
         "CREATE TABLE \"%w\".\"%w_snap\"(id INTEGER PRIMARY KEY, data BLOB);"
         "CREATE TABLE \"%w\".\"%w_log\"(seq INTEGER PRIMARY KEY, data BLOB);",
         schema_.c_str(), table_.c_str(), schema_.c_str(), table_.c_str());
-    if (!sql) throw std::bad_alloc();
-    s += sql;
-    sqlite3_free(sql);
   }
   exec(db_, s, label("changing its shadow tables"));
 }
@@ -140,10 +129,7 @@ void Storage::drop() {
   follow_name(table_);
   std::string s;
   for (const char* suffix : {"info", "data", "snap", "log"}) {
-    char* sql = sqlite3_mprintf("DROP TABLE IF EXISTS \"%w\".\"%w_%s\";", schema_.c_str(), table_.c_str(), suffix);
-    if (!sql) throw std::bad_alloc();
-    s += sql;
-    sqlite3_free(sql);
+    s += mprintf("DROP TABLE IF EXISTS \"%w\".\"%w_%s\";", schema_.c_str(), table_.c_str(), suffix);
   }
   exec(db_, s, label("changing its shadow tables"));
 }
@@ -152,18 +138,12 @@ void Storage::rename(const std::string& new_name) {
   follow_name(table_);
   std::string s;
   for (const char* suffix : {"info", "data", "snap", "log"}) {
-    char* sql = sqlite3_mprintf("SELECT 1 FROM \"%w\".sqlite_schema WHERE type='table' AND name='%q_%q'",
-                                schema_.c_str(), table_.c_str(), suffix);
-    if (!sql) throw std::bad_alloc();
-    const std::string text(sql);
-    sqlite3_free(sql);
+    const std::string text = mprintf("SELECT 1 FROM \"%w\".sqlite_schema WHERE type='table' AND name='%q_%q'",
+                                     schema_.c_str(), table_.c_str(), suffix);
     Statement st(db_, text, label("rename"));
     if (!st.step(label("rename"))) continue;
-    sql = sqlite3_mprintf("ALTER TABLE \"%w\".\"%w_%s\" RENAME TO \"%w_%s\";", schema_.c_str(),
-                          table_.c_str(), suffix, new_name.c_str(), suffix);
-    if (!sql) throw std::bad_alloc();
-    s += sql;
-    sqlite3_free(sql);
+    s += mprintf("ALTER TABLE \"%w\".\"%w_%s\" RENAME TO \"%w_%s\";", schema_.c_str(), table_.c_str(), suffix,
+                 new_name.c_str(), suffix);
   }
   exec(db_, s, label("changing its shadow tables"));
   table_ = new_name;
@@ -175,10 +155,7 @@ Loaded Storage::load(const Options& opts, kv::OrderedIndex& index) {
   bool have_seq = false, have_snap_seq = false;
   // _info: format version and the options the table was created with.
   {
-    char* sql = sqlite3_mprintf("SELECT k, v FROM \"%w\".\"%w_info\"", schema_.c_str(), table_.c_str());
-    if (!sql) throw std::bad_alloc();
-    const std::string text(sql);
-    sqlite3_free(sql);
+    const std::string text = mprintf("SELECT k, v FROM \"%w\".\"%w_info\"", schema_.c_str(), table_.c_str());
     Statement st(db_, text, label("reading its _info table"));
     int rc;
     bool have_version = false;
@@ -216,11 +193,8 @@ Loaded Storage::load(const Options& opts, kv::OrderedIndex& index) {
   }
   std::vector<std::pair<kv::Value, kv::Value>> rows;
   if (got.format == kFormatDataTable) {
-    char* sql = sqlite3_mprintf("SELECT key, value FROM \"%w\".\"%w_data\" ORDER BY key", schema_.c_str(),
-                                table_.c_str());
-    if (!sql) throw std::bad_alloc();
-    const std::string text(sql);
-    sqlite3_free(sql);
+    const std::string text =
+        mprintf("SELECT key, value FROM \"%w\".\"%w_data\" ORDER BY key", schema_.c_str(), table_.c_str());
     Statement st(db_, text, label("reading its _data table"));
     int rc;
     while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
@@ -239,11 +213,8 @@ Loaded Storage::load(const Options& opts, kv::OrderedIndex& index) {
   if (!have_seq || !have_snap_seq) corrupt("_info has no seq or snap_seq row");
   if (snap_seq > got.seq) corrupt("_info snap_seq is after seq");
   {
-    char* sql =
-        sqlite3_mprintf("SELECT id, data FROM \"%w\".\"%w_snap\" ORDER BY id", schema_.c_str(), table_.c_str());
-    if (!sql) throw std::bad_alloc();
-    const std::string text(sql);
-    sqlite3_free(sql);
+    const std::string text =
+        mprintf("SELECT id, data FROM \"%w\".\"%w_snap\" ORDER BY id", schema_.c_str(), table_.c_str());
     Statement st(db_, text, label("reading its _snap table"));
     int rc;
     long long expect_id = 0;
@@ -357,11 +328,8 @@ std::size_t Storage::compact(long long expect, const kv::OrderedIndex& index) {
   sqlite3_stmt* snap_seq = cached(set_snap_seq_, "UPDATE \"%w\".\"%w_info\" SET v = ?1 WHERE k = 'snap_seq'");
   sqlite3_bind_int64(snap_seq, 1, expect + 1);
   step_done(snap_seq, "writing _info snap_seq");
-  char* sql = sqlite3_mprintf("DELETE FROM \"%w\".\"%w_snap\"; DELETE FROM \"%w\".\"%w_log\";", schema_.c_str(),
-                              table_.c_str(), schema_.c_str(), table_.c_str());
-  if (!sql) throw std::bad_alloc();
-  std::string clear(sql);
-  sqlite3_free(sql);
+  const std::string clear = mprintf("DELETE FROM \"%w\".\"%w_snap\"; DELETE FROM \"%w\".\"%w_log\";",
+                                    schema_.c_str(), table_.c_str(), schema_.c_str(), table_.c_str());
   exec(db_, clear, label("emptying _snap and _log"));
   sqlite3_stmt* put = cached(snap_put_, "INSERT INTO \"%w\".\"%w_snap\"(id, data) VALUES (?1, ?2)");
   long long id = 0;

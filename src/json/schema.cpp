@@ -16,6 +16,8 @@
 // and a validation whose recursion could exceed kMaxValidationLevels
 // (document depth x longest in-place chain) is refused before it starts.
 // Regular expressions run on RE2 with a work budget (json/schema_regex.hpp).
+// Every JSON tree is a json::Tree (json/tree.hpp): nlohmann::json's own
+// destructor allocates, and out of memory there would end the process.
 //
 // Messages are "<path>: <description>", the path in JSONPath-like notation:
 // "$" is the document, ".name" a member, "[3]" an array element.
@@ -35,6 +37,7 @@
 #include "json/schema_graph.hpp"
 #include "json/schema_refs.hpp"
 #include "json/schema_regex.hpp"
+#include "json/tree.hpp"
 #include "json/valijson.hpp"
 
 namespace kv::schema {
@@ -66,41 +69,38 @@ std::size_t nesting_depth(std::string_view text, std::size_t limit) {
   return max_depth;
 }
 
-nlohmann::json parse_json(std::string_view text, const char* what, std::size_t* depth = nullptr) {
+// JSON text as a Tree (json/tree.hpp: freed without allocating, also when
+// an allocation fails half-way through the parse).
+json::Tree parse_json(std::string_view text, const char* what, std::size_t* depth = nullptr) {
   std::size_t nesting = nesting_depth(text, kMaxValidationDepth);
   if (depth) *depth = nesting;
   if (nesting > kMaxValidationDepth)
     fail(Errc::too_big, std::string(what) + " nests deeper than " + std::to_string(kMaxValidationDepth) +
                             " levels; cannot validate it");
-  try {
-    return nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::exception& e) {
-    std::string msg = e.what();
-    if (auto at = msg.find("parse error"); at != std::string::npos) msg.erase(0, at);
-    fail(Errc::invalid_argument, std::string(what) + " is not valid JSON: " + msg);
-  }
+  return json::parse_tree(text, what);
 }
 
 // A compiled schema with what validating against it needs.
 struct Compiled {
-  valijson::Schema schema;
+  valijson::Schema schema{valijson_alloc, valijson_free};  // allocation failures throw (valijson.hpp)
   RegexTable regexes;                    // every pattern, compiled by RE2
   std::size_t longest_in_place_chain = 0;  // see schema_graph.hpp
 };
 using SchemaPtr = std::shared_ptr<const Compiled>;
 
 SchemaPtr compile(std::string_view schema_text) {
-  nlohmann::json doc = parse_json(schema_text, "JSON Schema");
-  resolve_refs(doc);      // every "$ref" now a pointer into doc
-  check_ref_chains(doc);  // valijson's parser would loop on a $ref cycle
+  json::Tree doc = parse_json(schema_text, "JSON Schema");
+  resolve_refs(doc.get());      // every "$ref" now a pointer into doc
+  check_ref_chains(doc.get());  // valijson's parser would loop on a $ref cycle
   auto compiled = std::make_shared<Compiled>();
   try {
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
-    valijson::adapters::NlohmannJsonAdapter adapter(doc);
+    valijson::adapters::NlohmannJsonAdapter adapter(doc.get());
     parser.populateSchema(adapter, compiled->schema);  // no fetch callback: nothing is fetched
   } catch (const std::bad_alloc&) {
     throw;  // out of memory stays out of memory
   } catch (const std::exception& e) {
+    if (valijson_allocation_failure(e)) throw std::bad_alloc();
     fail(Errc::invalid_argument, std::string("invalid JSON Schema (draft 7): ") + e.what());
   }
   SchemaShape shape = analyse(compiled->schema);
@@ -130,6 +130,12 @@ class SchemaCache {
       lru_.pop_back();
     }
     return compiled;
+  }
+
+  void clear() noexcept {
+    std::lock_guard<std::mutex> lock(mutex_);
+    index_.clear();
+    lru_.clear();
   }
 
  private:
@@ -169,7 +175,7 @@ std::vector<std::string> violations(std::string_view schema_text, std::string_vi
                                     std::size_t max_errors) {
   SchemaPtr compiled = cache().get(schema_text);
   std::size_t depth = 0;
-  nlohmann::json doc = parse_json(json_text, "document", &depth);
+  json::Tree doc = parse_json(json_text, "document", &depth);
   std::size_t levels = (depth + 2) * (compiled->longest_in_place_chain + 1);
   if (levels > kMaxValidationLevels)
     fail(Errc::too_big, "validating this " + std::to_string(depth) + "-level document against a JSON Schema with " +
@@ -181,7 +187,7 @@ std::vector<std::string> violations(std::string_view schema_text, std::string_vi
   bool valid = true;
   try {
     RegexScope regex_scope(compiled->regexes);
-    valijson::adapters::NlohmannJsonAdapter adapter(doc);
+    valijson::adapters::NlohmannJsonAdapter adapter(doc.get());
     valid = validator.validate(compiled->schema, adapter, &results);
   } catch (const Error&) {
     throw;  // the regex work budget, an unsupported pattern
@@ -198,6 +204,8 @@ std::vector<std::string> violations(std::string_view schema_text, std::string_vi
   if (!valid && out.empty() && max_errors > 0) out.push_back("$: the schema accepts no value (false)");
   return out;
 }
+
+void clear_cache() noexcept { cache().clear(); }
 
 void require_valid(std::string_view schema_text, std::string_view json_text) {
   std::vector<std::string> errors = violations(schema_text, json_text, 1);

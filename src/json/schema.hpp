@@ -16,4 +16,7 @@ std::vector<std::string> violations(std::string_view schema_text, std::string_vi
                                     std::size_t max_errors = 64);
 // Throws kv::Error(constraint) quoting the first violation when invalid.
 void require_valid(std::string_view schema_text, std::string_view json_text);
+// Empties the compiled-schema cache (the anomaly tests start each run cold, so
+// every run compiles its schemas again under the injected faults).
+void clear_cache() noexcept;
 }  // namespace kv::schema

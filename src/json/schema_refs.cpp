@@ -18,6 +18,7 @@
 #include "common/error.hpp"
 #include "json/schema_message.hpp"
 #include "json/schema_meta.hpp"
+#include "json/tree.hpp"
 #include "json/uri.hpp"
 
 namespace kv::schema {
@@ -163,7 +164,9 @@ class RefResolver {
                                        " needs the built-in meta-schema, which is kept under the member " +
                                        quote_for_message(kEmbeddedMetaSchemaKey) + " this schema already has");
     meta_schema_embedded_ = true;
-    nlohmann::json& copy = doc_[key] = nlohmann::json::parse(draft07_meta_schema());
+    json::Tree meta = json::parse_tree(draft07_meta_schema(), "the built-in meta-schema");
+    nlohmann::json& copy = doc_[key];  // inserted first: the parsed tree stays meta's until it is doc_'s
+    copy = std::move(meta.get());
     auto member = doc_.find(key);
     nodes_.push_back({member.key(), 0, false, 0});
     walk(copy, nodes_.size() - 1, 0);  // its "$id" registers its URI

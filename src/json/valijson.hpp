@@ -12,6 +12,26 @@
 //   ValidationVisitor<NlohmannJsonAdapter>::ValidatePatternPropertySubschemas::operator()
 //       "patternProperties": which members a pattern selects
 //
+// and one that keeps valijson's copies of schema values ("const", "enum")
+// freeable out of memory (json/tree.hpp: nlohmann::json's destructor allocates):
+//
+//   BasicAdapter<NlohmannJson...>::freeze()
+//       a kv::json::Tree copy (json/frozen_tree.cpp) instead of a bare nlohmann::json
+//
+// and one that makes valijson's allocations throw std::bad_alloc when memory
+// runs out: its CustomAllocator allocates with the nothrow operator new and
+// hands the NULL to std::set / std::vector / std::basic_string, which write
+// through it (a segmentation fault out of memory). Every container in a
+// valijson constraint takes its allocator from the constraint's
+// CustomAllocator<void *>, whose default constructor is specialized below to
+// allocate with the throwing operator new; compiled schemas are built as
+// valijson::Schema(throwing_alloc, free) for the same reason (valijson reports
+// its own NULL checks as a runtime_error, which would read as a bad schema).
+// Subschemas always use the nothrow operator new (valijson 1.0 constructs
+// them without the Schema's functions); their NULL checks throw a
+// runtime_error "Failed to allocate memory ...", which
+// valijson_allocation_failure() recognizes so callers rethrow std::bad_alloc.
+//
 // They are explicit specializations of members of valijson 1.0's class
 // templates (Debian's libvalijson-dev), declared before anything instantiates
 // the validator. The behaviour around the regex call (which errors are pushed,
@@ -19,6 +39,28 @@
 #pragma once
 
 #define VALIJSON_USE_EXCEPTIONS 1  // otherwise valijson aborts the process on errors
+
+#include <cstddef>
+#include <exception>
+#include <new>
+#include <string_view>
+#include <valijson/internal/custom_allocator.hpp>
+
+namespace kv::schema {
+// operator new for valijson: throws std::bad_alloc instead of returning NULL.
+inline void* valijson_alloc(std::size_t size) { return ::operator new(size); }
+inline void valijson_free(void* p) { ::operator delete(p); }
+// valijson's own report of a NULL from its allocator (schema.hpp, basic_constraint.hpp,
+// concrete_constraints.hpp: "Failed to allocate memory for ...").
+inline bool valijson_allocation_failure(const std::exception& e) {
+  return std::string_view(e.what()).starts_with("Failed to allocate memory");
+}
+}  // namespace kv::schema
+
+// Declared before any valijson header that constructs a constraint.
+template <>
+inline valijson::internal::CustomAllocator<void*>::CustomAllocator()
+    : m_allocFn(kv::schema::valijson_alloc), m_freeFn(kv::schema::valijson_free) {}
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -32,6 +74,11 @@
 #include <vector>
 
 #include "json/schema_regex.hpp"
+
+namespace kv::schema {
+// A FrozenValue holding a copy of value as a kv::json::Tree (frozen_tree.cpp).
+valijson::adapters::FrozenValue* freeze_as_tree(const valijson::adapters::Adapter& value);
+}  // namespace kv::schema
 
 namespace valijson {
 namespace kv_regex {
@@ -83,6 +130,13 @@ inline bool ValidationVisitor<adapters::NlohmannJsonAdapter>::visit(const constr
 template <>
 inline bool ValidationVisitor<adapters::StdStringAdapter>::visit(const constraints::FormatConstraint& c) {
   return kv_regex::check_format(m_target, m_strictTypes, m_context, m_results, c);
+}
+
+template <>
+inline adapters::FrozenValue*
+adapters::BasicAdapter<adapters::NlohmannJsonAdapter, adapters::NlohmannJsonArray, adapters::NlohmannJsonObjectMember,
+                       adapters::NlohmannJsonObject, adapters::NlohmannJsonValue>::freeze() const {
+  return kv::schema::freeze_as_tree(*this);
 }
 
 // Validates every member whose name the pattern selects against subschema.

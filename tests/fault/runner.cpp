@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "json/schema.hpp"
 #include "kohakuvault.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -301,6 +302,8 @@ class Sweeper {
 
     if (getenv("KV_FAULT_TRACE"))
       std::fprintf(stderr, "[trace] %s N=%lld\n", prefix(n).c_str(), static_cast<long long>(n));
+    // Process-wide caches start cold: each run compiles its JSON Schemas under the faults.
+    kv::schema::clear_cache();
     arm(m_.kind, n, m_.persistent);
     size_t i = 0;
     int failed_rc = SQLITE_OK;
