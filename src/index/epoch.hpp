@@ -13,11 +13,16 @@
 // One process-wide domain; guards nest; threads register on first use and
 // release their slot when they exit. retire() takes a mutex (deletes are rarer
 // than reads); enter/exit are two atomic stores and a load.
+//
+// Out of memory: a writer takes a Reservation (which may throw std::bad_alloc)
+// BEFORE it changes anything; retiring under it never allocates, and collect()
+// frees in place, so an unlinked node is never lost to a failed allocation.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <mutex>
 #include <vector>
 
@@ -56,34 +61,41 @@ class EpochDomain {
     if (--rec->depth == 0) rec->state.store(0);
   }
 
-  // Hands p to the domain; del(p) runs once no guard can still reach it.
-  void retire(void* p, Deleter del) {
-    bool collect_now;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      limbo_.push_back({p, del, epoch_.load()});
-      collect_now = limbo_.size() >= kCollectThreshold;
+  // Room for n retire() calls that cannot fail: taken before a writer changes
+  // anything (throws std::bad_alloc, changing nothing), given back by the
+  // destructor for whatever was not retired.
+  class Reservation {
+   public:
+    explicit Reservation(std::size_t n) : n_(n) { EpochDomain::global().reserve(n); }
+    ~Reservation() { EpochDomain::global().unreserve(n_); }
+    Reservation(const Reservation&) = delete;
+    Reservation& operator=(const Reservation&) = delete;
+    // Hands p to the domain under this reservation; never allocates.
+    void retire(void* p, Deleter del) noexcept {
+      if (n_ == 0) std::terminate();  // a writer retired more than it reserved
+      --n_;
+      EpochDomain::global().retire_reserved(p, del);
     }
-    if (collect_now) collect();
-  }
 
-  // Tries to advance the epoch and frees whatever is old enough.
-  void collect() {
+   private:
+    std::size_t n_;
+  };
+
+  // Tries to advance the epoch and frees whatever is old enough (in place:
+  // never allocates; deleters must not retire).
+  void collect() noexcept {
     try_advance();
-    std::vector<Retired> ready;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      const std::uint64_t e = epoch_.load();
-      std::size_t keep = 0;
-      for (auto& r : limbo_) {
-        if (r.epoch + 2 <= e)
-          ready.push_back(r);
-        else
-          limbo_[keep++] = r;
-      }
-      limbo_.resize(keep);
+    std::lock_guard<std::mutex> lock(mu_);
+    const std::uint64_t e = epoch_.load();
+    std::size_t keep = 0;
+    for (std::size_t i = 0; i < limbo_.size(); ++i) {
+      const Retired r = limbo_[i];
+      if (r.epoch + 2 <= e)
+        r.del(r.ptr);
+      else
+        limbo_[keep++] = r;
     }
-    for (auto& r : ready) r.del(r.ptr);
+    limbo_.resize(keep);  // shrinking: no allocation
   }
 
   // Objects retired and not yet freed (for tests).
@@ -116,6 +128,29 @@ class EpochDomain {
   };
 
   EpochDomain() = default;
+
+  void reserve(std::size_t n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (limbo_.capacity() < limbo_.size() + reserved_ + n) {
+      const std::size_t want = limbo_.size() + reserved_ + n;
+      limbo_.reserve(want < 2 * limbo_.capacity() ? 2 * limbo_.capacity() : want);  // may throw
+    }
+    reserved_ += n;
+  }
+  void unreserve(std::size_t n) noexcept {
+    std::lock_guard<std::mutex> lock(mu_);
+    reserved_ -= n;
+  }
+  void retire_reserved(void* p, Deleter del) noexcept {
+    bool collect_now;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      limbo_.push_back({p, del, epoch_.load()});  // within the reserved capacity
+      --reserved_;
+      collect_now = limbo_.size() >= kCollectThreshold;
+    }
+    if (collect_now) collect();
+  }
 
   Record* local_record() {
     thread_local Slot slot;
@@ -151,6 +186,7 @@ class EpochDomain {
   std::atomic<Record*> records_{nullptr};
   std::mutex mu_;
   std::vector<Retired> limbo_;
+  std::size_t reserved_ = 0;  // slots of limbo_'s capacity promised to Reservations
 };
 
 // Keeps the calling thread inside the global epoch for its lifetime.

@@ -24,9 +24,35 @@
 // Backward steps (prev) re-search from the top: O(log n) each.
 //
 // clear() and bulk_load() need exclusive access (no concurrent users).
+//
+// Node layout: ONE allocation per key, laid out for the search, which touches
+// many nodes but reads only their header and link on each:
+//
+//   offset 0        hint word (8 bytes), hint class, height, refs   16 bytes
+//   offset 16       next[0 .. height-1]: marked links               8 each
+//   then (Body)     val (T*, atomic), the value inline, the key
+//
+// The hint (order_hint.hpp) decides most comparisons from the header alone:
+// the Compare's own hints when it has them (kv::SqlLess: integers exactly,
+// reals, text/blob by their first 8 bytes), integral keys under std::less
+// exactly; otherwise every comparison reads the key. A node of height 1-6 has
+// header and tower in 24-64 bytes, and a point lookup reads the key and value
+// (next to each other) of the one node it returns. The value starts inline;
+// insert_or_assign swaps `val` to a heap copy (the inline one stays until the
+// node is freed), so readers still see the old or the new value atomically.
+// Searches start at the tallest height ever linked, not at kMaxLevel; next()
+// prefetches the node after the one it returns (range scans overlap the
+// memory latency of one row with the work on the previous one).
+//
+// Out of memory: a node (key and value copied in) is built completely before
+// it is linked, and freed if copying throws; writers take their
+// EpochDomain::Reservation before changing anything, so nothing is lost or
+// half-done when an allocation fails. bulk_load leaves the list empty when
+// it throws.
 #pragma once
 
 #include <atomic>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -34,41 +60,50 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "index/epoch.hpp"
+#include "index/order_hint.hpp"
 
 namespace kv {
 
 template <class Key, class T, class Compare = std::less<Key>>
 class SkipList {
+  struct Body;
+
  public:
   static constexpr int kMaxLevel = 24;
 
   class Node {
    public:
-    const Key& key() const { return key_; }
+    const Key& key() const { return body()->key; }
     // The current value; valid while the caller's EpochGuard lives.
-    const T& value() const { return *val_.load(std::memory_order_acquire); }
+    const T& value() const { return *body()->val.load(std::memory_order_acquire); }
 
    private:
     friend class SkipList;
-    Node(const Key& k, T* v, int h) : key_(k), val_(v), height_(h) {}
-    Key key_;
-    std::atomic<T*> val_;
-    std::atomic<int> refs_{2};  // the inserter and the (eventual) deleter
-    int height_;
+    explicit Node(int h) : height_(static_cast<std::uint8_t>(h)) {}
+    std::uint64_t hint_word_ = 0;
+    std::uint8_t hint_cls_ = 0;
+    std::uint8_t height_;
+    std::atomic<std::uint32_t> refs_{2};  // the inserter and the (eventual) deleter
     std::atomic<std::uintptr_t>* next() { return reinterpret_cast<std::atomic<std::uintptr_t>*>(this + 1); }
     std::uintptr_t next_c(int l) const {
       return const_cast<Node*>(this)->next()[l].load(std::memory_order_acquire);
     }
+    OrderHint hint() const { return {hint_word_, hint_cls_}; }
+    Body* body() const {
+      return reinterpret_cast<Body*>(reinterpret_cast<std::uintptr_t>(this) + body_offset(height_));
+    }
   };
 
-  explicit SkipList(Compare cmp = Compare()) : cmp_(cmp) { head_ = make_node(Key(), nullptr, kMaxLevel); }
+  explicit SkipList(Compare cmp = Compare()) : cmp_(cmp) { head_ = make_head(); }
   ~SkipList() {
     destroy_all();
-    free_node(head_);
+    head_->~Node();
+    ::operator delete(head_);
   }
   SkipList(const SkipList&) = delete;
   SkipList& operator=(const SkipList&) = delete;
@@ -85,6 +120,7 @@ class SkipList {
   // Removes k; false when absent (or removed concurrently by another thread).
   bool erase(const Key& k) {
     EpochGuard guard;
+    EpochDomain::Reservation room(1);  // before anything changes
     Node* preds[kMaxLevel];
     Node* succs[kMaxLevel];
     if (!find_nodes(k, preds, succs)) return false;
@@ -100,7 +136,7 @@ class SkipList {
     }
     size_.fetch_sub(1);
     find_nodes(k, preds, succs);  // unlinks it from every level
-    release(victim);
+    release(victim, room);
     return true;
   }
 
@@ -118,17 +154,19 @@ class SkipList {
 
   // ---- node-level access: the caller holds an EpochGuard -----------------
   const Node* find_node(const Key& k) const {
-    const Node* n = lower_bound(k);
-    return (n && !cmp_(k, n->key_)) ? n : nullptr;
+    const OrderHint hk = hint_of(k);
+    const Node* n = seek(k, hk, false);
+    return (n && compare(k, hk, n) == 0) ? n : nullptr;
   }
   const Node* first() const { return next(head_); }
   // First node with key >= k (upper: > k).
-  const Node* lower_bound(const Key& k) const { return seek(k, false); }
-  const Node* upper_bound(const Key& k) const { return seek(k, true); }
+  const Node* lower_bound(const Key& k) const { return seek(k, hint_of(k), false); }
+  const Node* upper_bound(const Key& k) const { return seek(k, hint_of(k), true); }
   // Last node with key < k (or_equal: <= k); nullptr when none.
   const Node* last_below(const Key& k, bool or_equal = false) const {
+    const OrderHint hk = hint_of(k);
     const Node* pred = head_;
-    for (int l = kMaxLevel - 1; l >= 0; --l) {
+    for (int l = top_level() - 1; l >= 0; --l) {
       const Node* curr = ptr(pred->next_c(l));
       while (curr) {
         const std::uintptr_t s = curr->next_c(l);
@@ -136,8 +174,8 @@ class SkipList {
           curr = ptr(s);
           continue;
         }
-        const bool before = or_equal ? !cmp_(k, curr->key_) : cmp_(curr->key_, k);
-        if (!before) break;
+        const int c = compare(k, hk, curr);  // k vs curr
+        if (or_equal ? c < 0 : c <= 0) break;
         pred = curr;
         curr = ptr(s);
       }
@@ -146,7 +184,7 @@ class SkipList {
   }
   const Node* last() const {
     const Node* pred = head_;
-    for (int l = kMaxLevel - 1; l >= 0; --l) {
+    for (int l = top_level() - 1; l >= 0; --l) {
       const Node* curr = ptr(pred->next_c(l));
       while (curr) {
         const std::uintptr_t s = curr->next_c(l);
@@ -159,20 +197,29 @@ class SkipList {
   // Next live node after n (n itself may have been erased meanwhile).
   const Node* next(const Node* n) const {
     const Node* p = ptr(n->next_c(0));
-    while (p && (p->next_c(0) & 1)) p = ptr(p->next_c(0));
+    std::uintptr_t s = p ? p->next_c(0) : 0;
+    while (s & 1) {
+      p = ptr(s);
+      s = p ? p->next_c(0) : 0;
+    }
+    if (const Node* after = ptr(s)) prefetch(after);  // the row after this one
     return p;
   }
-  const Node* prev(const Node* n) const { return last_below(n->key_); }
+  const Node* prev(const Node* n) const { return last_below(n->key()); }
 
   // Removes everything. Exclusive access only.
   void clear() {
     destroy_all();
     for (int l = 0; l < kMaxLevel; ++l) head_->next()[l].store(0);
     size_.store(0);
+    top_.store(1);
   }
 
   // Replaces the contents with items sorted strictly increasing by key
-  // (std::invalid_argument otherwise, leaving the list empty). Exclusive access only.
+  // (std::invalid_argument otherwise, leaving the list empty; out of memory:
+  // std::bad_alloc, leaving it empty). Exclusive access only. Nodes are
+  // allocated in key order, so a scan of a freshly loaded list walks memory
+  // forward.
   void bulk_load(std::vector<std::pair<Key, T>>&& items) {
     clear();
     for (std::size_t i = 1; i < items.size(); ++i)
@@ -181,39 +228,133 @@ class SkipList {
                                     std::to_string(i));
     Node* tails[kMaxLevel];
     for (int l = 0; l < kMaxLevel; ++l) tails[l] = head_;
-    for (auto& item : items) {
-      const int h = random_height();
-      Node* n = make_node(item.first, new T(std::move(item.second)), h);
-      n->refs_.store(1);  // no inserter left to release it
-      for (int l = 0; l < h; ++l) {
-        tails[l]->next()[l].store(reinterpret_cast<std::uintptr_t>(n), std::memory_order_relaxed);
-        tails[l] = n;
+    int top = 1;
+    try {
+      for (auto& item : items) {
+        const int h = random_height();
+        Node* n = make_node(std::move(item.first), std::move(item.second), h);
+        n->refs_.store(1);  // no inserter left to release it
+        if (h > top) top = h;
+        for (int l = 0; l < h; ++l) {
+          tails[l]->next()[l].store(reinterpret_cast<std::uintptr_t>(n), std::memory_order_relaxed);
+          tails[l] = n;
+        }
       }
+    } catch (...) {
+      clear();  // every node made so far is linked at level 0
+      throw;
     }
+    top_.store(top);
     size_.store(items.size());
     items.clear();
   }
 
  private:
+  // What follows the tower: the value pointer, the inline value, the key.
+  struct Body {
+    template <class K, class V>
+    Body(K&& k, V&& v) : inline_value(std::forward<V>(v)), key(std::forward<K>(k)) {
+      val.store(&inline_value, std::memory_order_relaxed);
+    }
+    std::atomic<T*> val;
+    T inline_value;
+    Key key;
+  };
+  static_assert(alignof(Body) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__, "over-aligned key or value");
+  static_assert(sizeof(Node) == 16, "node header is 16 bytes");
+
+  static constexpr std::size_t body_offset(int h) {
+    const std::size_t end = sizeof(Node) + sizeof(std::atomic<std::uintptr_t>) * static_cast<std::size_t>(h);
+    return (end + alignof(Body) - 1) / alignof(Body) * alignof(Body);
+  }
+
+  // ---- order hints (order_hint.hpp) --------------------------------------
+  static constexpr bool kCompareHints = requires(const Key& k, OrderHint a) {
+    { Compare::hint(k) } -> std::same_as<OrderHint>;
+    { Compare::compare_hints(a, a) } -> std::same_as<int>;
+  };
+  static constexpr bool kThreeWay = requires(const Key& k) {
+    { Compare::three_way(k, k) } -> std::convertible_to<int>;
+  };
+  static constexpr bool kIntegralKey = std::is_integral_v<Key> && std::is_same_v<Compare, std::less<Key>>;
+
+  static OrderHint hint_of(const Key& k) noexcept {
+    if constexpr (kCompareHints) {
+      return Compare::hint(k);
+    } else if constexpr (kIntegralKey) {
+      return {static_cast<std::uint64_t>(k), 0};
+    } else {
+      return {};
+    }
+  }
+  // How k (with hint hk) compares with n's key: -1, 0, 1.
+  int compare(const Key& k, OrderHint hk, const Node* n) const {
+    if constexpr (kCompareHints) {
+      const int c = Compare::compare_hints(hk, n->hint());
+      if (c != kHintUndecided) return c;
+    } else if constexpr (kIntegralKey) {
+      const Key a = static_cast<Key>(hk.word), b = static_cast<Key>(n->hint_word_);
+      return a < b ? -1 : (b < a ? 1 : 0);
+    }
+    const Key& nk = n->key();
+    if constexpr (kThreeWay) {
+      const int c = Compare::three_way(k, nk);
+      return c < 0 ? -1 : (c > 0 ? 1 : 0);
+    } else {
+      return cmp_(k, nk) ? -1 : (cmp_(nk, k) ? 1 : 0);
+    }
+  }
+
+  // Asks for the lines of a short node (header, tower, body) without reading
+  // it: its height is not known yet, and reading it would wait for the miss.
+  static void prefetch(const Node* n) {
+    const char* p = reinterpret_cast<const char*>(n);
+    __builtin_prefetch(p);
+    __builtin_prefetch(p + 64);
+    __builtin_prefetch(p + body_offset(1) + sizeof(Body) - 1);
+  }
+
   static const Node* ptr(std::uintptr_t v) { return reinterpret_cast<const Node*>(v & ~std::uintptr_t(1)); }
   static Node* mptr(std::uintptr_t v) { return reinterpret_cast<Node*>(v & ~std::uintptr_t(1)); }
   static std::uintptr_t bits(const Node* n) { return reinterpret_cast<std::uintptr_t>(n); }
 
-  static Node* make_node(const Key& k, T* v, int h) {
-    void* mem = ::operator new(sizeof(Node) + sizeof(std::atomic<std::uintptr_t>) * h);
-    Node* n = new (mem) Node(k, v, h);
-    for (int l = 0; l < h; ++l) new (&n->next()[l]) std::atomic<std::uintptr_t>(0);
+  // The head: a header and a full tower, no body.
+  static Node* make_head() {
+    void* mem = ::operator new(sizeof(Node) + sizeof(std::atomic<std::uintptr_t>) * kMaxLevel);
+    Node* n = ::new (mem) Node(kMaxLevel);
+    for (int l = 0; l < kMaxLevel; ++l) ::new (&n->next()[l]) std::atomic<std::uintptr_t>(0);
+    return n;
+  }
+  // A complete, unlinked node; if copying the key or value throws, nothing is left behind.
+  template <class K, class V>
+  static Node* make_node(K&& k, V&& v, int h) {
+    void* mem = ::operator new(body_offset(h) + sizeof(Body));
+    Node* n = ::new (mem) Node(h);
+    for (int l = 0; l < h; ++l) ::new (&n->next()[l]) std::atomic<std::uintptr_t>(0);
+    try {
+      ::new (static_cast<void*>(n->body())) Body(std::forward<K>(k), std::forward<V>(v));
+    } catch (...) {
+      n->~Node();
+      ::operator delete(mem);
+      throw;
+    }
+    const OrderHint hk = hint_of(n->body()->key);
+    n->hint_word_ = hk.word;
+    n->hint_cls_ = hk.cls;
     return n;
   }
   static void free_node(Node* n) {
-    delete n->val_.load();
+    Body* b = n->body();
+    T* v = b->val.load();
+    if (v != &b->inline_value) delete v;
+    b->~Body();
     n->~Node();
     ::operator delete(n);
   }
   static void free_node_erased(void* p) { free_node(static_cast<Node*>(p)); }
   static void free_value(void* p) { delete static_cast<T*>(p); }
-  static void release(Node* n) {
-    if (n->refs_.fetch_sub(1) == 1) EpochDomain::global().retire(n, &free_node_erased);
+  static void release(Node* n, EpochDomain::Reservation& room) {
+    if (n->refs_.fetch_sub(1) == 1) room.retire(n, &free_node_erased);
   }
 
   void destroy_all() {
@@ -222,6 +363,15 @@ class SkipList {
       Node* nx = mptr(n->next()[0].load());
       free_node(n);
       n = nx;
+    }
+  }
+
+  // Levels 0 .. top_level()-1 hold every link: top_ is raised before a node
+  // that tall is linked, and never lowered while the list is shared.
+  int top_level() const { return top_.load(std::memory_order_acquire); }
+  void raise_top(int h) {
+    int t = top_.load();
+    while (t < h && !top_.compare_exchange_weak(t, h)) {
     }
   }
 
@@ -239,10 +389,10 @@ class SkipList {
     return h;
   }
 
-  const Node* seek(const Key& k, bool upper) const {
+  const Node* seek(const Key& k, OrderHint hk, bool upper) const {
     const Node* pred = head_;
     const Node* curr = nullptr;
-    for (int l = kMaxLevel - 1; l >= 0; --l) {
+    for (int l = top_level() - 1; l >= 0; --l) {
       curr = ptr(pred->next_c(l));
       while (curr) {
         const std::uintptr_t s = curr->next_c(l);
@@ -250,21 +400,30 @@ class SkipList {
           curr = ptr(s);
           continue;
         }
-        const bool before = upper ? !cmp_(k, curr->key_) : cmp_(curr->key_, k);
-        if (!before) break;
+        const int c = compare(k, hk, curr);  // k vs curr
+        if (upper ? c < 0 : c <= 0) break;   // curr is not before the target
         pred = curr;
         curr = ptr(s);
+        // The search goes on right (curr) or down from pred: ask for both lines at once.
+        if (l > 0) __builtin_prefetch(ptr(pred->next_c(l - 1)));
       }
     }
     return curr;
   }
 
-  // Fills preds/succs for k on every level, unlinking marked nodes on the way.
-  // Returns whether succs[0] holds k. Caller holds an EpochGuard.
+  // Fills preds/succs for k on every level below top_level() (head / null
+  // above it), unlinking marked nodes on the way. Returns whether succs[0]
+  // holds k. Caller holds an EpochGuard.
   bool find_nodes(const Key& k, Node** preds, Node** succs) {
+    const OrderHint hk = hint_of(k);
   retry:
+    const int top = top_level();
+    for (int l = kMaxLevel - 1; l >= top; --l) {  // not used: callers raise top_ first
+      preds[l] = head_;
+      succs[l] = nullptr;
+    }
     Node* pred = head_;
-    for (int l = kMaxLevel - 1; l >= 0; --l) {
+    for (int l = top - 1; l >= 0; --l) {
       Node* curr = mptr(pred->next()[l].load());
       while (curr) {
         std::uintptr_t s = curr->next()[l].load();
@@ -275,32 +434,35 @@ class SkipList {
           if (!curr) break;
           s = curr->next()[l].load();
         }
-        if (!curr || !cmp_(curr->key_, k)) break;
+        if (!curr || compare(k, hk, curr) <= 0) break;
         pred = curr;
         curr = mptr(s);
       }
       preds[l] = pred;
       succs[l] = curr;
     }
-    return succs[0] && !cmp_(k, succs[0]->key_);
+    return succs[0] && compare(k, hk, succs[0]) == 0;
   }
 
   bool insert_impl(const Key& k, const T& v, bool assign) {
     EpochGuard guard;
+    EpochDomain::Reservation room(1);  // before anything changes
     Node* preds[kMaxLevel];
     Node* succs[kMaxLevel];
     const int h = random_height();
+    raise_top(h);  // levels below h are searched and linked from now on
     Node* node = nullptr;
     while (true) {
       if (find_nodes(k, preds, succs)) {
         if (node) free_node(node);  // never published
         if (assign) {
-          T* old = succs[0]->val_.exchange(new T(v));
-          EpochDomain::global().retire(old, &free_value);
+          T* fresh = new T(v);  // may throw: nothing changed yet
+          T* old = succs[0]->body()->val.exchange(fresh);
+          if (old != &succs[0]->body()->inline_value) room.retire(old, &free_value);
         }
         return false;
       }
-      if (!node) node = make_node(k, new T(v), h);
+      if (!node) node = make_node(k, v, h);  // may throw: nothing changed yet
       for (int l = 0; l < h; ++l) node->next()[l].store(bits(succs[l]), std::memory_order_relaxed);
       std::uintptr_t expected = bits(succs[0]);
       if (preds[0]->next()[0].compare_exchange_strong(expected, bits(node))) break;
@@ -319,13 +481,14 @@ class SkipList {
     }
   done:
     if (node->next()[0].load() & 1) find_nodes(k, preds, succs);  // unlink what we linked
-    release(node);
+    release(node, room);
     return true;
   }
 
   Node* head_;
   Compare cmp_;
   std::atomic<std::size_t> size_{0};
+  std::atomic<int> top_{1};
 };
 
 }  // namespace kv

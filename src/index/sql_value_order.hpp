@@ -12,10 +12,14 @@
 // stays a strict weak ordering.
 #pragma once
 
+#include <bit>
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "common/value.hpp"
+#include "index/order_hint.hpp"
 
 namespace kv {
 
@@ -37,6 +41,49 @@ int compare_int_real(std::int64_t i, double r) noexcept;
 struct SqlLess {
   bool operator()(const Value& a, const Value& b) const noexcept { return sql_compare(a, b) < 0; }
   bool operator()(const ValueView& a, const ValueView& b) const noexcept { return sql_compare(a, b) < 0; }
+
+  // Order hints (order_hint.hpp), so the skip list compares most keys in its
+  // node header. cls: 0 NULL, 1 INTEGER (word = the integer), 2 REAL (word =
+  // the double mapped to an unsigned integer of the same order: NaN lowest,
+  // -0.0 as 0.0), 3 TEXT/JSON, 4 BLOB (word = the first 8 bytes, big-endian,
+  // zero-padded). Decided: different storage classes, two integers, two
+  // reals, and text/blob whose first 8 bytes differ; undecided: INTEGER vs
+  // REAL and equal 8-byte prefixes.
+  static OrderHint hint(const Value& v) noexcept {
+    switch (v.kind) {
+      case Kind::null: return {0, 0};
+      case Kind::integer: return {static_cast<std::uint64_t>(v.i), 1};
+      case Kind::real: {
+        if (std::isnan(v.r)) return {0, 2};
+        const auto bits = std::bit_cast<std::uint64_t>(v.r == 0 ? 0.0 : v.r);
+        return {(bits >> 63) ? ~bits : bits | (std::uint64_t{1} << 63), 2};
+      }
+      case Kind::text:
+      case Kind::json:
+      case Kind::blob: {
+        unsigned char b[8] = {};
+        std::memcpy(b, v.bytes.data(), v.bytes.size() < 8 ? v.bytes.size() : 8);
+        std::uint64_t w = 0;
+        for (unsigned char c : b) w = (w << 8) | c;
+        return {w, static_cast<std::uint8_t>(v.kind == Kind::blob ? 4 : 3)};
+      }
+    }
+    return {0, 0};
+  }
+  static int three_way(const Value& a, const Value& b) noexcept { return sql_compare(a, b); }
+  static int compare_hints(OrderHint a, OrderHint b) noexcept {
+    if (a.cls == b.cls) {
+      if (a.cls == 1) {
+        const auto x = static_cast<std::int64_t>(a.word), y = static_cast<std::int64_t>(b.word);
+        return x < y ? -1 : (x > y ? 1 : 0);
+      }
+      if (a.word != b.word) return a.word < b.word ? -1 : 1;
+      return a.cls >= 3 ? kHintUndecided : 0;  // NULLs and reals are decided by the word
+    }
+    static constexpr std::uint8_t kRank[5] = {0, 1, 1, 2, 3};
+    if (kRank[a.cls] != kRank[b.cls]) return kRank[a.cls] < kRank[b.cls] ? -1 : 1;
+    return kHintUndecided;  // INTEGER vs REAL
+  }
 };
 
 // A short human-readable rendering of a value for error messages

@@ -372,10 +372,6 @@ const std::vector<Scenario>& scenarios() {
 // owner's fix lands on main: each is still reported on its scenario's line.
 const std::vector<KnownFailure>& known_failures() {
   static const std::vector<KnownFailure> list = {
-      // kvindex helper: src/index/skiplist.hpp leaks the value when make_node throws
-      // (insert_impl, bulk_load); suppressed for LeakSanitizer in test_fault.cpp.
-      {"kvindex_skiplist", "oom", "leak suppressed",
-       "skiplist.hpp make_node(k, new T(v), h) leaks the T when make_node throws (kvindex)"},
       // Third party, stays: RE2 is not exception-safe; a std::bad_alloc inside RE2::RE2 (a schema
       // "pattern" compiling) leaks RE2's partial parse. Suppressed for LeakSanitizer (leak:libre2.so).
       {"json_schema", "oom", "leak suppressed",

@@ -77,18 +77,12 @@ INSTANTIATE_TEST_SUITE_P(Anomaly, Fault, ::testing::ValuesIn(all_params()),
 }  // namespace
 }  // namespace kvfault
 
-// Known leaks in kvindex's structures (kvindex helper), a raw pointer held while
-// something that may throw runs:
-//   src/index/skiplist.hpp  make_node(key, new T(v), h) leaks the T when make_node throws
-//                           (insert_impl, bulk_load).
-// LeakSanitizer suppresses exactly these frames until the fix lands; known_failures()
-// lists them ("leak suppressed"), with one third-party leak that stays (libre2, below).
-// (csbtree.hpp's new_leaf_group/init_empty leaks are fixed: owning pointers until the
-// tree links a group.)
+// Known leaks: none in kohakuvault (csbtree.hpp's new_leaf_group/init_empty and
+// skiplist.hpp's make_node(k, new T(v), h) are fixed: owning pointers until the structure
+// links what it allocated). LeakSanitizer suppresses only one third-party leak, listed in
+// known_failures() ("leak suppressed").
 extern "C" const char* __lsan_default_suppressions() {
-  return "leak:kv::SkipList<*>::insert_impl\n"
-         "leak:kv::SkipList<*>::bulk_load\n"
-         // Third party: RE2 is not exception-safe (Google style: allocation never fails). A
+  return  // Third party: RE2 is not exception-safe (Google style: allocation never fails). A
          // std::bad_alloc thrown inside RE2::RE2 while a JSON Schema "pattern" compiles leaks
          // RE2's partial parse; nothing in kohakuvault holds it. Debian's libre2 has no frame
          // pointers, so only the module name matches with the fast unwinder.
