@@ -168,10 +168,6 @@ class JournalOom : public ::testing::TestWithParam<kv::IndexBackend> {};
 // before the statement; before the fix a failed undo was dropped and the
 // half-undone index served.
 TEST_P(JournalOom, FailedStatementRollsBackExactly) {
-#if defined(__SANITIZE_ADDRESS__)
-  if (GetParam() == kv::IndexBackend::skiplist)
-    GTEST_SKIP() << "skiplist.hpp leaks a value when make_node throws (the skiplist helper's fix, #18)";
-#endif
   for (bool persistent : {false, true}) {
     std::int64_t failing_runs = 0, pending_seen = 0;
     for (std::int64_t n = 1;; ++n) {
