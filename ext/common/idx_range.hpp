@@ -26,6 +26,10 @@ enum class IdxOp { eq, gt, ge, lt, le };
 void narrow(Interval& range, IdxOp op, sqlite3_value* value);
 
 // A LIMIT/OFFSET value as SQLite would use it (non-integers: `fallback`).
-std::int64_t int_arg(sqlite3_value* v, std::int64_t fallback);
+// Inline: read at every xFilter.
+inline std::int64_t int_arg(sqlite3_value* v, std::int64_t fallback) {
+  if (sqlite3_value_numeric_type(v) != SQLITE_INTEGER) return fallback;
+  return sqlite3_value_int64(v);
+}
 
 }  // namespace kvx

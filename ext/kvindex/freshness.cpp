@@ -32,25 +32,14 @@ void full_load(Table* t) {
   count_full_load();
 }
 
-}  // namespace
-
-// Makes the index current: builds it on first use, catches up after another
-// connection committed. Not during our own write transaction (nobody else can
-// commit then, and our uncommitted changes live only in memory).
-//  * SQLITE_FCNTL_DATA_VERSION unchanged: nobody committed (the usual case;
-//    one file-control call);
-//  * PRAGMA data_version unchanged: only this connection committed;
-//  * format 2: _info seq unchanged: the commit was to something else; seq
-//    moved and the log still holds every record after ours: replay them;
-//  * else (log compacted past us, or a format 1 table): full reload.
-void ensure_fresh(Table* t) {
+// The database changed since the last check (remembered in s.freshness):
+// did another connection commit, and to this table? If this throws part-way
+// the version is forgotten, so the next statement checks again.
+[[gnu::noinline]] void catch_up_with_others(Table* t) {
   State& s = *t->state;
-  if (!s.opts.durable) return;
-  if (s.txn.in_txn && s.loaded) return;
-  const std::string& schema = t->storage->schema();
-  if (!s.freshness.changed(t->db, schema) && s.loaded) return;  // nobody committed anything
   try {
-    const long long others = s.others.read(t->db, schema, table_label(t) + ": reading the data version");
+    const long long others =
+        s.others.read(t->db, t->storage->schema(), table_label(t) + ": reading the data version");
     if (s.loaded && others == s.others_version) return;  // only this connection committed
     bool fresh = false;
     if (s.loaded && s.stored.format == kFormatVersion) {
@@ -69,9 +58,28 @@ void ensure_fresh(Table* t) {
     if (!fresh) full_load(t);
     s.others_version = others;
   } catch (...) {
-    s.freshness.forget();  // not checked to the end: check again next time
+    s.freshness.forget();
     throw;
   }
+}
+
+}  // namespace
+
+// Makes the index current: builds it on first use, catches up after another
+// connection committed. Not during our own write transaction (nobody else can
+// commit then, and our uncommitted changes live only in memory).
+//  * SQLITE_FCNTL_DATA_VERSION unchanged: nobody committed (the usual case;
+//    one file-control call);
+//  * PRAGMA data_version unchanged: only this connection committed;
+//  * format 2: _info seq unchanged: the commit was to something else; seq
+//    moved and the log still holds every record after ours: replay them;
+//  * else (log compacted past us, or a format 1 table): full reload.
+void ensure_fresh(Table* t) {
+  State& s = *t->state;
+  if (!s.opts.durable) return;
+  if (s.txn.in_txn && s.loaded) return;
+  if (!s.freshness.changed(t->db, t->storage->schema()) && s.loaded) return;  // nobody committed anything
+  catch_up_with_others(t);  // out of line: the check above runs at every xFilter
 }
 
 }  // namespace kvx::kvindex
