@@ -274,11 +274,7 @@ int kvindexRename(sqlite3_vtab* vtab, const char* new_name) {
 // xShadowName: "<table>_info", "_snap", "_log" and (format 1) "_data" (a
 // storage=memory table has only _info, but xShadowName cannot tell tables
 // apart: it claims the union).
-int kvindexShadowName(const char* suffix) {
-  for (const char* s : kShadowSuffixes)
-    if (suffix && sqlite3_stricmp(suffix, s) == 0) return 1;
-  return 0;
-}
+int kvindexShadowName(const char* suffix) { return claims_shadow_suffix(suffix, kShadowSuffixes); }
 
 const sqlite3_module kModule = {
     /* iVersion      */ 3,
