@@ -36,7 +36,7 @@ test: test-release test-asan test-tsan test-fuzz
 	@# Reached only when every step passed (make stops at the first failure).
 	@echo "make test: $$(( $$(cd $(BUILD) && ctest -N | sed -n 's/^Total Tests: //p') \
 	  + $$(cd build-asan && ctest -N | sed -n 's/^Total Tests: //p') \
-	  + $$(build-tsan/tests/kv_unit_tests --gtest_filter='SkipList*' --gtest_list_tests | grep -c '^  ') + 1 )) passed, 0 failed"
+	  + $$(build-tsan/tests/kv_tsan_tests --gtest_list_tests | grep -c '^  ') + 1 )) passed, 0 failed"
 	@cat $(BUILD)/fault-report.txt build-asan/fault-report.txt 2>/dev/null | awk '/^\[fault\]/ && !/skipped/ \
 	  {p += $$6; s += $$8; k += $$19; n++} END {print "make test: anomaly tests: " n " sweeps (release + asan), " p \
 	  " injection points, " s " faults surfaced, 0 crashes, 0 leaks, 0 violations, " k " known-failure hits (tests/fault/scenarios.cpp)"}'
@@ -85,8 +85,8 @@ fuzz: fuzz-build
 # The concurrent skip list under ThreadSanitizer (stress tests with 4 writers + 4 readers).
 test-tsan: deps
 	cmake -S . -B build-tsan -DKV_TSAN=ON -DKV_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build build-tsan -j $(JOBS) --target kv_unit_tests
-	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ./tests/kv_unit_tests --gtest_filter='SkipList*'
+	cmake --build build-tsan -j $(JOBS) --target kv_tsan_tests
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ./tests/kv_tsan_tests
 
 # The anomaly tests (tests/fault/, docs/testing.md) at every injection point instead of
 # `make test`'s bounded sample: each scenario's transaction under OOM, I/O errors and a full

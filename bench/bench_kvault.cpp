@@ -19,12 +19,22 @@
 // process's CPU time (the second is steadier on a busy shared machine). Databases and files live in a temporary directory.
 //
 // `bench_kvault --no-stream` skips the two stream rows.
+// `bench_kvault --read-paths [passes]` compares three ways of reading a value
+// of the shadow table by key without the virtual table (read_paths below).
+// `bench_kvault --reads [passes]` builds both databases once (not timed) and
+// runs only the three point-read rows, interleaved finely: both connections
+// stay open and the sides alternate every 500 reads (which side goes first
+// alternates too) for `passes` passes over the 20k keys (default 5); the
+// row shows each side's total over all blocks divided by the passes. On a
+// busy shared machine both sides then see the same load, which best-of-3
+// whole runs do not.
 // Profiling: `bench_kvault --profile kvault|plain [rows]` builds the database
 // (not timed; rows <= 20000, default 20000), then runs only the
 // length(value), value reads of that side, so
 //   valgrind --tool=callgrind --toggle-collect='*read_rows*' bench_kvault --profile kvault
 // counts the instructions of the reads alone.
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,6 +48,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bench_util.hpp"
@@ -137,6 +148,128 @@ Timing read_rows(const fs::path& path, const std::string& sql, const std::vector
   sqlite3_finalize(sel);
   sqlite3_close(db);
   return t;
+}
+
+// The --reads measurement: one point read per key in `order` on both sides,
+// alternating sides every kBlock reads; returns {kvault, plain} totals.
+std::pair<Timing, Timing> interleaved_reads(const fs::path& kdb, const fs::path& pdb, const std::string& kvault_sql,
+                                            const std::string& plain_sql, const std::vector<int>& order,
+                                            std::size_t expect, int passes) {
+  constexpr std::size_t kBlock = 500;
+  sqlite3* db[2] = {open_db(kdb), open_db(pdb)};
+  sqlite3_stmt* sel[2] = {nullptr, nullptr};
+  for (int side = 0; side < 2; ++side)
+    check(sqlite3_prepare_v2(db[side], (side == 0 ? kvault_sql : plain_sql).c_str(), -1, &sel[side], nullptr),
+          db[side], "prepare");
+  Timing total[2] = {{0, 0}, {0, 0}};
+  std::size_t got[2] = {0, 0};
+  std::size_t turn = 0;
+  for (int pass = 0; pass < passes; ++pass) {
+    for (std::size_t lo = 0; lo < order.size(); lo += kBlock, ++turn) {
+      const std::size_t hi = std::min(order.size(), lo + kBlock);
+      for (int k = 0; k < 2; ++k) {
+        const int side = static_cast<int>((turn + static_cast<std::size_t>(k)) % 2);
+        const Stopwatch sw;
+        for (std::size_t j = lo; j < hi; ++j) {
+          const std::string key = key_of(order[j]);
+          sqlite3_bind_blob(sel[side], 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+          if (sqlite3_step(sel[side]) != SQLITE_ROW) throw std::runtime_error("missing key " + key);
+          for (int col = 0; col < sqlite3_column_count(sel[side]); ++col)
+            got[side] += sqlite3_column_type(sel[side], col) == SQLITE_INTEGER
+                             ? static_cast<std::size_t>(sqlite3_column_int64(sel[side], col))
+                             : static_cast<std::size_t>(sqlite3_column_bytes(sel[side], col));
+          sqlite3_reset(sel[side]);
+        }
+        const Timing t = sw.stop();
+        total[side].wall += t.wall;
+        total[side].cpu += t.cpu;
+      }
+    }
+  }
+  for (int side = 0; side < 2; ++side) {
+    if (got[side] != static_cast<std::size_t>(passes) * order.size() * expect)
+      throw std::runtime_error("short reads: " + (side == 0 ? kvault_sql : plain_sql));
+    sqlite3_finalize(sel[side]);
+    sqlite3_close(db[side]);
+  }
+  return {total[0], total[1]};
+}
+
+// This process's user-mode CPU seconds (system calls excluded: both sides
+// of every comparison here make the same ones).
+double user_cpu_now() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec) + static_cast<double>(ru.ru_utime.tv_usec) * 1e-6;
+}
+
+// --read-paths: three ways to read one 16 KiB value of the kvault shadow
+// table by key, in one read transaction, no virtual table involved (the
+// measured alternatives of docs/kvault.md): 0 the shadow statement with the
+// value + one copy out of it (what kvault does), 1 an index-only id lookup +
+// a blob handle opened, read into our buffer and closed per read, 2 the same
+// with one blob handle kept open and moved with sqlite3_blob_reopen (not
+// allowed across statements: it would hold the read transaction). Returns
+// user CPU seconds per read (rusage), passes alternating the three.
+void read_paths(const fs::path& kdb, const std::vector<int>& order, int passes) {
+  sqlite3* db = open_db(kdb);
+  sqlite3_stmt *by_key = nullptr, *id_of = nullptr;
+  check(sqlite3_prepare_v2(db, "SELECT value FROM media_data WHERE key = ?1", -1, &by_key, nullptr), db, "prepare");
+  check(sqlite3_prepare_v2(db, "SELECT id FROM media_data WHERE key = ?1", -1, &id_of, nullptr), db, "prepare");
+  exec(db, "BEGIN");
+  exec(db, "SELECT count(*) FROM media_data");  // start the read transaction
+  double user[3] = {0, 0, 0};
+  std::size_t bytes = 0;
+  std::vector<char> sink(kValueBytes);
+  for (int pass = 0; pass < passes; ++pass) {
+    for (int way = 0; way < 3; ++way) {
+      sqlite3_blob* blob = nullptr;
+      const double u0 = user_cpu_now();
+      for (int i : order) {
+        const std::string k = key_of(i);
+        sqlite3_stmt* s = way == 0 ? by_key : id_of;
+        sqlite3_bind_blob(s, 1, k.data(), static_cast<int>(k.size()), SQLITE_STATIC);
+        if (sqlite3_step(s) != SQLITE_ROW) throw std::runtime_error("missing key " + k);
+        if (way == 0) {
+          const int n = sqlite3_column_bytes(s, 0);
+          char* copy = static_cast<char*>(sqlite3_malloc(n));
+          std::memcpy(copy, sqlite3_column_blob(s, 0), static_cast<std::size_t>(n));
+          bytes += static_cast<std::size_t>(n) + static_cast<unsigned char>(copy[n / 2]);
+          sqlite3_free(copy);
+          sqlite3_reset(s);
+          continue;
+        }
+        const sqlite3_int64 id = sqlite3_column_int64(s, 0);
+        sqlite3_reset(s);
+        if (way == 2 && blob) {
+          check(sqlite3_blob_reopen(blob, id), db, "blob reopen");
+        } else {
+          check(sqlite3_blob_open(db, "main", "media_data", "value", id, 0, &blob), db, "blob open");
+        }
+        const int n = sqlite3_blob_bytes(blob);
+        char* buf = static_cast<char*>(sqlite3_malloc(n));
+        check(sqlite3_blob_read(blob, buf, n, 0), db, "blob read");
+        bytes += static_cast<std::size_t>(n) + static_cast<unsigned char>(buf[n / 2]);
+        sqlite3_free(buf);
+        if (way == 1) {
+          sqlite3_blob_close(blob);
+          blob = nullptr;
+        }
+      }
+      user[way] += user_cpu_now() - u0;
+      if (blob) sqlite3_blob_close(blob);
+    }
+  }
+  const std::size_t expect = 3u * static_cast<std::size_t>(passes) * order.size() * (kValueBytes + 'v');
+  if (bytes != expect) throw std::runtime_error("read-paths: short reads");
+  exec(db, "COMMIT");
+  sqlite3_finalize(by_key);
+  sqlite3_finalize(id_of);
+  sqlite3_close(db);
+  const char* names[3] = {"statement with the value + copy", "id lookup + blob open/read/close",
+                          "id lookup + kept blob reopen/read"};
+  for (int way = 0; way < 3; ++way)
+    std::printf("%-40s %8.2f us user CPU per read\n", names[way], user[way] / passes / order.size() * 1e6);
 }
 
 // Keys and sizes of consecutive 2000-key ranges covering the table once.
@@ -279,6 +412,37 @@ int main(int argc, char** argv) {
       const char* name;
       std::function<Timing(bool)> run;
     };
+    if (argc > 1 && std::string(argv[1]) == "--read-paths") {
+      write_rows(kdb, true, value);
+      read_paths(kdb, order, argc > 2 ? std::max(1, std::atoi(argv[2])) : 5);
+      fs::remove_all(dir);
+      return 0;
+    }
+    if (argc > 1 && std::string(argv[1]) == "--reads") {
+      const int passes = argc > 2 ? std::max(1, std::atoi(argv[2])) : 5;
+      write_rows(kdb, true, value);
+      write_rows(pdb, false, value);
+      struct ReadRow {
+        const char* name;
+        std::string kvault_sql, plain_sql;
+        std::size_t expect;
+      };
+      const ReadRow read_rows_only[] = {
+          {"read 20k random: length(value), value", both_sql[1], both_sql[0], 2 * kValueBytes},
+          {"read 20k random: value", "SELECT value FROM media WHERE key = ?1", "SELECT value FROM kv WHERE key = ?1",
+           kValueBytes},
+          {"read 20k random: size only", "SELECT size FROM media WHERE key = ?1",
+           "SELECT length(value) FROM kv WHERE key = ?1", kValueBytes},
+      };
+      std::vector<Row> rows;
+      for (const ReadRow& r : read_rows_only) {
+        const auto [k, p] = interleaved_reads(kdb, pdb, r.kvault_sql, r.plain_sql, order, r.expect, passes);
+        rows.push_back({r.name, k.wall / passes, p.wall / passes, k.cpu / passes, p.cpu / passes});
+      }
+      print(rows);
+      fs::remove_all(dir);
+      return 0;
+    }
     const std::vector<Workload> workloads = {
         {"write 20k x 16 KiB, one transaction", [&](bool k) { return write_rows(k ? kdb : pdb, k, value); }},
         {"read 20k random: length(value), value",

@@ -53,7 +53,8 @@ void advance(Cursor* c) {
     const int rc = c->unique && c->seek_done ? SQLITE_DONE : sqlite3_step(c->scan);
     if (rc == SQLITE_ROW) {
       c->seek_done = true;
-      if (sqlite3_column_type(c->scan, 1) != SQLITE_BLOB)
+      // An exact seek binds a BLOB, which only a BLOB key equals: no check.
+      if (!c->exact && sqlite3_value_type(sqlite3_column_value(c->scan, 1)) != SQLITE_BLOB)
         throw kv::Error(kv::Errc::corrupt,
                         "kvault table '" + c->table()->name + "': a stored key is not a BLOB");
       if (c->row_matches()) {
@@ -115,8 +116,22 @@ int kvaultFilter(sqlite3_vtab_cursor* cur, int idxNum, const char* idxStr, int a
     c->produced = 0;
     c->eof = true;
     c->seek_done = false;
+    c->exact = false;
     c->reads = idxNum & kValueUsed ? kReadsValue : idxNum & kSizeUsed ? kReadsSize : kReadsKey;
     const bool desc = idxNum & kOrderDesc, ordered = idxNum & kOrderConsumed;
+
+    // key = v alone (the common point read): no range to fold and no row to
+    // re-check; the key is copied once into the cursor (bound without copy).
+    if (argc == 1 && idxStr && idxStr[0] == 'E' && idxStr[1] == '\0') {
+      const KeyArg a = key_arg(argv[0]);
+      if (a.kind != KeyArg::bytes) return SQLITE_OK;  // NULL or a number equals no key
+      c->exact_key.assign(a.key);
+      c->exact = c->unique = c->point = true;
+      c->scan = c->table()->take_point(c->reads);
+      bind_key(c->scan, 1, c->exact_key);
+      advance(c);
+      return SQLITE_OK;
+    }
 
     std::int64_t limit = -1, offset = 0;
     const std::string_view letters = idxStr ? idxStr : "";
@@ -226,11 +241,12 @@ namespace {
 
 // The stored BLOB in column col of stmt (corrupt if it is not a BLOB).
 std::string_view stored_blob(sqlite3_stmt* stmt, int col, const Cursor* c) {
-  if (sqlite3_column_type(stmt, col) != SQLITE_BLOB)
+  sqlite3_value* v = sqlite3_column_value(stmt, col);
+  if (sqlite3_value_type(v) != SQLITE_BLOB)
     throw kv::Error(kv::Errc::corrupt,
                     "kvault table '" + c->table()->name + "': a stored value is not a BLOB");
-  const void* p = sqlite3_column_blob(stmt, col);
-  const int n = sqlite3_column_bytes(stmt, col);
+  const void* p = sqlite3_value_blob(v);
+  const int n = sqlite3_value_bytes(v);
   if (!p && n > 0) throw std::bad_alloc();
   return {p ? static_cast<const char*>(p) : "", static_cast<std::size_t>(n)};
 }

@@ -37,6 +37,10 @@ constexpr int kSizeUsed = 8;
 // its byte count). Chosen from the columns the statement uses (idxNum bits).
 enum Reads { kReadsKey = 0, kReadsSize = 1, kReadsValue = 2 };
 inline constexpr const char* kReadColumns[] = {"id, key", "id, key, length(value)", "id, key, value"};
+// A point seek's key column is the bound key itself: the seek of a BLOB
+// finds only a BLOB key with the same bytes, so the row's key need not be
+// read from the index.
+inline constexpr const char* kPointReadColumns[] = {"id, ?1", "id, ?1, length(value)", "id, ?1, value"};
 
 // One kvault table on one connection: its names and its cached shadow statements.
 struct Table : sqlite3_vtab {
@@ -66,7 +70,7 @@ struct Table : sqlite3_vtab {
   void set_names() {
     data = shadow_name(schema, name, kDataSuffix);
     for (int r = kReadsKey; r <= kReadsValue; ++r)
-      point_sql[r] = std::string("SELECT ") + kReadColumns[r] + " FROM " + data + " WHERE key = ?1";
+      point_sql[r] = std::string("SELECT ") + kPointReadColumns[r] + " FROM " + data + " WHERE key = ?1";
     static constexpr const char* kConflict[] = {"", " OR REPLACE", " OR IGNORE"};
     for (int m = 0; m < 3; ++m) {
       insert_sql[m] = std::string("INSERT") + kConflict[m] + " INTO " + data + "(id, key, value) VALUES (?1, ?2, ?3)";
@@ -104,6 +108,17 @@ struct Table : sqlite3_vtab {
   }
 };
 
+// The bytes of a TEXT or BLOB value (empty for other types). Columns of the
+// shadow statements are read through sqlite3_column_value and this, one
+// sqlite3_column_* call (and one mutex round trip) per column instead of
+// three: the connection's mutex is held throughout (the callers run inside
+// the outer statement's step), so using the unprotected value is safe.
+inline std::string_view value_bytes(sqlite3_value* v) {
+  const void* p = sqlite3_value_blob(v);
+  const int n = sqlite3_value_bytes(v);
+  return {p ? static_cast<const char*>(p) : "", static_cast<std::size_t>(n)};
+}
+
 // The current row's value, copied once from the shadow statement and handed to
 // every xColumn(value) call of that row without another copy
 // (sqlite3_result_blob64 with release_shared_value as destructor; the bytes
@@ -137,6 +152,10 @@ struct Cursor : sqlite3_vtab_cursor {
   SharedValue* value = nullptr;  // the current row's value once asked for
 
   kv::key_range::Range range;
+  // The plan is exactly key = v (idxStr "E"): one seek of the key index for
+  // the bytes in `exact_key`, whose row needs no re-check (range is unset).
+  bool exact = false;
+  std::string exact_key;
   std::vector<std::string> not_equal;
   std::vector<std::string> in_keys;  // IN values, sorted in scan order
   std::size_t in_next = 0;
@@ -160,11 +179,10 @@ struct Cursor : sqlite3_vtab_cursor {
     if (head) sqlite3_blob_close(head);
   }
 
-  std::string_view row_key() const {
-    const void* p = sqlite3_column_blob(scan, 1);
-    return {p ? static_cast<const char*>(p) : "", static_cast<std::size_t>(sqlite3_column_bytes(scan, 1))};
-  }
+  // The current row's key. The caller has checked that it is a BLOB.
+  std::string_view row_key() const { return value_bytes(sqlite3_column_value(scan, 1)); }
   bool row_matches() const {
+    if (exact) return true;  // the seek found exactly the key asked for
     const std::string_view k = row_key();
     if (!range.contains(k)) return false;
     return std::none_of(not_equal.begin(), not_equal.end(), [&](const std::string& n) { return n == k; });

@@ -21,12 +21,13 @@
 
 #include "common/error.hpp"
 #include "common/firewall.hpp"
-#include "kvcolumn/kvcolumn.hpp"
-#include "kvcolumn/shadow_info.hpp"
+#include "common/listing_vtab.hpp"
 #include "common/registry.hpp"
 #include "common/resolve_table.hpp"
 #include "common/value_bridge.hpp"
 #include "common/vtab_cursor.hpp"
+#include "kvcolumn/kvcolumn.hpp"
+#include "kvcolumn/shadow_info.hpp"
 
 namespace kvx::kvcolumn {
 
@@ -128,33 +129,15 @@ enum ListCol {
   kDead
 };
 
-struct ListTable : sqlite3_vtab {
-  sqlite3* db;
-};
-struct ListCursor : sqlite3_vtab_cursor {
-  std::vector<Listed> rows;
-  std::size_t pos = 0;
-};
+struct ListCursor : RowsCursor<Listed> {};
 
 int listConnect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char** err) {
-  *out = nullptr;
-  return guard_status(err, [&] {
-    int rc = sqlite3_declare_vtab(
-        db,
-        "CREATE TABLE x(schema TEXT, name TEXT, dtype TEXT, elem_size INTEGER, length "
-        "INTEGER, chunks INTEGER, bytes INTEGER, min_chunk_bytes INTEGER, max_chunk_bytes "
-        "INTEGER, live_bytes INTEGER, dead_bytes INTEGER)");
-    if (rc != SQLITE_OK) throw_sqlite_error(db, rc, "kvcolumns: cannot declare the table");
-    auto* t = new ListTable();
-    std::memset(static_cast<sqlite3_vtab*>(t), 0, sizeof(sqlite3_vtab));
-    t->db = db;
-    *out = t;
-    return SQLITE_OK;
-  });
-}
-int listDisconnect(sqlite3_vtab* vtab) {
-  delete static_cast<ListTable*>(vtab);
-  return SQLITE_OK;
+  return connect_table<ConnectionTable>(
+      db,
+      "CREATE TABLE x(schema TEXT, name TEXT, dtype TEXT, elem_size INTEGER, length "
+      "INTEGER, chunks INTEGER, bytes INTEGER, min_chunk_bytes INTEGER, max_chunk_bytes "
+      "INTEGER, live_bytes INTEGER, dead_bytes INTEGER)",
+      "kvcolumns", out, err);
 }
 int listBestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
   info->estimatedCost = 100;
@@ -163,18 +146,10 @@ int listBestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
 int listFilter(sqlite3_vtab_cursor* cur, int, const char*, int, sqlite3_value**) {
   auto* c = static_cast<ListCursor*>(cur);
   return guard_status(&cur->pVtab->zErrMsg, [&] {
-    c->rows = list_tables(static_cast<ListTable*>(cur->pVtab)->db);
+    c->rows = list_tables(c->db());
     c->pos = 0;
     return SQLITE_OK;
   });
-}
-int listNext(sqlite3_vtab_cursor* cur) {
-  ++static_cast<ListCursor*>(cur)->pos;
-  return SQLITE_OK;
-}
-int listEof(sqlite3_vtab_cursor* cur) {
-  auto* c = static_cast<ListCursor*>(cur);
-  return c->pos >= c->rows.size();
 }
 int listColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
   auto* c = static_cast<ListCursor*>(cur);
@@ -213,25 +188,21 @@ int listColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
     return SQLITE_OK;
   });
 }
-int listRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
-  *rowid = static_cast<sqlite3_int64>(static_cast<ListCursor*>(cur)->pos);
-  return SQLITE_OK;
-}
 
 const sqlite3_module kListModule = {
     /* iVersion      */ 0,
     /* xCreate       */ nullptr,  // eponymous only
     /* xConnect      */ listConnect,
     /* xBestIndex    */ listBestIndex,
-    /* xDisconnect   */ listDisconnect,
-    /* xDestroy      */ listDisconnect,
+    /* xDisconnect   */ disconnect_table<ConnectionTable>,
+    /* xDestroy      */ disconnect_table<ConnectionTable>,
     /* xOpen         */ open_cursor<ListCursor>,
     /* xClose        */ close_cursor<ListCursor>,
     /* xFilter       */ listFilter,
-    /* xNext         */ listNext,
-    /* xEof          */ listEof,
+    /* xNext         */ rows_next<ListCursor>,
+    /* xEof          */ rows_eof<ListCursor>,
     /* xColumn       */ listColumn,
-    /* xRowid        */ listRowid,
+    /* xRowid        */ rows_rowid<ListCursor>,
     /* xUpdate       */ nullptr,  // read-only
     /* xBegin        */ nullptr,
     /* xSync         */ nullptr,

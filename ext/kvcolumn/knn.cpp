@@ -52,7 +52,7 @@ constexpr int kRequired = 3;
 std::size_t vector_dim(const Table& t) {
   const kv::DType& dt = t.options.dtype;
   if (dt.family != kv::Family::vec || dt.dims.size() != 1)
-    kv::fail(kv::Errc::invalid_argument, kFn + ": kvcolumn '" + t.name + "' has dtype '" + dt.name() +
+    kv::fail(kv::Errc::invalid_argument, kFn + ": " + kv::column_label(t.name) + " has dtype '" + dt.name() +
                                              "': expected a one-dimensional fixed-shape vector dtype vec:E:D "
                                              "(e.g. vec:f32:768)");
   return dt.dims[0];
@@ -108,7 +108,7 @@ Queries parse_queries(const Table& t, sqlite3_value* v) {
       kv::fail(kv::Errc::invalid_argument, kFn + ": packed query vector " + std::to_string(mismatch) +
                                                " has element type byte " + hex_byte(got) + what +
                                                ": expected " + hex_byte(want) + " (" + kv::num_name(dt.num) +
-                                               ") for kvcolumn '" + t.name + "' of " + shape);
+                                               ") for " + kv::column_label(t.name) + " of " + shape);
     }
     kv::fail(kv::Errc::invalid_argument,
              kFn + ": a BLOB query of " + std::to_string(n) + " bytes is not a whole number of " + shape +
@@ -128,7 +128,7 @@ Queries parse_queries(const Table& t, sqlite3_value* v) {
   try {
     kv::pack(any, to_view(v), packed);
   } catch (const kv::Error& e) {
-    kv::fail(e.code(), kFn + ": query for kvcolumn '" + t.name + "' (" + shape + "): " + e.what());
+    kv::fail(e.code(), kFn + ": query for " + kv::column_label(t.name) + " (" + shape + "): " + e.what());
   }
   // packed = type byte | ndim | ndim x u32 dims | elements
   const std::size_t ndim = static_cast<unsigned char>(packed[1]);
@@ -148,8 +148,8 @@ Queries parse_queries(const Table& t, sqlite3_value* v) {
   for (std::size_t k = 0; k < ndim; ++k) got += (k ? "," : "") + std::to_string(dims[k]);
   got += "]";
   kv::fail(kv::Errc::invalid_argument, kFn + ": the query has shape " + got + ": expected " +
-                                           std::to_string(d) + " numbers (kvcolumn '" + t.name + "' is " +
-                                           shape + ") or a non-empty array of query vectors of " +
+                                           std::to_string(d) + " numbers (" + kv::column_label(t.name) +
+                                           " is " + shape + ") or a non-empty array of query vectors of " +
                                            std::to_string(d) + " numbers each");
 }
 

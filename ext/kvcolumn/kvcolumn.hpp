@@ -6,7 +6,9 @@
 //   cursor.cpp    xOpen/xFilter/xNext/xColumn..., constraint values -> idx ranges
 //   write.cpp     xUpdate and the transaction methods
 //   admin.cpp      the kvcolumns eponymous table and kvcolumn_check()
+//   set_access.cpp     a set function's table argument -> the connection's live Table
 //   set_functions.cpp  kvcolumn_slice, kvcolumn_stats, kvcolumn_buckets (src/column/scan.hpp)
+//   knn.cpp            kvcolumn_knn (src/vector/)
 //   write_slice.cpp    the 'write' command (slice assignment)
 #pragma once
 
@@ -15,14 +17,16 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
+#include "codec/dtype.hpp"
 #include "column/chunk_layout.hpp"
 #include "column/fixed.hpp"
 #include "column/label.hpp"
 #include "column/var.hpp"
-#include "codec/dtype.hpp"
 #include "common/freshness.hpp"
+#include "common/idx_walk.hpp"
 #include "common/range_plan.hpp"
 #include "common/sql_text.hpp"
 #include "common/sqlite.hpp"
@@ -72,20 +76,11 @@ inline constexpr std::uint64_t kDefaultVarMaxChunkBytes = 256ull * 1024;  // var
 // hidden raw column (the packed bytes of the element).
 enum Col { kIdx = 0, kValue = 1, kCommand = 2, kRaw = 3 };
 
-// idxNum bits of the query plan: the shared range plan (common/range_plan.hpp)
-// and one bit of our own (see the comment above kvcolumnBestIndex).
-enum Plan : int {
-  kPlanEq = kRangeEq,
-  kPlanIn = kRangeIn,
-  kPlanGt = kRangeGt,
-  kPlanGe = kRangeGe,
-  kPlanLt = kRangeLt,
-  kPlanLe = kRangeLe,
-  kPlanDesc = kRangeDesc,
-  kPlanLimit = kRangeLimit,
-  kPlanOffset = kRangeOffset,
-  kPlanAllColumns = kRangeModuleBit,  // every column is used (an UPDATE): value/raw honour sqlite3_vtab_nochange
-};
+// idxNum of the query plan: the shared range plan's bits (kRangeEq ...,
+// common/range_plan.hpp) and one bit of our own (see the comment above
+// kvcolumnBestIndex): every column is used (an UPDATE), so value and raw
+// honour sqlite3_vtab_nochange.
+inline constexpr int kPlanAllColumns = kRangeModuleBit;
 
 struct Options {
   kv::DType dtype;
@@ -142,18 +137,26 @@ class SqliteChunkStore final : public kv::ChunkStore {
   sqlite3_blob* write_blob_ = nullptr;
 };
 
+// A table's column, of the kind its dtype needs (kv::DType::is_varsize()):
+// a FixedColumn over "<table>_chunks", or a VarColumn over "<table>_idx" and
+// "<table>_data". Both are a kv::Column, and everything the two kinds share
+// (reads, element writes, transactions, flush, rename) goes through that
+// interface; what only one kind has is reached through the alternative that
+// holds it: FixedColumn's element windows (the cursor, inlined on the final
+// class) and slice write ('write'), VarColumn's append_many ('append' of a
+// list) and compact ('compact').
+using ColumnKind = std::variant<std::unique_ptr<kv::FixedColumn>, std::unique_ptr<kv::VarColumn>>;
+
 // The state of one table in one connection, shared by every sqlite3_vtab
 // SQLite connects for it (common/vtab_state.hpp): the column with its
 // write-back buffer and savepoint snapshots, the shadow-table stores, the
 // transaction bookkeeping and the data version the caches belong to.
 struct Shared {
-  // Fixed-size dtypes: store = "<table>_chunks", fixed = the column.
-  // Variable-size dtypes: store = "<table>_idx", data_store = "<table>_data",
-  // var = the column. column is whichever of the two exists.
+  // Fixed-size dtypes: store = "<table>_chunks". Variable-size dtypes:
+  // store = "<table>_idx", data_store = "<table>_data".
   std::unique_ptr<SqliteChunkStore> store, data_store;
-  std::unique_ptr<kv::Column> column;
-  kv::FixedColumn* fixed = nullptr;
-  kv::VarColumn* var = nullptr;
+  ColumnKind kind;               // declared after the stores it writes through
+  kv::Column* column = nullptr;  // the column of kind, as the interface both kinds share
   TxnFanIn txn;               // in_txn: between xBegin and xCommit/xRollback
   bool dropped = false;       // DROP TABLE ran: never write the (name's) shadow tables again
   Freshness freshness;        // the data version the caches belong to
@@ -193,8 +196,15 @@ struct Table : sqlite3_vtab {
   SqliteChunkStore* store = nullptr;
   SqliteChunkStore* data_store = nullptr;
   kv::Column* column = nullptr;
-  kv::FixedColumn* fixed = nullptr;
-  kv::VarColumn* var = nullptr;
+  // The column as its kind (ColumnKind), or nullptr when it is the other kind.
+  kv::FixedColumn* fixed_column() const {
+    const auto* c = std::get_if<std::unique_ptr<kv::FixedColumn>>(&shared->kind);
+    return c ? c->get() : nullptr;
+  }
+  kv::VarColumn* var_column() const {
+    const auto* c = std::get_if<std::unique_ptr<kv::VarColumn>>(&shared->kind);
+    return c ? c->get() : nullptr;
+  }
   bool joining = false;  // joined a transaction the table was already in (TxnFanIn)
   std::string scratch;   // packing buffer
 
@@ -206,20 +216,15 @@ struct Table : sqlite3_vtab {
 
 struct Cursor : sqlite3_vtab_cursor {
   Table* table() const { return static_cast<Table*>(pVtab); }
-  bool use_list = false;
-  std::vector<std::uint64_t> list;  // IN plans: the indexes, in output order
-  std::size_t list_pos = 0;
-  std::uint64_t lo = 0, hi = 0;  // range plans: [lo, hi) to visit
-  bool desc = false;
-  std::uint64_t cur = 0;  // current idx (range plans)
-  std::uint64_t remaining = 0;
-  bool eof = true;
+  IdxWalk walk;  // the idx values of the plan (common/idx_walk.hpp)
+  // The table's column when it is fixed-size (Table::fixed_column(), looked
+  // up once per xFilter: the kind of a table's column never changes).
+  kv::FixedColumn* fixed = nullptr;
   // A window of element bytes from Column::read_run: elements
   // [run_first, run_end) start at run_data, valid while the column's epoch is run_epoch.
   const char* run_data = nullptr;
   std::uint64_t run_first = 0, run_end = 0, run_epoch = 0;
   bool in_update = false;  // kPlanAllColumns: an UPDATE may read its rows here (see kvcolumnColumn)
-  std::uint64_t current() const { return use_list ? list[list_pos] : cur; }
 };
 
 // Module methods defined in the split files.

@@ -272,21 +272,19 @@ int kvcolumnInit(sqlite3* db, Connection& conn, int argc, const char* const* arg
         sh->store = std::make_unique<SqliteChunkStore>(db, table->schema, table->name, kIdxSuffix, "length");
         sh->data_store =
             std::make_unique<SqliteChunkStore>(db, table->schema, table->name, kDataSuffix, "data_length");
-        auto column = std::make_unique<kv::VarColumn>(*sh->store, *sh->data_store, options.min_chunk_bytes,
-                                                      options.max_chunk_bytes, table->name, options.cache_bytes,
-                                                      kReadCacheBytes);
-        sh->var = column.get();
-        sh->column = std::move(column);
+        sh->kind = std::make_unique<kv::VarColumn>(*sh->store, *sh->data_store, options.min_chunk_bytes,
+                                                   options.max_chunk_bytes, table->name, options.cache_bytes,
+                                                   kReadCacheBytes);
       } else {
         sh->store = std::make_unique<SqliteChunkStore>(db, table->schema, table->name);
-        auto column = std::make_unique<kv::FixedColumn>(
+        sh->kind = std::make_unique<kv::FixedColumn>(
             *sh->store,
             kv::ChunkLayout(options.dtype.elem_size(), options.min_chunk_bytes, options.max_chunk_bytes),
             table->name, options.cache_bytes,
-            std::max(kReadCacheBytes, options.cache_bytes));  // read LRU: a column cache_bytes holds stays in memory
-        sh->fixed = column.get();
-        sh->column = std::move(column);
+            std::max(kReadCacheBytes,
+                     options.cache_bytes));  // read LRU: a column cache_bytes holds stays in memory
       }
+      sh->column = std::visit([](const auto& column) -> kv::Column* { return column.get(); }, sh->kind);
       registry.put(key, sh);
     } else {
       // The shared state follows the name SQLite connects with: it differs
@@ -297,9 +295,7 @@ int kvcolumnInit(sqlite3* db, Connection& conn, int argc, const char* const* arg
     }
     table->store = sh->store.get();
     table->data_store = sh->data_store.get();
-    table->column = sh->column.get();
-    table->fixed = sh->fixed;
-    table->var = sh->var;
+    table->column = sh->column;
     table->shared = std::move(sh);
     table->registry = &registry;
     table->live = &conn.live;
@@ -321,19 +317,21 @@ int kvcolumnConnect(sqlite3* db, void* aux, int argc, const char* const* argv, s
   return kvcolumnInit(db, *static_cast<Connection*>(aux), argc, argv, out, err, false);
 }
 
-// Query plans (the shared range plan, common/range_plan.hpp, plus
-// kPlanAllColumns). idxNum is a bit set (enum Plan in kvcolumn.hpp); xFilter's argv
-// holds the constraint values in this order, each present only if its bit is:
+// Query plans: the shared range plan (common/range_plan.hpp, one encoding for
+// kvcolumn and kohakuvault_column) plus kPlanAllColumns. idxNum is a bit set;
+// xFilter's argv holds the constraint values in this order, each present only
+// if its bit is:
 //
-//   kPlanEq | kPlanIn   idx = ? (kPlanIn: an IN list read with sqlite3_vtab_in_first/next)
-//   kPlanGt | kPlanGe   lower bound idx > ? / idx >= ?
-//   kPlanLt | kPlanLe   upper bound idx < ? / idx <= ?
-//   kPlanLimit          LIMIT ?   (only when every constraint is consumed and the order is ours)
-//   kPlanOffset         OFFSET ?  (same)
-//   kPlanDesc           no argument: produce rows in descending idx order
-//   kPlanAllColumns     no argument: every column is used, as in an UPDATE; value
-//                       and raw then honour sqlite3_vtab_nochange (see kvcolumnColumn)
+//   kRangeEq | kRangeIn   idx = ? (kRangeIn: an IN list read with sqlite3_vtab_in_first/next)
+//   kRangeGt | kRangeGe   lower bound idx > ? / idx >= ?
+//   kRangeLt | kRangeLe   upper bound idx < ? / idx <= ?
+//   kRangeLimit           LIMIT ?   (only when every constraint is consumed and the order is ours)
+//   kRangeOffset          OFFSET ?  (same)
+//   kRangeDesc            no argument: produce rows in descending idx order
+//   kPlanAllColumns       no argument: every column is used, as in an UPDATE; value
+//                         and raw then honour sqlite3_vtab_nochange (see kvcolumnColumn)
 //
+// xFilter walks the rows with kvx::IdxWalk (common/idx_walk.hpp).
 // Constraints on idx (or the rowid) are all omitted: xFilter compares REAL and
 // TEXT values the way SQLite compares them with an INTEGER column (numeric
 // affinity; TEXT that is not a number sorts after every number, BLOB after
@@ -385,7 +383,7 @@ int kvcolumnDestroy(sqlite3_vtab* vtab) {
 int kvcolumnRename(sqlite3_vtab* vtab, const char* new_name) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
-    const bool varsize = t->var != nullptr;
+    const bool varsize = t->options.dtype.is_varsize();
     check_table_name(t->db, t->schema, new_name, "kvcolumn", kReservedNames, kShadowSuffixes,
                      owned_suffixes(varsize));
     t->store->finish_writes();  // no open blob handle on a table being renamed

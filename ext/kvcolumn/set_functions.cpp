@@ -50,9 +50,9 @@ std::uint64_t length_limit(sqlite3* db) {
 }
 
 [[noreturn]] void too_big(const std::string& fn, const Table& t, std::uint64_t bytes, std::uint64_t limit) {
-  kv::fail(kv::Errc::too_big, fn + ": the slice of kvcolumn '" + t.name + "' would be " + std::to_string(bytes) +
-                                  " bytes, above SQLITE_LIMIT_LENGTH (" + std::to_string(limit) +
-                                  "): ask for a shorter range");
+  kv::fail(kv::Errc::too_big, fn + ": the slice of " + kv::column_label(t.name) + " would be " +
+                                  std::to_string(bytes) + " bytes, above SQLITE_LIMIT_LENGTH (" +
+                                  std::to_string(limit) + "): ask for a shorter range");
 }
 
 // ---- kvcolumn_slice ----------------------------------------------------------
@@ -91,7 +91,8 @@ void kvcolumn_slice(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
       try {
         v = kv::unpack(t.options.dtype, elem);
       } catch (const kv::Error& e) {
-        kv::fail(e.code(), fn + ": kvcolumn '" + t.name + "' element " + std::to_string(i) + ": " + e.what());
+        kv::fail(e.code(),
+                 fn + ": " + kv::column_label(t.name) + " element " + std::to_string(i) + ": " + e.what());
       }
       kv::codec::batch::append_value_json(v, json);
       if (json.size() > limit) too_big(fn, t, json.size(), limit);
@@ -346,8 +347,8 @@ int setNext(sqlite3_vtab_cursor* cur) {
       kv::fail(kv::Errc::invalid_argument, fn + ": the table was dropped or reconnected during the scan");
     c->access->column().settle();
     if (c->access->column().length() < c->range.stop)
-      kv::fail(kv::Errc::invalid_argument, fn + ": kvcolumn '" + c->access->table().name +
-                                               "' became shorter during the scan (a write between rows)");
+      kv::fail(kv::Errc::invalid_argument, fn + ": " + kv::column_label(c->access->table().name) +
+                                               " became shorter during the scan (a write between rows)");
     next_bucket(c, fn);
     return SQLITE_OK;
   });

@@ -8,13 +8,14 @@
 
 #include "codec/codec.hpp"
 #include "codec/element.hpp"
-#include "json/schema.hpp"
+#include "codec/pack_batch.hpp"
 #include "common/error.hpp"
 #include "common/firewall.hpp"
+#include "common/update_args.hpp"
+#include "common/value_bridge.hpp"
+#include "json/schema.hpp"
 #include "json/text.hpp"
 #include "kvcolumn/kvcolumn.hpp"
-#include "codec/pack_batch.hpp"
-#include "common/value_bridge.hpp"
 
 namespace kvx::kvcolumn {
 
@@ -32,11 +33,11 @@ std::uint64_t idx_arg(const Table* t, sqlite3_value* v, std::uint64_t length) {
   } else {
     const unsigned char* text = sqlite3_value_text(v);
     kv::fail(kv::Errc::type_mismatch,
-             "kvcolumn '" + t->name + "': idx must be an INTEGER, got " +
+             kv::column_label(t->name) + ": idx must be an INTEGER, got " +
                  (text ? "'" + std::string(reinterpret_cast<const char*>(text)) + "'" : std::string("NULL")));
   }
   if (i < 0 || static_cast<std::uint64_t>(i) > length)
-    kv::fail(kv::Errc::out_of_range, "kvcolumn '" + t->name + "': insert at idx " + std::to_string(i) +
+    kv::fail(kv::Errc::out_of_range, kv::column_label(t->name) + ": insert at idx " + std::to_string(i) +
                                          " is out of range: expected 0.." + std::to_string(length) +
                                          " (the length appends)");
   return static_cast<std::uint64_t>(i);
@@ -51,7 +52,7 @@ const std::string& pack_value(Table* t, sqlite3_value* v) {
       kv::schema::require_valid(t->options.schema, kv::value_as_json(t->options.dtype, to_view(v)));
     pack_element(t->options.dtype, v, t->scratch);
   } catch (const kv::Error& e) {
-    throw kv::Error(e.code(), "kvcolumn '" + t->name + "': " + e.what());
+    throw kv::Error(e.code(), kv::column_label(t->name) + ": " + e.what());
   }
   return t->scratch;
 }
@@ -80,7 +81,9 @@ void as_input_error(P&& prefix, F&& f) {
 void check_element(const Table* t, std::string_view elem, std::string_view what, std::size_t index) {
   const kv::DType& d = t->options.dtype;
   auto named = [&] { return std::string(what) + (index == kNoIndex ? "" : " " + std::to_string(index)); };
-  auto prefix = [&] { return "kvcolumn '" + t->name + "': " + named() + " is not a packed " + d.name() + " element: "; };
+  auto prefix = [&] {
+    return kv::column_label(t->name) + ": " + named() + " is not a packed " + d.name() + " element: ";
+  };
   if (const std::size_t n = d.elem_size(); n && elem.size() != n)  // worded for a BLOB given by the user
     kv::fail(kv::Errc::invalid_argument, prefix() + "expected exactly " + std::to_string(n) + " bytes, got " +
                                              std::to_string(elem.size()));
@@ -95,7 +98,7 @@ void check_element(const Table* t, std::string_view elem, std::string_view what,
   try {
     kv::schema::require_valid(t->options.schema, kv::value_as_json(d, v.view()));
   } catch (const kv::Error& e) {
-    throw kv::Error(e.code(), "kvcolumn '" + t->name + "': " + named() + ": " + e.what());
+    throw kv::Error(e.code(), kv::column_label(t->name) + ": " + named() + ": " + e.what());
   }
 }
 
@@ -112,7 +115,7 @@ namespace {
 // The raw column of an INSERT/UPDATE: a BLOB holding one packed element.
 std::string_view raw_element(const Table* t, sqlite3_value* raw) {
   if (sqlite3_value_type(raw) != SQLITE_BLOB)
-    kv::fail(kv::Errc::type_mismatch, "kvcolumn '" + t->name + "': raw takes a BLOB of packed " +
+    kv::fail(kv::Errc::type_mismatch, kv::column_label(t->name) + ": raw takes a BLOB of packed " +
                                           t->options.dtype.name() + " bytes (as kv_pack returns), got " +
                                           sqlite_type_name(sqlite3_value_type(raw)));
   const void* b = sqlite3_value_blob(raw);
@@ -129,10 +132,9 @@ std::optional<std::string_view> element_to_store(Table* t, sqlite3_value* value,
   const bool raw_set = !sqlite3_value_nochange(raw) && sqlite3_value_type(raw) != SQLITE_NULL;
   const bool value_set = !sqlite3_value_nochange(value) && sqlite3_value_type(value) != SQLITE_NULL;
   if (raw_set && value_set)
-    kv::fail(kv::Errc::invalid_argument,
-             "kvcolumn '" + t->name +
-                 "': both value and raw are set: give the element either as value "
-                 "or as raw (its packed bytes), not both");
+    kv::fail(kv::Errc::invalid_argument, kv::column_label(t->name) +
+                                             ": both value and raw are set: give the element either as value "
+                                             "or as raw (its packed bytes), not both");
   if (raw_set) return raw_element(t, raw);
   if (sqlite3_value_nochange(value) && sqlite3_value_nochange(raw)) return std::nullopt;
   return std::string_view(pack_value(t, value));
@@ -142,10 +144,10 @@ std::optional<std::string_view> element_to_store(Table* t, sqlite3_value* value,
 // as kv_pack_many packs it, or (msgpack/cbor) a BLOB of items one after
 // another. Every element is checked before the first is appended, so a bad
 // one (its position is in the error) appends nothing.
-void append_var(Table* t, sqlite3_value* value) {
+void append_var(Table* t, kv::VarColumn& column, sqlite3_value* value) {
   const kv::DType& d = t->options.dtype;
   const bool structured = d.family == kv::Family::msgpack || d.family == kv::Family::cbor;
-  const std::string prefix = "kvcolumn '" + t->name + "': 'append': ";  // once per statement
+  const std::string prefix = kv::column_label(t->name) + ": 'append': ";  // once per statement
   auto prefix_of = [&] { return prefix; };
   std::vector<std::string_view> elems;
   const int type = sqlite3_value_type(value);
@@ -199,20 +201,19 @@ void append_var(Table* t, sqlite3_value* value) {
                  ", got " + sqlite_type_name(type) +
                  (type == SQLITE_BLOB ? ": its elements carry no length, so pass a JSON array" : ""));
   }
-  t->var->append_many(elems);  // stores what one append_packed per element stores, in fewer pieces
+  column.append_many(elems);  // stores what one append_packed per element stores, in fewer pieces
 }
 
 void run_command(Table* t, sqlite3_value* command, sqlite3_value* idx, sqlite3_value* value) {
   const unsigned char* c = sqlite3_value_text(command);
   std::string cmd = c ? reinterpret_cast<const char*>(c) : "";
   if (cmd == "append") {
-    if (t->var) return append_var(t, value);
+    if (kv::VarColumn* var = t->var_column()) return append_var(t, *var, value);
     if (sqlite3_value_type(value) != SQLITE_BLOB)
-      kv::fail(kv::Errc::type_mismatch,
-               "kvcolumn '" + t->name +
-                   "': the 'append' command needs a BLOB of packed elements in value "
-                   "(e.g. kv_pack_many('" +
-                   t->options.dtype.name() + "', '[...]'))");
+      kv::fail(kv::Errc::type_mismatch, kv::column_label(t->name) +
+                                            ": the 'append' command needs a BLOB of packed elements in value "
+                                            "(e.g. kv_pack_many('" +
+                                            t->options.dtype.name() + "', '[...]'))");
     const std::string_view packed(static_cast<const char*>(sqlite3_value_blob(value)),
                                   static_cast<std::size_t>(sqlite3_value_bytes(value)));
     if (packed.size() % t->options.dtype.elem_size() == 0)  // else append_packed names the size
@@ -222,39 +223,42 @@ void run_command(Table* t, sqlite3_value* command, sqlite3_value* idx, sqlite3_v
   }
   if (cmd == "write") return write_slice(t, idx, value);  // write_slice.cpp
   if (cmd == "compact") {
-    if (!t->var)
-      kv::fail(kv::Errc::invalid_argument, "kvcolumn '" + t->name +
-                                               "': 'compact' applies to variable-size columns; dtype '" +
+    kv::VarColumn* var = t->var_column();
+    if (!var)
+      kv::fail(kv::Errc::invalid_argument, kv::column_label(t->name) +
+                                               ": 'compact' applies to variable-size columns; dtype '" +
                                                t->options.dtype.name() + "' has no dead bytes");
-    t->var->compact();
+    var->compact();
     return;
   }
-  kv::fail(kv::Errc::invalid_argument,
-           "kvcolumn '" + t->name + "': unknown command '" + cmd + "': expected 'append', 'write' or 'compact'");
+  kv::fail(kv::Errc::invalid_argument, kv::column_label(t->name) + ": unknown command '" + cmd +
+                                           "': expected 'append', 'write' or 'compact'");
 }
 
 }  // namespace
 
-// xUpdate. argc == 1: DELETE of rowid argv[0] (SQLite passes the rowids of a
-// multi-row DELETE in the original numbering, so deletes are recorded and
-// compacted later). argv[0] NULL: INSERT (argv[1] rowid, argv[2] idx,
-// argv[3] value, argv[4] command, argv[5] raw). Otherwise UPDATE of rowid argv[0].
+// xUpdate (arguments decoded by common/update_args.hpp; the columns are Col).
+// DELETE: SQLite passes the rowids of a multi-row DELETE in the original
+// numbering, so deletes are recorded and compacted later. INSERT: an append,
+// an insert at idx (or the rowid given), or a command. UPDATE: of one row's
+// value or raw, in place.
 int kvcolumnUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* rowid) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
     t->revalidate();
     kv::Column& col = *t->column;
-    if (argc == 1) {
-      col.mark_deleted(static_cast<std::uint64_t>(sqlite3_value_int64(argv[0])));
+    const UpdateArgs u = decode_update(argc, argv);
+    if (u.kind == UpdateKind::remove) {
+      col.mark_deleted(static_cast<std::uint64_t>(sqlite3_value_int64(u.old_row)));
       return SQLITE_OK;
     }
-    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
-      if (sqlite3_value_type(argv[2 + kCommand]) != SQLITE_NULL) {
-        if (sqlite3_value_type(argv[2 + kRaw]) != SQLITE_NULL)
+    if (u.kind == UpdateKind::insert) {
+      if (!u.is_null(kCommand)) {
+        if (!u.is_null(kRaw))
           kv::fail(kv::Errc::invalid_argument,
-                   "kvcolumn '" + t->name + "': commands take their argument in value, not raw");
+                   kv::column_label(t->name) + ": commands take their argument in value, not raw");
         const std::uint64_t before = col.length();
-        run_command(t, argv[2 + kCommand], argv[2 + kIdx], argv[2 + kValue]);
+        run_command(t, u.column(kCommand), u.column(kIdx), u.column(kValue));
         // last_insert_rowid(): the idx of the last element appended; a
         // command that appended nothing ('compact', 'write', an empty 'append') leaves it.
         const std::uint64_t after = col.length();
@@ -262,17 +266,17 @@ int kvcolumnUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_i
         return SQLITE_OK;
       }
       const std::string_view packed =
-          *element_to_store(t, argv[2 + kValue], argv[2 + kRaw]);  // INSERT: always set
-      if (sqlite3_value_type(argv[2 + kIdx]) == SQLITE_NULL && sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+          *element_to_store(t, u.column(kValue), u.column(kRaw));  // INSERT: always set
+      if (u.is_null(kIdx) && sqlite3_value_type(u.new_rowid) == SQLITE_NULL) {
         col.append_packed(packed);
         *rowid = static_cast<sqlite3_int64>(col.length()) - 1;
         return SQLITE_OK;
       }
       col.settle();
       const std::uint64_t length = col.length();
-      sqlite3_value* given = sqlite3_value_type(argv[2 + kIdx]) != SQLITE_NULL ? argv[2 + kIdx]
-                             : sqlite3_value_type(argv[1]) != SQLITE_NULL      ? argv[1]
-                                                                               : nullptr;
+      sqlite3_value* given = !u.is_null(kIdx)                                 ? u.column(kIdx)
+                             : sqlite3_value_type(u.new_rowid) != SQLITE_NULL ? u.new_rowid
+                                                                              : nullptr;
       std::uint64_t at = given ? idx_arg(t, given, length) : length;
       // INSERT OR REPLACE / REPLACE INTO t(idx, ...) with an existing idx
       // replaces that row, as for a table whose key idx is; otherwise an
@@ -284,17 +288,18 @@ int kvcolumnUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_i
       *rowid = static_cast<sqlite3_int64>(at);
       return SQLITE_OK;
     }
-    const sqlite3_int64 old = sqlite3_value_int64(argv[0]);
-    bool same_rowid = sqlite3_value_type(argv[1]) == SQLITE_INTEGER && sqlite3_value_int64(argv[1]) == old;
+    const sqlite3_int64 old = sqlite3_value_int64(u.old_row);
+    bool same_rowid =
+        sqlite3_value_type(u.new_rowid) == SQLITE_INTEGER && sqlite3_value_int64(u.new_rowid) == old;
     bool same_idx =
-        sqlite3_value_type(argv[2 + kIdx]) == SQLITE_INTEGER && sqlite3_value_int64(argv[2 + kIdx]) == old;
+        sqlite3_value_type(u.column(kIdx)) == SQLITE_INTEGER && sqlite3_value_int64(u.column(kIdx)) == old;
     if (!same_rowid || !same_idx)
       kv::fail(kv::Errc::constraint,
-               "kvcolumn '" + t->name + "': idx " + std::to_string(old) +
+               kv::column_label(t->name) + ": idx " + std::to_string(old) +
                    " cannot be changed: idx is the position (use DELETE and INSERT to move)");
-    if (sqlite3_value_type(argv[2 + kCommand]) != SQLITE_NULL)
-      kv::fail(kv::Errc::invalid_argument, "kvcolumn '" + t->name + "': commands are INSERTs, not UPDATEs");
-    if (std::optional<std::string_view> packed = element_to_store(t, argv[2 + kValue], argv[2 + kRaw]))
+    if (!u.is_null(kCommand))
+      kv::fail(kv::Errc::invalid_argument, kv::column_label(t->name) + ": commands are INSERTs, not UPDATEs");
+    if (std::optional<std::string_view> packed = element_to_store(t, u.column(kValue), u.column(kRaw)))
       col.update(static_cast<std::uint64_t>(old), *packed);
     return SQLITE_OK;
   });

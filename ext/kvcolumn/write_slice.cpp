@@ -23,8 +23,9 @@
 namespace kvx::kvcolumn {
 
 void write_slice(Table* t, sqlite3_value* start, sqlite3_value* blob) {
-  const std::string prefix = "kvcolumn '" + t->name + "': 'write': ";
-  if (!t->fixed)
+  const std::string prefix = kv::column_label(t->name) + ": 'write': ";
+  kv::FixedColumn* column = t->fixed_column();
+  if (!column)
     kv::fail(kv::Errc::invalid_argument, prefix + "slice assignment applies to fixed-size dtypes; '" +
                                              t->options.dtype.name() +
                                              "' elements vary in size (UPDATE rows one by one instead)");
@@ -43,7 +44,7 @@ void write_slice(Table* t, sqlite3_value* start, sqlite3_value* blob) {
   if (sqlite3_value_type(blob) != SQLITE_BLOB)
     kv::fail(kv::Errc::type_mismatch, prefix + "value must be a BLOB of packed elements (e.g. kv_pack_many('" +
                                           t->options.dtype.name() + "', '[...]'))");
-  const std::uint64_t e = t->fixed->elem_size();
+  const std::uint64_t e = column->elem_size();
   const std::string_view bytes(static_cast<const char*>(sqlite3_value_blob(blob)),
                                static_cast<std::size_t>(sqlite3_value_bytes(blob)));
   if (bytes.size() % e != 0)
@@ -61,7 +62,7 @@ void write_slice(Table* t, sqlite3_value* start, sqlite3_value* blob) {
                                          ") are not all inside the column of length " + std::to_string(length) +
                                          " (a slice assignment never grows the column: use 'append')");
   check_packed_elements(t, bytes, "'write' element");
-  t->fixed->write_slice(static_cast<std::uint64_t>(at), bytes);
+  column->write_slice(static_cast<std::uint64_t>(at), bytes);
 }
 
 }  // namespace kvx::kvcolumn

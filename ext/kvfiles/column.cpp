@@ -12,12 +12,9 @@
 //
 // Plan (xBestIndex -> idxNum bits; xFilter's argv in this order): the name
 // argument is always argv[0]; kPlanSchema: the schema argument (else 'main');
-// then the shared range plan (common/range_plan.hpp):
-//   kPlanEq | kPlanIn   idx = ? / idx IN (...) (sqlite3_vtab_in, SQLite 3.38+)
-//   kPlanGt|kPlanGe, kPlanLt|kPlanLe   one lower and one upper idx bound
-//   kPlanDesc     ORDER BY idx DESC (ORDER BY idx is consumed)
-//   kPlanLimit, kPlanOffset   LIMIT/OFFSET, only when every other constraint is consumed
-// The intervals come from kvx::narrow (ext/common/idx_range.hpp), as in kvcolumn.
+// then the shared range plan's bits and values (common/range_plan.hpp: idx = ?
+// or IN, one lower and one upper bound, DESC, LIMIT/OFFSET). The rows it visits
+// come from kvx::IdxWalk (ext/common/idx_walk.hpp), as in kvcolumn.
 // Chunks are read through SqliteChunkSource (incremental blob I/O, windows of
 // at most 64 KiB or one element), owned by the cursor so their blob handles
 // close with it. Nothing is written.
@@ -27,13 +24,14 @@
 #include <optional>
 
 #include "common/firewall.hpp"
-#include "common/idx_range.hpp"
+#include "common/idx_walk.hpp"
+#include "common/listing_vtab.hpp"
 #include "common/range_plan.hpp"
 #include "common/registry.hpp"
 #include "common/value_bridge.hpp"
+#include "common/vtab_cursor.hpp"
 #include "kvfiles/kvfiles.hpp"
 #include "kvfiles/reader.hpp"
-#include "common/vtab_cursor.hpp"
 
 namespace kvx::kvfiles {
 
@@ -41,23 +39,11 @@ namespace {
 
 enum Col { kIdx = 0, kValue = 1, kNameArg = 2, kSchemaArg = 3, kRaw = 4 };
 
-// The shared range plan (common/range_plan.hpp) and our schema argument.
-enum Plan : int {
-  kPlanEq = kRangeEq,
-  kPlanIn = kRangeIn,
-  kPlanGt = kRangeGt,
-  kPlanGe = kRangeGe,
-  kPlanLt = kRangeLt,
-  kPlanLe = kRangeLe,
-  kPlanDesc = kRangeDesc,
-  kPlanLimit = kRangeLimit,
-  kPlanOffset = kRangeOffset,
-  kPlanSchema = kRangeModuleBit,
-};
+// idxNum: the shared range plan's bits (kRangeEq ..., common/range_plan.hpp)
+// and one of our own: the schema argument is given.
+inline constexpr int kPlanSchema = kRangeModuleBit;
 
-struct Table : sqlite3_vtab {
-  sqlite3* db = nullptr;
-};
+using Table = ConnectionTable;
 
 struct Cursor : sqlite3_vtab_cursor {
   Table* table() const { return static_cast<Table*>(pVtab); }
@@ -65,35 +51,13 @@ struct Cursor : sqlite3_vtab_cursor {
   // Kept across xFilter calls of one statement (same schema): the blob handles stay open.
   std::unique_ptr<SqliteChunkSource> main_source, data_source;
   std::optional<kv::kvfiles::ColumnReader> reader;
-  bool use_list = false;
-  std::vector<std::uint64_t> list;  // IN plans: the indexes in output order
-  std::size_t list_pos = 0;
-  std::uint64_t lo = 0, hi = 0, cur = 0;  // range plans: [lo, hi), current idx
-  bool desc = false;
-  std::uint64_t remaining = 0;
-  bool eof = true;
-  std::uint64_t current() const { return use_list ? list[list_pos] : cur; }
-  void position() {
-    eof = remaining == 0 || (use_list ? list_pos >= list.size() : lo >= hi);
-  }
+  IdxWalk walk;  // the idx values of the plan (common/idx_walk.hpp)
 };
 
 int columnConnect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char** err) {
-  *out = nullptr;
-  return guard_status(err, [&] {
-    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(idx INTEGER, value, name HIDDEN, schema HIDDEN, raw BLOB HIDDEN)");
-    if (rc != SQLITE_OK) throw_sqlite_error(db, rc, "kohakuvault_column: cannot declare the table");
-    auto* t = new Table();
-    std::memset(static_cast<sqlite3_vtab*>(t), 0, sizeof(sqlite3_vtab));
-    t->db = db;
-    *out = t;
-    return SQLITE_OK;
-  });
-}
-
-int columnDisconnect(sqlite3_vtab* vtab) {
-  delete static_cast<Table*>(vtab);
-  return SQLITE_OK;
+  return connect_table<Table>(
+      db, "CREATE TABLE x(idx INTEGER, value, name HIDDEN, schema HIDDEN, raw BLOB HIDDEN)",
+      "kohakuvault_column", out, err);
 }
 
 int columnBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
@@ -159,91 +123,27 @@ int columnFilter(sqlite3_vtab_cursor* cursor, int plan, const char*, int, sqlite
     const std::string name = text_arg(argv[arg++], "name");
     const std::string schema = plan & kPlanSchema ? text_arg(argv[arg++], "schema") : "main";
     open_column(cur, name, schema);
-    const auto length = static_cast<std::int64_t>(cur->reader->length());
-    Interval range;
-    range.lo = 0;
-    range.hi = length - 1;
-    cur->use_list = false;
-    cur->list.clear();
-    if (plan & kPlanIn) {  // runtime-guarded: vtab_in (plan_range sets kPlanIn only after runtime_features().vtab_in and sqlite3_vtab_in)
-      cur->use_list = true;
-      sqlite3_value* v = nullptr;
-      for (int rc = sqlite3_vtab_in_first(argv[arg], &v); rc == SQLITE_OK && v; rc = sqlite3_vtab_in_next(argv[arg], &v)) {
-        Interval one;
-        narrow(one, IdxOp::eq, v);
-        if (!one.empty() && one.lo >= 0 && one.lo < length) cur->list.push_back(static_cast<std::uint64_t>(one.lo));
-      }
-      ++arg;
-    } else if (plan & kPlanEq) {
-      narrow(range, IdxOp::eq, argv[arg++]);
-    }
-    if (plan & (kPlanGt | kPlanGe)) narrow(range, plan & kPlanGt ? IdxOp::gt : IdxOp::ge, argv[arg++]);
-    if (plan & (kPlanLt | kPlanLe)) narrow(range, plan & kPlanLt ? IdxOp::lt : IdxOp::le, argv[arg++]);
-    std::int64_t limit = -1, offset = 0;
-    if (plan & kPlanLimit) limit = int_arg(argv[arg++], -1);
-    if (plan & kPlanOffset) offset = std::max<std::int64_t>(0, int_arg(argv[arg++], 0));
-    cur->desc = plan & kPlanDesc;
-    cur->remaining = limit < 0 ? UINT64_MAX : static_cast<std::uint64_t>(limit);
-    auto direction = cur->desc ? kv::kvfiles::Direction::backward : kv::kvfiles::Direction::forward;
-    if (cur->use_list) {
-      auto& l = cur->list;
-      std::sort(l.begin(), l.end());
-      l.erase(std::unique(l.begin(), l.end()), l.end());
-      l.erase(std::remove_if(l.begin(), l.end(),
-                             [&](std::uint64_t x) {
-                               const auto s = static_cast<std::int64_t>(x);
-                               return s < range.lo || s > range.hi;
-                             }),
-              l.end());
-      if (cur->desc) std::reverse(l.begin(), l.end());
-      const std::size_t skip = std::min<std::size_t>(l.size(), static_cast<std::size_t>(offset));
-      l.erase(l.begin(), l.begin() + static_cast<std::ptrdiff_t>(skip));
-      cur->list_pos = 0;
-      direction = kv::kvfiles::Direction::point;
-    } else {
-      range.lo = std::max<std::int64_t>(range.lo, 0);
-      range.hi = std::min<std::int64_t>(range.hi, length - 1);
-      std::uint64_t lo = 0, hi = 0;  // [lo, hi)
-      if (!range.empty()) lo = static_cast<std::uint64_t>(range.lo), hi = static_cast<std::uint64_t>(range.hi) + 1;
-      const std::uint64_t skip = std::min<std::uint64_t>(hi - lo, static_cast<std::uint64_t>(offset));
-      if (cur->desc)
-        hi -= skip;
-      else
-        lo += skip;
-      cur->lo = lo;
-      cur->hi = hi;
-      cur->cur = cur->desc ? hi - 1 : lo;
-      if (hi - lo <= 1 || cur->remaining <= 1) direction = kv::kvfiles::Direction::point;
-    }
+    cur->walk.start(plan, argv, arg, cur->reader->length());
+    // Scans read windows ahead in their direction; a single row or an IN list reads just the element.
+    const IdxWalk& w = cur->walk;
+    auto direction = w.desc ? kv::kvfiles::Direction::backward : kv::kvfiles::Direction::forward;
+    if (w.use_list || w.hi - w.lo <= 1 || w.remaining <= 1) direction = kv::kvfiles::Direction::point;
     cur->reader->set_direction(direction);
-    cur->position();
     return SQLITE_OK;
   });
 }
 
 int columnNext(sqlite3_vtab_cursor* cursor) {
-  Cursor* cur = static_cast<Cursor*>(cursor);
-  if (cur->remaining != UINT64_MAX) --cur->remaining;
-  if (cur->use_list) {
-    ++cur->list_pos;
-  } else if (cur->desc) {
-    if (cur->cur == cur->lo)
-      cur->hi = cur->lo;  // done
-    else
-      --cur->cur, cur->hi = cur->cur + 1;
-  } else {
-    cur->lo = ++cur->cur;
-  }
-  cur->position();
+  static_cast<Cursor*>(cursor)->walk.next();
   return SQLITE_OK;
 }
 
-int columnEof(sqlite3_vtab_cursor* cursor) { return static_cast<Cursor*>(cursor)->eof; }
+int columnEof(sqlite3_vtab_cursor* cursor) { return static_cast<Cursor*>(cursor)->walk.eof; }
 
 int columnColumn(sqlite3_vtab_cursor* cursor, sqlite3_context* ctx, int col) {
   Cursor* cur = static_cast<Cursor*>(cursor);
   return guard_status(&cur->table()->zErrMsg, [&] {
-    const std::uint64_t i = cur->current();
+    const std::uint64_t i = cur->walk.current();
     auto text = [&](const std::string& s) {
       sqlite3_result_text64(ctx, s.data(), s.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
     };
@@ -281,7 +181,7 @@ int columnColumn(sqlite3_vtab_cursor* cursor, sqlite3_context* ctx, int col) {
 }
 
 int columnRowid(sqlite3_vtab_cursor* cursor, sqlite3_int64* rowid) {
-  *rowid = static_cast<sqlite3_int64>(static_cast<Cursor*>(cursor)->current());
+  *rowid = static_cast<sqlite3_int64>(static_cast<Cursor*>(cursor)->walk.current());
   return SQLITE_OK;
 }
 
@@ -290,8 +190,8 @@ const sqlite3_module kColumnModule = {
     /* xCreate       */ nullptr,  // eponymous only
     /* xConnect      */ columnConnect,
     /* xBestIndex    */ columnBestIndex,
-    /* xDisconnect   */ columnDisconnect,
-    /* xDestroy      */ columnDisconnect,
+    /* xDisconnect   */ disconnect_table<Table>,
+    /* xDestroy      */ disconnect_table<Table>,
     /* xOpen         */ open_cursor<Cursor>,
     /* xClose        */ close_cursor<Cursor>,
     /* xFilter       */ columnFilter,

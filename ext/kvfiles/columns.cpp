@@ -10,9 +10,10 @@
 #include <cstring>
 
 #include "common/firewall.hpp"
+#include "common/listing_vtab.hpp"
 #include "common/registry.hpp"
-#include "kvfiles/kvfiles.hpp"
 #include "common/vtab_cursor.hpp"
+#include "kvfiles/kvfiles.hpp"
 
 namespace kvx::kvfiles {
 
@@ -20,33 +21,14 @@ namespace {
 
 enum ListCol { kName, kDtype, kKind, kLength, kSchemaArg };
 
-struct ListTable : sqlite3_vtab {
-  sqlite3* db = nullptr;
-};
-
-struct ListCursor : sqlite3_vtab_cursor {
+struct ListCursor : RowsCursor<kv::kvfiles::LogicalColumn> {
   std::string schema;
-  std::vector<kv::kvfiles::LogicalColumn> rows;
-  std::size_t pos = 0;
 };
 
 int listConnect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char** err) {
-  *out = nullptr;
-  return guard_status(err, [&] {
-    int rc = sqlite3_declare_vtab(
-        db, "CREATE TABLE x(name TEXT, dtype TEXT, kind TEXT, length INTEGER, schema HIDDEN)");
-    if (rc != SQLITE_OK) throw_sqlite_error(db, rc, "kohakuvault_columns: cannot declare the table");
-    auto* t = new ListTable();
-    std::memset(static_cast<sqlite3_vtab*>(t), 0, sizeof(sqlite3_vtab));
-    t->db = db;
-    *out = t;
-    return SQLITE_OK;
-  });
-}
-
-int listDisconnect(sqlite3_vtab* vtab) {
-  delete static_cast<ListTable*>(vtab);
-  return SQLITE_OK;
+  return connect_table<ConnectionTable>(
+      db, "CREATE TABLE x(name TEXT, dtype TEXT, kind TEXT, length INTEGER, schema HIDDEN)",
+      "kohakuvault_columns", out, err);
 }
 
 // idxNum 1: the schema argument is argv[0]; otherwise schema main.
@@ -75,20 +57,10 @@ int listFilter(sqlite3_vtab_cursor* cur, int plan, const char*, int, sqlite3_val
       if (!s) kv::fail(kv::Errc::invalid_argument, "kohakuvault_columns: the schema argument is NULL");
       c->schema = reinterpret_cast<const char*>(s);
     }
-    c->rows = kv::kvfiles::list_columns(load_meta(static_cast<ListTable*>(cur->pVtab)->db, c->schema));
+    c->rows = kv::kvfiles::list_columns(load_meta(c->db(), c->schema));
     c->pos = 0;
     return SQLITE_OK;
   });
-}
-
-int listNext(sqlite3_vtab_cursor* cur) {
-  ++static_cast<ListCursor*>(cur)->pos;
-  return SQLITE_OK;
-}
-
-int listEof(sqlite3_vtab_cursor* cur) {
-  auto* c = static_cast<ListCursor*>(cur);
-  return c->pos >= c->rows.size();
 }
 
 int listColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
@@ -107,25 +79,20 @@ int listColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
   return SQLITE_OK;
 }
 
-int listRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
-  *rowid = static_cast<sqlite3_int64>(static_cast<ListCursor*>(cur)->pos);
-  return SQLITE_OK;
-}
-
 const sqlite3_module kListModule = {
     /* iVersion      */ 0,
     /* xCreate       */ nullptr,  // eponymous only
     /* xConnect      */ listConnect,
     /* xBestIndex    */ listBestIndex,
-    /* xDisconnect   */ listDisconnect,
-    /* xDestroy      */ listDisconnect,
+    /* xDisconnect   */ disconnect_table<ConnectionTable>,
+    /* xDestroy      */ disconnect_table<ConnectionTable>,
     /* xOpen         */ open_cursor<ListCursor>,
     /* xClose        */ close_cursor<ListCursor>,
     /* xFilter       */ listFilter,
-    /* xNext         */ listNext,
-    /* xEof          */ listEof,
+    /* xNext         */ rows_next<ListCursor>,
+    /* xEof          */ rows_eof<ListCursor>,
     /* xColumn       */ listColumn,
-    /* xRowid        */ listRowid,
+    /* xRowid        */ rows_rowid<ListCursor>,
     /* xUpdate       */ nullptr,  // read-only
     /* xBegin        */ nullptr,
     /* xSync         */ nullptr,

@@ -5,6 +5,7 @@
 
 #include "common/error.hpp"
 #include "common/firewall.hpp"
+#include "common/update_args.hpp"
 #include "index/sql_value_order.hpp"
 #include "kvindex/vtab.hpp"
 
@@ -49,17 +50,18 @@ int kvindexUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_in
     State& s = *t->state;
     ensure_fresh(t);
     s.synced = false;
-    if (argc == 1) {  // DELETE
-      const kv::Value k = to_value(argv[0]);
+    const UpdateArgs u = decode_update(argc, argv);  // columns: key, value
+    if (u.kind == UpdateKind::remove) {
+      const kv::Value k = to_value(u.old_row);
       detach_cursors(t);
       journaled_erase(s, k);
       return SQLITE_OK;
     }
-    if (sqlite3_value_type(argv[2]) == SQLITE_NULL) null_key(t);
-    const kv::Value k = to_value(argv[2]);
-    kv::Value v = to_value(argv[3]);
+    if (u.is_null(0)) null_key(t);
+    const kv::Value k = to_value(u.column(0));
+    kv::Value v = to_value(u.column(1));
     const bool replace = sqlite3_vtab_on_conflict(t->db) == SQLITE_REPLACE;
-    if (sqlite3_value_type(argv[0]) == SQLITE_NULL && !replace) {  // INSERT: one search
+    if (u.kind == UpdateKind::insert && !replace) {  // INSERT: one search
       detach_cursors(t);
       s.journal.record(k, nullptr, nullptr);
       if (!s.index->insert_new(k, std::move(v))) {
@@ -68,15 +70,15 @@ int kvindexUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_in
       }
       return SQLITE_OK;
     }
-    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {  // INSERT OR REPLACE
+    if (u.kind == UpdateKind::insert) {  // INSERT OR REPLACE
       const auto found = s.index->lookup(k);
       if (found.key && !replace) duplicate_key(t, k);
       detach_cursors(t);
       journaled_put(s, k, v, found);
       return SQLITE_OK;
     }
-    // UPDATE: argv[0] is the old key.
-    const kv::Value old = to_value(argv[0]);
+    // UPDATE: old_row is the old key.
+    const kv::Value old = to_value(u.old_row);
     const bool moves = kv::sql_compare(old, k) != 0;
     if (moves && s.index->lookup(k).key && !replace) duplicate_key(t, k);
     detach_cursors(t);

@@ -6,10 +6,14 @@
 //    implement it over a std::map.
 //  * Column: a mutable sequence of elements with a write-back buffer,
 //    Python-list semantics (append, insert-at, update, delete with
-//    renumbering), lazily applied multi-row deletes and savepoints. The SQL
-//    glue (xFilter/xUpdate/xBegin/...) talks only to this interface, so the
-//    variable-size column (issue 4) plugs into the same transaction, cache,
-//    renumbering and pushdown machinery.
+//    renumbering), lazily applied multi-row deletes and savepoints. It has
+//    two implementations, FixedColumn (fixed.hpp) and VarColumn (var.hpp).
+//    The SQL glue drives everything they share through this interface (one
+//    transaction, cache, renumbering and pushdown machinery for both); what
+//    only one kind has (FixedColumn::write_slice, VarColumn::append_many,
+//    compact, verify) it calls on the concrete kind it holds
+//    (ext/kvcolumn/kvcolumn.hpp, ColumnKind), as do the set-based scans
+//    (column/scan.hpp) through read_run/scan_run/scan_stream.
 #pragma once
 
 #include <cstdint>
