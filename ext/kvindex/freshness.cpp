@@ -27,7 +27,7 @@ void full_load(Table* t) {
   detach_cursors(t);
   s.loaded = false;  // stays false if loading fails: the next use tries again
   s.journal.clear();
-  s.stored = t->storage->load(s.opts, *s.index);
+  s.stored = t->shadow->load(s.opts, *s.index);
   s.loaded = true;
   count_full_load();
 }
@@ -39,17 +39,17 @@ void full_load(Table* t) {
   State& s = *t->state;
   try {
     const long long others =
-        s.others.read(t->db, t->storage->schema(), table_label(t) + ": reading the data version");
+        s.others.read(t->db, t->shadow->schema(), table_label(t) + ": reading the data version");
     if (s.loaded && others == s.others_version) return;  // only this connection committed
     bool fresh = false;
     if (s.loaded && s.stored.format == kFormatVersion) {
-      const auto [seq, snap_seq] = t->storage->seqs();
+      const auto [seq, snap_seq] = t->shadow->seqs();
       if (seq == s.stored.seq) {
         fresh = true;  // another table changed
       } else if (seq > s.stored.seq && snap_seq <= s.stored.seq) {
         detach_cursors(t);
         s.loaded = false;
-        t->storage->catch_up(s.stored.seq, *s.index, s.stored);
+        t->shadow->catch_up(s.stored.seq, *s.index, s.stored);
         s.loaded = true;
         count_catch_up();
         fresh = s.stored.seq == seq;
@@ -78,7 +78,7 @@ void ensure_fresh(Table* t) {
   State& s = *t->state;
   if (!s.opts.durable) return;
   if (s.txn.in_txn && s.loaded) return;
-  if (!s.freshness.changed(t->db, t->storage->schema()) && s.loaded) return;  // nobody committed anything
+  if (!s.freshness.changed(t->db, t->shadow->schema()) && s.loaded) return;  // nobody committed anything
   catch_up_with_others(t);  // out of line: the check above runs at every xFilter
 }
 
