@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
 """kvcolumn_knn vs sqlite-vec 0.1.9 (vec0 KNN and a plain BLOB table with
 vec_distance_*() ORDER BY ... LIMIT), k = 10, same run, one connection to one
-temporary database file, fastest of 5 per query, in three configurations:
+temporary database file, in three configurations. The machine is shared
+(load varies), so every measurement is repeated in ROUNDS rounds, each round
+running every configuration and case once, interleaved (ours, vec0, BLOB
+table one after the other), and the report gives the median over the rounds
+of the wall time and of the process's CPU time (user + system, the calls are
+single-threaded: less sensitive to other processes than wall time). The
+configurations:
   default        our 64 MiB chunk cache, SQLite's default page cache (2 MB),
                  no mmap: both engines read the columns (larger than either
                  cache) out of SQLite every call
@@ -18,9 +24,12 @@ Rows (SQL_INTERFACE §8 bench, issue #14):
   64 queries in one call, 50k x 768 f32 vs 64 separate kvcolumn_knn calls
   each also vs a plain BLOB table with vec_distance_*(e, ?) ORDER BY ... LIMIT 10
 G dims/s = rows * D (* queries) / time. The memory-bandwidth ceiling is the
-time memmove (ctypes) takes to copy the column's bytes once, as G dims/s.
+CPU time memmove (ctypes) takes to copy the column's bytes once (median of
+5), as G dims/s, and the same for a read-only sum over the bytes (numpy's
+sum of the column as uint64 when numpy is installed): compare them with the
+G dims/s (CPU) column.
 
-Usage: /usr/bin/python3 bench/bench_knn.py [build dir]  (Release build; fetches
+Usage: /usr/bin/python3 bench/bench_knn.py [build dir [rounds]]  (Release build; fetches
 vec0.so with tests/tools/fetch_sqlite_vec.sh into <build>/sqlite-vec/)."""
 import ctypes
 import os
@@ -32,6 +41,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "build"))
+ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 5
 
 
 MEM_BYTES = 256 * 1024 * 1024
@@ -47,21 +57,35 @@ def random_f32(n):
     return bytes(buf)
 
 
-def best_of(f, runs=5):
-    best = None
-    for _ in range(runs):
-        t = time.perf_counter()
-        f()
-        dt = time.perf_counter() - t
-        best = dt if best is None else min(best, dt)
-    return best
+def timed(f):
+    """(wall seconds, CPU seconds of this process) of one call of f."""
+    w, c = time.perf_counter(), time.process_time()
+    f()
+    return time.perf_counter() - w, time.process_time() - c
+
+
+def median(values):
+    v = sorted(values)
+    return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
 
 
 def memmove_rate(nbytes):
+    """bytes/s of one memmove of nbytes (median of 5, CPU time like the calls' CPU column)."""
     src = ctypes.create_string_buffer(nbytes)
     dst = ctypes.create_string_buffer(nbytes)
     ctypes.memmove(dst, src, nbytes)
-    return nbytes / best_of(lambda: ctypes.memmove(dst, src, nbytes))
+    return nbytes / median([timed(lambda: ctypes.memmove(dst, src, nbytes))[1] for _ in range(5)])
+
+
+def sum_rate(nbytes):
+    """bytes/s of a read-only pass (a sum) over nbytes, or None without numpy."""
+    try:
+        import numpy
+    except ImportError:
+        return None
+    a = numpy.ones(nbytes // 8, dtype=numpy.uint64)
+    a.sum()
+    return nbytes / median([timed(a.sum)[1] for _ in range(5)])
 
 
 def main():
@@ -103,66 +127,87 @@ def main():
         query = random_f32(d) if elem == "f32" else os.urandom(d)
         return query, wrap, n * rb
 
-    def line(label, ours, theirs, dims, nbytes, rate, other):
-        rows_out.append("| %s | %s | %.1f ms | %.1f ms | %.1fx | %.2f | %.2f |" % (
-            label, other, ours * 1e3, theirs * 1e3, theirs / ours, dims / ours / 1e9, dims / (nbytes / rate) / 1e9))
-        print(rows_out[-1], flush=True)
-
-    def compare_vec0(label, kv_prefix, name, elem, n, d, metric, loaded):
-        query, wrap, nbytes = loaded
-        rate = memmove_rate(nbytes)
-        ours_sql = "SELECT idx, distance FROM kvcolumn_knn('%s%s', ?, 10, '%s')" % (kv_prefix, name, metric)
-        vec_sql = "SELECT rowid, distance FROM vec_%s WHERE e MATCH %s AND k = 10" % (name, wrap)
-        fn = {"l2": "vec_distance_l2", "cosine": "vec_distance_cosine", "l1": "vec_distance_l1"}[metric]
-        col = "e" if elem == "f32" else "vec_int8(e)"
-        blob_sql = "SELECT id, %s(%s, %s) AS dist FROM blob_%s ORDER BY dist LIMIT 10" % (fn, col, wrap, name)
-        ours_rows = c.execute(ours_sql, (query,)).fetchall()
-        vec_rows = c.execute(vec_sql, (query,)).fetchall()
-        assert [i for i, _ in ours_rows] == [i - 1 for i, _ in vec_rows], (label, ours_rows, vec_rows)
-        ours = best_of(lambda: c.execute(ours_sql, (query,)).fetchall())
-        theirs = best_of(lambda: c.execute(vec_sql, (query,)).fetchall())
-        blob = best_of(lambda: c.execute(blob_sql, (query,)).fetchall(), runs=3)
-        line(label, ours, theirs, n * d, nbytes, rate, "vec0 MATCH k = 10")
-        line(label, ours, blob, n * d, nbytes, rate, "BLOB table, %s ORDER BY LIMIT 10" % fn)
-        return query, nbytes, rate
-
-    def batch_row(mode, kv_prefix, queries):
-        nbytes = 50000 * 768 * 4
-        rate = memmove_rate(nbytes)
-        batch = b"".join(queries)
-        sql = "SELECT query, idx, distance FROM kvcolumn_knn('%sa', ?, 10)" % kv_prefix
-        one = c.execute(sql, (batch,)).fetchall()
-        sep = [(qi, i, dist) for qi, q in enumerate(queries) for _, i, dist in c.execute(sql, (q,)).fetchall()]
-        assert one == sep
-        ours = best_of(lambda: c.execute(sql, (batch,)).fetchall(), runs=3)
-        theirs = best_of(lambda: [c.execute(sql, (q,)).fetchall() for q in queries], runs=3)
-        line("64 queries in one call, 50k x 768 f32, l2" + mode, ours, theirs, 64 * 50000 * 768, nbytes, rate,
-             "64 separate kvcolumn_knn calls")
-
     cases = [("50k x 768 f32, l2, one query", "a", "f32", 50000, 768, "l2"),
              ("200k x 128 f32, cosine", "b", "f32", 200000, 128, "cosine"),
              ("100k x 768 int8, l2", "c", "int8", 100000, 768, "l2")]
     loaded = [load(*case[1:]) for case in cases]
-    queries = [random_f32(768) for _ in range(64)]
+    batch_queries = [random_f32(768) for _ in range(64)]
     # Default settings, then with the database memory-mapped (both engines
     # then read chunks without a read() per 4 KiB page), then with the same
     # memory for both to hold the data (see the header).
     default_cache = c.execute("PRAGMA cache_size").fetchone()[0]
-    for mode, kv_prefix, pragmas in (
-            ("", "kv_", ["PRAGMA mmap_size = 0", "PRAGMA cache_size = %d" % default_cache]),
-            (" [mmap]", "kv_", ["PRAGMA mmap_size = 4000000000"]),
-            (" [equal memory]", "kvmem_", ["PRAGMA mmap_size = 0", "PRAGMA cache_size = -%d" % (MEM_BYTES // 1024)])):
+    configs = (("", "kv_", ["PRAGMA mmap_size = 0", "PRAGMA cache_size = %d" % default_cache]),
+               (" [mmap]", "kv_", ["PRAGMA mmap_size = 4000000000"]),
+               (" [equal memory]", "kvmem_", ["PRAGMA mmap_size = 0", "PRAGMA cache_size = -%d" % (MEM_BYTES // 1024)]))
+    fn_of = {"l2": "vec_distance_l2", "cosine": "vec_distance_cosine", "l1": "vec_distance_l1"}
+
+    # Every measured row: (label, other, dims, nbytes, {"ours": [...], "other": [...]}) of (wall, cpu).
+    rows = {}
+
+    def sample(key, label, other, dims, nbytes, ours_f, other_f):
+        entry = rows.setdefault(key, (label, other, dims, nbytes, {"ours": [], "other": []}))
+        entry[4]["ours"].append(timed(ours_f))
+        entry[4]["other"].append(timed(other_f))
+
+    def case_sqls(kv_prefix, name, elem, metric, wrap):
+        ours_sql = "SELECT idx, distance FROM kvcolumn_knn('%s%s', ?, 10, '%s')" % (kv_prefix, name, metric)
+        vec_sql = "SELECT rowid, distance FROM vec_%s WHERE e MATCH %s AND k = 10" % (name, wrap)
+        col = "e" if elem == "f32" else "vec_int8(e)"
+        blob_sql = "SELECT id, %s(%s, %s) AS dist FROM blob_%s ORDER BY dist LIMIT 10" % (fn_of[metric], col, wrap, name)
+        return ours_sql, vec_sql, blob_sql
+
+    batch_sql = "SELECT query, idx, distance FROM kvcolumn_knn('%sa', ?, 10)"
+    batch = b"".join(batch_queries)
+    # Correctness first (and each configuration's first, cold call).
+    for mode, kv_prefix, pragmas in configs:
         for pragma in pragmas:
             c.execute(pragma).fetchall()
-        for case, data in zip(cases, loaded):
-            compare_vec0(case[0] + mode, kv_prefix, *case[1:], data)
-        batch_row(mode, kv_prefix, queries)
+        for case, (query, wrap, nbytes) in zip(cases, loaded):
+            ours_sql, vec_sql, _ = case_sqls(kv_prefix, case[1], case[2], case[5], wrap)
+            ours_rows = c.execute(ours_sql, (query,)).fetchall()
+            vec_rows = c.execute(vec_sql, (query,)).fetchall()
+            assert [i for i, _ in ours_rows] == [i - 1 for i, _ in vec_rows], (case[0] + mode, ours_rows, vec_rows)
+        sql = batch_sql % kv_prefix
+        one = c.execute(sql, (batch,)).fetchall()
+        sep = [(qi, i, dist) for qi, q in enumerate(batch_queries) for _, i, dist in c.execute(sql, (q,)).fetchall()]
+        assert one == sep
+    for rnd in range(ROUNDS):
+        for mode, kv_prefix, pragmas in configs:
+            for pragma in pragmas:
+                c.execute(pragma).fetchall()
+            for case, (query, wrap, nbytes) in zip(cases, loaded):
+                label, name, elem, n, d, metric = case
+                ours_sql, vec_sql, blob_sql = case_sqls(kv_prefix, name, elem, metric, wrap)
+                ours = lambda: c.execute(ours_sql, (query,)).fetchall()
+                sample((label + mode, "vec0"), label + mode, "vec0 MATCH k = 10", n * d, nbytes, ours,
+                       lambda: c.execute(vec_sql, (query,)).fetchall())
+                sample((label + mode, "blob"), label + mode, "BLOB table, %s ORDER BY LIMIT 10" % fn_of[metric],
+                       n * d, nbytes, ours, lambda: c.execute(blob_sql, (query,)).fetchall())
+            sql = batch_sql % kv_prefix
+            sample(("batch" + mode, ""), "64 queries in one call, 50k x 768 f32, l2" + mode,
+                   "64 separate kvcolumn_knn calls", 64 * 50000 * 768, 50000 * 768 * 4,
+                   lambda: c.execute(sql, (batch,)).fetchall(),
+                   lambda: [c.execute(sql, (q,)).fetchall() for q in batch_queries])
+        print("bench_knn: round %d of %d done" % (rnd + 1, ROUNDS), flush=True)
     c.close()
     tmp.cleanup()
-    print("| case | compared with | kvcolumn_knn | other | ratio | G dims/s | memmove ceiling G dims/s |")
-    print("|---|---|---|---|---|---|---|")
-    for r in rows_out:
-        print(r)
+    rates = {}
+    for nbytes in sorted({r[3] for r in rows.values()}):
+        rates[nbytes] = (memmove_rate(nbytes), sum_rate(nbytes))
+    print("bench_knn: median of %d rounds; wall and CPU (user + system) time of one call; "
+          "ratio = other / kvcolumn_knn; G dims/s = rows x D (x queries) / kvcolumn_knn time; "
+          "ceilings: the column's bytes copied once (memmove) / summed once, CPU time, in G dims/s" % ROUNDS)
+    print("| case | compared with | kvcolumn_knn wall | other wall | ratio (wall) | kvcolumn_knn CPU | other CPU "
+          "| ratio (CPU) | G dims/s (wall) | G dims/s (CPU) | memmove ceiling | read (sum) ceiling |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for label, other, dims, nbytes, t in rows.values():
+        ow, oc = median([w for w, _ in t["ours"]]), median([x for _, x in t["ours"]])
+        tw, tc = median([w for w, _ in t["other"]]), median([x for _, x in t["other"]])
+        move, total = rates[nbytes]
+        print("| %s | %s | %.1f ms | %.1f ms | %.1fx | %.1f ms | %.1f ms | %.1fx | %.2f | %.2f | %.2f | %s |" % (
+            label, other, ow * 1e3, tw * 1e3, tw / ow, oc * 1e3, tc * 1e3, tc / max(oc, 1e-9), dims / ow / 1e9,
+            dims / max(oc, 1e-9) / 1e9, dims / (nbytes / move) / 1e9,
+            "%.2f" % (dims / (nbytes / total) / 1e9) if total else "n/a"))
 
 
 if __name__ == "__main__":

@@ -9,14 +9,46 @@ namespace kvx::kvindex {
 
 
 
+namespace {
+
+// Copies c's row (strong: copies first, then moves); false when it has none to copy.
+bool detach(Cursor* c) {
+  if (c->eof || c->detached || !c->it || !c->it->valid()) return false;
+  kv::Value key(c->it->key());
+  kv::Value value(c->it->value());
+  c->saved_key = std::move(key);
+  c->saved_value = std::move(value);
+  c->detached = true;
+  return true;
+}
+
+}  // namespace
+
 // Before any change to the index: open cursors copy their row.
 void detach_cursors(Table* t) {
+  for (Cursor* c : t->state->cursors) detach(c);
+}
+
+// Before an undo, which must happen even when a cursor cannot copy its row
+// (out of memory): that cursor ends its scan rather than keep a position in
+// nodes the undo may free. (SQLite ends the reads of a rolled-back
+// transaction itself; a statement rollback leaves other statements' scans of
+// the table open, and only those can end early here.)
+void detach_cursors_for_undo(Table* t) noexcept {
   for (Cursor* c : t->state->cursors) {
-    if (c->eof || c->detached || !c->it || !c->it->valid()) continue;
-    c->saved_key = c->it->key();
-    c->saved_value = c->it->value();
-    c->detached = true;
+    try {
+      detach(c);
+    } catch (...) {
+      c->eof = true;
+    }
   }
+}
+
+// The index can no longer be trusted (an undo failed): the next use rebuilds
+// it from the shadow tables, which hold the committed state.
+void forget_index(State& s) noexcept {
+  s.loaded = false;
+  s.journal.clear();
 }
 
 // Rebuilds the index from the shadow tables.
@@ -74,8 +106,13 @@ void full_load(Table* t) {
 //  * format 2: _info seq unchanged: the commit was to something else; seq
 //    moved and the log still holds every record after ours: replay them;
 //  * else (log compacted past us, or a format 1 table): full reload.
+// First of all, an undo that failed half-way (write.cpp) is finished.
 void ensure_fresh(Table* t) {
   State& s = *t->state;
+  if (s.journal.undo_pending()) {  // a rollback that failed half-way finishes before any use
+    detach_cursors_for_undo(t);
+    s.journal.settle(*s.index);
+  }
   if (!s.opts.durable) return;
   if (s.txn.in_txn && s.loaded) return;
   if (!s.freshness.changed(t->db, t->shadow->schema()) && s.loaded) return;  // nobody committed anything

@@ -68,6 +68,8 @@ inline std::string table_label(const Table* t) { return "kvindex table '" + t->s
 
 // freshness.cpp
 void detach_cursors(Table* t);
+void detach_cursors_for_undo(Table* t) noexcept;
+void forget_index(State& s) noexcept;
 void ensure_fresh(Table* t);
 
 // plan.cpp

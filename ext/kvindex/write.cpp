@@ -24,24 +24,6 @@ void null_key(const Table* t) {
   kv::fail(kv::Errc::constraint, table_label(t) + ": NOT NULL constraint failed: key must not be NULL");
 }
 
-// Removes k (journaled); false when absent.
-bool journaled_erase(State& s, const kv::Value& k) {
-  const auto found = s.index->lookup(k);
-  if (!found.key) return false;
-  s.journal.record(k, found.key, found.value);
-  s.index->erase(k);
-  return true;
-}
-
-// Stores (k, v); `found` is what lookup(k) returned just before.
-void journaled_put(State& s, const kv::Value& k, const kv::Value& v, const kv::OrderedIndex::Found& found) {
-  s.journal.record(k, found.key, found.value);
-  if (found.key)
-    s.index->put(k, v);
-  else
-    s.index->insert_absent(k, v);
-}
-
 }  // namespace
 
 int kvindexUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64*) {
@@ -54,7 +36,7 @@ int kvindexUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_in
     if (u.kind == UpdateKind::remove) {
       const kv::Value k = to_value(u.old_row);
       detach_cursors(t);
-      journaled_erase(s, k);
+      s.journal.erase(*s.index, k);
       return SQLITE_OK;
     }
     if (u.is_null(0)) null_key(t);
@@ -63,18 +45,14 @@ int kvindexUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_in
     const bool replace = sqlite3_vtab_on_conflict(t->db) == SQLITE_REPLACE;
     if (u.kind == UpdateKind::insert && !replace) {  // INSERT: one search
       detach_cursors(t);
-      s.journal.record(k, nullptr, nullptr);
-      if (!s.index->insert_new(k, std::move(v))) {
-        s.journal.drop_last();
-        duplicate_key(t, k);
-      }
+      if (!s.journal.insert_new(*s.index, k, std::move(v))) duplicate_key(t, k);
       return SQLITE_OK;
     }
     if (u.kind == UpdateKind::insert) {  // INSERT OR REPLACE
       const auto found = s.index->lookup(k);
       if (found.key && !replace) duplicate_key(t, k);
       detach_cursors(t);
-      journaled_put(s, k, v, found);
+      s.journal.put(*s.index, k, v, found);
       return SQLITE_OK;
     }
     // UPDATE: old_row is the old key.
@@ -82,8 +60,8 @@ int kvindexUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_in
     const bool moves = kv::sql_compare(old, k) != 0;
     if (moves && s.index->lookup(k).key && !replace) duplicate_key(t, k);
     detach_cursors(t);
-    if (moves) journaled_erase(s, old);
-    journaled_put(s, k, v, s.index->lookup(k));
+    if (moves) s.journal.erase(*s.index, old);
+    s.journal.put(*s.index, k, v, s.index->lookup(k));
     return SQLITE_OK;
   });
 }
@@ -126,6 +104,7 @@ int kvindexSync(sqlite3_vtab* vtab) {
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
     State& s = *t->state;
+    s.journal.settle(*s.index);  // an interrupted ROLLBACK TO: never write a half-undone index
     if (!s.opts.durable || s.dropped || s.journal.empty() || s.synced) return SQLITE_OK;
     if (s.stored.format == kFormatDataTable) {
       t->shadow->flush(s.journal.touched_keys(), *s.index);
@@ -161,15 +140,27 @@ int kvindexCommit(sqlite3_vtab* vtab) {
   });
 }
 
+// SQLite ignores what xRollback returns, and the undo can fail (out of
+// memory) like any write: then a durable table forgets its index (the next
+// use reloads it from the shadow tables, which hold the state the rollback
+// restores), and a memory table keeps the undo pending: every later use
+// finishes it first (freshness.cpp ensure_fresh), so a half-undone index is
+// never read.
 int kvindexRollback(sqlite3_vtab* vtab) {
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
     State& s = *t->state;
     if (!s.txn.end()) return SQLITE_OK;
-    detach_cursors(t);
-    s.journal.rollback_all(*s.index);
-    s.journal.clear();
     s.synced = false;
+    detach_cursors_for_undo(t);
+    try {
+      s.journal.rollback_all(*s.index);
+    } catch (...) {
+      if (!s.opts.durable || s.dropped) throw;
+      forget_index(s);
+      throw;
+    }
+    s.journal.clear();
     return SQLITE_OK;
   });
 }
@@ -177,7 +168,9 @@ int kvindexRollback(sqlite3_vtab* vtab) {
 int kvindexSavepoint(sqlite3_vtab* vtab, int level) {
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
-    if (t->state->txn.savepoint(level, &t->joining)) t->state->journal.savepoint(level);
+    State& s = *t->state;
+    s.journal.settle(*s.index);  // an interrupted ROLLBACK TO finishes before a new level opens
+    if (s.txn.savepoint(level, &t->joining)) s.journal.savepoint(level);
     return SQLITE_OK;
   });
 }
@@ -195,7 +188,9 @@ int kvindexRollbackTo(sqlite3_vtab* vtab, int level) {
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
     t->state->txn.rollback_to(level);
-    detach_cursors(t);
+    detach_cursors_for_undo(t);
+    // A throw leaves the rest of the undo pending: the next statement (or
+    // xSync, xSavepoint, xRollback) finishes it before it touches the index.
     t->state->journal.rollback_to(level, *t->state->index);
     return SQLITE_OK;
   });

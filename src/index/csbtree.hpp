@@ -21,6 +21,13 @@
 // sibling or merge, so nodes stay at least half full under churn; bulk_load
 // from strictly increasing input builds a packed tree in one pass.
 //
+// Failures: insert, insert_or_assign and erase either complete or leave the
+// tree exactly as it was (strong guarantee): everything they allocate (the
+// stored key, a split's new leaf, nodes and groups, a separator copy) is made
+// before the first change, and what follows only moves (Key and T must move
+// without throwing). clear() and bulk_load() leave an empty tree when they
+// fail. Nothing leaks: allocations are owned until the tree links them.
+//
 // Not thread safe (one writer, or many readers with no writer). Any
 // modification invalidates all iterators.
 #pragma once
@@ -30,7 +37,10 @@
 #include <cstdint>
 #include <functional>
 #include <iterator>
+#include <memory>
 #include <new>
+#include <optional>
+#include <type_traits>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -59,6 +69,10 @@ class CsbTree {
   };
   static constexpr std::size_t kGroupHeader = 64;  // keeps nodes cache-line aligned
   static constexpr std::size_t kAlign = 64;
+  static constexpr int kMaxHeight = 64;  // internal levels; >= 2 children per node bounds it
+  static_assert(std::is_nothrow_move_constructible_v<Key> && std::is_nothrow_move_assignable_v<Key> &&
+                    std::is_nothrow_move_constructible_v<T> && std::is_nothrow_move_assignable_v<T>,
+                "the tree's changes after their allocations are moves that must not throw");
 
  public:
   static constexpr std::size_t kDefaultOrder = 63;
@@ -144,9 +158,12 @@ class CsbTree {
   std::size_t order() const { return order_; }
   int height() const { return height_; }  // internal levels above the leaves
 
+  // Empties the tree. The new empty root is allocated first: on failure the
+  // contents are untouched.
   void clear() {
+    std::unique_ptr<LeafGroup> empty = empty_root();
     destroy();
-    init_empty();
+    install_empty(empty.release());
   }
 
   iterator begin() const { return iterator(this, first_, 0, 0); }
@@ -192,7 +209,9 @@ class CsbTree {
 
   // Replaces the contents with items, which must be sorted strictly increasing
   // by key (throws std::invalid_argument naming the position otherwise, leaving
-  // the tree empty). Leaves are filled to capacity, nodes spread evenly.
+  // the tree empty). Leaves are filled to capacity, nodes spread evenly. The
+  // new tree is built aside (every piece owned by `b` until the end), so a
+  // failed allocation leaves the tree empty and leaks nothing.
   void bulk_load(std::vector<std::pair<Key, T>>&& items) {
     clear();
     for (std::size_t i = 1; i < items.size(); ++i)
@@ -219,68 +238,83 @@ class CsbTree {
       mins.push_back(lf.keys.front());
     }
     items.clear();
-    size_ = n;
     if (nleaves == 1) {
       root_leaf_group()->leaves[0] = std::move(leaves[0]);
+      size_ = n;
       return;
     }
-    free_leaf_group(root_leaf_group());
-    root_ = nullptr;
-    first_ = last_ = nullptr;
+    BuildOwner b(this);
     // Level 1: nodes over leaf groups.
     std::vector<NodeBuf> level;
     std::vector<Key> level_mins;
     {
       const std::size_t parents = (nleaves + order_) / (order_ + 1);
+      b.leaf_groups.reserve(parents);
+      level.reserve(parents);
+      level_mins.reserve(parents);
       std::size_t li = 0;
       for (std::size_t p = 0; p < parents; ++p) {
         const std::size_t take = nleaves / parents + (p < nleaves % parents ? 1 : 0);
-        auto* g = new_leaf_group();
-        g->prev = last_;
-        if (last_)
-          last_->next = g;
-        else
-          first_ = g;
-        last_ = g;
-        NodeBuf nb(this);
-        INode* node = nb.get();
+        b.leaf_groups.emplace_back(new_leaf_group());
+        LeafGroup* g = b.leaf_groups.back().get();
+        level.emplace_back(this);
+        INode* node = level.back().get();
         node->child = g;
         level_mins.push_back(mins[li]);
         for (std::size_t j = 0; j < take; ++j, ++li) {
-          if (j > 0) new (key_at(node, node->n++)) Key(mins[li]);
+          if (j > 0) add_key(node, mins[li]);
           g->leaves.push_back(std::move(leaves[li]));
         }
-        level.push_back(std::move(nb));
       }
     }
-    height_ = 1;
+    int height = 1;
     // Higher levels until one node remains.
     while (level.size() > 1) {
       const std::size_t count = level.size();
       const std::size_t parents = (count + order_) / (order_ + 1);
       std::vector<NodeBuf> up;
       std::vector<Key> up_mins;
+      up.reserve(parents);
+      up_mins.reserve(parents);
+      b.igroups.reserve(b.igroups.size() + parents);
       std::size_t ci = 0;
       for (std::size_t p = 0; p < parents; ++p) {
         const std::size_t take = count / parents + (p < count % parents ? 1 : 0);
         IGroup* g = new_igroup();
-        NodeBuf nb(this);
-        INode* node = nb.get();
+        b.igroups.push_back(g);  // reserved: cannot throw
+        up.emplace_back(this);
+        INode* node = up.back().get();
         node->child = g;
         up_mins.push_back(level_mins[ci]);
         for (std::size_t j = 0; j < take; ++j, ++ci) {
-          if (j > 0) new (key_at(node, node->n++)) Key(level_mins[ci]);
+          if (j > 0) add_key(node, level_mins[ci]);
           move_node(node_at(g, g->count++), level[ci].get());
         }
-        up.push_back(std::move(nb));
       }
       level = std::move(up);
       level_mins = std::move(up_mins);
-      ++height_;
+      ++height;
     }
+    b.igroups.reserve(b.igroups.size() + 1);
     IGroup* rg = new_igroup();
+    b.igroups.push_back(rg);
     move_node(node_at(rg, rg->count++), level[0].get());
+    // Built: nothing below throws. The empty root goes, the new tree comes in.
+    free_leaf_group(root_leaf_group());
+    first_ = last_ = nullptr;
+    for (auto& g : b.leaf_groups) {
+      LeafGroup* lg = g.release();
+      lg->prev = last_;
+      if (last_)
+        last_->next = lg;
+      else
+        first_ = lg;
+      last_ = lg;
+    }
+    b.igroups.clear();  // now owned by the tree
     root_ = rg;
+    height_ = height;
+    size_ = n;
   }
 
   // Verifies every structural invariant; throws std::logic_error on a violation.
@@ -400,9 +434,9 @@ class CsbTree {
     --g->count;
   }
   LeafGroup* new_leaf_group() const {
-    auto* g = new LeafGroup();
+    std::unique_ptr<LeafGroup> g(new LeafGroup());  // owned until reserve() succeeded
     g->leaves.reserve(order_ + 1);
-    return g;
+    return g.release();
   }
   void free_leaf_group(LeafGroup* g) const { delete g; }
   Leaf new_leaf() const {
@@ -431,13 +465,41 @@ class CsbTree {
       last_ = g->prev;
   }
 
-  void init_empty() {
-    auto* g = new_leaf_group();
-    g->leaves.push_back(new_leaf());
+  // A root leaf group holding one empty leaf: an empty tree's root.
+  std::unique_ptr<LeafGroup> empty_root() const {
+    Leaf leaf = new_leaf();
+    std::unique_ptr<LeafGroup> g(new_leaf_group());
+    g->leaves.push_back(std::move(leaf));  // capacity reserved: no allocation
+    return g;
+  }
+  void install_empty(LeafGroup* g) noexcept {
     root_ = g;
     first_ = last_ = g;
     height_ = 0;
     size_ = 0;
+  }
+  void init_empty() { install_empty(empty_root().release()); }
+
+  // Owns what bulk_load builds until the tree takes it: leaf groups, and
+  // internal groups with the keys of their nodes (not their children).
+  struct BuildOwner {
+    explicit BuildOwner(const CsbTree* tree) : t(tree) {}
+    BuildOwner(const BuildOwner&) = delete;
+    BuildOwner& operator=(const BuildOwner&) = delete;
+    ~BuildOwner() {
+      for (IGroup* g : igroups) {
+        for (std::uint32_t i = 0; i < g->count; ++i) t->destroy_keys(t->node_at(g, i));
+        t->free_igroup(g);
+      }
+    }
+    const CsbTree* t;
+    std::vector<std::unique_ptr<LeafGroup>> leaf_groups;
+    std::vector<IGroup*> igroups;
+  };
+  // Appends a copy of k to node n (n->n counts it only once it exists).
+  void add_key(INode* n, const Key& k) const {
+    new (key_at(n, n->n)) Key(k);
+    ++n->n;
   }
   void destroy() {
     if (!root_) return;
@@ -485,147 +547,185 @@ class CsbTree {
   }
 
   // ---- insert ------------------------------------------------------------
-  struct InsertState {
-    const Key& key;
-    T& val;
-    bool assign;
-    T* result = nullptr;
-    bool inserted = false;
+  // The path from the root to a leaf: node[l] is the node at level l (1: just
+  // above the leaves) and idx[l] the child taken there.
+  struct Path {
+    INode* node[kMaxHeight + 1];
+    std::size_t idx[kMaxHeight + 1];
+    LeafGroup* group = nullptr;  // the leaf's group
+    std::size_t leaf = 0;        // its index there
+  };
+  void find_path(const Key& k, Path& p) const {
+    if (height_ == 0) {
+      p.group = root_leaf_group();
+      p.leaf = 0;
+      return;
+    }
+    INode* n = node_at(root_igroup(), 0);
+    for (int level = height_; level >= 1; --level) {
+      p.node[level] = n;
+      const std::size_t i = child_index(n, k);
+      p.idx[level] = i;
+      if (level > 1) {
+        n = node_at(static_cast<IGroup*>(n->child), i);
+      } else {
+        p.group = static_cast<LeafGroup*>(n->child);
+        p.leaf = i;
+      }
+    }
+  }
+
+  // What an insert into a full leaf allocates, made before the tree changes;
+  // whatever the insert did not take is freed with it.
+  struct SplitReserve {
+    explicit SplitReserve(const CsbTree* tree) : t(tree) {}
+    SplitReserve(const SplitReserve&) = delete;
+    SplitReserve& operator=(const SplitReserve&) = delete;
+    ~SplitReserve() {
+      for (std::size_t l = 0; l < groups.size(); ++l) {
+        if (!groups[l]) continue;
+        if (l == 0)
+          t->free_leaf_group(static_cast<LeafGroup*>(groups[l]));
+        else
+          t->free_igroup(static_cast<IGroup*>(groups[l]));
+      }
+      if (root) t->free_igroup(root);
+    }
+    const CsbTree* t;
+    Leaf leaf;                // the full leaf's new right half
+    std::optional<Key> sep;   // its first key: the separator the parent gains
+    std::vector<NodeBuf> nodes;  // nodes[l-1]: the new right half of the node at level l
+    std::vector<void*> groups;   // groups[l-1]: its child group (LeafGroup* at level 1, else IGroup*)
+    IGroup* root = nullptr;      // the group the root's halves move into when the root splits
   };
 
   std::pair<T*, bool> insert_impl(const Key& k, T v, bool assign) {
-    InsertState st{k, v, assign};
-    if (height_ == 0) {
-      LeafGroup* rg = root_leaf_group();
-      Leaf right;
-      if (leaf_insert(rg->leaves[0], st, right)) {
-        Key sep = right.keys.front();
-        rg->leaves.push_back(std::move(right));
-        IGroup* root = new_igroup();
-        INode* n = node_at(root, 0);
-        n->n = 0;
-        n->child = rg;
-        root->count = 1;
-        insert_key(n, 0, std::move(sep));
-        root_ = root;
-        height_ = 1;
-      }
-    } else {
-      NodeBuf right(this);
-      std::vector<Key> up;  // 0 or 1 separator
-      INode* r = node_at(root_igroup(), 0);
-      if (node_insert(r, height_, st, right, up)) {
-        IGroup* g = new_igroup();
-        move_node(node_at(g, 0), r);
-        move_node(node_at(g, 1), right.get());
-        g->count = 2;
-        free_igroup(root_igroup());
-        IGroup* root = new_igroup();
-        INode* n = node_at(root, 0);
-        n->n = 0;
-        n->child = g;
-        root->count = 1;
-        insert_key(n, 0, std::move(up.front()));
-        root_ = root;
-        ++height_;
-      }
+    Path p;
+    find_path(k, p);
+    Leaf& lf = p.group->leaves[p.leaf];
+    auto it = std::lower_bound(lf.keys.begin(), lf.keys.end(), k, cmp_);
+    std::size_t pos = static_cast<std::size_t>(it - lf.keys.begin());
+    if (it != lf.keys.end() && !cmp_(k, *it)) {
+      if (assign) lf.vals[pos] = std::move(v);
+      return {&lf.vals[pos], false};
     }
-    if (st.inserted) ++size_;
-    return {st.result, st.inserted};
-  }
-
-  // Inserts into a leaf; on overflow moves the upper half into `right` and
-  // returns true (the caller places it after the leaf; separator = its first key).
-  bool leaf_insert(Leaf& lf, InsertState& st, Leaf& right) {
-    auto it = std::lower_bound(lf.keys.begin(), lf.keys.end(), st.key, cmp_);
-    std::size_t pos = it - lf.keys.begin();
-    if (it != lf.keys.end() && !cmp_(st.key, *it)) {
-      if (st.assign) lf.vals[pos] = std::move(st.val);
-      st.result = &lf.vals[pos];
-      return false;
+    Key stored(k);  // may throw: nothing has changed yet
+    if (lf.keys.size() < order_) {  // capacity is reserved: only moves from here
+      lf.keys.insert(lf.keys.begin() + static_cast<std::ptrdiff_t>(pos), std::move(stored));
+      lf.vals.insert(lf.vals.begin() + static_cast<std::ptrdiff_t>(pos), std::move(v));
+      ++size_;
+      return {&lf.vals[pos], true};
     }
-    st.inserted = true;
-    if (lf.keys.size() < order_) {
-      lf.keys.insert(lf.keys.begin() + pos, st.key);
-      lf.vals.insert(lf.vals.begin() + pos, std::move(st.val));
-      st.result = &lf.vals[pos];
-      return false;
+    // The leaf is full: it splits, and so does every full node above it.
+    int splits = 0;  // internal levels that split, from level 1 up
+    while (splits < height_ && p.node[splits + 1]->n >= order_) ++splits;
+    const std::size_t keep = (order_ + 1) / 2;  // keys the left half keeps
+    SplitReserve r(this);
+    r.leaf = new_leaf();
+    r.sep.emplace(pos == keep ? stored : lf.keys[keep]);
+    r.nodes.reserve(static_cast<std::size_t>(splits));
+    r.groups.reserve(static_cast<std::size_t>(splits));
+    for (int level = 1; level <= splits; ++level) {
+      r.nodes.emplace_back(this);
+      r.nodes.back().get();
+      r.groups.push_back(nullptr);
+      r.groups.back() = level == 1 ? static_cast<void*>(new_leaf_group()) : static_cast<void*>(new_igroup());
     }
-    const std::size_t keep = (order_ + 1) / 2;
-    right = new_leaf();
-    std::move(lf.keys.begin() + keep, lf.keys.end(), std::back_inserter(right.keys));
-    std::move(lf.vals.begin() + keep, lf.vals.end(), std::back_inserter(right.vals));
-    lf.keys.resize(keep);
-    lf.vals.resize(keep);
+    if (splits == height_) r.root = new_igroup();
+    // ---- from here on nothing allocates or throws ----
+    Leaf& right = r.leaf;
+    std::move(lf.keys.begin() + static_cast<std::ptrdiff_t>(keep), lf.keys.end(), std::back_inserter(right.keys));
+    std::move(lf.vals.begin() + static_cast<std::ptrdiff_t>(keep), lf.vals.end(), std::back_inserter(right.vals));
+    lf.keys.erase(lf.keys.begin() + static_cast<std::ptrdiff_t>(keep), lf.keys.end());
+    lf.vals.erase(lf.vals.begin() + static_cast<std::ptrdiff_t>(keep), lf.vals.end());
     Leaf& dst = pos < keep ? lf : right;
     if (pos >= keep) pos -= keep;
-    dst.keys.insert(dst.keys.begin() + pos, st.key);
-    dst.vals.insert(dst.vals.begin() + pos, std::move(st.val));
-    st.result = &dst.vals[pos];
-    return true;
+    dst.keys.insert(dst.keys.begin() + static_cast<std::ptrdiff_t>(pos), std::move(stored));
+    dst.vals.insert(dst.vals.begin() + static_cast<std::ptrdiff_t>(pos), std::move(v));
+    T* result = &dst.vals[pos];  // the vector's buffer moves with the leaf
+    ++size_;
+    Key sep = std::move(*r.sep);
+    if (height_ == 0) {  // the root leaf split: a root node over the two leaves
+      LeafGroup* rg = root_leaf_group();
+      rg->leaves.push_back(std::move(right));
+      IGroup* root = r.root;
+      r.root = nullptr;
+      INode* n = node_at(root, 0);
+      n->n = 0;
+      n->child = rg;
+      root->count = 1;
+      insert_key(n, 0, std::move(sep));
+      root_ = root;
+      height_ = 1;
+      return {result, true};
+    }
+    // Carry the new child (the right leaf, then right nodes) and its separator up.
+    INode* child = nullptr;
+    for (int level = 1; level <= height_; ++level) {
+      INode* n = p.node[level];
+      const std::size_t i = p.idx[level];
+      if (level > splits) {  // this node has room
+        place_child(n, level, i, right, child);
+        insert_key(n, i, std::move(sep));
+        return {result, true};
+      }
+      INode* half_right = r.nodes[static_cast<std::size_t>(level - 1)].get();
+      void* group = r.groups[static_cast<std::size_t>(level - 1)];
+      r.groups[static_cast<std::size_t>(level - 1)] = nullptr;
+      std::optional<Key> up;
+      const std::size_t m = split_node(n, level, half_right, up, group);
+      INode* half = i <= m ? n : half_right;
+      const std::size_t at = i <= m ? i : i - (m + 1);
+      place_child(half, level, at, right, child);
+      insert_key(half, at, std::move(sep));
+      sep = std::move(*up);
+      child = half_right;
+    }
+    // The root split: its halves move into a new group under it.
+    IGroup* g = r.root;
+    r.root = nullptr;
+    INode* root = node_at(root_igroup(), 0);
+    move_node(node_at(g, 0), root);
+    move_node(node_at(g, 1), child);
+    g->count = 2;
+    root->n = 0;
+    root->child = g;
+    insert_key(root, 0, std::move(sep));
+    ++height_;
+    return {result, true};
   }
 
-  // Inserts into the subtree of node n (at `level` >= 1). When n itself must
-  // split, its upper half goes to `right` (raw NodeBuf storage), the key that
-  // moves up into `up`, and it returns true.
-  bool node_insert(INode* n, int level, InsertState& st, NodeBuf& right_buf, std::vector<Key>& up) {
-    const std::size_t i = child_index(n, st.key);
+  // Puts the new child after child i of n: `leaf` when n is at level 1, else `node`.
+  void place_child(INode* n, int level, std::size_t i, Leaf& leaf, INode* node) const {
     if (level == 1) {
       auto* g = static_cast<LeafGroup*>(n->child);
-      Leaf rleaf;
-      if (!leaf_insert(g->leaves[i], st, rleaf)) return false;
-      Key sep = rleaf.keys.front();
-      if (n->n < order_) {
-        g->leaves.insert(g->leaves.begin() + i + 1, std::move(rleaf));
-        insert_key(n, i, std::move(sep));
-        return false;
-      }
-      INode* right = right_buf.get();
-      const std::size_t m = split_node(n, level, right, up);
-      INode* half = i <= m ? n : right;
-      const std::size_t at = i <= m ? i : i - (m + 1);
-      auto* hg = static_cast<LeafGroup*>(half->child);
-      hg->leaves.insert(hg->leaves.begin() + at + 1, std::move(rleaf));
-      insert_key(half, at, std::move(sep));
-      return true;
+      g->leaves.insert(g->leaves.begin() + static_cast<std::ptrdiff_t>(i + 1), std::move(leaf));
+    } else {
+      group_insert(static_cast<IGroup*>(n->child), i + 1, node);
     }
-    auto* g = static_cast<IGroup*>(n->child);
-    NodeBuf cright(this);
-    std::vector<Key> cup;
-    if (!node_insert(node_at(g, i), level - 1, st, cright, cup)) return false;
-    if (n->n < order_) {
-      group_insert(g, i + 1, cright.get());
-      insert_key(n, i, std::move(cup.front()));
-      return false;
-    }
-    INode* right = right_buf.get();
-    const std::size_t m = split_node(n, level, right, up);
-    INode* half = i <= m ? n : right;
-    const std::size_t at = i <= m ? i : i - (m + 1);
-    group_insert(static_cast<IGroup*>(half->child), at + 1, cright.get());
-    insert_key(half, at, std::move(cup.front()));
-    return true;
   }
 
-  // Splits a full node: keeps keys [0, m) and children [0, m], moves key m up,
-  // and the rest with their children (in a new group) into right. Returns m.
-  std::size_t split_node(INode* n, int level, INode* right, std::vector<Key>& up) {
+  // Splits a full node: keeps keys [0, m) and children [0, m], moves key m
+  // into `up`, and the rest with their children (in new_group, allocated by
+  // the caller) into right. Returns m. Moves only.
+  std::size_t split_node(INode* n, int level, INode* right, std::optional<Key>& up, void* new_group) {
     const std::size_t m = order_ / 2;
     right->n = 0;
     for (std::size_t j = m + 1; j < n->n; ++j) new (key_at(right, right->n++)) Key(std::move(*key_at(n, j)));
-    up.push_back(std::move(*key_at(n, m)));
+    up.emplace(std::move(*key_at(n, m)));
     for (std::size_t j = m; j < n->n; ++j) key_at(n, j)->~Key();
     n->n = static_cast<std::uint32_t>(m);
     if (level == 1) {
       auto* g = static_cast<LeafGroup*>(n->child);
-      auto* ng = new_leaf_group();
-      std::move(g->leaves.begin() + m + 1, g->leaves.end(), std::back_inserter(ng->leaves));
-      g->leaves.erase(g->leaves.begin() + m + 1, g->leaves.end());
+      auto* ng = static_cast<LeafGroup*>(new_group);
+      std::move(g->leaves.begin() + static_cast<std::ptrdiff_t>(m + 1), g->leaves.end(),
+                std::back_inserter(ng->leaves));
+      g->leaves.erase(g->leaves.begin() + static_cast<std::ptrdiff_t>(m + 1), g->leaves.end());
       link_after(g, ng);
       right->child = ng;
     } else {
       auto* g = static_cast<IGroup*>(n->child);
-      IGroup* ng = new_igroup();
+      auto* ng = static_cast<IGroup*>(new_group);
       for (std::size_t j = m + 1; j < g->count; ++j) move_node(node_at(ng, ng->count++), node_at(g, j));
       g->count = static_cast<std::uint32_t>(m + 1);
       right->child = ng;
@@ -647,8 +747,17 @@ class CsbTree {
     const std::size_t i = child_index(n, k);
     if (level == 1) {
       auto* g = static_cast<LeafGroup*>(n->child);
-      if (!leaf_erase(g->leaves[i], k)) return false;
-      if (g->leaves[i].keys.size() < min_leaf_) fix_leaf(n, g, i);
+      Leaf& lf = g->leaves[i];
+      auto it = std::lower_bound(lf.keys.begin(), lf.keys.end(), k, cmp_);
+      if (it == lf.keys.end() || cmp_(k, *it)) return false;
+      // A borrow from a sibling needs a copy of a key as the new separator: the
+      // one allocation of an erase, made before anything changes.
+      std::optional<Key> sep;
+      if (lf.keys.size() - 1 < min_leaf_) sep = borrow_separator(n, g, i);
+      const auto pos = it - lf.keys.begin();
+      lf.keys.erase(it);
+      lf.vals.erase(lf.vals.begin() + pos);
+      if (lf.keys.size() < min_leaf_) fix_leaf(n, g, i, sep);
       return true;
     }
     auto* g = static_cast<IGroup*>(n->child);
@@ -658,8 +767,17 @@ class CsbTree {
     return true;
   }
 
-  // Leaf i of parent n's group is below half full: borrow or merge.
-  void fix_leaf(INode* n, LeafGroup* g, std::size_t i) {
+  // The separator fix_leaf will need if leaf i of n's group borrows from a
+  // sibling (the same choice fix_leaf makes), or none when it will merge.
+  std::optional<Key> borrow_separator(const INode* n, const LeafGroup* g, std::size_t i) const {
+    if (i > 0 && g->leaves[i - 1].keys.size() > min_leaf_) return g->leaves[i - 1].keys.back();
+    if (i < n->n && g->leaves[i + 1].keys.size() > min_leaf_) return g->leaves[i + 1].keys[1];
+    return std::nullopt;
+  }
+
+  // Leaf i of parent n's group is below half full: borrow (taking the new
+  // separator from `sep`, see borrow_separator) or merge. Moves only.
+  void fix_leaf(INode* n, LeafGroup* g, std::size_t i, std::optional<Key>& sep) {
     Leaf& lf = g->leaves[i];
     if (i > 0 && g->leaves[i - 1].keys.size() > min_leaf_) {
       Leaf& left = g->leaves[i - 1];
@@ -667,14 +785,14 @@ class CsbTree {
       lf.vals.insert(lf.vals.begin(), std::move(left.vals.back()));
       left.keys.pop_back();
       left.vals.pop_back();
-      *key_at(n, i - 1) = lf.keys.front();
+      *key_at(n, i - 1) = std::move(*sep);
     } else if (i < n->n && g->leaves[i + 1].keys.size() > min_leaf_) {
       Leaf& right = g->leaves[i + 1];
       lf.keys.push_back(std::move(right.keys.front()));
       lf.vals.push_back(std::move(right.vals.front()));
       right.keys.erase(right.keys.begin());
       right.vals.erase(right.vals.begin());
-      *key_at(n, i) = right.keys.front();
+      *key_at(n, i) = std::move(*sep);
     } else if (i > 0) {
       merge_leaves(g->leaves[i - 1], lf);
       g->leaves.erase(g->leaves.begin() + i);

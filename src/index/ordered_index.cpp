@@ -79,9 +79,11 @@ class TreeIndex final : public OrderedIndex {
       t_.insert(k, v);
       return true;
     }
+    // The copies first, then moves: a failed allocation changes nothing.
+    Value value(v);
     // Same position in the order, so rewriting the key in place keeps the tree valid.
-    if (!same_representation(it.key(), k)) const_cast<Value&>(it.key()) = k;
-    it.value() = v;
+    if (!same_representation(it.key(), k)) const_cast<Value&>(it.key()) = Value(k);
+    it.value() = std::move(value);
     return false;
   }
   bool erase(const Value& k) override { return t_.erase(k); }
@@ -202,6 +204,33 @@ void Journal::record(const Value& key, const Value* old_key, const Value* old_va
   log_.push_back({key, std::move(old)});
 }
 
+bool Journal::erase(OrderedIndex& index, const Value& k) {
+  settle(index);
+  const auto found = index.lookup(k);
+  if (!found.key) return false;
+  record(k, found.key, found.value);
+  index.erase(k);
+  return true;
+}
+
+bool Journal::insert_new(OrderedIndex& index, const Value& k, Value&& v) {
+  settle(index);
+  record(k, nullptr, nullptr);
+  // A throw keeps the entry: its undo (erase k) is right whether or not k went in.
+  const bool inserted = index.insert_new(k, std::move(v));
+  if (!inserted) log_.pop_back();  // present: nothing changed
+  return inserted;
+}
+
+void Journal::put(OrderedIndex& index, const Value& k, const Value& v, const OrderedIndex::Found& found) {
+  settle(index);
+  record(k, found.key, found.value);
+  if (found.key)
+    index.put(k, v);
+  else
+    index.insert_absent(k, v);
+}
+
 void Journal::savepoint(int level) {
   if (level < 0) return;
   marks_.resize(static_cast<std::size_t>(level) + 1, log_.size());
@@ -218,8 +247,9 @@ void Journal::rollback_to(int level, OrderedIndex& index) {
   // 0, or one we never saw (opened before this table joined the transaction),
   // predates every change we logged: undo everything.
   if (level < 0 || static_cast<std::size_t>(level) >= marks_.size()) {
-    undo_to(0, index);
+    pending_ = 0;  // set before anything that can throw: settle() finishes it
     marks_.assign(level < 0 ? 0 : static_cast<std::size_t>(level) + 1, 0);
+    undo_to(0, index);
     return;
   }
   undo_to(marks_[static_cast<std::size_t>(level)], index);
@@ -227,17 +257,25 @@ void Journal::rollback_to(int level, OrderedIndex& index) {
 }
 
 void Journal::rollback_all(OrderedIndex& index) {
-  undo_to(0, index);
   marks_.clear();
+  undo_to(0, index);
+}
+
+void Journal::settle(OrderedIndex& index) {
+  if (pending_) undo_to(*pending_, index);
 }
 
 void Journal::clear() {
   log_.clear();
   marks_.clear();
+  pending_.reset();
 }
 
+// Undoes entries down to log size `mark` (or an earlier pending target). An
+// entry goes only once its undo happened, so a throw leaves the rest pending.
 void Journal::undo_to(std::size_t mark, OrderedIndex& index) {
-  while (log_.size() > mark) {
+  pending_ = pending_ ? std::min(*pending_, mark) : mark;
+  while (log_.size() > *pending_) {
     Entry& e = log_.back();
     if (e.old) {
       index.put(e.old->first, e.old->second);
@@ -246,6 +284,7 @@ void Journal::undo_to(std::size_t mark, OrderedIndex& index) {
     }
     log_.pop_back();
   }
+  pending_.reset();
 }
 
 std::vector<const Value*> Journal::touched_keys() const {

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -79,18 +80,31 @@ class OrderedIndex {
 // Undo log for one transaction. Levels follow SQLite's savepoint numbering:
 // savepoint(n) opens level n (dropping levels >= n), release(n) drops levels
 // >= n, rollback_to(n) undoes everything since savepoint(n) and keeps level n.
+//
+// Failures (out of memory). A journaled write records its undo entry before
+// it changes the index: when the entry cannot be made, nothing changed; when
+// the change itself throws, the entry stays (undo restores the state before
+// it, whatever part of the change happened). Undoing is a sequence of index
+// writes, newest first, each of which either happens or not; a rollback that
+// throws leaves the index consistent somewhere on the way, with the rest of
+// the undo pending: undo_pending() tells, settle() finishes it (throwing
+// again while it still cannot), and every journaled write settles first.
 class Journal {
  public:
-  // Call before changing key k. old_key/old_value: what is stored under k now
-  // (both nullptr when absent); undo restores exactly that representation.
-  void record(const Value& key, const Value* old_key, const Value* old_value);
-  // Forgets the last record (its change did not happen after all).
-  void drop_last() { log_.pop_back(); }
+  // Removes k; false when absent (nothing recorded).
+  bool erase(OrderedIndex& index, const Value& k);
+  // Inserts k unless present: false (nothing changed or recorded) when present.
+  bool insert_new(OrderedIndex& index, const Value& k, Value&& v);
+  // Stores (k, v) as OrderedIndex::put; `found` is what index.lookup(k) returns now.
+  void put(OrderedIndex& index, const Value& k, const Value& v, const OrderedIndex::Found& found);
+
   void savepoint(int level);
   void release(int level);
   void rollback_to(int level, OrderedIndex& index);
   void rollback_all(OrderedIndex& index);
-  void clear();
+  bool undo_pending() const { return pending_.has_value(); }
+  void settle(OrderedIndex& index);
+  void clear();  // forgets everything, a pending undo included
   bool empty() const { return log_.empty(); }
   std::size_t size() const { return log_.size(); }
   // Keys changed since clear(), sorted and distinct: pointers into the
@@ -104,9 +118,13 @@ class Journal {
     // absent: an INSERT's entry is one Value.
     std::unique_ptr<std::pair<Value, Value>> old;
   };
+  // Call before changing key k. old_key/old_value: what is stored under k now
+  // (both nullptr when absent); undo restores exactly that representation.
+  void record(const Value& key, const Value* old_key, const Value* old_value);
   void undo_to(std::size_t mark, OrderedIndex& index);
   std::deque<Entry> log_;  // a deque: growing never moves the entries' strings
   std::vector<std::size_t> marks_;  // marks_[n]: log size at savepoint(n)
+  std::optional<std::size_t> pending_;  // an interrupted rollback's target log size
 };
 
 }  // namespace kv

@@ -155,83 +155,6 @@ KV_AI void group_sums(const double* x, const double* const* y, std::size_t d, Su
   }
 }
 
-// f32 elements: summed in f32 lanes, folded into double per block (see
-// distance.hpp, "Accumulation"). Each block of kFloatBlock dims (the last one
-// shorter, a multiple of kFloatStep) runs two independent 16-lane f32
-// accumulators per query (elements j..j+15 into the first, j+16..j+31 into
-// the second); the block's sum is the two added lane by lane in f32, then
-// the 16 lanes in double. A block sum that is not finite (an f32 overflow) or
-// below kTinyBlock in magnitude (products may have underflowed) is recomputed
-// in double, one element at a time, so f32 never overflows or underflows
-// where float64 would not. The dims past the last whole step are summed in
-// double. G queries share each row load (cosine's |x|^2 is shared too), and
-// every query's sums take the same operations in the same order for any G,
-// so a query's distances are bit-identical alone or in a batch.
-constexpr std::size_t kFloatStep = 32;    // floats per step: two 16-lane accumulators
-constexpr std::size_t kFloatBlock = 128;  // dims summed in f32 lanes before folding into double
-constexpr double kTinyBlock = 0x1p-80;    // smaller block sums are recomputed in double
-
-KV_AI double fold(v16f a, v16f b) {
-  const v16f s = a + b;
-  v8f lo, hi;
-  std::memcpy(&lo, &s, sizeof lo);
-  std::memcpy(&hi, reinterpret_cast<const unsigned char*>(&s) + sizeof lo, sizeof hi);
-  return hsum(__builtin_convertvector(lo, v8d) + __builtin_convertvector(hi, v8d));
-}
-
-KV_AI bool block_kept(double sum) {
-  const double a = __builtin_fabs(sum);
-  return a >= kTinyBlock && a <= __DBL_MAX__;  // NaN fails both
-}
-
-// sum x_i^2 over elements [from, to) of a stored f32 row, in double.
-KV_AI double exact_norm(const unsigned char* x, std::size_t from, std::size_t to) {
-  double s = 0;
-  for (std::size_t i = from; i < to; ++i) {
-    const double v = static_cast<double>(element<float>(x + i * sizeof(float)));
-    s += v * v;
-  }
-  return s;
-}
-
-template <Metric M, std::size_t G>
-KV_AI void float_sums(const unsigned char* x, const float* const* q, std::size_t d, Sums* out) {
-  constexpr Metric P = M == Metric::cosine ? Metric::dot : M;  // the per-query part
-  const std::size_t vec_end = d - d % kFloatStep;
-  for (std::size_t g = 0; g < G; ++g) out[g] = Sums{};
-  for (std::size_t i = 0; i < vec_end; i += kFloatBlock) {
-    const std::size_t end = vec_end - i < kFloatBlock ? vec_end : i + kFloatBlock;
-    v16f s0[G] = {}, s1[G] = {}, n0 = {}, n1 = {}, unused = {};
-    for (std::size_t j = i; j < end; j += kFloatStep) {
-      const v16f x0 = load<v16f>(x + j * sizeof(float)), x1 = load<v16f>(x + (j + 16) * sizeof(float));
-      if constexpr (M == Metric::cosine) {
-        n0 += x0 * x0;
-        n1 += x1 * x1;
-      }
-      for (std::size_t g = 0; g < G; ++g) {
-        step<P>(x0, load<v16f>(q[g] + j), s0[g], unused);
-        step<P>(x1, load<v16f>(q[g] + j + 16), s1[g], unused);
-      }
-    }
-    double norm = 0;
-    if constexpr (M == Metric::cosine) {
-      norm = fold(n0, n1);
-      if (!block_kept(norm)) norm = exact_norm(x, i, end);
-    }
-    for (std::size_t g = 0; g < G; ++g) {
-      double main = fold(s0[g], s1[g]);
-      if (!block_kept(main)) {
-        Sums exact;
-        scalar_tail<P>(x, q[g], i, end, exact);
-        main = exact.main;
-      }
-      out[g].main += main;
-      out[g].norm += norm;
-    }
-  }
-  for (std::size_t g = 0; g < G; ++g) scalar_tail<M>(x, q[g], vec_end, d, out[g]);
-}
-
 // |q|^2 for cosine (0 otherwise).
 template <Metric M, class T>
 KV_AI double self_norm(const T* q, std::size_t d) {
@@ -299,6 +222,187 @@ KV_AI double finish(const Sums& s, double query_norm) {
   }
 }
 
+// f32 elements: summed in f32 lanes, folded into double lanes per block (see
+// distance.hpp, "Accumulation"). The arithmetic is defined on 32 logical f32
+// lanes, whatever the path's register width W (16, 32 or 64 bytes):
+//   step (32 dims j..j+31): lane l += op(x[j+l], q[j+l]) in f32
+//   block end (every kFloatBlock = 128 dims, the last block shorter):
+//     b[l] = lane[l] + lane[l+16] (f32, l < 16);
+//     dbl[m] += (double)b[m] + (double)b[m+8] (m < 8); the f32 lanes restart
+//   row end: main = dbl[0] + dbl[1] + ... + dbl[7], then the last D mod 32
+//     dims in double, one at a time
+// so every vector path (baseline, avx2, avx512) gives bit-identical sums;
+// W only decides how many registers hold the 32 lanes (W/4 lanes each). A
+// row whose sum is not finite (an f32 overflow, or a NaN) or below
+// kTinySum in magnitude (products may have underflowed: elements near 1e-20
+// and below, or an all-zero row) is summed again in double, one element at
+// a time, so f32 never overflows or underflows where float64 would not
+// (cosine checks |x|^2 the same way). Above kTinySum, underflowed products
+// change the sum by less than D * 2^-149, far below the f32 bound.
+//
+// Register tiling: a tile of R rows x G queries runs its R*G accumulator
+// sets together, so each row register is loaded once per G queries and each
+// query register once per R rows (cosine's |x|^2 is shared by the G
+// queries). Every pair takes the same operations in the same order for any
+// R and G, so a query's distances are bit-identical alone or in a batch.
+constexpr std::size_t kFloatStep = 32;    // logical f32 lanes: dims per step
+constexpr std::size_t kFloatBlock = 128;  // dims summed in f32 lanes before folding into double
+constexpr double kTinySum = 0x1p-80;      // smaller row sums are recomputed in double
+
+template <std::size_t W>
+struct F32Regs {
+  static constexpr std::size_t kLanes = W / sizeof(float);      // f32 lanes per register
+  static constexpr std::size_t kPerStep = kFloatStep / kLanes;  // registers per accumulator set
+  static constexpr std::size_t kDoubleRegs = 64 / W;            // registers of the 8 double lanes
+  typedef float F __attribute__((vector_size(W)));
+  typedef float Half __attribute__((vector_size(W / 2)));
+  typedef double D __attribute__((vector_size(W)));
+  static_assert(kFloatStep % kLanes == 0 && kLanes <= 16, "W is 16, 32 or 64 bytes");
+};
+
+// The two halves of a register of f32 lanes, as doubles.
+template <std::size_t W>
+KV_AI typename F32Regs<W>::D half_to_double(typename F32Regs<W>::F f, std::size_t half) {
+  typename F32Regs<W>::Half h;
+  std::memcpy(&h, reinterpret_cast<const unsigned char*>(&f) + half * (W / 2), W / 2);
+  return __builtin_convertvector(h, typename F32Regs<W>::D);
+}
+
+// Block end: the 32 f32 lanes in `lanes` folded into the 8 double lanes.
+template <std::size_t W>
+KV_AI void fold_block(const typename F32Regs<W>::F* lanes, typename F32Regs<W>::D* dbl) {
+  using R = F32Regs<W>;
+  typename R::F b[R::kPerStep / 2];  // b[l] = lane[l] + lane[l+16]
+  for (std::size_t k = 0; k < R::kPerStep / 2; ++k) b[k] = lanes[k] + lanes[k + R::kPerStep / 2];
+  if constexpr (R::kLanes == 16) {  // b's two halves are lanes 0..7 and 8..15
+    dbl[0] += half_to_double<W>(b[0], 0) + half_to_double<W>(b[0], 1);
+  } else {  // double register j holds lanes j*L/2 .. : from b[j/2] and b[j/2 + 8/L], half j%2
+#pragma GCC unroll 4
+    for (std::size_t j = 0; j < R::kDoubleRegs; ++j)
+      dbl[j] += half_to_double<W>(b[j / 2], j % 2) + half_to_double<W>(b[j / 2 + 8 / R::kLanes], j % 2);
+  }
+}
+
+// dbl[0] + dbl[1] + ... + dbl[7], lane by lane in order.
+template <std::size_t W>
+KV_AI double sum_lanes(const typename F32Regs<W>::D* dbl) {
+  double s = 0;
+  for (std::size_t j = 0; j < F32Regs<W>::kDoubleRegs; ++j) s += hsum(dbl[j]);
+  return s;
+}
+
+KV_AI bool sum_kept(double sum) {
+  const double a = __builtin_fabs(sum);
+  return a >= kTinySum && a <= __DBL_MAX__;  // NaN fails both
+}
+
+// Sums of R stored rows x G queries (out[r * G + g]), f32 lanes as above.
+template <Metric M, std::size_t W, std::size_t R, std::size_t G>
+KV_AI void f32_tile(const unsigned char* const* x, const float* const* q, std::size_t d, Sums* out) {
+  using Regs = F32Regs<W>;
+  using F = typename Regs::F;
+  using Dv = typename Regs::D;
+  constexpr std::size_t L = Regs::kLanes, S = Regs::kPerStep;
+  constexpr Metric P = M == Metric::cosine ? Metric::dot : M;  // the per-query part
+  const std::size_t vec_end = d - d % kFloatStep;
+  Dv main[R][G][Regs::kDoubleRegs] = {}, norm[R][Regs::kDoubleRegs] = {};
+  for (std::size_t i = 0; i < vec_end; i += kFloatBlock) {
+    const std::size_t end = vec_end - i < kFloatBlock ? vec_end : i + kFloatBlock;
+    F acc[R][G][S] = {}, nacc[R][S] = {}, unused = {};
+    for (std::size_t j = i; j < end; j += kFloatStep) {
+#pragma GCC unroll 8
+      for (std::size_t k = 0; k < S; ++k) {
+        F xv[R];
+#pragma GCC unroll 4
+        for (std::size_t r = 0; r < R; ++r) {
+          xv[r] = load<F>(x[r] + (j + k * L) * sizeof(float));
+          if constexpr (M == Metric::cosine) nacc[r][k] += xv[r] * xv[r];
+        }
+#pragma GCC unroll 8
+        for (std::size_t g = 0; g < G; ++g) {
+          const F qv = load<F>(q[g] + j + k * L);
+#pragma GCC unroll 4
+          for (std::size_t r = 0; r < R; ++r) step<P>(xv[r], qv, acc[r][g][k], unused);
+        }
+      }
+    }
+#pragma GCC unroll 4
+    for (std::size_t r = 0; r < R; ++r) {
+      if constexpr (M == Metric::cosine) fold_block<W>(nacc[r], norm[r]);
+#pragma GCC unroll 8
+      for (std::size_t g = 0; g < G; ++g) fold_block<W>(acc[r][g], main[r][g]);
+    }
+  }
+  for (std::size_t r = 0; r < R; ++r) {
+    double row_norm = 0;
+    if constexpr (M == Metric::cosine) {
+      Sums tail;
+      scalar_tail<M>(x[r], q[0], vec_end, d, tail);  // the norm part does not depend on the query
+      row_norm = sum_lanes<W>(norm[r]) + tail.norm;
+      if (!sum_kept(row_norm)) {
+        Sums exact;
+        scalar_tail<M>(x[r], q[0], 0, d, exact);
+        row_norm = exact.norm;
+      }
+    }
+    for (std::size_t g = 0; g < G; ++g) {
+      Sums s{sum_lanes<W>(main[r][g]), 0};
+      scalar_tail<P>(x[r], q[g], vec_end, d, s);
+      if (!sum_kept(s.main)) {
+        s = Sums{};
+        scalar_tail<P>(x[r], q[g], 0, d, s);
+      }
+      s.norm = row_norm;
+      out[r * G + g] = s;
+    }
+  }
+}
+
+// The tile sizes of a path: G queries share a row load, R rows share a
+// query load; sized so the accumulators stay in the path's registers
+// (AVX-512: 32 x 64 bytes; AVX2 and SSE2: 16 registers).
+template <std::size_t W>
+struct F32Tile {
+  static constexpr std::size_t kRows = W == 64 ? 2 : 1;
+  static constexpr std::size_t kQueries = W == 64 ? 4 : W == 32 ? 2 : 1;
+};
+
+// Every query against rows [0, n): tiles of R rows x G queries, then the
+// leftover queries one at a time and the leftover rows one at a time.
+template <Metric M, std::size_t W, std::size_t R, std::size_t G>
+KV_AI void f32_pass(const float* queries, std::size_t q_first, std::size_t q_end, std::size_t d,
+                    const unsigned char* rows, std::size_t stride, std::size_t n, double* out) {
+  for (std::size_t q0 = q_first; q0 + G <= q_end; q0 += G) {
+    const float* q[G];
+    double qn[G];
+    for (std::size_t g = 0; g < G; ++g) q[g] = queries + (q0 + g) * d, qn[g] = self_norm<M>(q[g], d);
+    std::size_t r0 = 0;
+    for (; r0 + R <= n; r0 += R) {
+      const unsigned char* x[R];
+      for (std::size_t r = 0; r < R; ++r) x[r] = rows + (r0 + r) * stride;
+      Sums s[R * G];
+      f32_tile<M, W, R, G>(x, q, d, s);
+      for (std::size_t r = 0; r < R; ++r)
+        for (std::size_t g = 0; g < G; ++g) out[(q0 + g) * n + r0 + r] = finish<M>(s[r * G + g], qn[g]);
+    }
+    for (; r0 < n; ++r0) {
+      const unsigned char* x = rows + r0 * stride;
+      Sums s[G];
+      f32_tile<M, W, 1, G>(&x, q, d, s);
+      for (std::size_t g = 0; g < G; ++g) out[(q0 + g) * n + r0] = finish<M>(s[g], qn[g]);
+    }
+  }
+}
+
+template <Metric M, std::size_t W>
+KV_AI void f32_block(const float* queries, std::size_t count, std::size_t d, const unsigned char* rows,
+                     std::size_t stride, std::size_t n, double* out) {
+  constexpr std::size_t R = F32Tile<W>::kRows, G = F32Tile<W>::kQueries;
+  const std::size_t grouped = count == 1 ? 0 : count - count % G;
+  f32_pass<M, W, R, G>(queries, 0, grouped, d, rows, stride, n, out);
+  f32_pass<M, W, 1, 1>(queries, grouped, count, d, rows, stride, n, out);
+}
+
 // Per-thread scratch for converted rows and queries (reused between calls).
 double* scratch(std::size_t doubles) {
   static thread_local std::vector<double> buffer;
@@ -314,118 +418,102 @@ KV_AI Sums sums(const unsigned char* a, const T* q, std::size_t d) {
     return s;
   } else if constexpr (sizeof(T) == 1) {
     return byte_sums<M>(a, q, d);
-  } else if constexpr (std::is_same_v<T, float>) {
-    Sums s;
-    float_sums<M, 1>(a, &q, d, &s);
-    return s;
   } else {
     return wide_sums<M>(a, q, d);
   }
 }
 
-template <bool Scalar, class T, Metric M>
+template <bool Scalar, std::size_t W, class T, Metric M>
 KV_AI void block(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n,
                  double* out) {
   const T* queries = static_cast<const T*>(qs.elements);
   const std::size_t d = qs.dim;
-  std::size_t first = 0;  // queries before it are done
   if constexpr (!Scalar && std::is_same_v<T, float>) {
-    if (qs.count > 1) {
-      // Several f32 queries: kGroup queries per pass over each row of the
-      // block (in cache); the rest one at a time below. Same sums as alone.
-      for (; first + kGroup <= qs.count; first += kGroup) {
-        const float* q[kGroup];
+    f32_block<M, W>(queries, qs.count, d, rows, stride, n, out);
+  } else {
+    if (!Scalar && sizeof(T) > 1 && qs.count > 1) {
+      // Several queries: convert the block's rows and the queries to double
+      // once; every query then runs over the converted block while it is in
+      // cache (one query converts as it loads instead: no extra pass).
+      double* x = scratch((n + qs.count) * d);
+      double* y = x + n * d;
+      to_double<T>(rows, stride, n, d, x);
+      to_double<T>(reinterpret_cast<const unsigned char*>(queries), d * sizeof(T), qs.count, d, y);
+      std::size_t qi = 0;
+      for (; qi + kGroup <= qs.count; qi += kGroup) {  // kGroup queries per pass over a row
+        const double* q[kGroup];
         double qn[kGroup];
-        for (std::size_t g = 0; g < kGroup; ++g) q[g] = queries + (first + g) * d, qn[g] = self_norm<M>(q[g], d);
+        for (std::size_t g = 0; g < kGroup; ++g) q[g] = y + (qi + g) * d, qn[g] = self_norm<M>(q[g], d);
         for (std::size_t r = 0; r < n; ++r) {
           Sums s[kGroup];
-          float_sums<M, kGroup>(rows + r * stride, q, d, s);
-          for (std::size_t g = 0; g < kGroup; ++g) out[(first + g) * n + r] = finish<M>(s[g], qn[g]);
+          group_sums<M>(x + r * d, q, d, s);
+          for (std::size_t g = 0; g < kGroup; ++g) out[(qi + g) * n + r] = finish<M>(s[g], qn[g]);
         }
       }
-    }
-  }
-  if (!Scalar && sizeof(T) > 1 && !std::is_same_v<T, float> && qs.count > 1) {
-    // Several queries: convert the block's rows and the queries to double
-    // once; every query then runs over the converted block while it is in
-    // cache (one query converts as it loads instead: no extra pass).
-    double* x = scratch((n + qs.count) * d);
-    double* y = x + n * d;
-    to_double<T>(rows, stride, n, d, x);
-    to_double<T>(reinterpret_cast<const unsigned char*>(queries), d * sizeof(T), qs.count, d, y);
-    std::size_t qi = 0;
-    for (; qi + kGroup <= qs.count; qi += kGroup) {  // kGroup queries per pass over a row
-      const double* q[kGroup];
-      double qn[kGroup];
-      for (std::size_t g = 0; g < kGroup; ++g) q[g] = y + (qi + g) * d, qn[g] = self_norm<M>(q[g], d);
-      for (std::size_t r = 0; r < n; ++r) {
-        Sums s[kGroup];
-        group_sums<M>(x + r * d, q, d, s);
-        for (std::size_t g = 0; g < kGroup; ++g) out[(qi + g) * n + r] = finish<M>(s[g], qn[g]);
+      for (; qi < qs.count; ++qi) {
+        const double* q = y + qi * d;
+        const double qn = self_norm<M>(q, d);
+        double* o = out + qi * n;
+        for (std::size_t r = 0; r < n; ++r) o[r] = finish<M>(double_sums<M>(x + r * d, q, d), qn);
       }
+      return;
     }
-    for (; qi < qs.count; ++qi) {
-      const double* q = y + qi * d;
+    for (std::size_t qi = 0; qi < qs.count; ++qi) {
+      const T* q = queries + qi * d;
       const double qn = self_norm<M>(q, d);
       double* o = out + qi * n;
-      for (std::size_t r = 0; r < n; ++r) o[r] = finish<M>(double_sums<M>(x + r * d, q, d), qn);
+      for (std::size_t r = 0; r < n; ++r) o[r] = finish<M>(sums<Scalar, M>(rows + r * stride, q, d), qn);
     }
-    return;
-  }
-  for (std::size_t qi = first; qi < qs.count; ++qi) {
-    const T* q = queries + qi * d;
-    const double qn = self_norm<M>(q, d);
-    double* o = out + qi * n;
-    for (std::size_t r = 0; r < n; ++r) o[r] = finish<M>(sums<Scalar, M>(rows + r * stride, q, d), qn);
   }
 }
 
-template <bool Scalar, class T>
+template <bool Scalar, std::size_t W, class T>
 KV_AI void by_metric(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n,
                      double* out) {
   switch (qs.metric) {
-    case Metric::l2: return block<Scalar, T, Metric::l2>(qs, rows, stride, n, out);
-    case Metric::cosine: return block<Scalar, T, Metric::cosine>(qs, rows, stride, n, out);
-    case Metric::l1: return block<Scalar, T, Metric::l1>(qs, rows, stride, n, out);
-    case Metric::dot: return block<Scalar, T, Metric::dot>(qs, rows, stride, n, out);
+    case Metric::l2: return block<Scalar, W, T, Metric::l2>(qs, rows, stride, n, out);
+    case Metric::cosine: return block<Scalar, W, T, Metric::cosine>(qs, rows, stride, n, out);
+    case Metric::l1: return block<Scalar, W, T, Metric::l1>(qs, rows, stride, n, out);
+    case Metric::dot: return block<Scalar, W, T, Metric::dot>(qs, rows, stride, n, out);
   }
 }
 
-template <bool Scalar>
+// W: the path's vector register width in bytes (the f32 kernel's layout).
+template <bool Scalar, std::size_t W>
 KV_AI void run_block(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n,
                      double* out) {
   switch (qs.num) {
-    case Num::i8: return by_metric<Scalar, std::int8_t>(qs, rows, stride, n, out);
-    case Num::u8: return by_metric<Scalar, std::uint8_t>(qs, rows, stride, n, out);
-    case Num::i16: return by_metric<Scalar, std::int16_t>(qs, rows, stride, n, out);
-    case Num::u16: return by_metric<Scalar, std::uint16_t>(qs, rows, stride, n, out);
-    case Num::i32: return by_metric<Scalar, std::int32_t>(qs, rows, stride, n, out);
-    case Num::u32: return by_metric<Scalar, std::uint32_t>(qs, rows, stride, n, out);
-    case Num::i64: return by_metric<Scalar, std::int64_t>(qs, rows, stride, n, out);
-    case Num::u64: return by_metric<Scalar, std::uint64_t>(qs, rows, stride, n, out);
-    case Num::f32: return by_metric<Scalar, float>(qs, rows, stride, n, out);
-    case Num::f64: return by_metric<Scalar, double>(qs, rows, stride, n, out);
+    case Num::i8: return by_metric<Scalar, W, std::int8_t>(qs, rows, stride, n, out);
+    case Num::u8: return by_metric<Scalar, W, std::uint8_t>(qs, rows, stride, n, out);
+    case Num::i16: return by_metric<Scalar, W, std::int16_t>(qs, rows, stride, n, out);
+    case Num::u16: return by_metric<Scalar, W, std::uint16_t>(qs, rows, stride, n, out);
+    case Num::i32: return by_metric<Scalar, W, std::int32_t>(qs, rows, stride, n, out);
+    case Num::u32: return by_metric<Scalar, W, std::uint32_t>(qs, rows, stride, n, out);
+    case Num::i64: return by_metric<Scalar, W, std::int64_t>(qs, rows, stride, n, out);
+    case Num::u64: return by_metric<Scalar, W, std::uint64_t>(qs, rows, stride, n, out);
+    case Num::f32: return by_metric<Scalar, W, float>(qs, rows, stride, n, out);
+    case Num::f64: return by_metric<Scalar, W, double>(qs, rows, stride, n, out);
   }
 }
 
 void block_scalar(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n,
                   double* out) {
-  run_block<true>(qs, rows, stride, n, out);
+  run_block<true, 16>(qs, rows, stride, n, out);
 }
 void block_baseline(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n,
                     double* out) {
-  run_block<false>(qs, rows, stride, n, out);
+  run_block<false, 16>(qs, rows, stride, n, out);
 }
 
 #if defined(__x86_64__) || defined(__i386__)
 #define KV_HAVE_X86_PATHS 1
 __attribute__((target("avx2,fma"))) void block_avx2(const QuerySet& qs, const unsigned char* rows,
                                                     std::size_t stride, std::size_t n, double* out) {
-  run_block<false>(qs, rows, stride, n, out);
+  run_block<false, 32>(qs, rows, stride, n, out);
 }
 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma"))) void block_avx512(
     const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n, double* out) {
-  run_block<false>(qs, rows, stride, n, out);
+  run_block<false, 64>(qs, rows, stride, n, out);
 }
 #endif
 

@@ -80,16 +80,13 @@ INSTANTIATE_TEST_SUITE_P(Anomaly, Fault, ::testing::ValuesIn(all_params()),
 // Known leaks in kvindex's structures (kvindex helper), a raw pointer held while
 // something that may throw runs:
 //   src/index/skiplist.hpp  make_node(key, new T(v), h) leaks the T when make_node throws
-//                           (insert_impl, bulk_load);
-//   src/index/csbtree.hpp   new_leaf_group(): `new LeafGroup` then reserve() throws;
-//                           init_empty(): the group, then push_back(new_leaf()) throws.
+//                           (insert_impl, bulk_load).
 // LeakSanitizer suppresses exactly these frames until the fix lands; known_failures()
-// lists them ("leak suppressed").
+// lists them ("leak suppressed"). (csbtree.hpp's new_leaf_group/init_empty leaks are
+// fixed: owning pointers until the tree links a group.)
 extern "C" const char* __lsan_default_suppressions() {
   return "leak:kv::SkipList<*>::insert_impl\n"
          "leak:kv::SkipList<*>::bulk_load\n"
-         "leak:kv::CsbTree<*>::new_leaf_group\n"
-         "leak:kv::CsbTree<*>::init_empty\n"
          // common helper: shadow_name() leaks the sqlite3_mprintf buffer when the std::string
          // copy throws (ext/kvcolumn/shadow.cpp; same pattern in admin.cpp quoted(), module.cpp,
          // set_access.cpp, kvfiles/catalog.cpp). Only matches with a full stack

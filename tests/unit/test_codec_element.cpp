@@ -5,7 +5,7 @@
 // element is accepted exactly when unpack decodes it, rejected with unpack's
 // own code and message otherwise, and a view holds unpack's value, pointing
 // into the element. Good elements of numbers, bytes, str and vec are checked
-// and viewed without one heap allocation (counted by a replaced operator new).
+// and viewed without one heap allocation (counted by the replaced operator new, alloc_hooks.hpp).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -20,36 +20,8 @@
 #include "codec/codec.hpp"
 #include "codec/element.hpp"
 #include "common/error.hpp"
+#include "alloc_hooks.hpp"
 #include "test_helpers.hpp"
-
-// Heap allocations made by this thread while counting is on.
-namespace {
-thread_local bool g_counting = false;
-thread_local std::size_t g_allocations = 0;
-}  // namespace
-
-// Every unaligned form is replaced (so none of them pairs with a sanitizer's
-// own allocator). GCC cannot see that these are malloc/free pairs.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t n) {
-  if (g_counting) ++g_allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return operator new(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  if (g_counting) ++g_allocations;
-  return std::malloc(n ? n : 1);
-}
-void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
 
 namespace {
 
@@ -305,20 +277,20 @@ TEST(CodecElement, GoodElementsAllocateNothing) {
   };
   for (const Good& g : goods) {
     const DType d = kv::parse_dtype(g.dtype);
-    g_allocations = 0;
-    g_counting = true;
+    kvtest::alloc_count = 0;
+    kvtest::alloc_counting = true;
     kv::check_element(d, g.bytes);
     const ElementView v = kv::view_element(d, g.bytes);
-    g_counting = false;
-    EXPECT_EQ(g_allocations, 0u) << g.dtype;
+    kvtest::alloc_counting = false;
+    EXPECT_EQ(kvtest::alloc_count, 0u) << g.dtype;
     (void)v;
   }
   // The counter counts: a decode that builds a string allocates.
-  g_allocations = 0;
-  g_counting = true;
+  kvtest::alloc_count = 0;
+  kvtest::alloc_counting = true;
   Value v = kv::unpack(kv::parse_dtype("str"), std::string(200, 'x'));
-  g_counting = false;
-  EXPECT_GT(g_allocations, 0u);
+  kvtest::alloc_counting = false;
+  EXPECT_GT(kvtest::alloc_count, 0u);
 }
 
 }  // namespace

@@ -76,12 +76,10 @@ TEST_P(Store, JournalUndoesExactlyPerSavepointLevel) {
   auto apply_random = [&](int n) {
     for (int i = 0; i < n; ++i) {
       const Value k = (rng() % 2) ? Value::integer(rng() % 40) : Value::real((rng() % 40) * 1.0);
-      auto f = idx->lookup(k);
-      j.record(k, f.key, f.value);
       if (rng() % 3 == 0)
-        idx->erase(k);
+        j.erase(*idx, k);
       else
-        idx->put(k, Value::integer(i));
+        j.put(*idx, k, Value::integer(i), idx->lookup(k));
     }
   };
   apply_random(100);
@@ -114,9 +112,7 @@ TEST_P(Store, TouchedKeysAreSortedAndDistinct) {
   kv::Journal j;
   for (const Value& k :
        {Value::text("b"), Value::integer(2), Value::real(2.0), Value::text("a"), Value::integer(1)}) {
-    auto f = idx->lookup(k);
-    j.record(k, f.key, f.value);
-    idx->put(k, Value::null());
+    j.put(*idx, k, Value::null(), idx->lookup(k));
   }
   auto keys = j.touched_keys();
   ASSERT_EQ(keys.size(), 4u);

@@ -111,7 +111,9 @@ void check_type(Num num) {
   std::mt19937_64 rng(1234 + static_cast<int>(num));
   for (std::size_t d : {1, 3, 7, 8, 15, 16, 17, 31, 33, 768, 1536}) {
     for (int mode = 0; mode < 4; ++mode) {
-      const std::size_t n_rows = d > 100 ? 5 : 13, n_queries = 6;  // a group of 4 and 2 more
+      // 9 queries: whole tiles of 4 (avx512) or 2 (avx2) queries and one more;
+      // 5 and 13 rows: tiles of 2 rows (avx512) and one more.
+      const std::size_t n_rows = d > 100 ? 5 : 13, n_queries = 9;
       std::vector<T> rows(n_rows * d), queries(n_queries * d);
       for (auto& v : rows) v = random_element<T>(rng, mode);
       for (auto& v : queries) v = random_element<T>(rng, mode == 3 ? 0 : mode);
@@ -241,6 +243,72 @@ TEST(VectorDistance, F32BlocksThatOverflowOrUnderflowAreSummedInDouble) {
           << kv::vector::metric_name(m) << " " << kv::vector::path_name(p);
     }
   }
+}
+
+// The f32 kernel's arithmetic is defined on 32 logical lanes whatever the
+// register width (distance.cpp), so baseline, avx2 and avx512 give the same
+// bits, alone and in a batch (tiles of rows x queries).
+TEST(VectorDistance, F32VectorPathsAreBitIdentical) {
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> u(-3, 3);
+  for (std::size_t d : {31, 32, 33, 128, 161, 768}) {
+    const std::size_t n_rows = 7, n_queries = 11;
+    std::vector<float> rows(n_rows * d), queries(n_queries * d);
+    for (auto& v : rows) v = static_cast<float>(u(rng));
+    for (auto& v : queries) v = static_cast<float>(u(rng));
+    const std::string stored = stored_rows(rows, d);
+    for (Metric m : kMetrics) {
+      kv::vector::QuerySet qs{Num::f32, m, d, queries.data(), n_queries};
+      std::vector<double> first;
+      for (Path p : {Path::baseline, Path::avx2, Path::avx512}) {
+        auto kernel = kv::vector::kernel_for(p);
+        if (!kernel) continue;
+        std::vector<double> out(n_rows * n_queries);
+        kernel(qs, reinterpret_cast<const unsigned char*>(stored.data()) + 1, 1 + d * 4, n_rows, out.data());
+        if (first.empty()) {
+          first = out;
+          continue;
+        }
+        for (std::size_t i = 0; i < out.size(); ++i)
+          EXPECT_EQ(out[i], first[i]) << "D=" << d << " " << kv::vector::metric_name(m) << " "
+                                      << kv::vector::path_name(p) << " at " << i;
+      }
+    }
+  }
+}
+
+// A row whose f32 sum underflows (every product below f32's range) or is
+// exactly zero (the query itself) is summed again in double.
+TEST(VectorDistance, F32RowsThatUnderflowOrVanishAreSummedInDouble) {
+  const std::size_t d = 200;
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(0.5, 1.5);
+  std::vector<float> rows(3 * d), query(d);
+  for (std::size_t i = 0; i < d; ++i) {
+    rows[i] = static_cast<float>(u(rng) * 1e-25);  // products ~1e-50: zero in f32
+    query[i] = static_cast<float>(u(rng) * 1e-25);
+    rows[d + i] = query[i];                                  // the query itself: l2 = 0
+    rows[2 * d + i] = static_cast<float>(u(rng) * 1e-25);  // another tiny row
+  }
+  const std::string stored = stored_rows(rows, d);
+  for (Metric m : kMetrics)
+    for (Path p : kPaths) {
+      auto kernel = kv::vector::kernel_for(p);
+      if (!kernel) continue;
+      kv::vector::QuerySet qs{Num::f32, m, d, query.data(), 1};
+      double out[3];
+      kernel(qs, reinterpret_cast<const unsigned char*>(stored.data()) + 1, 1 + d * 4, 3, out);
+      for (std::size_t r = 0; r < 3; ++r) {
+        const Ref ref = reference(rows.data() + r * d, query.data(), d, m);
+        // l1's |x - y| ~ 1e-25 do not underflow: its sum stays in f32 lanes
+        const double bound = (m == Metric::l1 && p != Path::scalar ? 12 * kF32Unit : 1e-12) * ref.scale;
+        EXPECT_NEAR(out[r], ref.distance, bound + 1e-300)
+            << kv::vector::metric_name(m) << " " << kv::vector::path_name(p) << " row " << r;
+        if (m == Metric::dot) {
+          EXPECT_NE(out[r], 0.0);  // the double sum, not the f32 one
+        }
+      }
+    }
 }
 
 TEST(VectorDistance, NaNElementGivesNaNForEveryMetric) {
