@@ -6,12 +6,6 @@
 
 namespace kvx {
 
-std::optional<unsigned> file_data_version(sqlite3* db, const std::string& schema) {
-  unsigned v = 0;
-  if (sqlite3_file_control(db, schema.c_str(), SQLITE_FCNTL_DATA_VERSION, &v) != SQLITE_OK) return std::nullopt;
-  return v;
-}
-
 long long OthersVersion::read(sqlite3* db, const std::string& schema, std::string_view context) {
   StatementUse s =
       stmt_.use(db, [&] { return mprintf("PRAGMA \"%w\".data_version", schema.c_str()); }, context);

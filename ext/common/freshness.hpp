@@ -20,8 +20,13 @@
 
 namespace kvx {
 
-// SQLITE_FCNTL_DATA_VERSION of database `schema`; nullopt when the VFS cannot tell.
-std::optional<unsigned> file_data_version(sqlite3* db, const std::string& schema);
+// SQLITE_FCNTL_DATA_VERSION of database `schema`; nullopt when the VFS cannot
+// tell. Inline: kvindex asks at every xFilter.
+inline std::optional<unsigned> file_data_version(sqlite3* db, const std::string& schema) {
+  unsigned v = 0;
+  if (sqlite3_file_control(db, schema.c_str(), SQLITE_FCNTL_DATA_VERSION, &v) != SQLITE_OK) return std::nullopt;
+  return v;
+}
 
 // PRAGMA "<schema>".data_version through a statement prepared on first use;
 // a failure is thrown with `context` (naming the table that asked).
@@ -41,9 +46,9 @@ class Freshness {
   // the current one.
   bool changed(sqlite3* db, const std::string& schema) {
     const std::optional<unsigned> now = file_data_version(db, schema);
-    const bool same = now && version_ && *now == *version_;
+    if (now && version_ && *now == *version_) return false;
     version_ = now;
-    return !same;
+    return true;
   }
   // Remembers the current version (after our own commit, for example).
   void remember(sqlite3* db, const std::string& schema) { version_ = file_data_version(db, schema); }

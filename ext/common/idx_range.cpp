@@ -64,10 +64,4 @@ void narrow(Interval& range, IdxOp op, sqlite3_value* value) {
   }
 }
 
-// Reads a LIMIT/OFFSET value as SQLite would use it (non-integers: no limit).
-std::int64_t int_arg(sqlite3_value* v, std::int64_t fallback) {
-  if (sqlite3_value_numeric_type(v) != SQLITE_INTEGER) return fallback;
-  return sqlite3_value_int64(v);
-}
-
 }  // namespace kvx

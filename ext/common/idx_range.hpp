@@ -26,6 +26,12 @@ enum class IdxOp { eq, gt, ge, lt, le };
 void narrow(Interval& range, IdxOp op, sqlite3_value* value);
 
 // A LIMIT/OFFSET value as SQLite would use it (non-integers: `fallback`).
-std::int64_t int_arg(sqlite3_value* v, std::int64_t fallback);
+// Inline: read at every xFilter.
+inline std::int64_t int_arg(sqlite3_value* v, std::int64_t fallback) {
+  const int type = sqlite3_value_type(v);  // INTEGER: the usual case, one call
+  if (type != SQLITE_INTEGER && (type != SQLITE_TEXT || sqlite3_value_numeric_type(v) != SQLITE_INTEGER))
+    return fallback;
+  return sqlite3_value_int64(v);
+}
 
 }  // namespace kvx

@@ -55,6 +55,13 @@ bool contains(std::span<const char* const> list, const char* s) {
 
 }  // namespace
 
+bool claims_shadow_suffix(const char* suffix, std::span<const char* const> claimed) noexcept {
+  if (!suffix) return false;
+  for (const char* s : claimed)
+    if (sqlite3_stricmp(suffix, s) == 0) return true;
+  return false;
+}
+
 bool is_eponymous_name(std::string_view name) {
   for (const char* e : kEponymous)
     if (same_name(name, e)) return true;

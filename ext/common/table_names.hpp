@@ -21,6 +21,12 @@
 //     "<name>_<suffix>" for a suffix of the shadow tables this table has
 //     (`owned`): creating or renaming them would fail halfway.
 // Names compare ASCII case-insensitively, as SQLite compares them.
+//
+// xShadowName of every module is claims_shadow_suffix over the module's one
+// suffix list (the constant that also feeds create, destroy, rename and the
+// checks above): SQLite asks with the suffix as written in the statement
+// ("T_INFO" -> "INFO") and compares schema names case-insensitively, so the
+// suffixes do too (sqlite3_stricmp, as SQLite's own callers and FTS5 do).
 #pragma once
 
 #include <span>
@@ -29,6 +35,10 @@
 #include "common/sqlite.hpp"
 
 namespace kvx {
+
+// xShadowName: is "<table>_<suffix>" a shadow table name of a module that
+// claims `claimed`? ASCII case-insensitive; a null suffix is not.
+bool claims_shadow_suffix(const char* suffix, std::span<const char* const> claimed) noexcept;
 
 // The extension's eponymous virtual tables (the listing and table-valued
 // functions it registers, and those SQL_INTERFACE.md reserves for it).

@@ -268,7 +268,7 @@ int kvaultRename(sqlite3_vtab* vtab, const char* new_name) {
 }
 
 // xShadowName: "<table>_data" is ours (read-only under SQLITE_DBCONFIG_DEFENSIVE).
-int kvaultShadowName(const char* suffix) { return sqlite3_stricmp(suffix, kDataSuffix) == 0; }
+int kvaultShadowName(const char* suffix) { return claims_shadow_suffix(suffix, kShadowSuffixes); }
 
 const sqlite3_module kKvaultModule = {
     /* iVersion    */ 3,

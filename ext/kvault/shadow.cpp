@@ -47,7 +47,7 @@ sqlite3_stmt* StatementCache::acquire(const std::string& sql) {
                                     &stmt, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_finalize(stmt);
-    throw_sqlite_error(db_, rc, "kvault storage");
+    throw_sqlite_error(db_, rc, "kvault: preparing a statement on the shadow table");
   }
   return stmt;
 }

@@ -416,11 +416,7 @@ int kvcolumnRename(sqlite3_vtab* vtab, const char* new_name) {
 
 // xShadowName: the suffixes that mark "<table>_<suffix>" as our shadow tables
 // (the union over fixed- and variable-size tables, see kShadowSuffixes).
-int kvcolumnShadowName(const char* suffix) {
-  for (const char* s : kShadowSuffixes)
-    if (sqlite3_stricmp(suffix, s) == 0) return 1;
-  return 0;
-}
+int kvcolumnShadowName(const char* suffix) { return claims_shadow_suffix(suffix, kShadowSuffixes); }
 
 const sqlite3_module kModule = {
     /* iVersion      */ 3,

@@ -94,7 +94,9 @@ void range_settle(Cursor* c) {
 }
 
 // One step in the plan's direction (after a write, from the saved key).
-void advance(Cursor* c) {
+// Inlined into xNext, the hot path (an outlined call cost ~4 instructions a
+// row in callgrind).
+inline __attribute__((always_inline)) void advance(Cursor* c) {
   if (c->list_mode) {
     ++c->key_pos;
     list_settle(c);

@@ -59,9 +59,40 @@ void full_load(Table* t) {
   detach_cursors(t);
   s.loaded = false;  // stays false if loading fails: the next use tries again
   s.journal.clear();
-  s.stored = t->storage->load(s.opts, *s.index);
+  s.stored = t->shadow->load(s.opts, *s.index);
   s.loaded = true;
   count_full_load();
+}
+
+// The database changed since the last check (remembered in s.freshness):
+// did another connection commit, and to this table? If this throws part-way
+// the version is forgotten, so the next statement checks again.
+[[gnu::noinline]] void catch_up_with_others(Table* t) {
+  State& s = *t->state;
+  try {
+    const long long others =
+        s.others.read(t->db, t->shadow->schema(), table_label(t) + ": reading the data version");
+    if (s.loaded && others == s.others_version) return;  // only this connection committed
+    bool fresh = false;
+    if (s.loaded && s.stored.format == kFormatVersion) {
+      const auto [seq, snap_seq] = t->shadow->seqs();
+      if (seq == s.stored.seq) {
+        fresh = true;  // another table changed
+      } else if (seq > s.stored.seq && snap_seq <= s.stored.seq) {
+        detach_cursors(t);
+        s.loaded = false;
+        t->shadow->catch_up(s.stored.seq, *s.index, s.stored);
+        s.loaded = true;
+        count_catch_up();
+        fresh = s.stored.seq == seq;
+      }
+    }
+    if (!fresh) full_load(t);
+    s.others_version = others;
+  } catch (...) {
+    s.freshness.forget();
+    throw;
+  }
 }
 
 }  // namespace
@@ -84,31 +115,8 @@ void ensure_fresh(Table* t) {
   }
   if (!s.opts.durable) return;
   if (s.txn.in_txn && s.loaded) return;
-  const std::string& schema = t->storage->schema();
-  if (!s.freshness.changed(t->db, schema) && s.loaded) return;  // nobody committed anything
-  try {
-    const long long others = s.others.read(t->db, schema, table_label(t) + ": reading the data version");
-    if (s.loaded && others == s.others_version) return;  // only this connection committed
-    bool fresh = false;
-    if (s.loaded && s.stored.format == kFormatVersion) {
-      const auto [seq, snap_seq] = t->storage->seqs();
-      if (seq == s.stored.seq) {
-        fresh = true;  // another table changed
-      } else if (seq > s.stored.seq && snap_seq <= s.stored.seq) {
-        detach_cursors(t);
-        s.loaded = false;
-        t->storage->catch_up(s.stored.seq, *s.index, s.stored);
-        s.loaded = true;
-        count_catch_up();
-        fresh = s.stored.seq == seq;
-      }
-    }
-    if (!fresh) full_load(t);
-    s.others_version = others;
-  } catch (...) {
-    s.freshness.forget();  // not checked to the end: check again next time
-    throw;
-  }
+  if (!s.freshness.changed(t->db, t->shadow->schema()) && s.loaded) return;  // nobody committed anything
+  catch_up_with_others(t);  // out of line: the check above runs at every xFilter
 }
 
 }  // namespace kvx::kvindex

@@ -38,7 +38,7 @@ struct Options {
 Options parse_options(int argc, const char* const* argv);
 
 
-// What Storage::load/catch_up found in the shadow tables.
+// What ShadowTables::load/catch_up found in the shadow tables.
 struct Loaded {
   int format = kFormatVersion;
   long long seq = 0;              // _info seq: the last committed change (format 2)
@@ -51,9 +51,9 @@ struct Loaded {
 //   format 2 (durable): "<table>_snap"(id INTEGER PRIMARY KEY, data BLOB)
 //                       "<table>_log"(seq INTEGER PRIMARY KEY, data BLOB)
 //   format 1 (durable): "<table>_data"(key PRIMARY KEY, value) WITHOUT ROWID
-class Storage {
+class ShadowTables {
  public:
-  Storage(sqlite3* db, std::string schema, std::string table)
+  ShadowTables(sqlite3* db, std::string schema, std::string table)
       : db_(db), schema_(std::move(schema)), table_(std::move(table)) {}
   const std::string& table() const { return table_; }
   const std::string& schema() const { return schema_; }
@@ -104,7 +104,7 @@ class Storage {
 struct Cursor;
 struct State {
   Options opts;
-  std::unique_ptr<Storage> storage;  // the shadow tables (name follows xRename)
+  std::unique_ptr<ShadowTables> shadow;  // the shadow tables (name follows xRename)
   std::unique_ptr<kv::OrderedIndex> index;
   kv::Journal journal;
   std::vector<Cursor*> cursors;  // open cursors of every sqlite3_vtab (module.cpp detach_cursors)

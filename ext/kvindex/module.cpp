@@ -130,7 +130,7 @@ void collect_dropped(sqlite3* db, Registry& registry) {
   auto& d = registry.dropped;
   d.erase(std::remove_if(d.begin(), d.end(),
                          [&](const Registry::Dropped& e) {
-                           const std::optional<std::string> id = Storage(db, e.schema, e.table).instance_id();
+                           const std::optional<std::string> id = ShadowTables(db, e.schema, e.table).instance_id();
                            return !id || id->empty() || *id != e.state->instance_id;
                          }),
           d.end());
@@ -179,11 +179,11 @@ int kvindexInit(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
     if (r != SQLITE_OK) return r;  // keeps its code (NOMEM, ...); SQLite has set the message
     sqlite3_vtab_config(db, SQLITE_VTAB_CONSTRAINT_SUPPORT, 1);
     collect_dropped(db, *registry);
-    auto storage = std::make_unique<Storage>(db, argv[1], argv[2]);
+    auto shadow = std::make_unique<ShadowTables>(db, argv[1], argv[2]);
     std::string id;
     if (create) {
       id = new_instance_id();
-    } else if (std::optional<std::string> stored = storage->instance_id()) {
+    } else if (std::optional<std::string> stored = shadow->instance_id()) {
       id = *stored;
     }
     const std::string rkey = id.empty() ? Registry::key(argv[1], argv[2]) : Registry::id_key(argv[1], id);
@@ -194,7 +194,7 @@ int kvindexInit(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
       st->opts = opts;
       st->instance_id = id;
       st->index = kv::OrderedIndex::make(opts.backend, opts.order);
-      st->storage = std::move(storage);
+      st->shadow = std::move(shadow);
       if (opts.durable)
         registry->live.put(rkey, st);
       else
@@ -202,10 +202,10 @@ int kvindexInit(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
     }
     // The shared state follows the name SQLite connects with: it differs
     // after a ROLLBACK (TO) undid an ALTER TABLE RENAME.
-    if (st->storage->table() != argv[2]) st->storage->follow_name(argv[2]);
+    if (st->shadow->table() != argv[2]) st->shadow->follow_name(argv[2]);
     t->state = st;
-    t->storage = st->storage.get();
-    if (create) t->storage->create(opts, id);
+    t->shadow = st->shadow.get();
+    if (create) t->shadow->create(opts, id);
     return SQLITE_OK;
   });
   if (rc != SQLITE_OK) return rc;
@@ -231,7 +231,7 @@ int kvindexDisconnect(sqlite3_vtab* vtab) {
 int kvindexDestroy(sqlite3_vtab* vtab) {
   auto* t = static_cast<Table*>(vtab);
   const int rc = guard_status(&vtab->zErrMsg, [&] {
-    t->storage->drop();
+    t->shadow->drop();
     State& s = *t->state;
     // An older sqlite3_vtab of this table may still be in the transaction and
     // get xSync: it must not write into a table created later under the name.
@@ -243,7 +243,7 @@ int kvindexDestroy(sqlite3_vtab* vtab) {
       // A memory table's contents wait until the DROP is settled: a ROLLBACK
       // (TO) brings the table back with them (collect_dropped).
       if (!s.instance_id.empty())
-        r.dropped.push_back({it->first, t->storage->schema(), t->storage->table(), it->second});
+        r.dropped.push_back({it->first, t->shadow->schema(), t->shadow->table(), it->second});
       r.tables.erase(it);
       break;
     }
@@ -256,16 +256,16 @@ int kvindexDestroy(sqlite3_vtab* vtab) {
 int kvindexRename(sqlite3_vtab* vtab, const char* new_name) {
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
-    check_table_name(t->db, t->storage->schema(), new_name, "kvindex", {}, kShadowSuffixes,
+    check_table_name(t->db, t->shadow->schema(), new_name, "kvindex", {}, kShadowSuffixes,
                      owned_suffixes(t->state->opts));
-    const std::string old_key = Registry::key(t->storage->schema(), t->storage->table());
-    t->storage->rename(new_name);
-    t->registry->live.rename(old_key, Registry::key(t->storage->schema(), new_name));  // keyed by name
+    const std::string old_key = Registry::key(t->shadow->schema(), t->shadow->table());
+    t->shadow->rename(new_name);
+    t->registry->live.rename(old_key, Registry::key(t->shadow->schema(), new_name));  // keyed by name
     auto found = t->registry->tables.find(old_key);
     if (found != t->registry->tables.end()) {
       auto st = found->second;
       t->registry->tables.erase(found);
-      t->registry->tables[Registry::key(t->storage->schema(), new_name)] = st;
+      t->registry->tables[Registry::key(t->shadow->schema(), new_name)] = st;
     }
     return SQLITE_OK;
   });
@@ -274,11 +274,7 @@ int kvindexRename(sqlite3_vtab* vtab, const char* new_name) {
 // xShadowName: "<table>_info", "_snap", "_log" and (format 1) "_data" (a
 // storage=memory table has only _info, but xShadowName cannot tell tables
 // apart: it claims the union).
-int kvindexShadowName(const char* suffix) {
-  for (const char* s : kShadowSuffixes)
-    if (suffix && sqlite3_stricmp(suffix, s) == 0) return 1;
-  return 0;
-}
+int kvindexShadowName(const char* suffix) { return claims_shadow_suffix(suffix, kShadowSuffixes); }
 
 const sqlite3_module kModule = {
     /* iVersion      */ 3,

@@ -55,20 +55,20 @@ std::string_view column_bytes(sqlite3_stmt* s, int col) {
 
 }  // namespace
 
-std::string Storage::label(const char* what) const { return "kvindex table '" + table_ + "': " + what; }
+std::string ShadowTables::label(const char* what) const { return "kvindex table '" + table_ + "': " + what; }
 
-void Storage::corrupt(const std::string& what) const {
+void ShadowTables::corrupt(const std::string& what) const {
   kv::fail(kv::Errc::corrupt, "kvindex table '" + table_ + "' is corrupt: " + what);
 }
 
-void Storage::step_done(sqlite3_stmt* s, const char* what) {
+void ShadowTables::step_done(sqlite3_stmt* s, const char* what) {
   const int rc = sqlite3_step(s);
   sqlite3_reset(s);
   sqlite3_clear_bindings(s);
   if (rc != SQLITE_DONE && rc != SQLITE_ROW) throw_sqlite_error(db_, rc, label(what));
 }
 
-sqlite3_stmt* Storage::cached(Statement& slot, const char* sql_format) {
+sqlite3_stmt* ShadowTables::cached(Statement& slot, const char* sql_format) {
   if (!slot) {
     const std::string text = mprintf(sql_format, schema_.c_str(), table_.c_str());
     slot = Statement(db_, text, label("preparing a statement on its shadow tables"), SQLITE_PREPARE_PERSISTENT);
@@ -76,7 +76,7 @@ sqlite3_stmt* Storage::cached(Statement& slot, const char* sql_format) {
   return slot.get();
 }
 
-void Storage::follow_name(const std::string& new_name) {
+void ShadowTables::follow_name(const std::string& new_name) {
   upsert_ = Statement();
   delete_ = Statement();
   seqs_ = Statement();
@@ -88,7 +88,7 @@ void Storage::follow_name(const std::string& new_name) {
   table_ = new_name;
 }
 
-std::optional<std::string> Storage::instance_id() {
+std::optional<std::string> ShadowTables::instance_id() {
   const std::string text = mprintf("SELECT v FROM \"%w\".\"%w_info\" WHERE k = %Q", schema_.c_str(),
                                    table_.c_str(), kInstanceIdKey);
   sqlite3_stmt* raw = nullptr;
@@ -108,7 +108,7 @@ std::optional<std::string> Storage::instance_id() {
   return std::string();
 }
 
-void Storage::create(const Options& opts, const std::string& instance_id) {
+void ShadowTables::create(const Options& opts, const std::string& instance_id) {
   std::string s = mprintf(
       "CREATE TABLE \"%w\".\"%w_info\"(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
       "INSERT INTO \"%w\".\"%w_info\"(k, v) VALUES ('format_version', %d), ('backend', %Q), ('order', %lld),"
@@ -125,7 +125,7 @@ void Storage::create(const Options& opts, const std::string& instance_id) {
   exec(db_, s, label("changing its shadow tables"));
 }
 
-void Storage::drop() {
+void ShadowTables::drop() {
   follow_name(table_);
   std::string s;
   for (const char* suffix : {"info", "data", "snap", "log"}) {
@@ -134,7 +134,7 @@ void Storage::drop() {
   exec(db_, s, label("changing its shadow tables"));
 }
 
-void Storage::rename(const std::string& new_name) {
+void ShadowTables::rename(const std::string& new_name) {
   follow_name(table_);
   std::string s;
   for (const char* suffix : {"info", "data", "snap", "log"}) {
@@ -149,7 +149,7 @@ void Storage::rename(const std::string& new_name) {
   table_ = new_name;
 }
 
-Loaded Storage::load(const Options& opts, kv::OrderedIndex& index) {
+Loaded ShadowTables::load(const Options& opts, kv::OrderedIndex& index) {
   Loaded got;
   long long snap_seq = 0;
   bool have_seq = false, have_snap_seq = false;
@@ -248,7 +248,7 @@ Loaded Storage::load(const Options& opts, kv::OrderedIndex& index) {
   return got;
 }
 
-std::pair<long long, long long> Storage::seqs() {
+std::pair<long long, long long> ShadowTables::seqs() {
   // Two rows, 'seq' then 'snap_seq' (key order).
   sqlite3_stmt* s =
       cached(seqs_, "SELECT k, v FROM \"%w\".\"%w_info\" WHERE k IN ('seq', 'snap_seq') ORDER BY k");
@@ -263,7 +263,7 @@ std::pair<long long, long long> Storage::seqs() {
   return out;
 }
 
-void Storage::catch_up(long long after, kv::OrderedIndex& index, Loaded& got) {
+void ShadowTables::catch_up(long long after, kv::OrderedIndex& index, Loaded& got) {
   sqlite3_stmt* s = cached(log_after_, "SELECT seq, data FROM \"%w\".\"%w_log\" WHERE seq > ?1 ORDER BY seq");
   sqlite3_bind_int64(s, 1, after);
   kv::Value k, v;
@@ -298,7 +298,7 @@ void Storage::catch_up(long long after, kv::OrderedIndex& index, Loaded& got) {
   if (rc != SQLITE_DONE) throw_sqlite_error(db_, rc, label("reading _log"));
 }
 
-void Storage::move_seq(long long expect) {
+void ShadowTables::move_seq(long long expect) {
   sqlite3_stmt* s = cached(set_seq_, "UPDATE \"%w\".\"%w_info\" SET v = ?1 + 1 WHERE k = 'seq' AND v = ?1");
   sqlite3_bind_int64(s, 1, expect);
   step_done(s, "writing _info seq");
@@ -307,7 +307,7 @@ void Storage::move_seq(long long expect) {
                              "(_info seq is not " + std::to_string(expect) + ")");
 }
 
-void Storage::append(long long expect, const std::vector<const kv::Value*>& keys, const kv::OrderedIndex& index) {
+void ShadowTables::append(long long expect, const std::vector<const kv::Value*>& keys, const kv::OrderedIndex& index) {
   kv::BatchWriter w(buffer_);
   for (const kv::Value* k : keys) {
     const auto found = index.lookup(*k);
@@ -323,7 +323,7 @@ void Storage::append(long long expect, const std::vector<const kv::Value*>& keys
   step_done(s, "writing _log");
 }
 
-std::size_t Storage::compact(long long expect, const kv::OrderedIndex& index) {
+std::size_t ShadowTables::compact(long long expect, const kv::OrderedIndex& index) {
   move_seq(expect);
   sqlite3_stmt* snap_seq = cached(set_snap_seq_, "UPDATE \"%w\".\"%w_info\" SET v = ?1 WHERE k = 'snap_seq'");
   sqlite3_bind_int64(snap_seq, 1, expect + 1);
@@ -354,7 +354,7 @@ std::size_t Storage::compact(long long expect, const kv::OrderedIndex& index) {
   return pairs;
 }
 
-void Storage::flush(const std::vector<const kv::Value*>& keys, const kv::OrderedIndex& index) {
+void ShadowTables::flush(const std::vector<const kv::Value*>& keys, const kv::OrderedIndex& index) {
   sqlite3_stmt* up = cached(upsert_, "INSERT OR REPLACE INTO \"%w\".\"%w_data\"(key, value) VALUES (?1, ?2)");
   sqlite3_stmt* del = cached(delete_, "DELETE FROM \"%w\".\"%w_data\" WHERE key = ?1");
   for (const kv::Value* k : keys) {

@@ -5,7 +5,7 @@
 //   cursor.cpp     xOpen/xClose/xFilter/xNext/xColumn
 //   write.cpp      xUpdate and the transaction methods
 //   freshness.cpp  loading, catching up with other connections, detaching cursors
-//   shadow.cpp     the shadow tables (Storage); options.cpp the arguments
+//   shadow.cpp     the shadow tables (ShadowTables); options.cpp the arguments
 #pragma once
 
 #include <memory>
@@ -38,7 +38,7 @@ struct Cursor;
 struct Table : sqlite3_vtab {
   sqlite3* db = nullptr;
   Registry* registry = nullptr;
-  Storage* storage = nullptr;  // state->storage
+  ShadowTables* shadow = nullptr;  // state->shadow
   std::shared_ptr<State> state;
   std::vector<std::unique_ptr<Cursor>> spare;  // closed ones, reused by xOpen
   bool joining = false;  // joined a transaction the table was already in (TxnFanIn)
@@ -64,7 +64,7 @@ struct Cursor : sqlite3_vtab_cursor {
 };
 
 inline Table* table_of(sqlite3_vtab_cursor* c) { return static_cast<Table*>(c->pVtab); }
-inline std::string table_label(const Table* t) { return "kvindex table '" + t->storage->table() + "'"; }
+inline std::string table_label(const Table* t) { return "kvindex table '" + t->shadow->table() + "'"; }
 
 // freshness.cpp
 void detach_cursors(Table* t);

@@ -107,14 +107,14 @@ int kvindexSync(sqlite3_vtab* vtab) {
     s.journal.settle(*s.index);  // an interrupted ROLLBACK TO: never write a half-undone index
     if (!s.opts.durable || s.dropped || s.journal.empty() || s.synced) return SQLITE_OK;
     if (s.stored.format == kFormatDataTable) {
-      t->storage->flush(s.journal.touched_keys(), *s.index);
+      t->shadow->flush(s.journal.touched_keys(), *s.index);
     } else if (s.written_log + s.journal.size() > std::max(kMinLogEntries, s.written_snap / 2)) {
-      s.written_snap = t->storage->compact(s.written_seq, *s.index);
+      s.written_snap = t->shadow->compact(s.written_seq, *s.index);
       s.written_log = 0;
       ++s.written_seq;
     } else {
       const auto keys = s.journal.touched_keys();
-      t->storage->append(s.written_seq, keys, *s.index);
+      t->shadow->append(s.written_seq, keys, *s.index);
       s.written_log += keys.size();
       ++s.written_seq;
     }
@@ -131,7 +131,7 @@ int kvindexCommit(sqlite3_vtab* vtab) {
     s.journal.clear();
     s.synced = false;
     if (s.opts.durable && !s.dropped) {
-      s.freshness.remember(t->db, t->storage->schema());
+      s.freshness.remember(t->db, t->shadow->schema());
       s.stored.seq = s.written_seq;
       s.stored.log_entries = s.written_log;
       s.stored.snap_entries = s.written_snap;

@@ -399,6 +399,33 @@ class KvindexBehaviour(unittest.TestCase):
         self.assertEqual(conn.execute("SELECT group_concat(key) FROM (SELECT key FROM t WHERE key BETWEEN 10 AND 13 "
                                       "ORDER BY key DESC)").fetchone(), ("13,12,11,10",))
 
+    def test_plans_keep_their_encoding(self):
+        # The shared range plan (common/range_plan.hpp) with kvindex's rules:
+        # idxNum per query shape, as before kvindex adopted it. Hosts before
+        # 3.38 (the *_on_3_37 run) have no IN-list or LIMIT/OFFSET pushdown.
+        conn = connect()
+        conn.execute("CREATE VIRTUAL TABLE t USING kvindex(csbtree)")
+        conn.executemany("INSERT INTO t VALUES (?, ?)", [(i, i % 7) for i in range(100)])
+        new = conn.execute("SELECT sqlite_version() >= '3.38'").fetchone()[0] == 1
+        cases = [  # (where/order/limit, idxNum on >= 3.38, idxNum before, SQLite sorts)
+            ("WHERE key = 6", 1, 1, False),
+            ("WHERE key IN (9, 3, 6, 4) ORDER BY key DESC", 66, 65, not new),
+            ("WHERE key IN (9, 3, 6, 4) ORDER BY key LIMIT 2 OFFSET 1", 386, 1, not new),
+            ("WHERE key BETWEEN 3 AND 12 ORDER BY key DESC", 104, 104, False),
+            ("WHERE key = 6 AND key > 3", 1, 1, False),            # a bound next to = is SQLite's
+            ("WHERE key IN (6, 9) AND key = 6", 1, 1, False),      # a plain = wins over IN
+            ("WHERE key > 'a' COLLATE NOCASE", 0, 0, False),       # another collation is SQLite's
+            ("WHERE key > 3 AND value = 5 LIMIT 2", 4, 4, False),  # SQLite filters: no LIMIT
+            ("ORDER BY key DESC, value LIMIT 3 OFFSET 1", 448, 64, False),
+        ]
+        for tail, want_new, want_old, sorts in cases:
+            with self.subTest(tail=tail):
+                plan = " ".join(r[-1] for r in conn.execute(f"EXPLAIN QUERY PLAN SELECT * FROM t {tail}"))
+                self.assertIn(f"VIRTUAL TABLE INDEX {want_new if new else want_old}:", plan)
+                self.assertEqual("TEMP B-TREE" in plan, sorts, plan)
+                self.assertEqual(conn.execute(f"SELECT * FROM t {tail}").fetchall(),
+                                 conn.execute(f"SELECT * FROM (SELECT * FROM t ORDER BY +key) {tail}").fetchall())
+
     def test_cursor_survives_writes_during_scan(self):
         conn = connect()
         conn.execute("CREATE VIRTUAL TABLE t USING kvindex(skiplist)")

@@ -188,6 +188,43 @@ class ShadowNames(Fixture):
         self.conn.execute("INSERT INTO a(value) VALUES (1)")
         self.assertEqual(self.rows("SELECT value FROM a"), [(1.0,)])
 
+    # One case rule for xShadowName (common/table_names.hpp claims_shadow_suffix):
+    # SQLite passes the suffix as written, and names compare case-insensitively.
+    SHADOW_SUFFIX = {"kvcolumn": "info", "kvindex": "log", "kvault": "data"}
+
+    def test_a_differently_cased_shadow_name_is_protected_in_every_module(self):
+        for module, using in MODULES.items():
+            suffix = self.SHADOW_SUFFIX[module]
+            with self.subTest(module=module):
+                self.conn.execute(f"CREATE VIRTUAL TABLE a USING {using}")
+                self.conn.execute("INSERT INTO a(value) VALUES (1)" if module == "kvcolumn"
+                                  else "INSERT INTO a(key, value) VALUES (x'01', x'01')")
+                before = self.rows(f"SELECT count(*) FROM a_{suffix}")
+                out, err = shell(self.db_path, f"DELETE FROM A_{suffix.upper()};\n"
+                                               f"CREATE TABLE A_{suffix.upper()}X(x);\n"  # not a shadow name
+                                               f"INSERT INTO a_{suffix}x VALUES (1);\n"
+                                               f"SELECT 'w', count(*) FROM A_{suffix.upper()}X;\n")
+                self.assertIn("may not be modified", err)
+                self.assertEqual(err.count("error"), 1, err)
+                self.assertIn("w|1", out, err)
+                self.assertEqual(self.rows(f"SELECT count(*) FROM a_{suffix}"), before)
+                self.conn.execute("DROP TABLE a")
+                self.conn.execute(f"DROP TABLE a_{suffix}x")
+
+    def test_a_differently_cased_claimed_name_cannot_be_created_later(self):
+        for module, using in MODULES.items():
+            suffix = self.SHADOW_SUFFIX[module]
+            with self.subTest(module=module):
+                out, err = shell(self.db_path, f"CREATE VIRTUAL TABLE a USING {using};\n"
+                                               f"CREATE TABLE A_{suffix.swapcase()}(x);\n"  # a's shadow name: refused
+                                               f"CREATE TABLE A_{suffix.upper()}2(x);\n")  # not claimed: allowed
+                self.assertIn("reserved for internal use", err)
+                self.assertEqual(err.count("error"), 1, err)
+                self.assertEqual(self.rows("SELECT count(*) FROM sqlite_schema WHERE name = ?",
+                                           (f"A_{suffix.swapcase()}",)), [(0,)])
+                self.conn.execute("DROP TABLE a")
+                self.conn.execute(f"DROP TABLE A_{suffix.upper()}2")
+
     def test_defensive_mode_refuses_to_create_a_claimed_name_later(self):
         out, err = shell(self.db_path, "CREATE VIRTUAL TABLE a USING kvcolumn(f64);\n"
                                        "CREATE TABLE a_data(x);\n")
