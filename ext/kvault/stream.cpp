@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "common/blob.hpp"
 #include "common/error.hpp"
 #include "common/firewall.hpp"
 #include "kvault/files.hpp"
@@ -45,17 +46,6 @@ namespace {
 
 constexpr std::int64_t kDefaultChunk = 1 << 20;
 constexpr std::int64_t kMaxChunk = 256 << 20;
-
-// A blob handle closed at scope exit.
-struct Blob {
-  sqlite3_blob* blob = nullptr;
-  ~Blob() { close(); }
-  int close() noexcept {
-    const int rc = blob ? sqlite3_blob_close(blob) : SQLITE_OK;
-    blob = nullptr;
-    return rc;
-  }
-};
 
 std::string text_arg(sqlite3_value* v, const char* what) {
   if (sqlite3_value_type(v) != SQLITE_TEXT)
@@ -91,7 +81,7 @@ bool find_row(sqlite3* db, const kvault::TableRef& ref, std::string_view key, sq
 
 void open_blob(sqlite3* db, const kvault::TableRef& ref, sqlite3_int64 id, bool write, Blob& out) {
   const std::string data = ref.data_table();
-  const int rc = sqlite3_blob_open(db, ref.schema.c_str(), data.c_str(), "value", id, write, &out.blob);
+  const int rc = sqlite3_blob_open(db, ref.schema.c_str(), data.c_str(), "value", id, write, out.out());
   if (rc != SQLITE_OK) throw_sqlite_error(db, rc, "kvault: opening a value of " + ref.table);
 }
 
@@ -132,7 +122,7 @@ std::int64_t import_into(sqlite3* db, const kvault::TableRef& ref, std::string_v
       throw kv::Error(kv::Errc::io, "'" + path + "' ended after " + std::to_string(offset + got) +
                                         " of its " + std::to_string(size) +
                                         " bytes (it changed during the import)");
-    rc = sqlite3_blob_write(blob.blob, buf.data(), static_cast<int>(got), static_cast<int>(offset));
+    rc = sqlite3_blob_write(blob.get(), buf.data(), static_cast<int>(got), static_cast<int>(offset));
     if (rc != SQLITE_OK) throw_sqlite_error(db, rc, "kvault_import: writing the value");
     offset += static_cast<std::int64_t>(got);
   }
@@ -197,7 +187,7 @@ void kvault_export(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     std::vector<char> buf(static_cast<std::size_t>(std::min<std::int64_t>(size > 0 ? size : 1, chunk)));
     for (std::int64_t offset = 0; offset < size;) {
       const int n = static_cast<int>(std::min<std::int64_t>(chunk, size - offset));
-      if (int rc = sqlite3_blob_read(blob.blob, buf.data(), n, static_cast<int>(offset)); rc != SQLITE_OK)
+      if (int rc = sqlite3_blob_read(blob.get(), buf.data(), n, static_cast<int>(offset)); rc != SQLITE_OK)
         throw_sqlite_error(db, rc, "kvault_export: reading the value");
       out.write(buf.data(), static_cast<std::size_t>(n));
       offset += n;
@@ -231,7 +221,7 @@ void kvault_read(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     std::unique_ptr<void, void (*)(void*)> hold(buf, sqlite3_free);
     Blob blob;
     open_blob(db, ref, id, false, blob);
-    if (int rc = sqlite3_blob_read(blob.blob, buf, static_cast<int>(n), static_cast<int>(offset));
+    if (int rc = sqlite3_blob_read(blob.get(), buf, static_cast<int>(n), static_cast<int>(offset));
         rc != SQLITE_OK)
       throw_sqlite_error(db, rc, "kvault_read: reading the value");
     sqlite3_result_blob64(ctx, hold.release(), static_cast<sqlite3_uint64>(n), sqlite3_free);
