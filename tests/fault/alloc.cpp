@@ -1,16 +1,15 @@
 // Out-of-memory injection. Two routes into one countdown (inject.hpp):
 //   - SQLite's allocator: SQLITE_CONFIG_MALLOC with methods that wrap the
 //     default ones and return NULL when the countdown says so;
-//   - C++ allocations: this binary replaces the global operator new/new[]
-//     (every variant) with malloc-based ones that throw std::bad_alloc (or
-//     return nullptr for the nothrow forms) when the countdown says so, so the
-//     engine's containers, the JSON and codec libraries fail too.
-// operator delete is replaced to match (free), so ASan sees malloc/free pairs.
+//   - C++ allocations: the global operator new/new[] (every variant) are
+//     replaced by tests/common/global_new.cpp, whose hook asks the same
+//     countdown, so the engine's containers, the JSON and codec libraries fail too.
 #include <sqlite3.h>
 
 #include <cstdlib>
 #include <new>
 
+#include "global_new.hpp"
 #include "inject.hpp"
 
 namespace {
@@ -31,19 +30,6 @@ int fault_roundup(int n) { return g_default.xRoundup(n); }
 int fault_init(void* a) { return g_default.xInit(a); }
 void fault_shutdown(void* a) { g_default.xShutdown(a); }
 
-void* cxx_alloc(std::size_t n) {
-  if (kvfault::should_fail(kvfault::Kind::oom)) return nullptr;
-  return std::malloc(n ? n : 1);
-}
-void* cxx_aligned_alloc(std::size_t n, std::align_val_t al) {
-  if (kvfault::should_fail(kvfault::Kind::oom)) return nullptr;
-  void* p = nullptr;
-  std::size_t a = static_cast<std::size_t>(al);
-  if (a < sizeof(void*)) a = sizeof(void*);
-  if (posix_memalign(&p, a, n ? n : 1) != 0) return nullptr;
-  return p;
-}
-
 }  // namespace
 
 namespace kvfault {
@@ -62,39 +48,4 @@ void install_allocator() {
 }
 }  // namespace kvfault
 
-void* operator new(std::size_t n) {
-  if (void* p = cxx_alloc(n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-  if (void* p = cxx_alloc(n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return cxx_alloc(n); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return cxx_alloc(n); }
-void* operator new(std::size_t n, std::align_val_t al) {
-  if (void* p = cxx_aligned_alloc(n, al)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n, std::align_val_t al) {
-  if (void* p = cxx_aligned_alloc(n, al)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t n, std::align_val_t al, const std::nothrow_t&) noexcept {
-  return cxx_aligned_alloc(n, al);
-}
-void* operator new[](std::size_t n, std::align_val_t al, const std::nothrow_t&) noexcept {
-  return cxx_aligned_alloc(n, al);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+bool kvtest::allocation_should_fail() noexcept { return kvfault::should_fail(kvfault::Kind::oom); }

@@ -1,8 +1,8 @@
-// The replaced global allocation functions (alloc_hooks.hpp).
+// The unit binary's allocation countdown (alloc_hooks.hpp), hooked into the
+// replaced operator new (tests/common/global_new.cpp).
 #include "alloc_hooks.hpp"
 
-#include <cstdlib>
-#include <new>
+#include "global_new.hpp"
 
 namespace kvtest {
 
@@ -42,59 +42,7 @@ bool fail_now() {
   return false;
 }
 
-void* plain(std::size_t n) noexcept {
-  if (fail_now()) return nullptr;
-  return std::malloc(n ? n : 1);
-}
-
-void* aligned(std::size_t n, std::align_val_t al) noexcept {
-  if (fail_now()) return nullptr;
-  std::size_t a = static_cast<std::size_t>(al);
-  if (a < sizeof(void*)) a = sizeof(void*);
-  void* p = nullptr;
-  return posix_memalign(&p, a, n ? n : 1) == 0 ? p : nullptr;
-}
-
 }  // namespace
 }  // namespace kvtest
 
-// GCC cannot see that these are malloc/free pairs.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t n) {
-  if (void* p = kvtest::plain(n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-  if (void* p = kvtest::plain(n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return kvtest::plain(n); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return kvtest::plain(n); }
-void* operator new(std::size_t n, std::align_val_t al) {
-  if (void* p = kvtest::aligned(n, al)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n, std::align_val_t al) {
-  if (void* p = kvtest::aligned(n, al)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t n, std::align_val_t al, const std::nothrow_t&) noexcept {
-  return kvtest::aligned(n, al);
-}
-void* operator new[](std::size_t n, std::align_val_t al, const std::nothrow_t&) noexcept {
-  return kvtest::aligned(n, al);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
+bool kvtest::allocation_should_fail() noexcept { return fail_now(); }

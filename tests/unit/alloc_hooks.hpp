@@ -1,5 +1,6 @@
-// The unit test binary's replacement of the global operator new/delete (every
-// form, malloc/free underneath so sanitizers still see each pair), shared by
+// The unit test binary's allocation countdown, the hook of the replaced global
+// operator new/delete (tests/common/global_new.cpp: every form, malloc/free
+// underneath so sanitizers still see each pair), shared by
 // the tests that count heap allocations (test_codec_element.cpp) and the ones
 // that make an allocation fail (test_ordered_index_oom.cpp). Both are per
 // thread and off by default.
