@@ -11,30 +11,11 @@
 
 #include "index/skiplist.hpp"
 #include "index/sql_value_order.hpp"
+#include "skiplist_model.hpp"
 
 namespace {
 
 using List = kv::SkipList<std::int64_t, std::int64_t>;
-
-void expect_same(const List& l, const std::map<std::int64_t, std::int64_t>& m) {
-  kv::EpochGuard g;
-  ASSERT_EQ(l.size(), m.size());
-  const auto* n = l.first();
-  for (const auto& [k, v] : m) {
-    ASSERT_NE(n, nullptr);
-    ASSERT_EQ(n->key(), k);
-    ASSERT_EQ(n->value(), v);
-    n = l.next(n);
-  }
-  ASSERT_EQ(n, nullptr);
-  n = l.last();
-  for (auto it = m.rbegin(); it != m.rend(); ++it) {
-    ASSERT_NE(n, nullptr);
-    ASSERT_EQ(n->key(), it->first);
-    n = l.prev(n);
-  }
-  ASSERT_EQ(n, nullptr);
-}
 
 }  // namespace
 
@@ -74,31 +55,10 @@ TEST(SkipList, RandomOpsMatchStdMap) {
       ASSERT_EQ(l.erase(k), m.erase(k) == 1);
     } else {
       kv::EpochGuard g;
-      const auto* lb = l.lower_bound(k);
-      auto mlb = m.lower_bound(k);
-      ASSERT_EQ(lb == nullptr, mlb == m.end());
-      if (lb) {
-        ASSERT_EQ(lb->key(), mlb->first);
-      }
-      const auto* ub = l.upper_bound(k);
-      auto mub = m.upper_bound(k);
-      ASSERT_EQ(ub == nullptr, mub == m.end());
-      if (ub) {
-        ASSERT_EQ(ub->key(), mub->first);
-      }
-      const auto* lt = l.last_below(k);
-      ASSERT_EQ(lt == nullptr, mlb == m.begin());
-      if (lt) {
-        ASSERT_EQ(lt->key(), std::prev(mlb)->first);
-      }
-      const auto* le = l.last_below(k, true);
-      ASSERT_EQ(le == nullptr, mub == m.begin());
-      if (le) {
-        ASSERT_EQ(le->key(), std::prev(mub)->first);
-      }
+      ASSERT_NO_FATAL_FAILURE(kvtest::expect_bounds_match(l, m, k));
     }
   }
-  expect_same(l, m);
+  ASSERT_NO_FATAL_FAILURE(kvtest::expect_same_as_model(l, m));
 }
 
 TEST(SkipList, BulkLoad) {
@@ -111,11 +71,11 @@ TEST(SkipList, BulkLoad) {
     m[i * 2] = i;
   }
   l.bulk_load(std::move(items));
-  expect_same(l, m);
+  ASSERT_NO_FATAL_FAILURE(kvtest::expect_same_as_model(l, m));
   for (std::int64_t i = 0; i < 20000; i += 3) {
     ASSERT_EQ(l.erase(i), m.erase(i) == 1);
   }
-  expect_same(l, m);
+  ASSERT_NO_FATAL_FAILURE(kvtest::expect_same_as_model(l, m));
   std::vector<std::pair<std::int64_t, std::int64_t>> bad = {{1, 1}, {1, 2}};
   EXPECT_THROW(l.bulk_load(std::move(bad)), std::invalid_argument);
   EXPECT_TRUE(l.empty());
@@ -192,7 +152,7 @@ TEST(SkipListStress, ConcurrentWritersAndReaders) {
   EXPECT_EQ(reader_errors.load(), 0u);
   std::map<std::int64_t, std::int64_t> all;
   for (auto& m : expected) all.insert(m.begin(), m.end());
-  expect_same(l, all);
+  ASSERT_NO_FATAL_FAILURE(kvtest::expect_same_as_model(l, all));
   kv::EpochDomain::global().collect();
 }
 

@@ -18,6 +18,7 @@
 
 #include "index/skiplist.hpp"
 #include "index/sql_value_order.hpp"
+#include "skiplist_model.hpp"
 
 namespace {
 
@@ -45,27 +46,6 @@ Value random_key(std::mt19937& rng) {
     case 4: return Value::blob(std::string(rng() % 10, static_cast<char>(rng() % 2 ? 0 : 0xff)));
     default: return Value::text(std::string(rng() % 3, 'z'));
   }
-}
-
-void expect_same(const ValueList& l, const ValueMap& m) {
-  kv::EpochGuard g;
-  ASSERT_EQ(l.size(), m.size());
-  const auto* n = l.first();
-  for (const auto& [k, v] : m) {
-    ASSERT_NE(n, nullptr);
-    ASSERT_EQ(n->key(), k);
-    ASSERT_EQ(n->value(), v);
-    n = l.next(n);
-  }
-  ASSERT_EQ(n, nullptr);
-  n = l.last();
-  for (auto it = m.rbegin(); it != m.rend(); ++it) {
-    ASSERT_NE(n, nullptr);
-    ASSERT_EQ(n->key(), it->first);
-    ASSERT_EQ(n->value(), it->second);
-    n = l.prev(n);
-  }
-  ASSERT_EQ(n, nullptr);
 }
 
 // A value that counts live copies and throws on demand when copied.
@@ -154,31 +134,10 @@ TEST(SkipListLayout, ValueKeysRandomOpsMatchStdMap) {
         ASSERT_EQ(found->key(), it->first);
         ASSERT_EQ(found->value(), it->second);
       }
-      const auto* lb = l.lower_bound(k);
-      const auto mlb = m.lower_bound(k);
-      ASSERT_EQ(lb == nullptr, mlb == m.end());
-      if (lb) {
-        ASSERT_EQ(lb->key(), mlb->first);
-      }
-      const auto* ub = l.upper_bound(k);
-      const auto mub = m.upper_bound(k);
-      ASSERT_EQ(ub == nullptr, mub == m.end());
-      if (ub) {
-        ASSERT_EQ(ub->key(), mub->first);
-      }
-      const auto* lt = l.last_below(k);
-      ASSERT_EQ(lt == nullptr, mlb == m.begin());
-      if (lt) {
-        ASSERT_EQ(lt->key(), std::prev(mlb)->first);
-      }
-      const auto* le = l.last_below(k, true);
-      ASSERT_EQ(le == nullptr, mub == m.begin());
-      if (le) {
-        ASSERT_EQ(le->key(), std::prev(mub)->first);
-      }
+      ASSERT_NO_FATAL_FAILURE(kvtest::expect_bounds_match(l, m, k));
     }
   }
-  expect_same(l, m);
+  ASSERT_NO_FATAL_FAILURE(kvtest::expect_same_as_model(l, m));
 }
 
 TEST(SkipListLayout, ValueKeysBulkLoadThenMutate) {
@@ -190,7 +149,7 @@ TEST(SkipListLayout, ValueKeysBulkLoadThenMutate) {
   ValueList l;
   l.insert(Value::text("dropped by the load"), Value::null());
   l.bulk_load(std::move(items));
-  expect_same(l, m);
+  ASSERT_NO_FATAL_FAILURE(kvtest::expect_same_as_model(l, m));
   for (int i = 0; i < 20000; ++i) {
     const Value k = rng() % 2 ? random_key(rng) : Value::integer(static_cast<std::int64_t>(rng() % 15000));
     if (rng() % 2) {
@@ -199,7 +158,7 @@ TEST(SkipListLayout, ValueKeysBulkLoadThenMutate) {
       ASSERT_EQ(l.insert(k, Value::integer(-i)), m.emplace(k, Value::integer(-i)).second);
     }
   }
-  expect_same(l, m);
+  ASSERT_NO_FATAL_FAILURE(kvtest::expect_same_as_model(l, m));
 }
 
 TEST(SkipListLayout, UnsignedKeysAcrossTheSignBit) {
@@ -214,15 +173,7 @@ TEST(SkipListLayout, UnsignedKeysAcrossTheSignBit) {
       ASSERT_EQ(l.erase(k), m.erase(k) == 1);
     }
   }
-  kv::EpochGuard g;
-  const auto* n = l.first();
-  for (const auto& [k, v] : m) {
-    ASSERT_NE(n, nullptr);
-    ASSERT_EQ(n->key(), k);
-    ASSERT_EQ(n->value(), v);
-    n = l.next(n);
-  }
-  ASSERT_EQ(n, nullptr);
+  ASSERT_NO_FATAL_FAILURE(kvtest::expect_same_as_model(l, m));
 }
 
 TEST(SkipListLayout, CopyThatThrowsLeavesNothingBehind) {

@@ -1,0 +1,65 @@
+// Checks a kv::SkipList against a std::map model with the same order, shared
+// by the skip-list tests (test_skiplist.cpp, test_skiplist_layout.cpp). GoogleTest
+// fatal assertions end only the helper: call them through ASSERT_NO_FATAL_FAILURE.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <iterator>
+
+#include "index/epoch.hpp"
+
+namespace kvtest {
+
+// Same size, and the same (key, value) pairs walking forward and backward.
+template <class List, class Map>
+void expect_same_as_model(const List& l, const Map& m) {
+  kv::EpochGuard g;
+  ASSERT_EQ(l.size(), m.size());
+  const auto* n = l.first();
+  for (const auto& [k, v] : m) {
+    ASSERT_NE(n, nullptr);
+    ASSERT_EQ(n->key(), k);
+    ASSERT_EQ(n->value(), v);
+    n = l.next(n);
+  }
+  ASSERT_EQ(n, nullptr);
+  n = l.last();
+  for (auto it = m.rbegin(); it != m.rend(); ++it) {
+    ASSERT_NE(n, nullptr);
+    ASSERT_EQ(n->key(), it->first);
+    ASSERT_EQ(n->value(), it->second);
+    n = l.prev(n);
+  }
+  ASSERT_EQ(n, nullptr);
+}
+
+// lower_bound, upper_bound and last_below (strict and inclusive) of k agree
+// with the model's. The caller holds an EpochGuard.
+template <class List, class Map, class Key>
+void expect_bounds_match(const List& l, const Map& m, const Key& k) {
+  const auto* lb = l.lower_bound(k);
+  const auto mlb = m.lower_bound(k);
+  ASSERT_EQ(lb == nullptr, mlb == m.end());
+  if (lb) {
+    ASSERT_EQ(lb->key(), mlb->first);
+  }
+  const auto* ub = l.upper_bound(k);
+  const auto mub = m.upper_bound(k);
+  ASSERT_EQ(ub == nullptr, mub == m.end());
+  if (ub) {
+    ASSERT_EQ(ub->key(), mub->first);
+  }
+  const auto* lt = l.last_below(k);
+  ASSERT_EQ(lt == nullptr, mlb == m.begin());
+  if (lt) {
+    ASSERT_EQ(lt->key(), std::prev(mlb)->first);
+  }
+  const auto* le = l.last_below(k, true);
+  ASSERT_EQ(le == nullptr, mub == m.begin());
+  if (le) {
+    ASSERT_EQ(le->key(), std::prev(mub)->first);
+  }
+}
+
+}  // namespace kvtest
