@@ -66,11 +66,13 @@ class StateRegistry {
     live_[key] = s;
   }
   void forget(const std::string& key) { live_.erase(key); }
-  // ALTER TABLE RENAME of a table keyed by name.
+  // ALTER TABLE RENAME of a table keyed by name. Out of memory nothing
+  // changes: the new entry is made before the old one goes.
   void rename(const std::string& from, const std::string& to) {
     std::shared_ptr<State> s = find(from);
+    if (!s || from == to) return;
+    live_[to] = s;
     live_.erase(from);
-    if (s) live_[to] = s;
   }
 
  private:

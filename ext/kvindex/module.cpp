@@ -93,7 +93,9 @@
 // Caveat: like SQLite's own comparisons on a no-affinity column, constraint
 // values are compared without conversion ('5' is TEXT, not 5).
 #include <algorithm>
+#include <optional>
 #include <span>
+#include <tuple>
 
 #include "common/error.hpp"
 #include "common/firewall.hpp"
@@ -124,41 +126,50 @@ namespace {
 // Memory tables dropped earlier whose DROP is settled (no transaction is
 // open): freed when their _info is gone or belongs to another table (the DROP
 // committed); kept while it is theirs (it was rolled back and the next xConnect
-// takes the state back).
+// takes the state back). One entry at a time: a read that throws leaves the
+// list as it was (a std::remove_if interrupted by its predicate would leave
+// moved-from entries behind).
 void collect_dropped(sqlite3* db, Registry& registry) {
   if (registry.dropped.empty() || !sqlite3_get_autocommit(db)) return;
   auto& d = registry.dropped;
-  d.erase(std::remove_if(d.begin(), d.end(),
-                         [&](const Registry::Dropped& e) {
-                           const std::optional<std::string> id = ShadowTables(db, e.schema, e.table).instance_id();
-                           return !id || id->empty() || *id != e.state->instance_id;
-                         }),
-          d.end());
+  for (std::size_t i = 0; i < d.size();) {
+    const std::optional<std::string> id = ShadowTables(db, d[i].schema, d[i].table).instance_id();
+    if (!id || id->empty() || *id != d[i].state->instance_id)
+      d.erase(d.begin() + static_cast<std::ptrdiff_t>(i));  // moves strings and shared_ptrs: no throw
+    else
+      ++i;
+  }
 }
 
 // The state of a memory table for xConnect: held by the registry, or waiting
-// there after a DROP that was rolled back, or new.
+// there after a DROP that was rolled back, or new (nullptr).
+// Out of memory: a revived state is published only when nothing can fail any
+// more. The undo of a wholly rolled-back transaction runs while the state still
+// waits in `dropped` (a throw leaves it there with the rest of the undo
+// pending; the next xConnect finishes it), then the registry slot is allocated,
+// then the state moves into it (no throw).
 std::shared_ptr<State> memory_state(sqlite3* db, Registry& registry, const std::string& key, const Options& opts) {
   auto found = registry.tables.find(key);
   if (found != registry.tables.end() && found->second->opts.backend == opts.backend) return found->second;
-  for (auto it = registry.dropped.begin(); it != registry.dropped.end(); ++it) {
-    if (it->key != key || it->state->opts.backend != opts.backend) continue;
-    std::shared_ptr<State> st = std::move(it->state);
-    registry.dropped.erase(it);
-    registry.tables[key] = st;
-    st->dropped = false;
-    if (sqlite3_get_autocommit(db)) {  // the whole transaction was rolled back
-      if (st->txn.in_txn) st->journal.rollback_all(*st->index);
-    }
-    // Else ROLLBACK TO a savepoint before the DROP: the table is back as it
-    // was when dropped (SQLite does not say which level was rolled back to),
-    // outside the transaction (no vtab of it is in the transaction any more,
-    // so none would hear its end).
-    st->txn.end();
-    st->journal.clear();
-    return st;
+  auto waiting = std::find_if(registry.dropped.begin(), registry.dropped.end(), [&](const Registry::Dropped& e) {
+    return e.key == key && e.state->opts.backend == opts.backend;
+  });
+  if (waiting == registry.dropped.end()) return nullptr;
+  State& st = *waiting->state;
+  if (sqlite3_get_autocommit(db) && st.txn.in_txn) {
+    st.journal.rollback_all(*st.index);  // the whole transaction was rolled back
   }
-  return nullptr;
+  // Else ROLLBACK TO a savepoint before the DROP: the table is back as it was
+  // when dropped (SQLite does not say which level was rolled back to),
+  // outside the transaction (no vtab of it is in the transaction any more,
+  // so none would hear its end).
+  auto slot = registry.tables.try_emplace(key).first;  // allocates; nothing changed yet
+  slot->second = std::move(waiting->state);
+  registry.dropped.erase(waiting);
+  st.dropped = false;
+  st.txn.end();
+  st.journal.clear();
+  return slot->second;
 }
 
 int kvindexInit(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out, char** err,
@@ -189,16 +200,13 @@ int kvindexInit(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
     const std::string rkey = id.empty() ? Registry::key(argv[1], argv[2]) : Registry::id_key(argv[1], id);
     std::shared_ptr<State> st;
     if (!create) st = opts.durable ? registry->live.find(rkey) : memory_state(db, *registry, rkey, opts);
-    if (!st || st->dropped) {
+    const bool fresh = !st || st->dropped;
+    if (fresh) {
       st = std::make_shared<State>();
       st->opts = opts;
       st->instance_id = id;
       st->index = kv::OrderedIndex::make(opts.backend, opts.order);
       st->shadow = std::move(shadow);
-      if (opts.durable)
-        registry->live.put(rkey, st);
-      else
-        registry->tables[rkey] = st;
     }
     // The shared state follows the name SQLite connects with: it differs
     // after a ROLLBACK (TO) undid an ALTER TABLE RENAME.
@@ -206,6 +214,14 @@ int kvindexInit(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
     t->state = st;
     t->shadow = st->shadow.get();
     if (create) t->shadow->create(opts, id);
+    // Published last: a new state is in the registry only once it is complete
+    // (one map insertion, which either happens or throws).
+    if (fresh) {
+      if (opts.durable)
+        registry->live.put(rkey, st);
+      else
+        registry->tables[rkey] = st;
+    }
     return SQLITE_OK;
   });
   if (rc != SQLITE_OK) return rc;
@@ -228,24 +244,32 @@ int kvindexDisconnect(sqlite3_vtab* vtab) {
 }
 
 // DROP TABLE: remove the shadow tables and a memory table's contents.
+// Out of memory: the entry that keeps a memory table's contents until the DROP
+// is settled is made before anything changes; after the shadow tables are
+// dropped only moves follow (no throw), so a failed xDestroy leaves the table
+// as it was, and a successful one leaves its state findable by a ROLLBACK (TO).
 int kvindexDestroy(sqlite3_vtab* vtab) {
   auto* t = static_cast<Table*>(vtab);
   const int rc = guard_status(&vtab->zErrMsg, [&] {
-    t->shadow->drop();
     State& s = *t->state;
+    Registry& r = *t->registry;
+    auto held = std::find_if(r.tables.begin(), r.tables.end(),
+                             [&](const auto& entry) { return entry.second == t->state; });
+    // A memory table's contents wait until the DROP is settled: a ROLLBACK
+    // (TO) brings the table back with them (collect_dropped, memory_state).
+    std::optional<Registry::Dropped> waiting;
+    if (held != r.tables.end() && !s.instance_id.empty()) {
+      r.dropped.reserve(r.dropped.size() + 1);
+      waiting = Registry::Dropped{held->first, t->shadow->schema(), t->shadow->table(), held->second};
+    }
+    t->shadow->drop();
     // An older sqlite3_vtab of this table may still be in the transaction and
     // get xSync: it must not write into a table created later under the name.
     s.dropped = true;
     if (s.opts.durable) s.journal.clear();
-    Registry& r = *t->registry;
-    for (auto it = r.tables.begin(); it != r.tables.end(); ++it) {
-      if (it->second != t->state) continue;
-      // A memory table's contents wait until the DROP is settled: a ROLLBACK
-      // (TO) brings the table back with them (collect_dropped).
-      if (!s.instance_id.empty())
-        r.dropped.push_back({it->first, t->shadow->schema(), t->shadow->table(), it->second});
-      r.tables.erase(it);
-      break;
+    if (held != r.tables.end()) {
+      if (waiting) r.dropped.push_back(std::move(*waiting));  // reserved: no throw
+      r.tables.erase(held);
     }
     return SQLITE_OK;
   });
@@ -253,19 +277,31 @@ int kvindexDestroy(sqlite3_vtab* vtab) {
   return rc;
 }
 
+// Out of memory: a memory table's new registry slot is allocated before the
+// shadow tables are renamed (and removed again if that fails), then the state
+// only moves (no throw).
 int kvindexRename(sqlite3_vtab* vtab, const char* new_name) {
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
     check_table_name(t->db, t->shadow->schema(), new_name, "kvindex", {}, kShadowSuffixes,
                      owned_suffixes(t->state->opts));
+    auto& tables = t->registry->tables;
     const std::string old_key = Registry::key(t->shadow->schema(), t->shadow->table());
-    t->shadow->rename(new_name);
-    t->registry->live.rename(old_key, Registry::key(t->shadow->schema(), new_name));  // keyed by name
-    auto found = t->registry->tables.find(old_key);
-    if (found != t->registry->tables.end()) {
-      auto st = found->second;
-      t->registry->tables.erase(found);
-      t->registry->tables[Registry::key(t->shadow->schema(), new_name)] = st;
+    const std::string new_key = Registry::key(t->shadow->schema(), new_name);
+    auto found = tables.find(old_key);  // a memory table keyed by name (older builds)
+    auto slot = tables.end();
+    bool made_slot = false;
+    if (found != tables.end()) std::tie(slot, made_slot) = tables.try_emplace(new_key);
+    try {
+      t->shadow->rename(new_name);
+      t->registry->live.rename(old_key, new_key);  // durable tables keyed by name (older builds)
+    } catch (...) {
+      if (made_slot) tables.erase(slot);
+      throw;
+    }
+    if (found != tables.end() && slot != found) {
+      slot->second = std::move(found->second);
+      tables.erase(found);
     }
     return SQLITE_OK;
   });

@@ -93,10 +93,11 @@ std::optional<std::string> ShadowTables::instance_id() {
                                    table_.c_str(), kInstanceIdKey);
   sqlite3_stmt* raw = nullptr;
   // A table that is gone cannot be prepared: no instance id (not an error).
+  // Any other failure (out of memory, I/O) is one: it says nothing about the table.
   const int rc = sqlite3_prepare_v2(db_, text.c_str(), -1, &raw, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_finalize(raw);
-    if ((rc & 0xff) == SQLITE_NOMEM) throw std::bad_alloc();
+    if ((rc & 0xff) != SQLITE_ERROR) throw_sqlite_error(db_, rc, label("reading _info"));
     return std::nullopt;
   }
   sqlite3_finalize(raw);

@@ -14,10 +14,8 @@
 //                  (src/json/tree.hpp) and valijson.hpp.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <stdlib.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <new>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -28,57 +26,10 @@
 #include "json/schema.hpp"
 #include "json/tree.hpp"
 #include "kohakuvault.h"
+#include "regression_util.hpp"
 
 namespace kvfault {
 namespace {
-
-namespace fs = std::filesystem;
-
-// A fresh directory under TMPDIR, removed with the fixture.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = getenv("TMPDIR");
-    std::string pattern = std::string(base && *base ? base : "/tmp") + "/kvfault-reg-XXXXXX";
-    dir_ = mkdtemp(pattern.data()) ? pattern : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!dir_.empty()) fs::remove_all(dir_, ec);
-  }
-  std::string path(const char* name) const { return dir_ + "/" + name; }
-
- private:
-  std::string dir_;
-};
-
-// Every injection point in the Release build and under KV_FAULT_FULL=1; every
-// asan_stride-th under ASan, whose allocator makes each point about ten times
-// slower (the `make test` time budget, docs/testing.md).
-int64_t point_stride(int64_t asan_stride) {
-  const char* full = getenv("KV_FAULT_FULL");
-  if (full && std::string(full) == "1") return 1;
-#if defined(__SANITIZE_ADDRESS__)
-  return asan_stride;
-#else
-  (void)asan_stride;
-  return 1;
-#endif
-}
-
-sqlite3* open_with_extension(const std::string& path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
-    sqlite3_close(db);
-    return nullptr;
-  }
-  char* err = nullptr;
-  sqlite3_kohakuvault_init(db, &err, nullptr);
-  sqlite3_free(err);
-  return db;
-}
-
-int exec(sqlite3* db, const std::string& sql) { return sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr); }
 
 // Every statement that reads kvcolumn chunks, with allocation N failing
 // (persistent: and every one after it), for every N until nothing fails: the
