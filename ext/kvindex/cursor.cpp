@@ -96,7 +96,14 @@ void range_settle(Cursor* c) {
 // One step in the plan's direction (after a write, from the saved key).
 // Inlined into xNext, the hot path (an outlined call cost ~4 instructions a
 // row in callgrind).
+// A detached cursor first makes the index trustworthy (ensure_fresh): the
+// change that detached it may have been an undo or a reload that stopped
+// half-way (out of memory), and its re-seek must not read that half-changed
+// index. It finishes the undo or reloads, or throws (the scan fails with the
+// error instead of returning rows the table never had).
 inline __attribute__((always_inline)) void advance(Cursor* c) {
+  if (c->detached) [[unlikely]]
+    ensure_fresh(table_of(c));
   if (c->list_mode) {
     ++c->key_pos;
     list_settle(c);

@@ -7,8 +7,6 @@
 
 namespace kvx::kvindex {
 
-
-
 namespace {
 
 // Copies c's row (strong: copies first, then moves); false when it has none to copy.
@@ -31,9 +29,12 @@ void detach_cursors(Table* t) {
 
 // Before an undo, which must happen even when a cursor cannot copy its row
 // (out of memory): that cursor ends its scan rather than keep a position in
-// nodes the undo may free. (SQLite ends the reads of a rolled-back
-// transaction itself; a statement rollback leaves other statements' scans of
-// the table open, and only those can end early here.)
+// nodes the undo may free. Other statements' scans of the table stay open
+// across every rollback (ROLLBACK TO, a statement's rollback, and also the
+// whole transaction's: SQLite trips only B-tree cursors), so these can end
+// early here. The cursors that copied their row re-seek only once the undo is
+// complete (cursor.cpp advance: ensure_fresh), never into a half-undone index
+// (tests/fault/test_kvindex_undo_scan.cpp).
 void detach_cursors_for_undo(Table* t) noexcept {
   for (Cursor* c : t->state->cursors) {
     try {
