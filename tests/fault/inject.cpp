@@ -43,6 +43,8 @@ Counters disarm() {
   return Counters{g_calls.load(), g_injected.load(), g_last_code.load(), g_code_bits.load()};
 }
 
+int64_t armed_calls() { return g_calls.load(); }
+
 bool should_fail(Kind kind) {
   if (!g_armed.load(std::memory_order_relaxed) || g_paused.load(std::memory_order_relaxed) > 0 ||
       g_kind.load(std::memory_order_relaxed) != static_cast<int>(kind))

@@ -29,6 +29,8 @@ void arm(Kind kind, int64_t target, bool persistent);
 // Stops counting; returns what happened since arm().
 Counters disarm();
 
+// Calls counted since arm() so far (a test marks where a code path starts).
+int64_t armed_calls();
 // For the injection points: true when this call must fail.
 bool should_fail(Kind kind);
 // While a Pause is alive nothing is counted or failed: the harness's own

@@ -337,3 +337,61 @@ TEST_P(KvindexBackends, CatchUpFromLogUnderSchemaReparseInsideTransaction) {
     expect_same_as_plain(c, "a fresh connection");
   }
 }
+
+namespace {
+
+// An authorizer that denies PRAGMA data_version while *deny is set.
+int deny_data_version(void* deny, int action, const char* name, const char*, const char*, const char*) {
+  const bool denied = *static_cast<const bool*>(deny) && action == SQLITE_PRAGMA && name &&
+                      sqlite3_stricmp(name, "data_version") == 0;
+  return denied ? SQLITE_DENY : SQLITE_OK;
+}
+
+}  // namespace
+
+// PRAGMA data_version failing (ext/kvindex/freshness.cpp catch_up_with_others):
+// the table has loaded (its data_version statement is prepared), another
+// connection commits, and installing an authorizer expires this connection's
+// statements, so the next check re-prepares the pragma and the authorizer
+// denies it. The read and the write fail with SQLITE_AUTH and a kohakuvault:
+// message naming the table; nothing is written; once allowed again, the next
+// statement checks again (the version was forgotten) and sees the commit.
+TEST_P(KvindexBackends, DataVersionFailureSurfacesAndTheNextStatementChecksAgain) {
+  TempFile f;
+  kvtest::Db a(f.path());
+  ASSERT_EQ(a.query(std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ");"
+                    "CREATE TABLE m(key PRIMARY KEY, value) WITHOUT ROWID;"
+                    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 39)"
+                    " INSERT INTO t SELECT printf('k%03d', i), i FROM n;"
+                    "INSERT INTO m SELECT key, value FROM t;")
+                .rc,
+            SQLITE_OK);
+  expect_same_as_plain(a, "loaded");
+  {
+    kvtest::Db b(f.path());
+    for (const char* x : {"t", "m"}) {
+      char* sql = sqlite3_mprintf(
+          "BEGIN; INSERT INTO %s VALUES ('new', 1); DELETE FROM %s WHERE key < 'k005';"
+          "UPDATE %s SET value = 'b' WHERE key = 'k015'; COMMIT",
+          x, x, x);
+      ASSERT_EQ(b.query(sql).rc, SQLITE_OK) << sql;
+      sqlite3_free(sql);
+    }
+  }
+  bool deny = true;
+  ASSERT_EQ(sqlite3_set_authorizer(a.get(), deny_data_version, &deny), SQLITE_OK);
+  for (const char* sql : {"SELECT count(*) FROM t", "INSERT INTO t VALUES ('lost', 1)",
+                          "SELECT value FROM t WHERE key = 'k015'"}) {
+    const kvtest::Result r = a.query(sql);
+    EXPECT_EQ(r.rc, SQLITE_AUTH) << sql << ": " << r.error;
+    EXPECT_EQ(r.error, "kohakuvault: kvindex table 't': reading the data version: not authorized") << sql;
+  }
+  deny = false;
+  expect_same_as_plain(a, "allowed again: the other connection's commit is seen");
+  EXPECT_EQ(a.scalar("SELECT count(*) FROM t WHERE key = 'lost'"), "0");
+  ASSERT_EQ(a.query("INSERT INTO t VALUES ('k999', 9); INSERT INTO m VALUES ('k999', 9)").rc, SQLITE_OK);
+  expect_same_as_plain(a, "written after");
+  kvtest::Db c(f.path());
+  expect_same_as_plain(c, "a fresh connection");
+  sqlite3_set_authorizer(a.get(), nullptr, nullptr);
+}
