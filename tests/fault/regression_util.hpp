@@ -1,9 +1,10 @@
 // Helpers of the regression sweeps in this binary (test_regressions.cpp,
-// test_kvindex_*.cpp): a scratch directory, the point stride of a sweep, a
-// connection with the extension, and exec/query that return the result code
-// (and rows) so both can be asserted.
+// test_kvindex_*.cpp): a scratch directory, the point stride of a sweep, the
+// leak check after one, a connection with the extension, and exec/query that
+// return the result code (and rows) so both can be asserted.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 
@@ -14,6 +15,10 @@
 
 #include "inject.hpp"
 #include "kohakuvault.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
 
 namespace kvfault {
 
@@ -48,6 +53,14 @@ inline int64_t point_stride(int64_t asan_stride) {
 #else
   (void)asan_stride;
   return 1;
+#endif
+}
+
+// Under ASan, at the end of a sweep: LeakSanitizer's recoverable check (a
+// leak stays reported by every later check in the process).
+inline void expect_no_leaks() {
+#if defined(__SANITIZE_ADDRESS__)
+  EXPECT_EQ(__lsan_do_recoverable_leak_check(), 0) << "LeakSanitizer found leaks (report above)";
 #endif
 }
 

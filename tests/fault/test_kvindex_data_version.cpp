@@ -22,10 +22,6 @@
 #include "inject.hpp"
 #include "regression_util.hpp"
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#endif
-
 namespace kvfault {
 namespace {
 
@@ -124,9 +120,7 @@ void sweep(const char* backend, bool persistent) {
               "allocation %lld)\n",
               backend, persistent ? "persistent" : "transient", static_cast<long long>(stats.points),
               static_cast<long long>(stats.surfaced), static_cast<long long>(stats.data_version_at));
-#if defined(__SANITIZE_ADDRESS__)
-  EXPECT_EQ(__lsan_do_recoverable_leak_check(), 0) << "LeakSanitizer found leaks (report above)";
-#endif
+  expect_no_leaks();
 }
 
 TEST(KvindexDataVersionOom, CsbtreeTransient) { sweep("csbtree, order=3", false); }

@@ -26,10 +26,6 @@
 #include "inject.hpp"
 #include "regression_util.hpp"
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#endif
-
 namespace kvfault {
 namespace {
 
@@ -182,9 +178,7 @@ void sweep_memory_revival(const char* backend, bool persistent) {
               backend, persistent ? "persistent" : "transient", static_cast<long long>(points),
               static_cast<long long>(surfaced), static_cast<long long>(violations));
   EXPECT_GT(points, 100);
-#if defined(__SANITIZE_ADDRESS__)
-  EXPECT_EQ(__lsan_do_recoverable_leak_check(), 0) << "LeakSanitizer found leaks (report above)";
-#endif
+  expect_no_leaks();
 }
 
 TEST(KvindexMemoryRevival, CsbtreeTransient) { sweep_memory_revival("csbtree", false); }

@@ -26,10 +26,6 @@
 #include "inject.hpp"
 #include "regression_util.hpp"
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#endif
-
 namespace kvfault {
 namespace {
 
@@ -182,9 +178,7 @@ void sweep(const char* args, bool statement_rollback, bool persistent) {
               static_cast<long long>(stats.points), static_cast<long long>(stats.surfaced),
               static_cast<long long>(stats.ended_early), static_cast<long long>(stats.violations));
   EXPECT_GT(stats.points, 10);
-#if defined(__SANITIZE_ADDRESS__)
-  EXPECT_EQ(__lsan_do_recoverable_leak_check(), 0) << "LeakSanitizer found leaks (report above)";
-#endif
+  expect_no_leaks();
 }
 
 struct Case {

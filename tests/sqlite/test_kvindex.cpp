@@ -281,6 +281,20 @@ void expect_same_as_plain(const kvtest::Db& db, const std::string& when) {
   }
 }
 
+// The kvindex t (backend args) and its plain mirror m with the same 40 keys
+// k000..k039 (values 0..39), then more_sql.
+void create_table_and_mirror(const kvtest::Db& db, const std::string& backend, const char* more_sql = "") {
+  ASSERT_EQ(db.query("CREATE VIRTUAL TABLE t USING kvindex(" + backend +
+                     ");"
+                     "CREATE TABLE m(key PRIMARY KEY, value) WITHOUT ROWID;" +
+                     more_sql +
+                     "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 39)"
+                     " INSERT INTO t SELECT printf('k%03d', i), i FROM n;"
+                     "INSERT INTO m SELECT key, value FROM t;")
+                .rc,
+            SQLITE_OK);
+}
+
 }  // namespace
 
 // Format 2's catch-up from _log when the schema is reparsed inside a
@@ -296,13 +310,7 @@ TEST_P(KvindexBackends, CatchUpFromLogUnderSchemaReparseInsideTransaction) {
     SCOPED_TRACE(schema_change);
     TempFile f;
     kvtest::Db a(f.path());
-    ASSERT_EQ(a.query(std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ");"
-                      "CREATE TABLE m(key PRIMARY KEY, value) WITHOUT ROWID; CREATE TABLE keep(x);"
-                      "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 39)"
-                      " INSERT INTO t SELECT printf('k%03d', i), i FROM n;"
-                      "INSERT INTO m SELECT key, value FROM t;")
-                  .rc,
-              SQLITE_OK);
+    create_table_and_mirror(a, GetParam(), "CREATE TABLE keep(x);");
     expect_same_as_plain(a, "after setup");  // a has loaded t
     kvtest::Db b(f.path());
     for (const char* table : {"t", "m"}) {
@@ -359,13 +367,7 @@ int deny_data_version(void* deny, int action, const char* name, const char*, con
 TEST_P(KvindexBackends, DataVersionFailureSurfacesAndTheNextStatementChecksAgain) {
   TempFile f;
   kvtest::Db a(f.path());
-  ASSERT_EQ(a.query(std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ");"
-                    "CREATE TABLE m(key PRIMARY KEY, value) WITHOUT ROWID;"
-                    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 39)"
-                    " INSERT INTO t SELECT printf('k%03d', i), i FROM n;"
-                    "INSERT INTO m SELECT key, value FROM t;")
-                .rc,
-            SQLITE_OK);
+  create_table_and_mirror(a, GetParam());
   expect_same_as_plain(a, "loaded");
   {
     kvtest::Db b(f.path());
