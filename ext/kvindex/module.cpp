@@ -67,7 +67,9 @@
 //
 // Cursors: a write (or rollback/rebuild) while a cursor is open detaches it:
 // the cursor copies its current row and later re-seeks by key, so it never
-// touches a freed node and never repeats or skips a key. Closed cursors (a few
+// touches a freed node and never repeats or skips a key; it re-seeks only
+// into a complete index (an undo or reload that ran out of memory part-way is
+// finished first: cursor.cpp advance). Closed cursors (a few
 // per table) are kept and reused by the next xOpen: every statement opens and
 // closes one, and xFilter always re-seeks before reading.
 // TEXT results go to SQLite NUL-terminated when they have no embedded NUL, so
