@@ -271,7 +271,7 @@ int kvindexDestroy(sqlite3_vtab* vtab) {
     if (s.opts.durable) s.journal.clear();
     if (held != r.tables.end()) {
       if (waiting) r.dropped.push_back(std::move(*waiting));  // reserved: no throw
-      r.tables.erase(held);
+      std::erase_if(r.tables, [&](const auto& entry) { return entry.second == t->state; });  // every name
     }
     return SQLITE_OK;
   });
@@ -279,9 +279,12 @@ int kvindexDestroy(sqlite3_vtab* vtab) {
   return rc;
 }
 
-// Out of memory: a memory table's new registry slot is allocated before the
-// shadow tables are renamed (and removed again if that fails), then the state
-// only moves (no throw).
+// A memory table keyed by name (older builds) answers to both names
+// afterwards: a ROLLBACK (TO) of the rename reconnects it under the old name
+// (SQLite does not call xRename back), and must find its contents there
+// (kvindexDestroy removes every name). Out of memory: the new registry slot is
+// allocated before the shadow tables are renamed (and removed again if that
+// fails), then only a pointer is copied (no throw).
 int kvindexRename(sqlite3_vtab* vtab, const char* new_name) {
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
@@ -290,10 +293,11 @@ int kvindexRename(sqlite3_vtab* vtab, const char* new_name) {
     auto& tables = t->registry->tables;
     const std::string old_key = Registry::key(t->shadow->schema(), t->shadow->table());
     const std::string new_key = Registry::key(t->shadow->schema(), new_name);
-    auto found = tables.find(old_key);  // a memory table keyed by name (older builds)
+    auto found = tables.find(old_key);
+    const bool keyed_by_name = found != tables.end() && found->second == t->state;
     auto slot = tables.end();
     bool made_slot = false;
-    if (found != tables.end()) std::tie(slot, made_slot) = tables.try_emplace(new_key);
+    if (keyed_by_name) std::tie(slot, made_slot) = tables.try_emplace(new_key);
     try {
       t->shadow->rename(new_name);
       t->registry->live.rename(old_key, new_key);  // durable tables keyed by name (older builds)
@@ -301,10 +305,7 @@ int kvindexRename(sqlite3_vtab* vtab, const char* new_name) {
       if (made_slot) tables.erase(slot);
       throw;
     }
-    if (found != tables.end() && slot != found) {
-      slot->second = std::move(found->second);
-      tables.erase(found);
-    }
+    if (keyed_by_name) slot->second = t->state;
     return SQLITE_OK;
   });
 }
