@@ -10,38 +10,30 @@
 #include <vector>
 
 #include "kvdb.hpp"
+#include "temp_db.hpp"
 
 namespace {
 
-class TempFile {
- public:
-  TempFile()
-      : path_((std::filesystem::temp_directory_path() /
-               ("kvindex_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++) + ".db"))
-                  .string()) {}
-  ~TempFile() {
-    for (const char* suffix : {"", "-journal", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  static inline int counter_ = 0;
-  std::string path_;
-};
+using kvtest::TempDb;
 
 // What the shadow tables hold: query t from a fresh connection (it loads the
 // index from them).
-std::string stored(const TempFile& f, const char* sql) {
-  kvtest::Db other(f.path());
+std::string stored(const TempDb& f, const char* sql) {
+  kvtest::Db other(f.path);
   return other.scalar(sql);
 }
 
-class KvindexBackends : public ::testing::TestWithParam<const char*> {};
+// The parameter is the kvindex(...) argument list; create_t() is the CREATE
+// of t; f is a database file of the test's own.
+class KvindexBackends : public ::testing::TestWithParam<const char*> {
+ protected:
+  std::string create_t() const { return std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ")"; }
+  TempDb f{"kvindex"};
+};
 
 TEST_P(KvindexBackends, StatementRollbackInsideTransactionUndoesOnlyThatStatement) {
-  TempFile f;
-  kvtest::Db db(f.path());
-  ASSERT_EQ(db.query(std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ")").rc, SQLITE_OK);
+  kvtest::Db db(f.path);
+  ASSERT_EQ(db.query(create_t()).rc, SQLITE_OK);
   ASSERT_EQ(db.query("BEGIN; INSERT INTO t VALUES (1, 'a'), (2, 'b')").rc, SQLITE_OK);
   auto r = db.query("INSERT INTO t VALUES (3, 'c'), (4, 'd'), (2, 'dup'), (5, 'e')");
   EXPECT_EQ(r.rc, SQLITE_CONSTRAINT);
@@ -54,9 +46,8 @@ TEST_P(KvindexBackends, StatementRollbackInsideTransactionUndoesOnlyThatStatemen
 }
 
 TEST_P(KvindexBackends, OrFailKeepsEarlierRowsOfTheStatement) {
-  TempFile f;
-  kvtest::Db db(f.path());
-  ASSERT_EQ(db.query(std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ")").rc, SQLITE_OK);
+  kvtest::Db db(f.path);
+  ASSERT_EQ(db.query(create_t()).rc, SQLITE_OK);
   ASSERT_EQ(db.query("INSERT INTO t VALUES (2, 'b')").rc, SQLITE_OK);
   EXPECT_EQ(db.query("INSERT OR FAIL INTO t VALUES (1, 'a'), (2, 'dup'), (3, 'c')").rc, SQLITE_CONSTRAINT);
   EXPECT_EQ(db.scalar("SELECT group_concat(key || '=' || value) FROM t"), "1=a,2=b");
@@ -64,9 +55,8 @@ TEST_P(KvindexBackends, OrFailKeepsEarlierRowsOfTheStatement) {
 }
 
 TEST_P(KvindexBackends, NestedSavepoints) {
-  TempFile f;
-  kvtest::Db db(f.path());
-  ASSERT_EQ(db.query(std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ")").rc, SQLITE_OK);
+  kvtest::Db db(f.path);
+  ASSERT_EQ(db.query(create_t()).rc, SQLITE_OK);
   ASSERT_EQ(db.query("INSERT INTO t VALUES (1, 'a')").rc, SQLITE_OK);
   ASSERT_EQ(db.query("SAVEPOINT a; UPDATE t SET value = 'a2' WHERE key = 1; SAVEPOINT b; DELETE FROM t; "
                      "INSERT INTO t VALUES (9, 'z'); SAVEPOINT c; INSERT INTO t VALUES (10, 'y')")
@@ -82,18 +72,17 @@ TEST_P(KvindexBackends, NestedSavepoints) {
 }
 
 TEST_P(KvindexBackends, PersistsAndSeesOtherConnections) {
-  TempFile f;
   {
-    kvtest::Db a(f.path());
-    ASSERT_EQ(a.query(std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ")").rc, SQLITE_OK);
+    kvtest::Db a(f.path);
+    ASSERT_EQ(a.query(create_t()).rc, SQLITE_OK);
     ASSERT_EQ(a.query("INSERT INTO t VALUES ('x', 1), (2.5, 2), (X'00', 3)").rc, SQLITE_OK);
-    kvtest::Db b(f.path());
+    kvtest::Db b(f.path);
     EXPECT_EQ(b.scalar("SELECT group_concat(quote(key)) FROM t"), "2.5,'x',X'00'");
     ASSERT_EQ(b.query("DELETE FROM t WHERE key = 'x'; INSERT INTO t VALUES (-1, 0)").rc, SQLITE_OK);
     EXPECT_EQ(a.scalar("SELECT group_concat(quote(key)) FROM t"), "-1,2.5,X'00'");
     EXPECT_EQ(a.scalar("SELECT value FROM t WHERE key = -1"), "0");
   }
-  kvtest::Db c(f.path());
+  kvtest::Db c(f.path);
   EXPECT_EQ(c.scalar("SELECT group_concat(quote(key)) FROM t ORDER BY key"), "-1,2.5,X'00'");
 }
 
@@ -113,15 +102,15 @@ TEST(Kvindex, DefensiveModeProtectsShadowTables) {
 }
 
 TEST(Kvindex, CorruptFormatVersionIsCorruptVtab) {
-  TempFile f;
+  TempDb f("kvindex");
   {
-    kvtest::Db a(f.path());
+    kvtest::Db a(f.path);
     ASSERT_EQ(a.query("CREATE VIRTUAL TABLE t USING kvindex(csbtree); INSERT INTO t VALUES (1, 1);"
                       "UPDATE t_info SET v = 3 WHERE k = 'format_version'")
                   .rc,
               SQLITE_OK);
   }
-  kvtest::Db b(f.path());
+  kvtest::Db b(f.path);
   auto r = b.query("SELECT * FROM t");
   EXPECT_EQ(r.rc, SQLITE_CORRUPT) << r.error;
   EXPECT_EQ(sqlite3_extended_errcode(b.get()), SQLITE_CORRUPT_VTAB);
@@ -130,12 +119,12 @@ TEST(Kvindex, CorruptFormatVersionIsCorruptVtab) {
 }
 
 TEST(Kvindex, MissingInfoRowIsCorrupt) {
-  TempFile f;
+  TempDb f("kvindex");
   {
-    kvtest::Db a(f.path());
+    kvtest::Db a(f.path);
     ASSERT_EQ(a.query("CREATE VIRTUAL TABLE t USING kvindex(skiplist); DELETE FROM t_info").rc, SQLITE_OK);
   }
-  kvtest::Db b(f.path());
+  kvtest::Db b(f.path);
   auto r = b.query("INSERT INTO t VALUES (1, 1)");
   EXPECT_EQ(r.rc, SQLITE_CORRUPT) << r.error;
   EXPECT_EQ(sqlite3_extended_errcode(b.get()), SQLITE_CORRUPT_VTAB);
@@ -194,8 +183,8 @@ TEST(Kvindex, TextColumnsAreExactAndTerminated) {
 // Closed cursors are reused by later statements: a reused cursor must start
 // clean after writes, rollbacks and rebuilds, and many open at once must work.
 TEST(Kvindex, CursorsReusedAcrossStatementsAndWrites) {
-  TempFile file;
-  kvtest::Db db(file.path());
+  TempDb file("kvindex");
+  kvtest::Db db(file.path);
   ASSERT_EQ(db.query("CREATE VIRTUAL TABLE t USING kvindex(skiplist)").rc, SQLITE_OK);
   ASSERT_EQ(db.query("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50) "
                      "INSERT INTO t SELECT i, 'v' || i FROM n")
@@ -235,7 +224,7 @@ TEST(Kvindex, CursorsReusedAcrossStatementsAndWrites) {
     EXPECT_EQ(range_sum(1, 11), 55);
   }
   {  // another connection commits: the reused cursors see its change
-    kvtest::Db other(file.path());
+    kvtest::Db other(file.path);
     ASSERT_EQ(other.query("UPDATE t SET value = 'changed' WHERE key = 7").rc, SQLITE_OK);
   }
   EXPECT_EQ(lookup(7), "changed");
@@ -294,8 +283,8 @@ TEST_P(KvindexBackends, CatchUpFromLogUnderSchemaReparseInsideTransaction) {
        {"CREATE TABLE other(x)", "ALTER TABLE keep ADD COLUMN y", "ALTER TABLE keep RENAME TO kept",
         "DROP TABLE keep", "CREATE VIRTUAL TABLE other USING kvindex(skiplist)"}) {
     SCOPED_TRACE(schema_change);
-    TempFile f;
-    kvtest::Db a(f.path());
+    TempDb file("kvindex");
+    kvtest::Db a(file.path);
     ASSERT_EQ(a.query(std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ");"
                       "CREATE TABLE m(key PRIMARY KEY, value) WITHOUT ROWID; CREATE TABLE keep(x);"
                       "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 39)"
@@ -304,7 +293,7 @@ TEST_P(KvindexBackends, CatchUpFromLogUnderSchemaReparseInsideTransaction) {
                   .rc,
               SQLITE_OK);
     expect_same_as_plain(a, "after setup");  // a has loaded t
-    kvtest::Db b(f.path());
+    kvtest::Db b(file.path);
     for (const char* table : {"t", "m"}) {
       char* sql = sqlite3_mprintf(
           "BEGIN; INSERT INTO %s VALUES ('new', 'b'), (7, X'07');"
@@ -333,7 +322,7 @@ TEST_P(KvindexBackends, CatchUpFromLogUnderSchemaReparseInsideTransaction) {
     expect_same_as_plain(a, "after writing inside the transaction");
     ASSERT_EQ(a.query("COMMIT").rc, SQLITE_OK);
     expect_same_as_plain(b, "another connection after the commit");
-    kvtest::Db c(f.path());
+    kvtest::Db c(file.path);
     expect_same_as_plain(c, "a fresh connection");
   }
 }
