@@ -113,14 +113,11 @@ TEST(KvColumnSql, RollbackUnderAnOpenCursorDoesNotCrash) {
                      "BEGIN; INSERT INTO t(value) VALUES (4), (5)")
                 .rc,
             SQLITE_OK);
-  sqlite3_stmt* s = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db.get(), "SELECT value FROM t", -1, &s, nullptr), SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+  kvtest::Stmt scan(db, "SELECT value FROM t");
+  ASSERT_EQ(scan.prepare_rc, SQLITE_OK);
+  ASSERT_EQ(scan.step(), SQLITE_ROW);
   sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-  }
-  sqlite3_finalize(s);
+  scan.step_to_end();
   EXPECT_EQ(db.scalar("SELECT group_concat(value) FROM t"), "1,2,3");
 }
 
