@@ -64,18 +64,35 @@ constexpr int kValueBytes = 16 * 1024;
 constexpr std::size_t kStreamBytes = 256u << 20;
 constexpr int kRounds = 3;
 
-sqlite3* open_wal_db(const fs::path& path) { return open_db(path, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL"); }
-
-// Binds `key` to ?1 and `value` to ?2 (SQLITE_STATIC: both must outlive the step).
-void bind_key_value(sqlite3_stmt* s, const std::string& key, const std::string& value) {
-  sqlite3_bind_blob(s, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
-  sqlite3_bind_blob(s, 2, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+sqlite3* open_wal_db(const fs::path& path) {
+  return open_db(path, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
 }
 
 std::string key_of(int i) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "key:%08d", i);
   return buf;
+}
+
+// The timed write workloads: `sql` (?1 = key, ?2 = value) once per key of
+// `keys` (key_of), each changing one row, in one transaction; then db closes.
+Timing write_each_key(sqlite3* db, const char* sql, const std::vector<int>& keys, const std::string& value) {
+  sqlite3_stmt* s = prepare(db, sql);
+  const Stopwatch sw;
+  exec(db, "BEGIN");
+  for (int i : keys) {
+    const std::string k = key_of(i);
+    sqlite3_bind_blob(s, 1, k.data(), static_cast<int>(k.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+    check(sqlite3_step(s), db, sql);
+    if (sqlite3_changes(db) != 1) throw std::runtime_error(std::string(sql) + " missed key " + k);
+    sqlite3_reset(s);
+  }
+  exec(db, "COMMIT");
+  const Timing t = sw.stop();
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return t;
 }
 
 Timing write_rows(const fs::path& path, bool kvault, const std::string& value, int rows = kRows) {
@@ -85,21 +102,11 @@ Timing write_rows(const fs::path& path, bool kvault, const std::string& value, i
   sqlite3* db = open_wal_db(path);
   exec(db, kvault ? "CREATE VIRTUAL TABLE media USING kvault"
                   : "CREATE TABLE kv(key BLOB PRIMARY KEY, value BLOB NOT NULL)");
-  sqlite3_stmt* ins =
-      prepare(db, kvault ? "INSERT INTO media(key, value) VALUES (?1, ?2)" : "INSERT INTO kv(key, value) VALUES (?1, ?2)");
-  const Stopwatch sw;
-  exec(db, "BEGIN");
-  for (int i = 0; i < rows; ++i) {
-    const std::string k = key_of(i);
-    bind_key_value(ins, k, value);
-    check(sqlite3_step(ins), db, "insert");
-    sqlite3_reset(ins);
-  }
-  exec(db, "COMMIT");
-  const Timing t = sw.stop();
-  sqlite3_finalize(ins);
-  sqlite3_close(db);
-  return t;
+  std::vector<int> keys(static_cast<std::size_t>(rows));
+  for (int i = 0; i < rows; ++i) keys[i] = i;
+  return write_each_key(
+      db, kvault ? "INSERT INTO media(key, value) VALUES (?1, ?2)" : "INSERT INTO kv(key, value) VALUES (?1, ?2)",
+      keys, value);
 }
 
 // One point read per key in order; sql selects, for the key ?1, columns whose
@@ -275,23 +282,9 @@ Timing scan_ranges(const fs::path& path, bool kvault) {
 
 // Replaces every value (in `order`) in one transaction.
 Timing update_rows(const fs::path& path, bool kvault, const std::vector<int>& order, const std::string& value) {
-  sqlite3* db = open_wal_db(path);
-  sqlite3_stmt* up =
-      prepare(db, kvault ? "UPDATE media SET value = ?2 WHERE key = ?1" : "UPDATE kv SET value = ?2 WHERE key = ?1");
-  const Stopwatch sw;
-  exec(db, "BEGIN");
-  for (int i : order) {
-    const std::string k = key_of(i);
-    bind_key_value(up, k, value);
-    check(sqlite3_step(up), db, "update");
-    if (sqlite3_changes(db) != 1) throw std::runtime_error("update missed key " + k);
-    sqlite3_reset(up);
-  }
-  exec(db, "COMMIT");
-  const Timing t = sw.stop();
-  sqlite3_finalize(up);
-  sqlite3_close(db);
-  return t;
+  return write_each_key(open_wal_db(path),
+                        kvault ? "UPDATE media SET value = ?2 WHERE key = ?1" : "UPDATE kv SET value = ?2 WHERE key = ?1",
+                        order, value);
 }
 
 // Runs SQL through the sqlite3 shell with the module loaded; returns seconds.
