@@ -105,7 +105,8 @@ Timing write_rows(const fs::path& path, bool kvault, const std::string& value, i
   std::vector<int> keys(static_cast<std::size_t>(rows));
   for (int i = 0; i < rows; ++i) keys[i] = i;
   return write_each_key(
-      db, kvault ? "INSERT INTO media(key, value) VALUES (?1, ?2)" : "INSERT INTO kv(key, value) VALUES (?1, ?2)",
+      db,
+      kvault ? "INSERT INTO media(key, value) VALUES (?1, ?2)" : "INSERT INTO kv(key, value) VALUES (?1, ?2)",
       keys, value);
 }
 
@@ -282,9 +283,10 @@ Timing scan_ranges(const fs::path& path, bool kvault) {
 
 // Replaces every value (in `order`) in one transaction.
 Timing update_rows(const fs::path& path, bool kvault, const std::vector<int>& order, const std::string& value) {
-  return write_each_key(open_wal_db(path),
-                        kvault ? "UPDATE media SET value = ?2 WHERE key = ?1" : "UPDATE kv SET value = ?2 WHERE key = ?1",
-                        order, value);
+  return write_each_key(
+      open_wal_db(path),
+      kvault ? "UPDATE media SET value = ?2 WHERE key = ?1" : "UPDATE kv SET value = ?2 WHERE key = ?1",
+      order, value);
 }
 
 // Runs SQL through the sqlite3 shell with the module loaded; returns seconds.

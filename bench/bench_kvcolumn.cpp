@@ -83,7 +83,8 @@ int main() {
   exec(kv, "BEGIN");
   exec(plain, "BEGIN");
   ours = timed([&] { s1 = ranges(kv, "SELECT value FROM t WHERE idx >= ?1 AND idx < ?1 + 100", starts); });
-  base = timed([&] { s2 = ranges(plain, "SELECT v FROM p WHERE rowid >= ?1 + 1 AND rowid < ?1 + 101", starts); });
+  base = timed(
+      [&] { s2 = ranges(plain, "SELECT v FROM p WHERE rowid >= ?1 + 1 AND rowid < ?1 + 101", starts); });
   if (s1 != s2) std::fprintf(stderr, "range mismatch %f %f\n", s1, s2);
   row("20k random 100-row idx ranges", ours, base);
 

@@ -119,7 +119,8 @@ int main() {
   Timing base = best(
       3, [&] { exec(plain, "DROP TABLE IF EXISTS s; CREATE TABLE s(v TEXT)"); },
       [&] { run(plain, "INSERT INTO s(v) SELECT value FROM json_each(?1)"); });
-  if (query_int(kv, "SELECT count(*) FROM s") != 1000000 || query_int(plain, "SELECT count(*) FROM s") != 1000000)
+  if (query_int(kv, "SELECT count(*) FROM s") != 1000000 ||
+      query_int(plain, "SELECT count(*) FROM s") != 1000000)
     std::fprintf(stderr, "append count mismatch\n");
   row("'append' 1M strings as 100 JSON arrays", ours, base);
 

@@ -24,7 +24,8 @@ namespace kvbench {
 // the bench's temporary directory, <tmp>/<name>_<pid> (the caller removes it).
 inline std::filesystem::path start_bench(const std::string& name) {
   sqlite3_auto_extension(reinterpret_cast<void (*)()>(sqlite3_kohakuvault_init));
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / (name + "_" + std::to_string(getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / (name + "_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   return dir;
 }
@@ -124,7 +125,8 @@ Timing best(int reps, P&& prepare, F&& f) {
 }
 template <class F>
 Timing best(int reps, F&& f) {
-  return best(reps, [] {}, f);
+  const auto nothing = [] {};
+  return best(reps, nothing, f);
 }
 
 }  // namespace kvbench

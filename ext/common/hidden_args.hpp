@@ -25,7 +25,8 @@ namespace kvx {
 // hidden argument is constrained but not usable in this plan (the planner
 // then tries another join order), else kv::Error invalid_argument `usage`
 // ("fn needs its table argument: fn(table [, ...])").
-inline int plan_hidden_args(sqlite3_index_info* info, int first, int count, int required, const std::string& usage) {
+inline int plan_hidden_args(sqlite3_index_info* info, int first, int count, int required,
+                            const std::string& usage) {
   constexpr int kMaxArgs = 30;
   int where[kMaxArgs];
   for (int k = 0; k < count; ++k) where[k] = -1;

@@ -36,14 +36,11 @@ int close_cursor(sqlite3_vtab_cursor* cursor) {
 }
 
 template <class Cursor>
-constexpr sqlite3_module table_function_module(decltype(sqlite3_module::xConnect) connect,
-                                               decltype(sqlite3_module::xBestIndex) best_index,
-                                               decltype(sqlite3_module::xDisconnect) disconnect,
-                                               decltype(sqlite3_module::xFilter) filter,
-                                               decltype(sqlite3_module::xNext) next,
-                                               decltype(sqlite3_module::xEof) eof,
-                                               decltype(sqlite3_module::xColumn) column,
-                                               decltype(sqlite3_module::xRowid) rowid) {
+constexpr sqlite3_module table_function_module(
+    decltype(sqlite3_module::xConnect) connect, decltype(sqlite3_module::xBestIndex) best_index,
+    decltype(sqlite3_module::xDisconnect) disconnect, decltype(sqlite3_module::xFilter) filter,
+    decltype(sqlite3_module::xNext) next, decltype(sqlite3_module::xEof) eof,
+    decltype(sqlite3_module::xColumn) column, decltype(sqlite3_module::xRowid) rowid) {
   sqlite3_module m{};
   m.iVersion = 0;
   m.xConnect = connect;  // eponymous-only: no xCreate

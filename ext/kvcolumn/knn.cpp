@@ -210,9 +210,10 @@ int knnDisconnect(sqlite3_vtab* v) {
 
 int knnBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   return guard_status(&vtab->zErrMsg, [&] {
-    const int rc = plan_hidden_args(
-        info, kArgs, kArgCount, kRequired,
-        kFn + " needs its table, query and k arguments: kvcolumn_knn(table, query, k [, metric [, start [, stop]]])");
+    const int rc = plan_hidden_args(info, kArgs, kArgCount, kRequired,
+                                    kFn +
+                                        " needs its table, query and k arguments: kvcolumn_knn(table, query, "
+                                        "k [, metric [, start [, stop]]])");
     if (rc != SQLITE_OK) return rc;
     // Rows come ordered by (query, distance, idx): any prefix of that order is free.
     static const int kOrder[3] = {kQuery, kDistance, kIdx};

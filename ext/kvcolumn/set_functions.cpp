@@ -202,8 +202,9 @@ int setBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     const int required = v->buckets ? 2 : 1;  // table (and n)
     const int rc = plan_hidden_args(
         info, first_arg(v), arg_count(v), required,
-        std::string(name_of(v)) + (v->buckets ? " needs its table and n arguments: kvcolumn_buckets(table, n [, start [, stop]])"
-                                              : " needs its table argument: kvcolumn_stats(table [, start [, stop]])"));
+        std::string(name_of(v)) +
+            (v->buckets ? " needs its table and n arguments: kvcolumn_buckets(table, n [, start [, stop]])"
+                        : " needs its table argument: kvcolumn_stats(table [, start [, stop]])"));
     if (rc != SQLITE_OK) return rc;
     if (v->buckets && info->nOrderBy == 1 && info->aOrderBy[0].iColumn == kBBucket && !info->aOrderBy[0].desc)
       info->orderByConsumed = 1;

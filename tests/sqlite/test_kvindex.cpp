@@ -27,7 +27,9 @@ std::string stored(const TempDb& f, const char* sql) {
 // of t; f is a database file of the test's own.
 class KvindexBackends : public ::testing::TestWithParam<const char*> {
  protected:
-  std::string create_t() const { return std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ")"; }
+  std::string create_t() const {
+    return std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ")";
+  }
   TempDb f{"kvindex"};
 };
 

@@ -214,7 +214,8 @@ TEST(CborUnpack, ConsumedStopsAtTheFirstItem) {
 }
 
 TEST(CborUnpack, EveryTruncationIsCorrupt) {
-  std::string p = codec.pack_json(R"({"name":"x","tags":[1,300,70000,5000000000,-1,-200,1.5,"long string"]})");
+  std::string p =
+      codec.pack_json(R"({"name":"x","tags":[1,300,70000,5000000000,-1,-200,1.5,"long string"]})");
   std::string indef = unhex("9f01bf6161f65f4101ff7f6161ffffc249010000000000000000ff");
   for (const std::string& full : {p, indef}) {
     for (std::size_t n = 0; n < full.size(); ++n)
