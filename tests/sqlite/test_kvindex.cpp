@@ -14,27 +14,33 @@
 
 namespace {
 
-using kvtest::TempDb;
+// A database file of the test's own (kvtest::TempDb).
+class TempFile {
+ public:
+  const std::string& path() const { return file_.path; }
+
+ private:
+  kvtest::TempDb file_{"kvindex"};
+};
 
 // What the shadow tables hold: query t from a fresh connection (it loads the
 // index from them).
-std::string stored(const TempDb& f, const char* sql) {
-  kvtest::Db other(f.path);
+std::string stored(const TempFile& f, const char* sql) {
+  kvtest::Db other(f.path());
   return other.scalar(sql);
 }
 
-// The parameter is the kvindex(...) argument list; create_t() is the CREATE
-// of t; f is a database file of the test's own.
+// The parameter is the kvindex(...) argument list; create_t() is the CREATE of t.
 class KvindexBackends : public ::testing::TestWithParam<const char*> {
  protected:
   std::string create_t() const {
     return std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ")";
   }
-  TempDb f{"kvindex"};
 };
 
 TEST_P(KvindexBackends, StatementRollbackInsideTransactionUndoesOnlyThatStatement) {
-  kvtest::Db db(f.path);
+  TempFile f;
+  kvtest::Db db(f.path());
   ASSERT_EQ(db.query(create_t()).rc, SQLITE_OK);
   ASSERT_EQ(db.query("BEGIN; INSERT INTO t VALUES (1, 'a'), (2, 'b')").rc, SQLITE_OK);
   auto r = db.query("INSERT INTO t VALUES (3, 'c'), (4, 'd'), (2, 'dup'), (5, 'e')");
@@ -48,7 +54,8 @@ TEST_P(KvindexBackends, StatementRollbackInsideTransactionUndoesOnlyThatStatemen
 }
 
 TEST_P(KvindexBackends, OrFailKeepsEarlierRowsOfTheStatement) {
-  kvtest::Db db(f.path);
+  TempFile f;
+  kvtest::Db db(f.path());
   ASSERT_EQ(db.query(create_t()).rc, SQLITE_OK);
   ASSERT_EQ(db.query("INSERT INTO t VALUES (2, 'b')").rc, SQLITE_OK);
   EXPECT_EQ(db.query("INSERT OR FAIL INTO t VALUES (1, 'a'), (2, 'dup'), (3, 'c')").rc, SQLITE_CONSTRAINT);
@@ -57,7 +64,8 @@ TEST_P(KvindexBackends, OrFailKeepsEarlierRowsOfTheStatement) {
 }
 
 TEST_P(KvindexBackends, NestedSavepoints) {
-  kvtest::Db db(f.path);
+  TempFile f;
+  kvtest::Db db(f.path());
   ASSERT_EQ(db.query(create_t()).rc, SQLITE_OK);
   ASSERT_EQ(db.query("INSERT INTO t VALUES (1, 'a')").rc, SQLITE_OK);
   ASSERT_EQ(db.query("SAVEPOINT a; UPDATE t SET value = 'a2' WHERE key = 1; SAVEPOINT b; DELETE FROM t; "
@@ -74,17 +82,18 @@ TEST_P(KvindexBackends, NestedSavepoints) {
 }
 
 TEST_P(KvindexBackends, PersistsAndSeesOtherConnections) {
+  TempFile f;
   {
-    kvtest::Db a(f.path);
+    kvtest::Db a(f.path());
     ASSERT_EQ(a.query(create_t()).rc, SQLITE_OK);
     ASSERT_EQ(a.query("INSERT INTO t VALUES ('x', 1), (2.5, 2), (X'00', 3)").rc, SQLITE_OK);
-    kvtest::Db b(f.path);
+    kvtest::Db b(f.path());
     EXPECT_EQ(b.scalar("SELECT group_concat(quote(key)) FROM t"), "2.5,'x',X'00'");
     ASSERT_EQ(b.query("DELETE FROM t WHERE key = 'x'; INSERT INTO t VALUES (-1, 0)").rc, SQLITE_OK);
     EXPECT_EQ(a.scalar("SELECT group_concat(quote(key)) FROM t"), "-1,2.5,X'00'");
     EXPECT_EQ(a.scalar("SELECT value FROM t WHERE key = -1"), "0");
   }
-  kvtest::Db c(f.path);
+  kvtest::Db c(f.path());
   EXPECT_EQ(c.scalar("SELECT group_concat(quote(key)) FROM t ORDER BY key"), "-1,2.5,X'00'");
 }
 
@@ -104,15 +113,15 @@ TEST(Kvindex, DefensiveModeProtectsShadowTables) {
 }
 
 TEST(Kvindex, CorruptFormatVersionIsCorruptVtab) {
-  TempDb f("kvindex");
+  TempFile f;
   {
-    kvtest::Db a(f.path);
+    kvtest::Db a(f.path());
     ASSERT_EQ(a.query("CREATE VIRTUAL TABLE t USING kvindex(csbtree); INSERT INTO t VALUES (1, 1);"
                       "UPDATE t_info SET v = 3 WHERE k = 'format_version'")
                   .rc,
               SQLITE_OK);
   }
-  kvtest::Db b(f.path);
+  kvtest::Db b(f.path());
   auto r = b.query("SELECT * FROM t");
   EXPECT_EQ(r.rc, SQLITE_CORRUPT) << r.error;
   EXPECT_EQ(sqlite3_extended_errcode(b.get()), SQLITE_CORRUPT_VTAB);
@@ -121,12 +130,12 @@ TEST(Kvindex, CorruptFormatVersionIsCorruptVtab) {
 }
 
 TEST(Kvindex, MissingInfoRowIsCorrupt) {
-  TempDb f("kvindex");
+  TempFile f;
   {
-    kvtest::Db a(f.path);
+    kvtest::Db a(f.path());
     ASSERT_EQ(a.query("CREATE VIRTUAL TABLE t USING kvindex(skiplist); DELETE FROM t_info").rc, SQLITE_OK);
   }
-  kvtest::Db b(f.path);
+  kvtest::Db b(f.path());
   auto r = b.query("INSERT INTO t VALUES (1, 1)");
   EXPECT_EQ(r.rc, SQLITE_CORRUPT) << r.error;
   EXPECT_EQ(sqlite3_extended_errcode(b.get()), SQLITE_CORRUPT_VTAB);
@@ -185,8 +194,8 @@ TEST(Kvindex, TextColumnsAreExactAndTerminated) {
 // Closed cursors are reused by later statements: a reused cursor must start
 // clean after writes, rollbacks and rebuilds, and many open at once must work.
 TEST(Kvindex, CursorsReusedAcrossStatementsAndWrites) {
-  TempDb file("kvindex");
-  kvtest::Db db(file.path);
+  TempFile file;
+  kvtest::Db db(file.path());
   ASSERT_EQ(db.query("CREATE VIRTUAL TABLE t USING kvindex(skiplist)").rc, SQLITE_OK);
   ASSERT_EQ(db.query("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50) "
                      "INSERT INTO t SELECT i, 'v' || i FROM n")
@@ -226,7 +235,7 @@ TEST(Kvindex, CursorsReusedAcrossStatementsAndWrites) {
     EXPECT_EQ(range_sum(1, 11), 55);
   }
   {  // another connection commits: the reused cursors see its change
-    kvtest::Db other(file.path);
+    kvtest::Db other(file.path());
     ASSERT_EQ(other.query("UPDATE t SET value = 'changed' WHERE key = 7").rc, SQLITE_OK);
   }
   EXPECT_EQ(lookup(7), "changed");
@@ -285,8 +294,8 @@ TEST_P(KvindexBackends, CatchUpFromLogUnderSchemaReparseInsideTransaction) {
        {"CREATE TABLE other(x)", "ALTER TABLE keep ADD COLUMN y", "ALTER TABLE keep RENAME TO kept",
         "DROP TABLE keep", "CREATE VIRTUAL TABLE other USING kvindex(skiplist)"}) {
     SCOPED_TRACE(schema_change);
-    TempDb file("kvindex");
-    kvtest::Db a(file.path);
+    TempFile f;
+    kvtest::Db a(f.path());
     ASSERT_EQ(a.query(std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ");"
                       "CREATE TABLE m(key PRIMARY KEY, value) WITHOUT ROWID; CREATE TABLE keep(x);"
                       "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 39)"
@@ -295,7 +304,7 @@ TEST_P(KvindexBackends, CatchUpFromLogUnderSchemaReparseInsideTransaction) {
                   .rc,
               SQLITE_OK);
     expect_same_as_plain(a, "after setup");  // a has loaded t
-    kvtest::Db b(file.path);
+    kvtest::Db b(f.path());
     for (const char* table : {"t", "m"}) {
       char* sql = sqlite3_mprintf(
           "BEGIN; INSERT INTO %s VALUES ('new', 'b'), (7, X'07');"
@@ -324,7 +333,7 @@ TEST_P(KvindexBackends, CatchUpFromLogUnderSchemaReparseInsideTransaction) {
     expect_same_as_plain(a, "after writing inside the transaction");
     ASSERT_EQ(a.query("COMMIT").rc, SQLITE_OK);
     expect_same_as_plain(b, "another connection after the commit");
-    kvtest::Db c(file.path);
+    kvtest::Db c(f.path());
     expect_same_as_plain(c, "a fresh connection");
   }
 }
