@@ -1,6 +1,7 @@
 """Shared helpers for the Python tests: open a connection with the module
 loaded, capture errors, and the SIGKILL crash-test loop (kill_rounds; the
 kvcolumn crash tests: kvcolumn_sigkill_test)."""
+import json
 import os
 import random
 import signal
@@ -26,6 +27,28 @@ def random_text(r, longest):
     """Text of 0..longest characters mixing ASCII, 2-, 3- and 4-byte UTF-8."""
     n = r.choice([0, 1, r.randint(2, 20), r.randint(20, longest)])
     return "".join(r.choice("abcxyz é€😀") for _ in range(n))
+
+
+def as_python(value):
+    """kv_unpack's SQL value as a Python object: JSON text is parsed."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+class CodecOverSql:
+    """Mixin of the interop tests (msgpack, cbor): kv_pack / kv_unpack of the
+    format FORMAT on one connection shared by the test class."""
+
+    FORMAT = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = connect()
+
+    def pack(self, text):
+        return self.db.execute("select kv_pack(?, ?)", (self.FORMAT, text)).fetchone()[0]
+
+    def unpack(self, blob):
+        return self.db.execute("select kv_unpack(?, ?)", (self.FORMAT, blob)).fetchone()[0]
 
 
 def error_of(conn, sql, params=()):
