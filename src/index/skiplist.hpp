@@ -29,14 +29,26 @@
 // many nodes but reads only their header and link on each:
 //
 //   offset 0        hint word (8 bytes), hint class, height, refs   16 bytes
-//   offset 16       next[0 .. height-1]: marked links               8 each
+//   offset 16       link[0]: marked link                            8 bytes
+//   offset 24       levels 1 .. height-1: marked link, rank copy    16 each
 //   then (Body)     val (T*, atomic), the value inline, the key
+//
+// Rank copies: beside each link at levels >= 1 sits the rank (order_hint.hpp:
+// a lossy monotone 64-bit number) of the link's target, so a read-only search
+// (find_node, lower_bound, upper_bound, last_below) decides "descend" without
+// loading the node it would stop at: about one node line saved per level.
+// Descending early is always safe in a skip list (lower levels hold every node
+// of the upper ones), so a stale or torn copy can only cost speed: moving
+// forward still loads the node, checks its mark and compares exactly, and
+// level 0 always compares exactly. Writers' searches (find_nodes) never use
+// the copies; a writer rewrites the copy after each CAS of a link
+// (refresh_rank), so copies go stale only for the moment between the two.
 //
 // The hint (order_hint.hpp) decides most comparisons from the header alone:
 // the Compare's own hints when it has them (kv::SqlLess: integers exactly,
 // reals, text/blob by their first 8 bytes), integral keys under std::less
-// exactly; otherwise every comparison reads the key. A node of height 1-6 has
-// header and tower in 24-64 bytes, and a point lookup reads the key and value
+// exactly; otherwise every comparison reads the key. A node of height 1-3 has
+// header and tower in 24-56 bytes, and a point lookup reads the key and value
 // (next to each other) of the one node it returns. The value starts inline;
 // insert_or_assign swaps `val` to a heap copy (the inline one stays until the
 // node is freed), so readers still see the old or the new value atomically.
@@ -51,6 +63,7 @@
 // it throws.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <concepts>
 #include <cstddef>
@@ -89,17 +102,24 @@ class SkipList {
     std::uint8_t hint_cls_ = 0;
     std::uint8_t height_;
     std::atomic<std::uint32_t> refs_{2};  // the inserter and the (eventual) deleter
-    std::atomic<std::uintptr_t>* next() { return reinterpret_cast<std::atomic<std::uintptr_t>*>(this + 1); }
-    std::uintptr_t next_c(int l) const {
-      return const_cast<Node*>(this)->next()[l].load(std::memory_order_acquire);
+    // The marked link at level l (the low bit marks THIS node as erased).
+    std::atomic<std::uintptr_t>& link(int l) {
+      return *reinterpret_cast<std::atomic<std::uintptr_t>*>(reinterpret_cast<char*>(this) + link_offset(l));
     }
+    // Levels >= 1: the rank of link(l)'s target (kMaxRank when it is null),
+    // written by writers after they change the link; may be stale.
+    std::atomic<std::uint64_t>& rank(int l) {
+      return *reinterpret_cast<std::atomic<std::uint64_t>*>(reinterpret_cast<char*>(this) + link_offset(l) + 8);
+    }
+    std::uintptr_t next_c(int l) const { return const_cast<Node*>(this)->link(l).load(std::memory_order_acquire); }
+    std::uint64_t rank_c(int l) const { return const_cast<Node*>(this)->rank(l).load(std::memory_order_relaxed); }
     OrderHint hint() const { return {hint_word_, hint_cls_}; }
     Body* body() const {
       return reinterpret_cast<Body*>(reinterpret_cast<std::uintptr_t>(this) + body_offset(height_));
     }
   };
 
-  explicit SkipList(Compare cmp = Compare()) : cmp_(cmp) { head_ = make_head(); }
+  explicit SkipList(Compare cmp = Compare()) : cmp_(cmp), id_(++next_id_) { head_ = make_head(); }
   ~SkipList() {
     destroy_all();
     head_->~Node();
@@ -113,9 +133,12 @@ class SkipList {
   bool empty() const { return size() == 0; }
 
   // Inserts (k, v) if k is absent; returns false and changes nothing otherwise.
-  bool insert(const Key& k, const T& v) { return insert_impl(k, v, false); }
+  bool insert(const Key& k, const T& v) { return insert_impl<false>(k, v); }
+  // The same, moving v into the node (v may be left moved-from even when the
+  // key turns out to be present: a concurrent insert of k won the race).
+  bool insert(const Key& k, T&& v) { return insert_impl<false>(k, std::move(v)); }
   // Inserts, or atomically replaces the value of an existing key; true when inserted.
-  bool insert_or_assign(const Key& k, const T& v) { return insert_impl(k, v, true); }
+  bool insert_or_assign(const Key& k, const T& v) { return insert_impl<true>(k, v); }
 
   // Removes k; false when absent (or removed concurrently by another thread).
   bool erase(const Key& k) {
@@ -125,14 +148,15 @@ class SkipList {
     Node* succs[kMaxLevel];
     if (!find_nodes(k, preds, succs)) return false;
     Node* victim = succs[0];
+    const EraseInProgress counting(*this);  // before the first mark: see Finger
     for (int l = victim->height_ - 1; l >= 1; --l) {
-      std::uintptr_t s = victim->next()[l].load();
-      while (!(s & 1)) victim->next()[l].compare_exchange_weak(s, s | 1);
+      std::uintptr_t s = victim->link(l).load();
+      while (!(s & 1)) victim->link(l).compare_exchange_weak(s, s | 1);
     }
-    std::uintptr_t s = victim->next()[0].load();
+    std::uintptr_t s = victim->link(0).load();
     while (true) {
       if (s & 1) return false;  // another thread erased it first
-      if (victim->next()[0].compare_exchange_weak(s, s | 1)) break;
+      if (victim->link(0).compare_exchange_weak(s, s | 1)) break;
     }
     size_.fetch_sub(1);
     find_nodes(k, preds, succs);  // unlinks it from every level
@@ -165,19 +189,22 @@ class SkipList {
   // Last node with key < k (or_equal: <= k); nullptr when none.
   const Node* last_below(const Key& k, bool or_equal = false) const {
     const OrderHint hk = hint_of(k);
+    const std::uint64_t rk = rank_of(hk);
     const Node* pred = head_;
     for (int l = top_level() - 1; l >= 0; --l) {
-      const Node* curr = ptr(pred->next_c(l));
-      while (curr) {
+      const Node* from = pred;  // the node whose level-l link is followed
+      while (true) {
+        const std::uintptr_t p = from->next_c(l);
+        const Node* curr = ptr(p);
+        if (!curr || (l > 0 && before_link_target(rk, from, l))) break;
         const std::uintptr_t s = curr->next_c(l);
-        if (s & 1) {
-          curr = ptr(s);
+        if (s & 1) {  // erased: step over it
+          from = curr;
           continue;
         }
         const int c = compare(k, hk, curr);  // k vs curr
         if (or_equal ? c < 0 : c <= 0) break;
-        pred = curr;
-        curr = ptr(s);
+        pred = from = curr;
       }
     }
     return pred == head_ ? nullptr : pred;
@@ -209,10 +236,21 @@ class SkipList {
 
   // Removes everything. Exclusive access only.
   void clear() {
+    erases_started_.fetch_add(1);  // every finger is void (exclusive access: no erase runs)
+    erases_done_.fetch_add(1);
     destroy_all();
-    for (int l = 0; l < kMaxLevel; ++l) head_->next()[l].store(0);
+    for (int l = 0; l < kMaxLevel; ++l) set_link(head_, l, 0);
     size_.store(0);
     top_.store(1);
+  }
+
+  // For tests: replaces every rank copy (levels >= 1, head included) with
+  // f(current copy). Searches must stay exact whatever f returns (the copies
+  // are hints). Exclusive access only.
+  template <class F>
+  void overwrite_rank_copies_for_testing(F&& f) {
+    for (Node* n = head_; n; n = mptr(n->link(0).load()))
+      for (int l = 1; l < n->height_; ++l) n->rank(l).store(f(n->rank(l).load()));
   }
 
   // Replaces the contents with items sorted strictly increasing by key
@@ -236,7 +274,7 @@ class SkipList {
         n->refs_.store(1);  // no inserter left to release it
         if (h > top) top = h;
         for (int l = 0; l < h; ++l) {
-          tails[l]->next()[l].store(reinterpret_cast<std::uintptr_t>(n), std::memory_order_relaxed);
+          set_link(tails[l], l, bits(n));
           tails[l] = n;
         }
       }
@@ -263,9 +301,14 @@ class SkipList {
   static_assert(alignof(Body) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__, "over-aligned key or value");
   static_assert(sizeof(Node) == 16, "node header is 16 bytes");
 
+  // Level 0: one 8-byte link right after the header; levels >= 1: 16-byte
+  // slots of link + rank of its target.
+  static constexpr std::size_t link_offset(int l) {
+    return l == 0 ? sizeof(Node) : sizeof(Node) + 8 + 16 * static_cast<std::size_t>(l - 1);
+  }
+  static constexpr std::size_t tower_end(int h) { return link_offset(h - 1) + (h > 1 ? 16 : 8); }
   static constexpr std::size_t body_offset(int h) {
-    const std::size_t end = sizeof(Node) + sizeof(std::atomic<std::uintptr_t>) * static_cast<std::size_t>(h);
-    return (end + alignof(Body) - 1) / alignof(Body) * alignof(Body);
+    return (tower_end(h) + alignof(Body) - 1) / alignof(Body) * alignof(Body);
   }
 
   // ---- order hints (order_hint.hpp) --------------------------------------
@@ -305,6 +348,53 @@ class SkipList {
     }
   }
 
+  static constexpr bool kRanks = requires(OrderHint a) {
+    { Compare::hint_rank(a) } -> std::same_as<std::uint64_t>;
+  } || kIntegralKey;
+  static constexpr std::uint64_t kMaxRank = ~std::uint64_t{0};
+
+  // The rank of a key (order_hint.hpp): rank(a) < rank(b) proves a < b.
+  static std::uint64_t rank_of(OrderHint h) noexcept {
+    if constexpr (kCompareHints && kRanks) {
+      return Compare::hint_rank(h);
+    } else if constexpr (kIntegralKey) {
+      return std::is_signed_v<Key> ? h.word ^ (std::uint64_t{1} << 63) : h.word;
+    } else {
+      return 0;  // no ranks: never decides
+    }
+  }
+  static std::uint64_t rank_of_target(const Node* n) noexcept { return n ? rank_of(n->hint()) : kMaxRank; }
+  // Read-only searches: true when the rank copy beside from's level-l link
+  // proves the key (rank rk) is before the link's target, so the search can
+  // descend without loading the target. A stale or torn copy only makes the
+  // search descend early (always safe: lower levels hold every node) or load
+  // the target after all.
+  static bool before_link_target(std::uint64_t rk, const Node* from, int l) noexcept {
+    if constexpr (kRanks) {
+      return rk < from->rank_c(l);
+    } else {
+      return false;
+    }
+  }
+  // Writers: link(l) of an unpublished node (or exclusive access) and its rank.
+  static void set_link(Node* n, int l, std::uintptr_t v) {
+    n->link(l).store(v, std::memory_order_relaxed);
+    if (l > 0) n->rank(l).store(rank_of_target(ptr(v)), std::memory_order_relaxed);
+  }
+  // Writers, after a CAS changed n's level-l link: rewrite the rank copy until
+  // it matches the link as read after the write (another writer's CAS in
+  // between makes its own refresh, or this loop, write the newer one last).
+  static void refresh_rank(Node* n, int l) {
+    if (l == 0) return;
+    std::uintptr_t p = n->link(l).load();
+    while (true) {
+      n->rank(l).store(rank_of_target(ptr(p)));
+      const std::uintptr_t now = n->link(l).load();
+      if (now == p) return;
+      p = now;
+    }
+  }
+
   // Asks for the lines of a short node (header, tower, body) without reading
   // it: its height is not known yet, and reading it would wait for the miss.
   static void prefetch(const Node* n) {
@@ -320,17 +410,23 @@ class SkipList {
 
   // The head: a header and a full tower, no body.
   static Node* make_head() {
-    void* mem = ::operator new(sizeof(Node) + sizeof(std::atomic<std::uintptr_t>) * kMaxLevel);
+    void* mem = ::operator new(tower_end(kMaxLevel));
     Node* n = ::new (mem) Node(kMaxLevel);
-    for (int l = 0; l < kMaxLevel; ++l) ::new (&n->next()[l]) std::atomic<std::uintptr_t>(0);
+    init_tower(n, kMaxLevel);
     return n;
+  }
+  static void init_tower(Node* n, int h) {
+    for (int l = 0; l < h; ++l) {
+      ::new (&n->link(l)) std::atomic<std::uintptr_t>(0);
+      if (l > 0) ::new (&n->rank(l)) std::atomic<std::uint64_t>(kMaxRank);
+    }
   }
   // A complete, unlinked node; if copying the key or value throws, nothing is left behind.
   template <class K, class V>
   static Node* make_node(K&& k, V&& v, int h) {
     void* mem = ::operator new(body_offset(h) + sizeof(Body));
     Node* n = ::new (mem) Node(h);
-    for (int l = 0; l < h; ++l) ::new (&n->next()[l]) std::atomic<std::uintptr_t>(0);
+    init_tower(n, h);
     try {
       ::new (static_cast<void*>(n->body())) Body(std::forward<K>(k), std::forward<V>(v));
     } catch (...) {
@@ -358,9 +454,9 @@ class SkipList {
   }
 
   void destroy_all() {
-    Node* n = mptr(head_->next()[0].load());
+    Node* n = mptr(head_->link(0).load());
     while (n) {
-      Node* nx = mptr(n->next()[0].load());
+      Node* nx = mptr(n->link(0).load());
       free_node(n);
       n = nx;
     }
@@ -389,24 +485,36 @@ class SkipList {
     return h;
   }
 
+  // First node with key >= k (upper: > k). Levels >= 1 descend on the rank
+  // copies when they decide (before_link_target); level 0 compares exactly.
   const Node* seek(const Key& k, OrderHint hk, bool upper) const {
+    const std::uint64_t rk = rank_of(hk);
     const Node* pred = head_;
-    const Node* curr = nullptr;
-    for (int l = top_level() - 1; l >= 0; --l) {
-      curr = ptr(pred->next_c(l));
-      while (curr) {
+    for (int l = top_level() - 1; l >= 1; --l) {
+      const Node* from = pred;  // the node whose level-l link is followed
+      while (true) {
+        const Node* curr = ptr(from->next_c(l));
+        if (!curr || before_link_target(rk, from, l)) break;
         const std::uintptr_t s = curr->next_c(l);
         if (s & 1) {  // erased: step over it
-          curr = ptr(s);
+          from = curr;
           continue;
         }
         const int c = compare(k, hk, curr);  // k vs curr
         if (upper ? c < 0 : c <= 0) break;   // curr is not before the target
-        pred = curr;
-        curr = ptr(s);
-        // The search goes on right (curr) or down from pred: ask for both lines at once.
-        if (l > 0) __builtin_prefetch(ptr(pred->next_c(l - 1)));
+        pred = from = curr;
+        // The search goes on right or down from pred: ask for the line below now.
+        __builtin_prefetch(ptr(pred->next_c(l - 1)));
       }
+    }
+    const Node* curr = ptr(pred->next_c(0));
+    while (curr) {
+      const std::uintptr_t s = curr->next_c(0);
+      if (!(s & 1)) {
+        const int c = compare(k, hk, curr);
+        if (upper ? c < 0 : c <= 0) break;
+      }
+      curr = ptr(s);
     }
     return curr;
   }
@@ -424,15 +532,16 @@ class SkipList {
     }
     Node* pred = head_;
     for (int l = top - 1; l >= 0; --l) {
-      Node* curr = mptr(pred->next()[l].load());
+      Node* curr = mptr(pred->link(l).load());
       while (curr) {
-        std::uintptr_t s = curr->next()[l].load();
+        std::uintptr_t s = curr->link(l).load();
         while (s & 1) {  // curr is erased: unlink it at this level
           std::uintptr_t expected = bits(curr);
-          if (!pred->next()[l].compare_exchange_strong(expected, s & ~std::uintptr_t(1))) goto retry;
+          if (!pred->link(l).compare_exchange_strong(expected, s & ~std::uintptr_t(1))) goto retry;
+          refresh_rank(pred, l);
           curr = mptr(s);
           if (!curr) break;
-          s = curr->next()[l].load();
+          s = curr->link(l).load();
         }
         if (!curr || compare(k, hk, curr) <= 0) break;
         pred = curr;
@@ -444,43 +553,122 @@ class SkipList {
     return succs[0] && compare(k, hk, succs[0]) == 0;
   }
 
-  bool insert_impl(const Key& k, const T& v, bool assign) {
+  // ---- the right-edge fast path (sorted inserts) --------------------------
+  //
+  // A thread whose insert appended at the end of the list remembers that
+  // insert's predecessors on every level (its Finger; the new node on the
+  // levels it was linked at). Its next insert of a larger key links after
+  // them without a search, each link by the normal CAS expecting "null" (so a
+  // node appended meanwhile by another thread makes it fall back to the full
+  // search). Safety: the remembered nodes must not have been freed. Every
+  // erase counts itself in erases_started_ before it marks anything and in
+  // erases_done_ when it is done; a finger is taken only when no erase was in
+  // progress before its search (started == done, read in that order) and used
+  // only while erases_started_ still has that value: then no node has been
+  // marked since before that search, so every remembered node is still linked
+  // and unretired (an erase that starts after the check retires them only
+  // after this insert's EpochGuard began, so they stay readable for it).
+  struct Finger {
+    std::uint64_t list = 0;   // the id_ of the list it belongs to; 0: none
+    std::uint64_t stamp = 0;  // erases_started_ before the search
+    int top = 0;              // preds[l] for l >= top are the head
+    Node* preds[kMaxLevel];
+  };
+  static Finger& finger() {
+    thread_local Finger f;
+    return f;
+  }
+  static constexpr std::uint64_t kNoStamp = ~std::uint64_t{0};
+  // erases_started_ when no erase is in progress, else kNoStamp.
+  std::uint64_t quiet_stamp() const {
+    const std::uint64_t started = erases_started_.load();
+    return erases_done_.load() == started ? started : kNoStamp;
+  }
+  struct EraseInProgress {
+    explicit EraseInProgress(SkipList& l) : list(l) { list.erases_started_.fetch_add(1); }
+    ~EraseInProgress() { list.erases_done_.fetch_add(1); }
+    SkipList& list;
+  };
+  // Fills preds/succs from this thread's finger when k goes after the last
+  // key it remembers and that node is still the last one; false otherwise.
+  bool preds_from_finger(const Key& k, OrderHint hk, Node** preds, Node** succs) const {
+    const Finger& f = finger();
+    if (f.list != id_ || f.stamp != erases_started_.load()) return false;
+    Node* last = f.preds[0];
+    if (last != head_ && compare(k, hk, last) <= 0) return false;
+    if (last->link(0).load() != 0) return false;  // no longer the end (or being erased)
+    for (int l = 0; l < kMaxLevel; ++l) {
+      preds[l] = l < f.top ? f.preds[l] : head_;
+      succs[l] = nullptr;
+    }
+    return true;
+  }
+  void remember_append(std::uint64_t stamp, Node* node, int h, Node* const* preds) const {
+    Finger& f = finger();
+    if (stamp == kNoStamp || erases_started_.load() != stamp) {
+      f.list = 0;
+      return;
+    }
+    const int top = std::max(top_level(), h);
+    for (int l = 0; l < top; ++l) f.preds[l] = l < h ? node : preds[l];
+    f.top = top;
+    f.stamp = stamp;
+    f.list = id_;
+  }
+
+  template <bool Assign, class V>
+  bool insert_impl(const Key& k, V&& v) {
     EpochGuard guard;
     EpochDomain::Reservation room(1);  // before anything changes
     Node* preds[kMaxLevel];
     Node* succs[kMaxLevel];
     const int h = random_height();
     raise_top(h);  // levels below h are searched and linked from now on
+    const std::uint64_t stamp = quiet_stamp();  // before any search: see Finger
+    const OrderHint hk = hint_of(k);
     Node* node = nullptr;
+    bool searched = !preds_from_finger(k, hk, preds, succs);
     while (true) {
-      if (find_nodes(k, preds, succs)) {
+      if (searched && find_nodes(k, preds, succs)) {
         if (node) free_node(node);  // never published
-        if (assign) {
+        if constexpr (Assign) {
           T* fresh = new T(v);  // may throw: nothing changed yet
           T* old = succs[0]->body()->val.exchange(fresh);
           if (old != &succs[0]->body()->inline_value) room.retire(old, &free_value);
         }
         return false;
       }
-      if (!node) node = make_node(k, v, h);  // may throw: nothing changed yet
-      for (int l = 0; l < h; ++l) node->next()[l].store(bits(succs[l]), std::memory_order_relaxed);
+      searched = true;
+      if (!node) node = make_node(k, std::forward<V>(v), h);  // may throw: nothing changed yet
+      for (int l = 0; l < h; ++l) set_link(node, l, bits(succs[l]));
       std::uintptr_t expected = bits(succs[0]);
-      if (preds[0]->next()[0].compare_exchange_strong(expected, bits(node))) break;
+      if (preds[0]->link(0).compare_exchange_strong(expected, bits(node))) break;
     }
     size_.fetch_add(1);
+    const bool appended = succs[0] == nullptr;
     for (int l = 1; l < h; ++l) {
       while (true) {
-        std::uintptr_t cur = node->next()[l].load();
+        std::uintptr_t cur = node->link(l).load();
         if (cur & 1) goto done;  // being erased: stop linking
-        if (cur != bits(succs[l]) && !node->next()[l].compare_exchange_strong(cur, bits(succs[l]))) goto done;
+        if (cur != bits(succs[l])) {
+          if (!node->link(l).compare_exchange_strong(cur, bits(succs[l]))) goto done;
+          refresh_rank(node, l);
+        }
         std::uintptr_t expected = bits(succs[l]);
-        if (preds[l]->next()[l].compare_exchange_strong(expected, bits(node))) break;
+        if (preds[l]->link(l).compare_exchange_strong(expected, bits(node))) {
+          refresh_rank(preds[l], l);
+          break;
+        }
         find_nodes(k, preds, succs);
         if (succs[0] != node) goto done;  // erased meanwhile
       }
     }
   done:
-    if (node->next()[0].load() & 1) find_nodes(k, preds, succs);  // unlink what we linked
+    if (node->link(0).load() & 1) {
+      find_nodes(k, preds, succs);  // unlink what we linked
+    } else if (appended) {
+      remember_append(stamp, node, h, preds);
+    }
     release(node, room);
     return true;
   }
@@ -489,6 +677,10 @@ class SkipList {
   Compare cmp_;
   std::atomic<std::size_t> size_{0};
   std::atomic<int> top_{1};
+  static inline std::atomic<std::uint64_t> next_id_{0};
+  const std::uint64_t id_;  // names the list in threads' fingers
+  std::atomic<std::uint64_t> erases_started_{0};
+  std::atomic<std::uint64_t> erases_done_{0};
 };
 
 }  // namespace kv
