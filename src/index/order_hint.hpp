@@ -9,15 +9,6 @@
 // compare_hints returns -1, 0 or 1 when the hints decide how the keys compare
 // (a before, equivalent to, after b) and kHintUndecided otherwise; then the
 // container compares the keys themselves.
-//
-// It may also provide a rank: one unsigned 64-bit number per hint, monotone in
-// the key order but allowed to tie (lossy):
-//   static std::uint64_t hint_rank(OrderHint) noexcept;
-//   a before-or-equal b  =>  hint_rank(hint(a)) <= hint_rank(hint(b)),
-// so hint_rank(hint(a)) < hint_rank(hint(b)) proves a is before b with one
-// integer comparison. The skip list stores the rank of each link's target
-// beside the link (levels >= 1), so a search can decide to descend without
-// loading the target node.
 #pragma once
 
 #include <cstdint>

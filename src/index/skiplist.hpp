@@ -29,26 +29,14 @@
 // many nodes but reads only their header and link on each:
 //
 //   offset 0        hint word (8 bytes), hint class, height, refs   16 bytes
-//   offset 16       link[0]: marked link                            8 bytes
-//   offset 24       levels 1 .. height-1: marked link, rank copy    16 each
+//   offset 16       next[0 .. height-1]: marked links               8 each
 //   then (Body)     val (T*, atomic), the value inline, the key
-//
-// Rank copies: beside each link at levels >= 1 sits the rank (order_hint.hpp:
-// a lossy monotone 64-bit number) of the link's target, so a read-only search
-// (find_node, lower_bound, upper_bound, last_below) decides "descend" without
-// loading the node it would stop at: about one node line saved per level.
-// Descending early is always safe in a skip list (lower levels hold every node
-// of the upper ones), so a stale or torn copy can only cost speed: moving
-// forward still loads the node, checks its mark and compares exactly, and
-// level 0 always compares exactly. Writers' searches (find_nodes) never use
-// the copies; a writer rewrites the copy after each CAS of a link
-// (refresh_rank), so copies go stale only for the moment between the two.
 //
 // The hint (order_hint.hpp) decides most comparisons from the header alone:
 // the Compare's own hints when it has them (kv::SqlLess: integers exactly,
 // reals, text/blob by their first 8 bytes), integral keys under std::less
-// exactly; otherwise every comparison reads the key. A node of height 1-3 has
-// header and tower in 24-56 bytes, and a point lookup reads the key and value
+// exactly; otherwise every comparison reads the key. A node of height 1-6 has
+// header and tower in 24-64 bytes, and a point lookup reads the key and value
 // (next to each other) of the one node it returns. The value starts inline;
 // insert_or_assign swaps `val` to a heap copy (the inline one stays until the
 // node is freed), so readers still see the old or the new value atomically.
@@ -103,16 +91,8 @@ class SkipList {
     std::uint8_t height_;
     std::atomic<std::uint32_t> refs_{2};  // the inserter and the (eventual) deleter
     // The marked link at level l (the low bit marks THIS node as erased).
-    std::atomic<std::uintptr_t>& link(int l) {
-      return *reinterpret_cast<std::atomic<std::uintptr_t>*>(reinterpret_cast<char*>(this) + link_offset(l));
-    }
-    // Levels >= 1: the rank of link(l)'s target (kMaxRank when it is null),
-    // written by writers after they change the link; may be stale.
-    std::atomic<std::uint64_t>& rank(int l) {
-      return *reinterpret_cast<std::atomic<std::uint64_t>*>(reinterpret_cast<char*>(this) + link_offset(l) + 8);
-    }
+    std::atomic<std::uintptr_t>& link(int l) { return reinterpret_cast<std::atomic<std::uintptr_t>*>(this + 1)[l]; }
     std::uintptr_t next_c(int l) const { return const_cast<Node*>(this)->link(l).load(std::memory_order_acquire); }
-    std::uint64_t rank_c(int l) const { return const_cast<Node*>(this)->rank(l).load(std::memory_order_relaxed); }
     OrderHint hint() const { return {hint_word_, hint_cls_}; }
     Body* body() const {
       return reinterpret_cast<Body*>(reinterpret_cast<std::uintptr_t>(this) + body_offset(height_));
@@ -189,22 +169,19 @@ class SkipList {
   // Last node with key < k (or_equal: <= k); nullptr when none.
   const Node* last_below(const Key& k, bool or_equal = false) const {
     const OrderHint hk = hint_of(k);
-    const std::uint64_t rk = rank_of(hk);
     const Node* pred = head_;
     for (int l = top_level() - 1; l >= 0; --l) {
-      const Node* from = pred;  // the node whose level-l link is followed
-      while (true) {
-        const std::uintptr_t p = from->next_c(l);
-        const Node* curr = ptr(p);
-        if (!curr || (l > 0 && before_link_target(rk, from, l))) break;
+      const Node* curr = ptr(pred->next_c(l));
+      while (curr) {
         const std::uintptr_t s = curr->next_c(l);
-        if (s & 1) {  // erased: step over it
-          from = curr;
+        if (s & 1) {
+          curr = ptr(s);
           continue;
         }
         const int c = compare(k, hk, curr);  // k vs curr
         if (or_equal ? c < 0 : c <= 0) break;
-        pred = from = curr;
+        pred = curr;
+        curr = ptr(s);
       }
     }
     return pred == head_ ? nullptr : pred;
@@ -239,18 +216,9 @@ class SkipList {
     erases_started_.fetch_add(1);  // every finger is void (exclusive access: no erase runs)
     erases_done_.fetch_add(1);
     destroy_all();
-    for (int l = 0; l < kMaxLevel; ++l) set_link(head_, l, 0);
+    for (int l = 0; l < kMaxLevel; ++l) head_->link(l).store(0);
     size_.store(0);
     top_.store(1);
-  }
-
-  // For tests: replaces every rank copy (levels >= 1, head included) with
-  // f(current copy). Searches must stay exact whatever f returns (the copies
-  // are hints). Exclusive access only.
-  template <class F>
-  void overwrite_rank_copies_for_testing(F&& f) {
-    for (Node* n = head_; n; n = mptr(n->link(0).load()))
-      for (int l = 1; l < n->height_; ++l) n->rank(l).store(f(n->rank(l).load()));
   }
 
   // Replaces the contents with items sorted strictly increasing by key
@@ -274,7 +242,7 @@ class SkipList {
         n->refs_.store(1);  // no inserter left to release it
         if (h > top) top = h;
         for (int l = 0; l < h; ++l) {
-          set_link(tails[l], l, bits(n));
+          tails[l]->link(l).store(bits(n), std::memory_order_relaxed);
           tails[l] = n;
         }
       }
@@ -301,12 +269,9 @@ class SkipList {
   static_assert(alignof(Body) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__, "over-aligned key or value");
   static_assert(sizeof(Node) == 16, "node header is 16 bytes");
 
-  // Level 0: one 8-byte link right after the header; levels >= 1: 16-byte
-  // slots of link + rank of its target.
-  static constexpr std::size_t link_offset(int l) {
-    return l == 0 ? sizeof(Node) : sizeof(Node) + 8 + 16 * static_cast<std::size_t>(l - 1);
+  static constexpr std::size_t tower_end(int h) {
+    return sizeof(Node) + sizeof(std::atomic<std::uintptr_t>) * static_cast<std::size_t>(h);
   }
-  static constexpr std::size_t tower_end(int h) { return link_offset(h - 1) + (h > 1 ? 16 : 8); }
   static constexpr std::size_t body_offset(int h) {
     return (tower_end(h) + alignof(Body) - 1) / alignof(Body) * alignof(Body);
   }
@@ -348,53 +313,6 @@ class SkipList {
     }
   }
 
-  static constexpr bool kRanks = requires(OrderHint a) {
-    { Compare::hint_rank(a) } -> std::same_as<std::uint64_t>;
-  } || kIntegralKey;
-  static constexpr std::uint64_t kMaxRank = ~std::uint64_t{0};
-
-  // The rank of a key (order_hint.hpp): rank(a) < rank(b) proves a < b.
-  static std::uint64_t rank_of(OrderHint h) noexcept {
-    if constexpr (kCompareHints && kRanks) {
-      return Compare::hint_rank(h);
-    } else if constexpr (kIntegralKey) {
-      return std::is_signed_v<Key> ? h.word ^ (std::uint64_t{1} << 63) : h.word;
-    } else {
-      return 0;  // no ranks: never decides
-    }
-  }
-  static std::uint64_t rank_of_target(const Node* n) noexcept { return n ? rank_of(n->hint()) : kMaxRank; }
-  // Read-only searches: true when the rank copy beside from's level-l link
-  // proves the key (rank rk) is before the link's target, so the search can
-  // descend without loading the target. A stale or torn copy only makes the
-  // search descend early (always safe: lower levels hold every node) or load
-  // the target after all.
-  static bool before_link_target(std::uint64_t rk, const Node* from, int l) noexcept {
-    if constexpr (kRanks) {
-      return rk < from->rank_c(l);
-    } else {
-      return false;
-    }
-  }
-  // Writers: link(l) of an unpublished node (or exclusive access) and its rank.
-  static void set_link(Node* n, int l, std::uintptr_t v) {
-    n->link(l).store(v, std::memory_order_relaxed);
-    if (l > 0) n->rank(l).store(rank_of_target(ptr(v)), std::memory_order_relaxed);
-  }
-  // Writers, after a CAS changed n's level-l link: rewrite the rank copy until
-  // it matches the link as read after the write (another writer's CAS in
-  // between makes its own refresh, or this loop, write the newer one last).
-  static void refresh_rank(Node* n, int l) {
-    if (l == 0) return;
-    std::uintptr_t p = n->link(l).load();
-    while (true) {
-      n->rank(l).store(rank_of_target(ptr(p)));
-      const std::uintptr_t now = n->link(l).load();
-      if (now == p) return;
-      p = now;
-    }
-  }
-
   // Asks for the lines of a short node (header, tower, body) without reading
   // it: its height is not known yet, and reading it would wait for the miss.
   static void prefetch(const Node* n) {
@@ -416,10 +334,7 @@ class SkipList {
     return n;
   }
   static void init_tower(Node* n, int h) {
-    for (int l = 0; l < h; ++l) {
-      ::new (&n->link(l)) std::atomic<std::uintptr_t>(0);
-      if (l > 0) ::new (&n->rank(l)) std::atomic<std::uint64_t>(kMaxRank);
-    }
+    for (int l = 0; l < h; ++l) ::new (&n->link(l)) std::atomic<std::uintptr_t>(0);
   }
   // A complete, unlinked node; if copying the key or value throws, nothing is left behind.
   template <class K, class V>
@@ -485,36 +400,24 @@ class SkipList {
     return h;
   }
 
-  // First node with key >= k (upper: > k). Levels >= 1 descend on the rank
-  // copies when they decide (before_link_target); level 0 compares exactly.
   const Node* seek(const Key& k, OrderHint hk, bool upper) const {
-    const std::uint64_t rk = rank_of(hk);
     const Node* pred = head_;
-    for (int l = top_level() - 1; l >= 1; --l) {
-      const Node* from = pred;  // the node whose level-l link is followed
-      while (true) {
-        const Node* curr = ptr(from->next_c(l));
-        if (!curr || before_link_target(rk, from, l)) break;
+    const Node* curr = nullptr;
+    for (int l = top_level() - 1; l >= 0; --l) {
+      curr = ptr(pred->next_c(l));
+      while (curr) {
         const std::uintptr_t s = curr->next_c(l);
         if (s & 1) {  // erased: step over it
-          from = curr;
+          curr = ptr(s);
           continue;
         }
         const int c = compare(k, hk, curr);  // k vs curr
         if (upper ? c < 0 : c <= 0) break;   // curr is not before the target
-        pred = from = curr;
-        // The search goes on right or down from pred: ask for the line below now.
-        __builtin_prefetch(ptr(pred->next_c(l - 1)));
+        pred = curr;
+        curr = ptr(s);
+        // The search goes on right (curr) or down from pred: ask for both lines at once.
+        if (l > 0) __builtin_prefetch(ptr(pred->next_c(l - 1)));
       }
-    }
-    const Node* curr = ptr(pred->next_c(0));
-    while (curr) {
-      const std::uintptr_t s = curr->next_c(0);
-      if (!(s & 1)) {
-        const int c = compare(k, hk, curr);
-        if (upper ? c < 0 : c <= 0) break;
-      }
-      curr = ptr(s);
     }
     return curr;
   }
@@ -538,7 +441,6 @@ class SkipList {
         while (s & 1) {  // curr is erased: unlink it at this level
           std::uintptr_t expected = bits(curr);
           if (!pred->link(l).compare_exchange_strong(expected, s & ~std::uintptr_t(1))) goto retry;
-          refresh_rank(pred, l);
           curr = mptr(s);
           if (!curr) break;
           s = curr->link(l).load();
@@ -640,7 +542,7 @@ class SkipList {
       }
       searched = true;
       if (!node) node = make_node(k, std::forward<V>(v), h);  // may throw: nothing changed yet
-      for (int l = 0; l < h; ++l) set_link(node, l, bits(succs[l]));
+      for (int l = 0; l < h; ++l) node->link(l).store(bits(succs[l]), std::memory_order_relaxed);
       std::uintptr_t expected = bits(succs[0]);
       if (preds[0]->link(0).compare_exchange_strong(expected, bits(node))) break;
     }
@@ -650,15 +552,9 @@ class SkipList {
       while (true) {
         std::uintptr_t cur = node->link(l).load();
         if (cur & 1) goto done;  // being erased: stop linking
-        if (cur != bits(succs[l])) {
-          if (!node->link(l).compare_exchange_strong(cur, bits(succs[l]))) goto done;
-          refresh_rank(node, l);
-        }
+        if (cur != bits(succs[l]) && !node->link(l).compare_exchange_strong(cur, bits(succs[l]))) goto done;
         std::uintptr_t expected = bits(succs[l]);
-        if (preds[l]->link(l).compare_exchange_strong(expected, bits(node))) {
-          refresh_rank(preds[l], l);
-          break;
-        }
+        if (preds[l]->link(l).compare_exchange_strong(expected, bits(node))) break;
         find_nodes(k, preds, succs);
         if (succs[0] != node) goto done;  // erased meanwhile
       }

@@ -49,17 +49,15 @@ struct SqlLess {
   // zero-padded). Decided: different storage classes, two integers, two
   // reals, and text/blob whose first 8 bytes differ; undecided: INTEGER vs
   // REAL and equal 8-byte prefixes.
-  // A double as an unsigned integer of the same order: NaN lowest, -0.0 as 0.0.
-  static std::uint64_t real_order_bits(double r) noexcept {
-    if (std::isnan(r)) return 0;
-    const auto bits = std::bit_cast<std::uint64_t>(r == 0 ? 0.0 : r);
-    return (bits >> 63) ? ~bits : bits | (std::uint64_t{1} << 63);
-  }
   static OrderHint hint(const Value& v) noexcept {
     switch (v.kind) {
       case Kind::null: return {0, 0};
       case Kind::integer: return {static_cast<std::uint64_t>(v.i), 1};
-      case Kind::real: return {real_order_bits(v.r), 2};
+      case Kind::real: {
+        if (std::isnan(v.r)) return {0, 2};
+        const auto bits = std::bit_cast<std::uint64_t>(v.r == 0 ? 0.0 : v.r);
+        return {(bits >> 63) ? ~bits : bits | (std::uint64_t{1} << 63), 2};
+      }
       case Kind::text:
       case Kind::json:
       case Kind::blob: {
@@ -71,19 +69,6 @@ struct SqlLess {
       }
     }
     return {0, 0};
-  }
-  // Rank (order_hint.hpp): the storage class rank (NULL 0, numbers 1, TEXT
-  // 2, BLOB 3) in the top 2 bits, then 62 bits of the value: numbers as the
-  // order-mapped double (an integer rounded to the nearest double first, which
-  // keeps the order; exact below 2^51), TEXT/BLOB as their first 62 bits.
-  static std::uint64_t hint_rank(OrderHint h) noexcept {
-    switch (h.cls) {
-      case 0: return 0;
-      case 1: return (std::uint64_t{1} << 62) | (real_order_bits(static_cast<double>(static_cast<std::int64_t>(h.word))) >> 2);
-      case 2: return (std::uint64_t{1} << 62) | (h.word >> 2);
-      case 3: return (std::uint64_t{2} << 62) | (h.word >> 2);
-      default: return (std::uint64_t{3} << 62) | (h.word >> 2);
-    }
   }
   static int three_way(const Value& a, const Value& b) noexcept { return sql_compare(a, b); }
   static int compare_hints(OrderHint a, OrderHint b) noexcept {
