@@ -491,28 +491,35 @@ class SkipList {
     ~EraseInProgress() { list.erases_done_.fetch_add(1); }
     SkipList& list;
   };
-  // Fills preds/succs from this thread's finger when k goes after the last
+  // Fills preds/succs of levels below h from f when k goes after the last
   // key it remembers and that node is still the last one; false otherwise.
-  bool preds_from_finger(const Key& k, OrderHint hk, Node** preds, Node** succs) const {
-    const Finger& f = finger();
+  bool preds_from_finger(const Finger& f, const Key& k, OrderHint hk, int h, Node** preds, Node** succs) const {
     if (f.list != id_ || f.stamp != erases_started_.load()) return false;
     Node* last = f.preds[0];
-    if (last != head_ && compare(k, hk, last) <= 0) return false;
+    if (compare(k, hk, last) <= 0) return false;
     if (last->link(0).load() != 0) return false;  // no longer the end (or being erased)
-    for (int l = 0; l < kMaxLevel; ++l) {
+    for (int l = 0; l < h; ++l) {
       preds[l] = l < f.top ? f.preds[l] : head_;
       succs[l] = nullptr;
     }
     return true;
   }
-  void remember_append(std::uint64_t stamp, Node* node, int h, Node* const* preds) const {
-    Finger& f = finger();
+  // After an insert that appended `node` (height h): f remembers node on the
+  // levels below h and, above them, the preds of the last search (or keeps
+  // its own when the insert made none: `searched` false).
+  void remember_append(Finger& f, std::uint64_t stamp, Node* node, int h, Node* const* preds, bool searched) const {
     if (stamp == kNoStamp || erases_started_.load() != stamp) {
       f.list = 0;
       return;
     }
-    const int top = std::max(top_level(), h);
-    for (int l = 0; l < top; ++l) f.preds[l] = l < h ? node : preds[l];
+    int top = std::max(searched ? top_level() : f.top, h);
+    for (int l = 0; l < top; ++l) {
+      if (l < h) {
+        f.preds[l] = node;
+      } else if (searched) {
+        f.preds[l] = preds[l];
+      }
+    }
     f.top = top;
     f.stamp = stamp;
     f.list = id_;
@@ -529,18 +536,23 @@ class SkipList {
     const std::uint64_t stamp = quiet_stamp();  // before any search: see Finger
     const OrderHint hk = hint_of(k);
     Node* node = nullptr;
-    bool searched = !preds_from_finger(k, hk, preds, succs);
+    Finger& f = finger();
+    bool use_finger = preds_from_finger(f, k, hk, h, preds, succs);
+    bool searched = false;  // preds/succs hold a search's result on every level
     while (true) {
-      if (searched && find_nodes(k, preds, succs)) {
-        if (node) free_node(node);  // never published
-        if constexpr (Assign) {
-          T* fresh = new T(v);  // may throw: nothing changed yet
-          T* old = succs[0]->body()->val.exchange(fresh);
-          if (old != &succs[0]->body()->inline_value) room.retire(old, &free_value);
+      if (!use_finger) {
+        searched = true;
+        if (find_nodes(k, preds, succs)) {
+          if (node) free_node(node);  // never published
+          if constexpr (Assign) {
+            T* fresh = new T(v);  // may throw: nothing changed yet
+            T* old = succs[0]->body()->val.exchange(fresh);
+            if (old != &succs[0]->body()->inline_value) room.retire(old, &free_value);
+          }
+          return false;
         }
-        return false;
       }
-      searched = true;
+      use_finger = false;  // a failed CAS below searches
       if (!node) node = make_node(k, std::forward<V>(v), h);  // may throw: nothing changed yet
       for (int l = 0; l < h; ++l) node->link(l).store(bits(succs[l]), std::memory_order_relaxed);
       std::uintptr_t expected = bits(succs[0]);
@@ -556,6 +568,7 @@ class SkipList {
         std::uintptr_t expected = bits(succs[l]);
         if (preds[l]->link(l).compare_exchange_strong(expected, bits(node))) break;
         find_nodes(k, preds, succs);
+        searched = true;
         if (succs[0] != node) goto done;  // erased meanwhile
       }
     }
@@ -563,7 +576,7 @@ class SkipList {
     if (node->link(0).load() & 1) {
       find_nodes(k, preds, succs);  // unlink what we linked
     } else if (appended) {
-      remember_append(stamp, node, h, preds);
+      remember_append(f, stamp, node, h, preds, searched);
     }
     release(node, room);
     return true;
