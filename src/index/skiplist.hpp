@@ -15,6 +15,11 @@
 //    caller is told; upstream silently kept the old value). insert_or_assign()
 //    replaces the value atomically: a concurrent reader sees the old or the
 //    new value, never a mix.
+//  * Sorted inserts: a thread whose insert appended at the end links its next,
+//    larger key after the predecessors it remembers (its Finger) without a
+//    search, by the same CASes; it falls back to the full search when another
+//    thread appended meanwhile, and uses the finger only while no erase has
+//    started since it was taken (so no remembered node can have been freed).
 //
 // What a concurrent reader sees: every read runs inside an EpochGuard. find()
 // is linearizable. A range scan (first/lower_bound then next) returns keys in
@@ -90,9 +95,10 @@ class SkipList {
     std::uint8_t hint_cls_ = 0;
     std::uint8_t height_;
     std::atomic<std::uint32_t> refs_{2};  // the inserter and the (eventual) deleter
-    // The marked link at level l (the low bit marks THIS node as erased).
-    std::atomic<std::uintptr_t>& link(int l) { return reinterpret_cast<std::atomic<std::uintptr_t>*>(this + 1)[l]; }
-    std::uintptr_t next_c(int l) const { return const_cast<Node*>(this)->link(l).load(std::memory_order_acquire); }
+    std::atomic<std::uintptr_t>* next() { return reinterpret_cast<std::atomic<std::uintptr_t>*>(this + 1); }
+    std::uintptr_t next_c(int l) const {
+      return const_cast<Node*>(this)->next()[l].load(std::memory_order_acquire);
+    }
     OrderHint hint() const { return {hint_word_, hint_cls_}; }
     Body* body() const {
       return reinterpret_cast<Body*>(reinterpret_cast<std::uintptr_t>(this) + body_offset(height_));
@@ -130,13 +136,13 @@ class SkipList {
     Node* victim = succs[0];
     const EraseInProgress counting(*this);  // before the first mark: see Finger
     for (int l = victim->height_ - 1; l >= 1; --l) {
-      std::uintptr_t s = victim->link(l).load();
-      while (!(s & 1)) victim->link(l).compare_exchange_weak(s, s | 1);
+      std::uintptr_t s = victim->next()[l].load();
+      while (!(s & 1)) victim->next()[l].compare_exchange_weak(s, s | 1);
     }
-    std::uintptr_t s = victim->link(0).load();
+    std::uintptr_t s = victim->next()[0].load();
     while (true) {
       if (s & 1) return false;  // another thread erased it first
-      if (victim->link(0).compare_exchange_weak(s, s | 1)) break;
+      if (victim->next()[0].compare_exchange_weak(s, s | 1)) break;
     }
     size_.fetch_sub(1);
     find_nodes(k, preds, succs);  // unlinks it from every level
@@ -216,7 +222,7 @@ class SkipList {
     erases_started_.fetch_add(1);  // every finger is void (exclusive access: no erase runs)
     erases_done_.fetch_add(1);
     destroy_all();
-    for (int l = 0; l < kMaxLevel; ++l) head_->link(l).store(0);
+    for (int l = 0; l < kMaxLevel; ++l) head_->next()[l].store(0);
     size_.store(0);
     top_.store(1);
   }
@@ -242,7 +248,7 @@ class SkipList {
         n->refs_.store(1);  // no inserter left to release it
         if (h > top) top = h;
         for (int l = 0; l < h; ++l) {
-          tails[l]->link(l).store(bits(n), std::memory_order_relaxed);
+          tails[l]->next()[l].store(reinterpret_cast<std::uintptr_t>(n), std::memory_order_relaxed);
           tails[l] = n;
         }
       }
@@ -269,11 +275,9 @@ class SkipList {
   static_assert(alignof(Body) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__, "over-aligned key or value");
   static_assert(sizeof(Node) == 16, "node header is 16 bytes");
 
-  static constexpr std::size_t tower_end(int h) {
-    return sizeof(Node) + sizeof(std::atomic<std::uintptr_t>) * static_cast<std::size_t>(h);
-  }
   static constexpr std::size_t body_offset(int h) {
-    return (tower_end(h) + alignof(Body) - 1) / alignof(Body) * alignof(Body);
+    const std::size_t end = sizeof(Node) + sizeof(std::atomic<std::uintptr_t>) * static_cast<std::size_t>(h);
+    return (end + alignof(Body) - 1) / alignof(Body) * alignof(Body);
   }
 
   // ---- order hints (order_hint.hpp) --------------------------------------
@@ -328,20 +332,17 @@ class SkipList {
 
   // The head: a header and a full tower, no body.
   static Node* make_head() {
-    void* mem = ::operator new(tower_end(kMaxLevel));
+    void* mem = ::operator new(sizeof(Node) + sizeof(std::atomic<std::uintptr_t>) * kMaxLevel);
     Node* n = ::new (mem) Node(kMaxLevel);
-    init_tower(n, kMaxLevel);
+    for (int l = 0; l < kMaxLevel; ++l) ::new (&n->next()[l]) std::atomic<std::uintptr_t>(0);
     return n;
-  }
-  static void init_tower(Node* n, int h) {
-    for (int l = 0; l < h; ++l) ::new (&n->link(l)) std::atomic<std::uintptr_t>(0);
   }
   // A complete, unlinked node; if copying the key or value throws, nothing is left behind.
   template <class K, class V>
   static Node* make_node(K&& k, V&& v, int h) {
     void* mem = ::operator new(body_offset(h) + sizeof(Body));
     Node* n = ::new (mem) Node(h);
-    init_tower(n, h);
+    for (int l = 0; l < h; ++l) ::new (&n->next()[l]) std::atomic<std::uintptr_t>(0);
     try {
       ::new (static_cast<void*>(n->body())) Body(std::forward<K>(k), std::forward<V>(v));
     } catch (...) {
@@ -369,9 +370,9 @@ class SkipList {
   }
 
   void destroy_all() {
-    Node* n = mptr(head_->link(0).load());
+    Node* n = mptr(head_->next()[0].load());
     while (n) {
-      Node* nx = mptr(n->link(0).load());
+      Node* nx = mptr(n->next()[0].load());
       free_node(n);
       n = nx;
     }
@@ -435,15 +436,15 @@ class SkipList {
     }
     Node* pred = head_;
     for (int l = top - 1; l >= 0; --l) {
-      Node* curr = mptr(pred->link(l).load());
+      Node* curr = mptr(pred->next()[l].load());
       while (curr) {
-        std::uintptr_t s = curr->link(l).load();
+        std::uintptr_t s = curr->next()[l].load();
         while (s & 1) {  // curr is erased: unlink it at this level
           std::uintptr_t expected = bits(curr);
-          if (!pred->link(l).compare_exchange_strong(expected, s & ~std::uintptr_t(1))) goto retry;
+          if (!pred->next()[l].compare_exchange_strong(expected, s & ~std::uintptr_t(1))) goto retry;
           curr = mptr(s);
           if (!curr) break;
-          s = curr->link(l).load();
+          s = curr->next()[l].load();
         }
         if (!curr || compare(k, hk, curr) <= 0) break;
         pred = curr;
@@ -497,7 +498,7 @@ class SkipList {
     if (f.list != id_ || f.stamp != erases_started_.load()) return false;
     Node* last = f.preds[0];
     if (compare(k, hk, last) <= 0) return false;
-    if (last->link(0).load() != 0) return false;  // no longer the end (or being erased)
+    if (last->next()[0].load() != 0) return false;  // no longer the end (or being erased)
     for (int l = 0; l < h; ++l) {
       preds[l] = l < f.top ? f.preds[l] : head_;
       succs[l] = nullptr;
@@ -554,26 +555,26 @@ class SkipList {
       }
       use_finger = false;  // a failed CAS below searches
       if (!node) node = make_node(k, std::forward<V>(v), h);  // may throw: nothing changed yet
-      for (int l = 0; l < h; ++l) node->link(l).store(bits(succs[l]), std::memory_order_relaxed);
+      for (int l = 0; l < h; ++l) node->next()[l].store(bits(succs[l]), std::memory_order_relaxed);
       std::uintptr_t expected = bits(succs[0]);
-      if (preds[0]->link(0).compare_exchange_strong(expected, bits(node))) break;
+      if (preds[0]->next()[0].compare_exchange_strong(expected, bits(node))) break;
     }
     size_.fetch_add(1);
     const bool appended = succs[0] == nullptr;
     for (int l = 1; l < h; ++l) {
       while (true) {
-        std::uintptr_t cur = node->link(l).load();
+        std::uintptr_t cur = node->next()[l].load();
         if (cur & 1) goto done;  // being erased: stop linking
-        if (cur != bits(succs[l]) && !node->link(l).compare_exchange_strong(cur, bits(succs[l]))) goto done;
+        if (cur != bits(succs[l]) && !node->next()[l].compare_exchange_strong(cur, bits(succs[l]))) goto done;
         std::uintptr_t expected = bits(succs[l]);
-        if (preds[l]->link(l).compare_exchange_strong(expected, bits(node))) break;
+        if (preds[l]->next()[l].compare_exchange_strong(expected, bits(node))) break;
         find_nodes(k, preds, succs);
         searched = true;
         if (succs[0] != node) goto done;  // erased meanwhile
       }
     }
   done:
-    if (node->link(0).load() & 1) {
+    if (node->next()[0].load() & 1) {
       find_nodes(k, preds, succs);  // unlink what we linked
     } else if (appended) {
       remember_append(f, stamp, node, h, preds, searched);
