@@ -173,8 +173,10 @@ void print(const std::vector<Row>& rows) {
 }
 
 void run_backend(const fs::path& dir, const std::string& backend, std::vector<Row>& out) {
+  // KV_BENCH_INSERTS_ONLY=random|sorted: only that insert row (profiling aid)
+  const char* inserts_only = std::getenv("KV_BENCH_INSERTS_ONLY");
   // point + range on kTableKeys keys
-  {
+  if (!inserts_only) {
     const fs::path path = dir / (backend + "_read.db");
     sqlite3* db = open_db(path);
     exec(db, "CREATE VIRTUAL TABLE t USING kvindex(" + backend + ")");
@@ -205,6 +207,7 @@ void run_backend(const fs::path& dir, const std::string& backend, std::vector<Ro
   if (std::getenv("KV_BENCH_READS_ONLY")) return;  // profiling aid
   // durable inserts: one INSERT ... SELECT, random then sorted key order
   for (const bool sorted : {false, true}) {
+    if (inserts_only && std::string(inserts_only) != (sorted ? "sorted" : "random")) continue;
     auto keys = shuffled(kInsertKeys, 2);
     if (sorted) std::sort(keys.begin(), keys.end());
     double ours = 1e9, plain = 1e9;
@@ -224,7 +227,7 @@ void run_backend(const fs::path& dir, const std::string& backend, std::vector<Ro
     out.push_back({backend + ": 300k durable inserts, " + (sorted ? "sorted" : "random"), ours, plain});
   }
   // first-use rebuild of 1M keys
-  {
+  if (!inserts_only) {
     const fs::path path = dir / (backend + "_rebuild.db");
     sqlite3* db = open_db(path);
     exec(db, "CREATE VIRTUAL TABLE t USING kvindex(" + backend + ")");

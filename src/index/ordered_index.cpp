@@ -168,7 +168,7 @@ class ListIndex final : public OrderedIndex {
     return {&n->key(), &n->value()};
   }
   void insert_absent(const Value& k, const Value& v) override { l_.insert(k, v); }
-  bool insert_new(const Value& k, Value&& v) override { return l_.insert(k, v); }
+  bool insert_new(const Value& k, Value&& v) override { return l_.insert(k, std::move(v)); }
   bool put(const Value& k, const Value& v) override {
     const Value* stored = find_key(k);
     if (stored && !same_representation(*stored, k)) l_.erase(k);  // the key itself changes form

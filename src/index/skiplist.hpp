@@ -15,6 +15,11 @@
 //    caller is told; upstream silently kept the old value). insert_or_assign()
 //    replaces the value atomically: a concurrent reader sees the old or the
 //    new value, never a mix.
+//  * Sorted inserts: a thread whose insert appended at the end links its next,
+//    larger key after the predecessors it remembers (its Finger) without a
+//    search, by the same CASes; it falls back to the full search when another
+//    thread appended meanwhile, and uses the finger only while no erase has
+//    started since it was taken (so no remembered node can have been freed).
 //
 // What a concurrent reader sees: every read runs inside an EpochGuard. find()
 // is linearizable. A range scan (first/lower_bound then next) returns keys in
@@ -51,6 +56,7 @@
 // it throws.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <concepts>
 #include <cstddef>
@@ -99,7 +105,7 @@ class SkipList {
     }
   };
 
-  explicit SkipList(Compare cmp = Compare()) : cmp_(cmp) { head_ = make_head(); }
+  explicit SkipList(Compare cmp = Compare()) : cmp_(cmp), id_(++next_id_) { head_ = make_head(); }
   ~SkipList() {
     destroy_all();
     head_->~Node();
@@ -113,9 +119,12 @@ class SkipList {
   bool empty() const { return size() == 0; }
 
   // Inserts (k, v) if k is absent; returns false and changes nothing otherwise.
-  bool insert(const Key& k, const T& v) { return insert_impl(k, v, false); }
+  bool insert(const Key& k, const T& v) { return insert_impl<false>(k, v); }
+  // The same, moving v into the node (v may be left moved-from even when the
+  // key turns out to be present: a concurrent insert of k won the race).
+  bool insert(const Key& k, T&& v) { return insert_impl<false>(k, std::move(v)); }
   // Inserts, or atomically replaces the value of an existing key; true when inserted.
-  bool insert_or_assign(const Key& k, const T& v) { return insert_impl(k, v, true); }
+  bool insert_or_assign(const Key& k, const T& v) { return insert_impl<true>(k, v); }
 
   // Removes k; false when absent (or removed concurrently by another thread).
   bool erase(const Key& k) {
@@ -125,6 +134,7 @@ class SkipList {
     Node* succs[kMaxLevel];
     if (!find_nodes(k, preds, succs)) return false;
     Node* victim = succs[0];
+    const EraseInProgress counting(*this);  // before the first mark: see Finger
     for (int l = victim->height_ - 1; l >= 1; --l) {
       std::uintptr_t s = victim->next()[l].load();
       while (!(s & 1)) victim->next()[l].compare_exchange_weak(s, s | 1);
@@ -209,6 +219,8 @@ class SkipList {
 
   // Removes everything. Exclusive access only.
   void clear() {
+    erases_started_.fetch_add(1);  // every finger is void (exclusive access: no erase runs)
+    erases_done_.fetch_add(1);
     destroy_all();
     for (int l = 0; l < kMaxLevel; ++l) head_->next()[l].store(0);
     size_.store(0);
@@ -444,30 +456,111 @@ class SkipList {
     return succs[0] && compare(k, hk, succs[0]) == 0;
   }
 
-  bool insert_impl(const Key& k, const T& v, bool assign) {
+  // ---- the right-edge fast path (sorted inserts) --------------------------
+  //
+  // A thread whose insert appended at the end of the list remembers that
+  // insert's predecessors on every level (its Finger; the new node on the
+  // levels it was linked at). Its next insert of a larger key links after
+  // them without a search, each link by the normal CAS expecting "null" (so a
+  // node appended meanwhile by another thread makes it fall back to the full
+  // search). Safety: the remembered nodes must not have been freed. Every
+  // erase counts itself in erases_started_ before it marks anything and in
+  // erases_done_ when it is done; a finger is taken only when no erase was in
+  // progress before its search (started == done, read in that order) and used
+  // only while erases_started_ still has that value: then no node has been
+  // marked since before that search, so every remembered node is still linked
+  // and unretired (an erase that starts after the check retires them only
+  // after this insert's EpochGuard began, so they stay readable for it).
+  struct Finger {
+    std::uint64_t list = 0;   // the id_ of the list it belongs to; 0: none
+    std::uint64_t stamp = 0;  // erases_started_ before the search
+    int top = 0;              // preds[l] for l >= top are the head
+    Node* preds[kMaxLevel];
+  };
+  static Finger& finger() {
+    thread_local Finger f;
+    return f;
+  }
+  static constexpr std::uint64_t kNoStamp = ~std::uint64_t{0};
+  // erases_started_ when no erase is in progress, else kNoStamp.
+  std::uint64_t quiet_stamp() const {
+    const std::uint64_t started = erases_started_.load();
+    return erases_done_.load() == started ? started : kNoStamp;
+  }
+  struct EraseInProgress {
+    explicit EraseInProgress(SkipList& l) : list(l) { list.erases_started_.fetch_add(1); }
+    ~EraseInProgress() { list.erases_done_.fetch_add(1); }
+    SkipList& list;
+  };
+  // Fills preds/succs of levels below h from f when k goes after the last
+  // key it remembers and that node is still the last one; false otherwise.
+  bool preds_from_finger(const Finger& f, const Key& k, OrderHint hk, int h, Node** preds, Node** succs) const {
+    if (f.list != id_ || f.stamp != erases_started_.load()) return false;
+    Node* last = f.preds[0];
+    if (compare(k, hk, last) <= 0) return false;
+    if (last->next()[0].load() != 0) return false;  // no longer the end (or being erased)
+    for (int l = 0; l < h; ++l) {
+      preds[l] = l < f.top ? f.preds[l] : head_;
+      succs[l] = nullptr;
+    }
+    return true;
+  }
+  // After an insert that appended `node` (height h): f remembers node on the
+  // levels below h and, above them, the preds of the last search (or keeps
+  // its own when the insert made none: `searched` false).
+  void remember_append(Finger& f, std::uint64_t stamp, Node* node, int h, Node* const* preds, bool searched) const {
+    if (stamp == kNoStamp || erases_started_.load() != stamp) {
+      f.list = 0;
+      return;
+    }
+    int top = std::max(searched ? top_level() : f.top, h);
+    for (int l = 0; l < top; ++l) {
+      if (l < h) {
+        f.preds[l] = node;
+      } else if (searched) {
+        f.preds[l] = preds[l];
+      }
+    }
+    f.top = top;
+    f.stamp = stamp;
+    f.list = id_;
+  }
+
+  template <bool Assign, class V>
+  bool insert_impl(const Key& k, V&& v) {
     EpochGuard guard;
     EpochDomain::Reservation room(1);  // before anything changes
     Node* preds[kMaxLevel];
     Node* succs[kMaxLevel];
     const int h = random_height();
     raise_top(h);  // levels below h are searched and linked from now on
+    const std::uint64_t stamp = quiet_stamp();  // before any search: see Finger
+    const OrderHint hk = hint_of(k);
     Node* node = nullptr;
+    Finger& f = finger();
+    bool use_finger = preds_from_finger(f, k, hk, h, preds, succs);
+    bool searched = false;  // preds/succs hold a search's result on every level
     while (true) {
-      if (find_nodes(k, preds, succs)) {
-        if (node) free_node(node);  // never published
-        if (assign) {
-          T* fresh = new T(v);  // may throw: nothing changed yet
-          T* old = succs[0]->body()->val.exchange(fresh);
-          if (old != &succs[0]->body()->inline_value) room.retire(old, &free_value);
+      if (!use_finger) {
+        searched = true;
+        if (find_nodes(k, preds, succs)) {
+          if (node) free_node(node);  // never published
+          if constexpr (Assign) {
+            T* fresh = new T(v);  // may throw: nothing changed yet
+            T* old = succs[0]->body()->val.exchange(fresh);
+            if (old != &succs[0]->body()->inline_value) room.retire(old, &free_value);
+          }
+          return false;
         }
-        return false;
       }
-      if (!node) node = make_node(k, v, h);  // may throw: nothing changed yet
+      use_finger = false;  // a failed CAS below searches
+      if (!node) node = make_node(k, std::forward<V>(v), h);  // may throw: nothing changed yet
       for (int l = 0; l < h; ++l) node->next()[l].store(bits(succs[l]), std::memory_order_relaxed);
       std::uintptr_t expected = bits(succs[0]);
       if (preds[0]->next()[0].compare_exchange_strong(expected, bits(node))) break;
     }
     size_.fetch_add(1);
+    const bool appended = succs[0] == nullptr;
     for (int l = 1; l < h; ++l) {
       while (true) {
         std::uintptr_t cur = node->next()[l].load();
@@ -476,11 +569,16 @@ class SkipList {
         std::uintptr_t expected = bits(succs[l]);
         if (preds[l]->next()[l].compare_exchange_strong(expected, bits(node))) break;
         find_nodes(k, preds, succs);
+        searched = true;
         if (succs[0] != node) goto done;  // erased meanwhile
       }
     }
   done:
-    if (node->next()[0].load() & 1) find_nodes(k, preds, succs);  // unlink what we linked
+    if (node->next()[0].load() & 1) {
+      find_nodes(k, preds, succs);  // unlink what we linked
+    } else if (appended) {
+      remember_append(f, stamp, node, h, preds, searched);
+    }
     release(node, room);
     return true;
   }
@@ -489,6 +587,10 @@ class SkipList {
   Compare cmp_;
   std::atomic<std::size_t> size_{0};
   std::atomic<int> top_{1};
+  static inline std::atomic<std::uint64_t> next_id_{0};
+  const std::uint64_t id_;  // names the list in threads' fingers
+  std::atomic<std::uint64_t> erases_started_{0};
+  std::atomic<std::uint64_t> erases_done_{0};
 };
 
 }  // namespace kv

@@ -183,9 +183,17 @@ TEST(SkipListLayout, CopyThatThrowsLeavesNothingBehind) {
     ASSERT_TRUE(l.insert(1, Counted(10)));
     ASSERT_EQ(Counted::live, 1);
     // A new key whose value copy throws: no node, no leaked value.
-    Counted::copies_until_throw = 0;
+    {
+      const Counted twenty(20);
+      Counted::copies_until_throw = 0;
+      EXPECT_THROW(l.insert(2, twenty), std::bad_alloc);
+      Counted::copies_until_throw = -1;
+    }
+    EXPECT_EQ(Counted::live, 1);
+    // The same when the value is moved in (insert(const Key&, T&&)) and the move throws.
+    Counted::moves_until_throw = 0;
     EXPECT_THROW(l.insert(2, Counted(20)), std::bad_alloc);
-    Counted::copies_until_throw = -1;
+    Counted::moves_until_throw = -1;
     EXPECT_EQ(Counted::live, 1);
     EXPECT_EQ(l.size(), 1u);
     EXPECT_FALSE(l.contains(2));
