@@ -6,15 +6,21 @@
 // its own copy compiled for its target; GCC lowers the generic 64-byte
 // vectors (v8d) to that target's registers (SSE2: 4 x xmm, AVX2:
 // 2 x ymm, AVX-512: 1 x zmm). Loads go through memcpy: rows are unaligned.
+//
+// kernel_avx2.cpp and kernel_avx512.cpp include this file inside a
+// `#pragma GCC target` region (so the f32 kernel can use the FMA intrinsics,
+// see madd), after every header it needs: nothing here instantiates a
+// library template or defines an inline function with external linkage (the
+// scratch buffer lives in distance.cpp), so no code compiled for AVX2 or
+// AVX-512 can be shared with (and picked by the linker for) another path.
 #pragma once
 
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <type_traits>
-#include <vector>
 
 #include "vector/distance.hpp"
+#include "vector/kernel_paths.hpp"
 
 #pragma GCC diagnostic ignored "-Wpsabi"  // 64-byte vectors never cross a non-inlined call
 
@@ -268,12 +274,51 @@ struct F32Regs {
   static_assert(kFloatStep % kLanes == 0 && kLanes <= 16, "W is 16, 32 or 64 bytes");
 };
 
-// The two halves of a register of f32 lanes, as doubles.
-template <std::size_t W>
-KV_AI typename F32Regs<W>::D half_to_double(typename F32Regs<W>::F f, std::size_t half) {
-  typename F32Regs<W>::Half h;
-  std::memcpy(&h, reinterpret_cast<const unsigned char*>(&f) + half * (W / 2), W / 2);
-  return __builtin_convertvector(h, typename F32Regs<W>::D);
+// a * b + c on a register of f32 lanes: one fused multiply-add (one
+// rounding) on the AVX2 and AVX-512 paths, a product and a sum (two
+// roundings; -ffp-contract=off) on the baseline path.
+template <std::size_t W, class F>
+KV_AI F madd(F a, F b, F c) {
+#ifdef KV_KERNEL_FMA  // defined by the AVX2 and AVX-512 files, inside their target region
+  if constexpr (W == 64)
+    return reinterpret_cast<F>(_mm512_fmadd_ps(reinterpret_cast<__m512>(a), reinterpret_cast<__m512>(b),
+                                               reinterpret_cast<__m512>(c)));
+  else if constexpr (W == 32)
+    return reinterpret_cast<F>(_mm256_fmadd_ps(reinterpret_cast<__m256>(a), reinterpret_cast<__m256>(b),
+                                               reinterpret_cast<__m256>(c)));
+  else
+#endif
+    return a * b + c;
+}
+
+// One f32 step of metric P (l2, l1 or dot: cosine's dot part) into s.
+template <Metric P, std::size_t W, class F>
+KV_AI void f32_step(F x, F y, F& s) {
+  if constexpr (P == Metric::l2) {
+    const F t = x - y;
+    s = madd<W>(t, t, s);
+  } else if constexpr (P == Metric::l1) {
+    const F t = x - y, zero = {};
+    s += t < zero ? -t : t;
+  } else {
+    s = madd<W>(x, y, s);
+  }
+}
+
+// Half `H` (0: low, 1: high) of a register of f32 lanes, as doubles (one
+// register of the path's width).
+template <std::size_t W, std::size_t H>
+KV_AI typename F32Regs<W>::D half_to_double(typename F32Regs<W>::F f) {
+  using R = F32Regs<W>;
+  typename R::Half h;
+  if constexpr (R::kLanes == 16)
+    h = __builtin_shufflevector(f, f, 8 * H, 8 * H + 1, 8 * H + 2, 8 * H + 3, 8 * H + 4, 8 * H + 5, 8 * H + 6,
+                                8 * H + 7);
+  else if constexpr (R::kLanes == 8)
+    h = __builtin_shufflevector(f, f, 4 * H, 4 * H + 1, 4 * H + 2, 4 * H + 3);
+  else
+    h = __builtin_shufflevector(f, f, 2 * H, 2 * H + 1);
+  return __builtin_convertvector(h, typename R::D);
 }
 
 // Block end: the 32 f32 lanes in `lanes` folded into the 8 double lanes.
@@ -283,20 +328,39 @@ KV_AI void fold_block(const typename F32Regs<W>::F* lanes, typename F32Regs<W>::
   typename R::F b[R::kPerStep / 2];  // b[l] = lane[l] + lane[l+16]
   for (std::size_t k = 0; k < R::kPerStep / 2; ++k) b[k] = lanes[k] + lanes[k + R::kPerStep / 2];
   if constexpr (R::kLanes == 16) {  // b's two halves are lanes 0..7 and 8..15
-    dbl[0] += half_to_double<W>(b[0], 0) + half_to_double<W>(b[0], 1);
+    // Converted whole: GCC lowers a 16-lane conversion to two vcvtps2pd zmm,
+    // but an 8-lane one from a half to four xmm conversions.
+    typedef double v16d __attribute__((vector_size(128)));
+    const v16d c = __builtin_convertvector(b[0], v16d);
+    dbl[0] += __builtin_shufflevector(c, c, 0, 1, 2, 3, 4, 5, 6, 7) +
+              __builtin_shufflevector(c, c, 8, 9, 10, 11, 12, 13, 14, 15);
   } else {  // double register j holds lanes j*L/2 .. : from b[j/2] and b[j/2 + 8/L], half j%2
 #pragma GCC unroll 4
-    for (std::size_t j = 0; j < R::kDoubleRegs; ++j)
-      dbl[j] += half_to_double<W>(b[j / 2], j % 2) + half_to_double<W>(b[j / 2 + 8 / R::kLanes], j % 2);
+    for (std::size_t j = 0; j < R::kDoubleRegs; j += 2) {
+      dbl[j] += half_to_double<W, 0>(b[j / 2]) + half_to_double<W, 0>(b[j / 2 + 8 / R::kLanes]);
+      dbl[j + 1] += half_to_double<W, 1>(b[j / 2]) + half_to_double<W, 1>(b[j / 2 + 8 / R::kLanes]);
+    }
   }
 }
 
-// dbl[0] + dbl[1] + ... + dbl[7], lane by lane in order.
+typedef double v4d __attribute__((vector_size(32)));
+typedef double v2d __attribute__((vector_size(16)));
+
+// The 8 double lanes summed as a tree: ((d0 + d4) + (d2 + d6)) + ((d1 + d5) + (d3 + d7)),
+// the same order whatever register width holds them.
 template <std::size_t W>
 KV_AI double sum_lanes(const typename F32Regs<W>::D* dbl) {
-  double s = 0;
-  for (std::size_t j = 0; j < F32Regs<W>::kDoubleRegs; ++j) s += hsum(dbl[j]);
-  return s;
+  v4d quad;  // d0 + d4, d1 + d5, d2 + d6, d3 + d7
+  if constexpr (W == 64) {
+    quad = __builtin_shufflevector(dbl[0], dbl[0], 0, 1, 2, 3) + __builtin_shufflevector(dbl[0], dbl[0], 4, 5, 6, 7);
+  } else if constexpr (W == 32) {
+    quad = dbl[0] + dbl[1];
+  } else {
+    const v2d a = dbl[0] + dbl[2], b = dbl[1] + dbl[3];
+    quad = __builtin_shufflevector(a, b, 0, 1, 2, 3);
+  }
+  const v2d pair = __builtin_shufflevector(quad, quad, 0, 1) + __builtin_shufflevector(quad, quad, 2, 3);
+  return pair[0] + pair[1];
 }
 
 KV_AI bool sum_kept(double sum) {
@@ -316,7 +380,7 @@ KV_AI void f32_tile(const unsigned char* const* x, const float* const* q, std::s
   Dv main[R][G][Regs::kDoubleRegs] = {}, norm[R][Regs::kDoubleRegs] = {};
   for (std::size_t i = 0; i < vec_end; i += kFloatBlock) {
     const std::size_t end = vec_end - i < kFloatBlock ? vec_end : i + kFloatBlock;
-    F acc[R][G][S] = {}, nacc[R][S] = {}, unused = {};
+    F acc[R][G][S] = {}, nacc[R][S] = {};
     for (std::size_t j = i; j < end; j += kFloatStep) {
 #pragma GCC unroll 8
       for (std::size_t k = 0; k < S; ++k) {
@@ -324,13 +388,13 @@ KV_AI void f32_tile(const unsigned char* const* x, const float* const* q, std::s
 #pragma GCC unroll 4
         for (std::size_t r = 0; r < R; ++r) {
           xv[r] = load<F>(x[r] + (j + k * L) * sizeof(float));
-          if constexpr (M == Metric::cosine) nacc[r][k] += xv[r] * xv[r];
+          if constexpr (M == Metric::cosine) nacc[r][k] = madd<W>(xv[r], xv[r], nacc[r][k]);
         }
 #pragma GCC unroll 8
         for (std::size_t g = 0; g < G; ++g) {
           const F qv = load<F>(q[g] + j + k * L);
 #pragma GCC unroll 4
-          for (std::size_t r = 0; r < R; ++r) step<P>(xv[r], qv, acc[r][g][k], unused);
+          for (std::size_t r = 0; r < R; ++r) f32_step<P, W>(xv[r], qv, acc[r][g][k]);
         }
       }
     }
@@ -411,13 +475,6 @@ KV_AI void f32_block(const float* queries, std::size_t count, std::size_t d, con
   f32_pass<M, W, 1, 1>(queries, grouped, count, d, rows, stride, n, out);
 }
 
-// Per-thread scratch for converted rows and queries (reused between calls).
-double* scratch(std::size_t doubles) {
-  static thread_local std::vector<double> buffer;
-  if (buffer.size() < doubles) buffer.resize(doubles);
-  return buffer.data();
-}
-
 template <bool Scalar, Metric M, class T>
 KV_AI Sums sums(const unsigned char* a, const T* q, std::size_t d) {
   if constexpr (Scalar) {
@@ -443,7 +500,7 @@ KV_AI void block(const QuerySet& qs, const unsigned char* rows, std::size_t stri
       // Several queries: convert the block's rows and the queries to double
       // once; every query then runs over the converted block while it is in
       // cache (one query converts as it loads instead: no extra pass).
-      double* x = scratch((n + qs.count) * d);
+      double* x = paths::scratch((n + qs.count) * d);
       double* y = x + n * d;
       to_double<T>(rows, stride, n, d, x);
       to_double<T>(reinterpret_cast<const unsigned char*>(queries), d * sizeof(T), qs.count, d, y);
