@@ -239,28 +239,32 @@ KV_AI double finish(const Sums& s, double query_norm) {
 // f32 elements: summed in f32 lanes, folded into double lanes per block (see
 // distance.hpp, "Accumulation"). The arithmetic is defined on 32 logical f32
 // lanes, whatever the path's register width W (16, 32 or 64 bytes):
-//   step (32 dims j..j+31): lane l += op(x[j+l], q[j+l]) in f32
-//   block end (every kFloatBlock = 128 dims, the last block shorter):
+//   step (32 dims j..j+31): lane l = madd(., ., lane l) in f32 (l2: of
+//     t = x[j+l] - q[j+l] rounded to f32, t; dot: of x, q), or lane l +=
+//     |x - q| (l1)
+//   block end (every kFloatBlock = 256 dims, the last block shorter):
 //     b[l] = lane[l] + lane[l+16] (f32, l < 16);
 //     dbl[m] += (double)b[m] + (double)b[m+8] (m < 8); the f32 lanes restart
-//   row end: main = dbl[0] + dbl[1] + ... + dbl[7], then the last D mod 32
-//     dims in double, one at a time
-// so every vector path (baseline, avx2, avx512) gives bit-identical sums;
-// W only decides how many registers hold the 32 lanes (W/4 lanes each). A
-// row whose sum is not finite (an f32 overflow, or a NaN) or below
-// kTinySum in magnitude (products may have underflowed: elements near 1e-20
-// and below, or an all-zero row) is summed again in double, one element at
-// a time, so f32 never overflows or underflows where float64 would not
-// (cosine checks |x|^2 the same way). Above kTinySum, underflowed products
-// change the sum by less than D * 2^-149, far below the f32 bound.
+//   row end: main = ((dbl0 + dbl4) + (dbl2 + dbl6)) + ((dbl1 + dbl5) +
+//     (dbl3 + dbl7)), then the last D mod 32 dims in double, one at a time
+// W only decides how many registers hold the 32 lanes (W/4 lanes each), so
+// the paths that fuse madd (avx2, avx512) give bit-identical sums, and so
+// does every path that does not (baseline). A row whose sum is not finite
+// (an f32 overflow, or a NaN) or below kTinySum in magnitude (products may
+// have underflowed: elements near 1e-20 and below, or an all-zero row) is
+// summed again in double, one element at a time, so f32 never overflows or
+// underflows where float64 would not. Above kTinySum, underflowed products
+// change the sum by less than D * 2^-149, far below the f32 bound. Cosine's
+// |x|^2 is summed in double for each row of the block once (row_norms: f32
+// squares are exact in double), shared by every query.
 //
 // Register tiling: a tile of R rows x G queries runs its R*G accumulator
 // sets together, so each row register is loaded once per G queries and each
-// query register once per R rows (cosine's |x|^2 is shared by the G
-// queries). Every pair takes the same operations in the same order for any
-// R and G, so a query's distances are bit-identical alone or in a batch.
+// query register once per R rows. Every pair takes the same operations in
+// the same order for any R and G, so a query's distances are bit-identical
+// alone or in a batch.
 constexpr std::size_t kFloatStep = 32;    // logical f32 lanes: dims per step
-constexpr std::size_t kFloatBlock = 128;  // dims summed in f32 lanes before folding into double
+constexpr std::size_t kFloatBlock = 256;  // dims summed in f32 lanes before folding into double
 constexpr double kTinySum = 0x1p-80;      // smaller row sums are recomputed in double
 
 template <std::size_t W>
@@ -368,28 +372,26 @@ KV_AI bool sum_kept(double sum) {
   return a >= kTinySum && a <= __DBL_MAX__;  // NaN fails both
 }
 
-// Sums of R stored rows x G queries (out[r * G + g]), f32 lanes as above.
+// Sums of R stored rows x G queries (out[r * G + g], the metric's main sum;
+// cosine's dot part), f32 lanes as above.
 template <Metric M, std::size_t W, std::size_t R, std::size_t G>
-KV_AI void f32_tile(const unsigned char* const* x, const float* const* q, std::size_t d, Sums* out) {
+KV_AI void f32_tile(const unsigned char* const* x, const float* const* q, std::size_t d, double* out) {
   using Regs = F32Regs<W>;
   using F = typename Regs::F;
   using Dv = typename Regs::D;
   constexpr std::size_t L = Regs::kLanes, S = Regs::kPerStep;
   constexpr Metric P = M == Metric::cosine ? Metric::dot : M;  // the per-query part
   const std::size_t vec_end = d - d % kFloatStep;
-  Dv main[R][G][Regs::kDoubleRegs] = {}, norm[R][Regs::kDoubleRegs] = {};
+  Dv main[R][G][Regs::kDoubleRegs] = {};
   for (std::size_t i = 0; i < vec_end; i += kFloatBlock) {
     const std::size_t end = vec_end - i < kFloatBlock ? vec_end : i + kFloatBlock;
-    F acc[R][G][S] = {}, nacc[R][S] = {};
+    F acc[R][G][S] = {};
     for (std::size_t j = i; j < end; j += kFloatStep) {
 #pragma GCC unroll 8
       for (std::size_t k = 0; k < S; ++k) {
         F xv[R];
 #pragma GCC unroll 4
-        for (std::size_t r = 0; r < R; ++r) {
-          xv[r] = load<F>(x[r] + (j + k * L) * sizeof(float));
-          if constexpr (M == Metric::cosine) nacc[r][k] = madd<W>(xv[r], xv[r], nacc[r][k]);
-        }
+        for (std::size_t r = 0; r < R; ++r) xv[r] = load<F>(x[r] + (j + k * L) * sizeof(float));
 #pragma GCC unroll 8
         for (std::size_t g = 0; g < G; ++g) {
           const F qv = load<F>(q[g] + j + k * L);
@@ -399,34 +401,47 @@ KV_AI void f32_tile(const unsigned char* const* x, const float* const* q, std::s
       }
     }
 #pragma GCC unroll 4
-    for (std::size_t r = 0; r < R; ++r) {
-      if constexpr (M == Metric::cosine) fold_block<W>(nacc[r], norm[r]);
+    for (std::size_t r = 0; r < R; ++r)
 #pragma GCC unroll 8
       for (std::size_t g = 0; g < G; ++g) fold_block<W>(acc[r][g], main[r][g]);
-    }
   }
-  for (std::size_t r = 0; r < R; ++r) {
-    double row_norm = 0;
-    if constexpr (M == Metric::cosine) {
-      Sums tail;
-      scalar_tail<M>(x[r], q[0], vec_end, d, tail);  // the norm part does not depend on the query
-      row_norm = sum_lanes<W>(norm[r]) + tail.norm;
-      if (!sum_kept(row_norm)) {
-        Sums exact;
-        scalar_tail<M>(x[r], q[0], 0, d, exact);
-        row_norm = exact.norm;
-      }
-    }
+  for (std::size_t r = 0; r < R; ++r)
     for (std::size_t g = 0; g < G; ++g) {
       Sums s{sum_lanes<W>(main[r][g]), 0};
       scalar_tail<P>(x[r], q[g], vec_end, d, s);
-      if (!sum_kept(s.main)) {
+      if (!sum_kept(s.main)) {  // rare: summed again in double
         s = Sums{};
         scalar_tail<P>(x[r], q[g], 0, d, s);
       }
-      s.norm = row_norm;
-      out[r * G + g] = s;
+      out[r * G + g] = s.main;
     }
+}
+
+// |x|^2 of each of n f32 rows, in double: squares of f32 values are exact in
+// double, summed in 16 double lanes (steps of 16 dims), lane l + lane l+8,
+// the 8 lanes as a tree (sum_lanes), then the last D mod 16 squares in order.
+template <std::size_t W>
+KV_AI void row_norms(const unsigned char* rows, std::size_t stride, std::size_t n, std::size_t d,
+                     double* out) {
+  typedef double v16d __attribute__((vector_size(128)));
+  const std::size_t vec_end = d - d % 16;
+  for (std::size_t r = 0; r < n; ++r) {
+    const unsigned char* x = rows + r * stride;
+    v16d acc = {};
+    for (std::size_t i = 0; i < vec_end; i += 16) {
+      const v16d c = __builtin_convertvector(load<v16f>(x + i * sizeof(float)), v16d);
+      acc += c * c;
+    }
+    const v8d lanes = __builtin_shufflevector(acc, acc, 0, 1, 2, 3, 4, 5, 6, 7) +
+                      __builtin_shufflevector(acc, acc, 8, 9, 10, 11, 12, 13, 14, 15);
+    typename F32Regs<W>::D regs[F32Regs<W>::kDoubleRegs];
+    std::memcpy(regs, &lanes, sizeof lanes);
+    double norm = sum_lanes<W>(regs);
+    for (std::size_t i = vec_end; i < d; ++i) {
+      const double v = static_cast<double>(element<float>(x + i * sizeof(float)));
+      norm += v * v;
+    }
+    out[r] = norm;
   }
 }
 
@@ -440,28 +455,33 @@ struct F32Tile {
 };
 
 // Every query against rows [0, n): tiles of R rows x G queries, then the
-// leftover queries one at a time and the leftover rows one at a time.
+// leftover rows one at a time. norms: the rows' |x|^2 (cosine only).
 template <Metric M, std::size_t W, std::size_t R, std::size_t G>
 KV_AI void f32_pass(const float* queries, std::size_t q_first, std::size_t q_end, std::size_t d,
-                    const unsigned char* rows, std::size_t stride, std::size_t n, double* out) {
+                    const unsigned char* rows, std::size_t stride, std::size_t n, const double* norms,
+                    double* out) {
   for (std::size_t q0 = q_first; q0 + G <= q_end; q0 += G) {
     const float* q[G];
     double qn[G];
     for (std::size_t g = 0; g < G; ++g) q[g] = queries + (q0 + g) * d, qn[g] = self_norm<M>(q[g], d);
+    const auto put = [&](std::size_t r0, std::size_t rows_done, const double* sums) {
+      for (std::size_t r = 0; r < rows_done; ++r)
+        for (std::size_t g = 0; g < G; ++g)
+          out[(q0 + g) * n + r0 + r] = finish<M>(Sums{sums[r * G + g], norms ? norms[r0 + r] : 0}, qn[g]);
+    };
     std::size_t r0 = 0;
     for (; r0 + R <= n; r0 += R) {
       const unsigned char* x[R];
       for (std::size_t r = 0; r < R; ++r) x[r] = rows + (r0 + r) * stride;
-      Sums s[R * G];
-      f32_tile<M, W, R, G>(x, q, d, s);
-      for (std::size_t r = 0; r < R; ++r)
-        for (std::size_t g = 0; g < G; ++g) out[(q0 + g) * n + r0 + r] = finish<M>(s[r * G + g], qn[g]);
+      double sums[R * G];
+      f32_tile<M, W, R, G>(x, q, d, sums);
+      put(r0, R, sums);
     }
     for (; r0 < n; ++r0) {
       const unsigned char* x = rows + r0 * stride;
-      Sums s[G];
-      f32_tile<M, W, 1, G>(&x, q, d, s);
-      for (std::size_t g = 0; g < G; ++g) out[(q0 + g) * n + r0] = finish<M>(s[g], qn[g]);
+      double sums[G];
+      f32_tile<M, W, 1, G>(&x, q, d, sums);
+      put(r0, 1, sums);
     }
   }
 }
@@ -470,9 +490,14 @@ template <Metric M, std::size_t W>
 KV_AI void f32_block(const float* queries, std::size_t count, std::size_t d, const unsigned char* rows,
                      std::size_t stride, std::size_t n, double* out) {
   constexpr std::size_t R = F32Tile<W>::kRows, G = F32Tile<W>::kQueries;
+  double* norms = nullptr;
+  if constexpr (M == Metric::cosine) {
+    norms = paths::scratch(n);
+    row_norms<W>(rows, stride, n, d, norms);
+  }
   const std::size_t grouped = count == 1 ? 0 : count - count % G;
-  f32_pass<M, W, R, G>(queries, 0, grouped, d, rows, stride, n, out);
-  f32_pass<M, W, 1, 1>(queries, grouped, count, d, rows, stride, n, out);
+  f32_pass<M, W, R, G>(queries, 0, grouped, d, rows, stride, n, norms, out);
+  f32_pass<M, W, 1, 1>(queries, grouped, count, d, rows, stride, n, norms, out);
 }
 
 template <bool Scalar, Metric M, class T>
