@@ -13,7 +13,7 @@
 #ifdef KV_HAVE_X86_PATHS
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
-#define KV_KERNEL_FMA 1  // madd() fuses (kernel_body.hpp)
+#define KV_KERNEL_AVX 1  // madd() fuses, sqrt_all() uses vsqrtpd (kernel_body.hpp)
 #include "vector/kernel_body.hpp"
 
 namespace kv::vector::paths {

@@ -283,7 +283,7 @@ struct F32Regs {
 // roundings; -ffp-contract=off) on the baseline path.
 template <std::size_t W, class F>
 KV_AI F madd(F a, F b, F c) {
-#ifdef KV_KERNEL_FMA  // defined by the AVX2 and AVX-512 files, inside their target region
+#ifdef KV_KERNEL_AVX  // defined by the AVX2 and AVX-512 files, inside their target region
   if constexpr (W == 64)
     return reinterpret_cast<F>(_mm512_fmadd_ps(reinterpret_cast<__m512>(a), reinterpret_cast<__m512>(b),
                                                reinterpret_cast<__m512>(c)));
@@ -367,6 +367,46 @@ KV_AI double sum_lanes(const typename F32Regs<W>::D* dbl) {
   return pair[0] + pair[1];
 }
 
+// Eight pairs' 8 double lanes (AVX-512: one register each) summed at once,
+// each in sum_lanes' tree order (a transposed tree: 14 two-register shuffles
+// and 7 adds instead of 8 x 6 operations). Lane j of the result holds pair
+// kSum8Pair[j].
+constexpr std::size_t kSum8Pair[8] = {0, 4, 2, 6, 1, 5, 3, 7};
+
+KV_AI v8d sum_lanes8(const v8d* p) {
+  v8d half[4], quarter[2];  // lanes i + (i + 4); then (i) + (i + 2)
+  for (std::size_t k = 0; k < 4; ++k)
+    half[k] = __builtin_shufflevector(p[2 * k], p[2 * k + 1], 0, 1, 2, 3, 8, 9, 10, 11) +
+              __builtin_shufflevector(p[2 * k], p[2 * k + 1], 4, 5, 6, 7, 12, 13, 14, 15);
+  for (std::size_t k = 0; k < 2; ++k)
+    quarter[k] = __builtin_shufflevector(half[2 * k], half[2 * k + 1], 0, 1, 8, 9, 4, 5, 12, 13) +
+                 __builtin_shufflevector(half[2 * k], half[2 * k + 1], 2, 3, 10, 11, 6, 7, 14, 15);
+  return __builtin_shufflevector(quarter[0], quarter[1], 0, 8, 2, 10, 4, 12, 6, 14) +
+         __builtin_shufflevector(quarter[0], quarter[1], 1, 9, 3, 11, 5, 13, 7, 15);
+}
+
+// Square roots of n doubles in place (l2's finish): one vsqrtpd per 8 on
+// AVX-512, per 4 on AVX2; correctly rounded, so equal to __builtin_sqrt.
+template <std::size_t W, std::size_t N>
+KV_AI void sqrt_all(double* v) {
+#ifdef KV_KERNEL_AVX
+  if constexpr (W == 64 && N % 8 == 0) {
+    for (std::size_t k = 0; k < N; k += 8) {  // maskz: _mm512_sqrt_pd's undefined source trips -Wmaybe-uninitialized
+      const v8d root = reinterpret_cast<v8d>(_mm512_maskz_sqrt_pd(0xFF, reinterpret_cast<__m512d>(load<v8d>(v + k))));
+      std::memcpy(v + k, &root, sizeof root);
+    }
+    return;
+  } else if constexpr (W == 32 && N % 4 == 0) {
+    for (std::size_t k = 0; k < N; k += 4) {
+      const v4d root = reinterpret_cast<v4d>(_mm256_sqrt_pd(reinterpret_cast<__m256d>(load<v4d>(v + k))));
+      std::memcpy(v + k, &root, sizeof root);
+    }
+    return;
+  }
+#endif
+  for (std::size_t k = 0; k < N; ++k) v[k] = __builtin_sqrt(v[k]);
+}
+
 KV_AI bool sum_kept(double sum) {
   const double a = __builtin_fabs(sum);
   return a >= kTinySum && a <= __DBL_MAX__;  // NaN fails both
@@ -405,10 +445,20 @@ KV_AI void f32_tile(const unsigned char* const* x, const float* const* q, std::s
 #pragma GCC unroll 8
       for (std::size_t g = 0; g < G; ++g) fold_block<W>(acc[r][g], main[r][g]);
   }
+  if constexpr (W == 64 && R * G == 8) {
+    v8d pairs[8];
+    for (std::size_t r = 0; r < R; ++r)
+      for (std::size_t g = 0; g < G; ++g) pairs[r * G + g] = main[r][g][0];
+    const v8d sums = sum_lanes8(pairs);
+    for (std::size_t j = 0; j < 8; ++j) out[kSum8Pair[j]] = sums[j];
+  } else {
+    for (std::size_t r = 0; r < R; ++r)
+      for (std::size_t g = 0; g < G; ++g) out[r * G + g] = sum_lanes<W>(main[r][g]);
+  }
   for (std::size_t r = 0; r < R; ++r)
     for (std::size_t g = 0; g < G; ++g) {
-      Sums s{sum_lanes<W>(main[r][g]), 0};
-      scalar_tail<P>(x[r], q[g], vec_end, d, s);
+      Sums s{out[r * G + g], 0};
+      if (vec_end < d) scalar_tail<P>(x[r], q[g], vec_end, d, s);
       if (!sum_kept(s.main)) {  // rare: summed again in double
         s = Sums{};
         scalar_tail<P>(x[r], q[g], 0, d, s);
@@ -475,7 +525,13 @@ KV_AI void f32_pass(const float* queries, std::size_t q_first, std::size_t q_end
       for (std::size_t r = 0; r < R; ++r) x[r] = rows + (r0 + r) * stride;
       double sums[R * G];
       f32_tile<M, W, R, G>(x, q, d, sums);
-      put(r0, R, sums);
+      if constexpr (M == Metric::l2) {  // finish = sqrt, for the whole tile at once
+        sqrt_all<W, R * G>(sums);
+        for (std::size_t r = 0; r < R; ++r)
+          for (std::size_t g = 0; g < G; ++g) out[(q0 + g) * n + r0 + r] = sums[r * G + g];
+      } else {
+        put(r0, R, sums);
+      }
     }
     for (; r0 < n; ++r0) {
       const unsigned char* x = rows + r0 * stride;
