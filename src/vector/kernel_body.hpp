@@ -242,7 +242,8 @@ KV_AI double finish(const Sums& s, double query_norm) {
 //   step (32 dims j..j+31): lane l = madd(., ., lane l) in f32 (l2: of
 //     t = x[j+l] - q[j+l] rounded to f32, t; dot: of x, q), or lane l +=
 //     |x - q| (l1)
-//   block end (every kFloatBlock = 256 dims, the last block shorter):
+//   block end (every kFloatBlock = 256 dims, 512 for l2, the last block
+//   shorter):
 //     b[l] = lane[l] + lane[l+16] (f32, l < 16);
 //     dbl[m] += (double)b[m] + (double)b[m+8] (m < 8); the f32 lanes restart
 //   row end: main = ((dbl0 + dbl4) + (dbl2 + dbl6)) + ((dbl1 + dbl5) +
@@ -264,7 +265,11 @@ KV_AI double finish(const Sums& s, double query_norm) {
 // the same order for any R and G, so a query's distances are bit-identical
 // alone or in a batch.
 constexpr std::size_t kFloatStep = 32;    // logical f32 lanes: dims per step
-constexpr std::size_t kFloatBlock = 256;  // dims summed in f32 lanes before folding into double
+// Dims summed in f32 lanes before folding into double: 8 terms per lane
+// (16 for l2, whose square root halves the relative error), 4 for |x|^2.
+template <Metric M>
+constexpr std::size_t kFloatBlock = M == Metric::l2 ? 512 : 256;
+constexpr std::size_t kNormBlock = 128;
 constexpr double kTinySum = 0x1p-80;      // smaller row sums are recomputed in double
 
 template <std::size_t W>
@@ -423,8 +428,9 @@ KV_AI void f32_tile(const unsigned char* const* x, const float* const* q, std::s
   constexpr Metric P = M == Metric::cosine ? Metric::dot : M;  // the per-query part
   const std::size_t vec_end = d - d % kFloatStep;
   Dv main[R][G][Regs::kDoubleRegs] = {};
-  for (std::size_t i = 0; i < vec_end; i += kFloatBlock) {
-    const std::size_t end = vec_end - i < kFloatBlock ? vec_end : i + kFloatBlock;
+  constexpr std::size_t kBlock = kFloatBlock<M>;
+  for (std::size_t i = 0; i < vec_end; i += kBlock) {
+    const std::size_t end = vec_end - i < kBlock ? vec_end : i + kBlock;
     F acc[R][G][S] = {};
     for (std::size_t j = i; j < end; j += kFloatStep) {
 #pragma GCC unroll 8
@@ -467,29 +473,42 @@ KV_AI void f32_tile(const unsigned char* const* x, const float* const* q, std::s
     }
 }
 
-// |x|^2 of each of n f32 rows, in double: squares of f32 values are exact in
-// double, summed in 16 double lanes (steps of 16 dims), lane l + lane l+8,
-// the 8 lanes as a tree (sum_lanes), then the last D mod 16 squares in order.
+// |x|^2 of each of n f32 rows (cosine), shared by every query: the f32
+// lanes as above with madd(x, x, lane) and blocks of kNormBlock = 128 dims
+// (4 terms per lane), the last D mod 32 squares in double, summed again in
+// double when not kept.
 template <std::size_t W>
 KV_AI void row_norms(const unsigned char* rows, std::size_t stride, std::size_t n, std::size_t d,
                      double* out) {
-  typedef double v16d __attribute__((vector_size(128)));
-  const std::size_t vec_end = d - d % 16;
+  using Regs = F32Regs<W>;
+  using F = typename Regs::F;
+  constexpr std::size_t L = Regs::kLanes, S = Regs::kPerStep;
+  const std::size_t vec_end = d - d % kFloatStep;
   for (std::size_t r = 0; r < n; ++r) {
     const unsigned char* x = rows + r * stride;
-    v16d acc = {};
-    for (std::size_t i = 0; i < vec_end; i += 16) {
-      const v16d c = __builtin_convertvector(load<v16f>(x + i * sizeof(float)), v16d);
-      acc += c * c;
+    typename Regs::D dbl[Regs::kDoubleRegs] = {};
+    for (std::size_t i = 0; i < vec_end; i += kNormBlock) {
+      const std::size_t end = vec_end - i < kNormBlock ? vec_end : i + kNormBlock;
+      F acc[S] = {};
+      for (std::size_t j = i; j < end; j += kFloatStep)
+#pragma GCC unroll 8
+        for (std::size_t k = 0; k < S; ++k) {
+          const F v = load<F>(x + (j + k * L) * sizeof(float));
+          acc[k] = madd<W>(v, v, acc[k]);
+        }
+      fold_block<W>(acc, dbl);
     }
-    const v8d lanes = __builtin_shufflevector(acc, acc, 0, 1, 2, 3, 4, 5, 6, 7) +
-                      __builtin_shufflevector(acc, acc, 8, 9, 10, 11, 12, 13, 14, 15);
-    typename F32Regs<W>::D regs[F32Regs<W>::kDoubleRegs];
-    std::memcpy(regs, &lanes, sizeof lanes);
-    double norm = sum_lanes<W>(regs);
-    for (std::size_t i = vec_end; i < d; ++i) {
-      const double v = static_cast<double>(element<float>(x + i * sizeof(float)));
-      norm += v * v;
+    double norm = sum_lanes<W>(dbl);
+    const auto squares = [&](std::size_t from) {
+      for (std::size_t i = from; i < d; ++i) {
+        const double v = static_cast<double>(element<float>(x + i * sizeof(float)));
+        norm += v * v;
+      }
+    };
+    squares(vec_end);
+    if (!sum_kept(norm)) {  // rare: summed again in double
+      norm = 0;
+      squares(0);
     }
     out[r] = norm;
   }

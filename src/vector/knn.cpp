@@ -47,20 +47,6 @@ std::vector<std::vector<Neighbor>> knn_search(Column& column, const QuerySet& qu
   const std::size_t stride = static_cast<std::size_t>(column.elem_size());
   const std::size_t block_rows = std::max<std::size_t>(1, kBlockBytes / stride);
   std::vector<double> dist(block_rows * queries.count);
-  // Per query, the distance a row must beat to enter its full heap (the
-  // heap's worst); NaN when the worst is NaN (then any number enters).
-  std::vector<double> bar(queries.count);
-  const auto offer = [&](std::vector<Neighbor>& h, double& limit, const Neighbor& cand) {
-    if (h.size() < keep) {
-      h.push_back(cand);
-      std::push_heap(h.begin(), h.end(), nearer);
-    } else {
-      std::pop_heap(h.begin(), h.end(), nearer);
-      h.back() = cand;
-      std::push_heap(h.begin(), h.end(), nearer);
-    }
-    if (h.size() == keep) limit = h.front().distance;
-  };
   scan_runs(column, start, stop, [&](std::string_view run, std::uint64_t first, std::uint64_t count) {
     const auto* bytes = reinterpret_cast<const unsigned char*>(run.data());
     for (std::uint64_t b = 0; b < count; b += block_rows) {
@@ -68,14 +54,31 @@ std::vector<std::vector<Neighbor>> knn_search(Column& column, const QuerySet& qu
       kernel(set, bytes + b * stride + 1, stride, n, dist.data());
       for (std::size_t q = 0; q < queries.count; ++q) {
         std::vector<Neighbor>& h = heaps[q];
-        double& limit = bar[q];
         const double* d = dist.data() + q * n;
+        // Rows arrive in idx order, so an equal distance never displaces a
+        // kept row (ties go to the smaller idx) and a NaN never displaces
+        // anything: once the heap is full only a number below its worst
+        // (`gate`), or any number over a NaN worst, enters; most rows cost
+        // one comparison.
+        bool full = h.size() == keep, nan_worst = full && std::isnan(h.front().distance);
+        double gate = !full ? 0 : nan_worst ? HUGE_VAL : h.front().distance;
         for (std::size_t r = 0; r < n; ++r) {
-          // Rows arrive in idx order, so an equal distance never displaces a
-          // kept row (ties go to the smaller idx) and a NaN never displaces
-          // anything: only a smaller number, or any number over a NaN, enters.
-          if (h.size() == keep && !(d[r] < limit) && !(std::isnan(limit) && !std::isnan(d[r]))) continue;
-          offer(h, limit, Neighbor{first + b + r, d[r]});
+          const double v = d[r];
+          if (full && !(v < gate) && (!nan_worst || std::isnan(v))) continue;
+          const Neighbor cand{first + b + r, v};
+          if (!full) {
+            h.push_back(cand);
+            std::push_heap(h.begin(), h.end(), nearer);
+            full = h.size() == keep;
+          } else {
+            std::pop_heap(h.begin(), h.end(), nearer);
+            h.back() = cand;
+            std::push_heap(h.begin(), h.end(), nearer);
+          }
+          if (full) {
+            nan_worst = std::isnan(h.front().distance);
+            gate = nan_worst ? HUGE_VAL : h.front().distance;
+          }
         }
       }
     }
