@@ -21,13 +21,15 @@
 // Accumulation: i8 and u8 exactly, in int32 sums flushed into int64 every
 // 2^14 elements (vectorised loops). f32: 32 logical f32 lanes (x - y and
 // products in f32; on the avx2 and avx512 paths each product and its sum
-// are one fused multiply-add), every block of 256 dims folded into 8 double
-// lanes, the lanes added as a fixed tree at the row's end, the last D mod 32
-// elements in double; cosine's |x|^2 in double (exact squares); a row whose
+// are one fused multiply-add), every block of 256 dims (512 for l2) folded
+// into 8 double lanes, the lanes added as a fixed tree at the row's end, the
+// last D mod 32 elements in double; cosine's |x|^2 the same way in blocks of
+// 128 dims, once per row for all the queries; a row whose
 // sum is not finite or below 2^-80 (an f32 overflow or possible underflow,
 // e.g. elements near 1e20 and above or 1e-20 and below) is summed again in
 // double, so f32 never overflows or underflows where float64 would not
-// (1e30^2 is fine). Error <= 11u of the sum of |terms| (u = 2^-24;
+// (1e30^2 is fine). Error <= 19u (l2's sum of squares: 9.5u after the
+// square root) or 9u (l1, dot) of the sum of |terms| (u = 2^-24;
 // docs/vector_search.md, Accuracy). The 32 lanes live in 8, 4 or 2
 // registers (SSE2, AVX2, AVX-512) with the same arithmetic, so the two FMA
 // paths (avx2, avx512) agree bit for bit; baseline (SSE2, no FMA) rounds

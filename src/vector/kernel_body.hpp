@@ -256,8 +256,8 @@ KV_AI double finish(const Sums& s, double query_norm) {
 // summed again in double, one element at a time, so f32 never overflows or
 // underflows where float64 would not. Above kTinySum, underflowed products
 // change the sum by less than D * 2^-149, far below the f32 bound. Cosine's
-// |x|^2 is summed in double for each row of the block once (row_norms: f32
-// squares are exact in double), shared by every query.
+// |x|^2 is summed the same way (madd(x, x, lane), blocks of kNormBlock = 128
+// dims) once for each row of the block (row_norms), shared by every query.
 //
 // Register tiling: a tile of R rows x G queries runs its R*G accumulator
 // sets together, so each row register is loaded once per G queries and each
