@@ -457,6 +457,12 @@ KV_AI void f32_tile(const unsigned char* const* x, const float* const* q, std::s
       for (std::size_t g = 0; g < G; ++g) pairs[r * G + g] = main[r][g][0];
     const v8d sums = sum_lanes8(pairs);
     for (std::size_t j = 0; j < 8; ++j) out[kSum8Pair[j]] = sums[j];
+    // Usually no tail and every sum kept: one vector check for the 8 pairs.
+    const v8d mag = reinterpret_cast<v8d>(reinterpret_cast<v8l>(sums) & 0x7fffffffffffffffll);
+    const v8l kept = (mag >= kTinySum) & (mag <= __DBL_MAX__);  // NaN fails both
+    bool all_kept = true;
+    for (std::size_t j = 0; j < 8; ++j) all_kept &= kept[j] != 0;
+    if (vec_end == d && all_kept) return;
   } else {
     for (std::size_t r = 0; r < R; ++r)
       for (std::size_t g = 0; g < G; ++g) out[r * G + g] = sum_lanes<W>(main[r][g]);
