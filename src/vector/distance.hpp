@@ -81,6 +81,12 @@ struct QuerySet {
   std::size_t dim = 0;
   const void* elements = nullptr;  // count * dim elements of num, naturally aligned
   std::size_t count = 0;
+  // Optional (count entries; knn_search passes each full heap's worst
+  // distance, +inf before it is full): for l2 over f32, a batch kernel may
+  // put +inf instead of the distance of a row that is certainly farther
+  // from query q than prune[q] (vector/kernel_body.hpp, f32_pruned_pass).
+  // Every distance it does put is exact, and the same alone or in a batch.
+  const double* prune = nullptr;
 };
 
 using BlockKernel = void (*)(const QuerySet& queries, const unsigned char* rows, std::size_t stride,

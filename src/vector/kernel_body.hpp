@@ -419,7 +419,7 @@ KV_AI bool sum_kept(double sum) {
 
 // Sums of R stored rows x G queries (out[r * G + g], the metric's main sum;
 // cosine's dot part), f32 lanes as above.
-template <Metric M, std::size_t W, std::size_t R, std::size_t G>
+template <Metric M, std::size_t W, std::size_t R, std::size_t G, std::size_t kBlock = kFloatBlock<M>>
 KV_AI void f32_tile(const unsigned char* const* x, const float* const* q, std::size_t d, double* out) {
   using Regs = F32Regs<W>;
   using F = typename Regs::F;
@@ -428,7 +428,6 @@ KV_AI void f32_tile(const unsigned char* const* x, const float* const* q, std::s
   constexpr Metric P = M == Metric::cosine ? Metric::dot : M;  // the per-query part
   const std::size_t vec_end = d - d % kFloatStep;
   Dv main[R][G][Regs::kDoubleRegs] = {};
-  constexpr std::size_t kBlock = kFloatBlock<M>;
   for (std::size_t i = 0; i < vec_end; i += kBlock) {
     const std::size_t end = vec_end - i < kBlock ? vec_end : i + kBlock;
     F acc[R][G][S] = {};
@@ -440,7 +439,13 @@ KV_AI void f32_tile(const unsigned char* const* x, const float* const* q, std::s
         for (std::size_t r = 0; r < R; ++r) xv[r] = load<F>(x[r] + (j + k * L) * sizeof(float));
 #pragma GCC unroll 8
         for (std::size_t g = 0; g < G; ++g) {
-          const F qv = load<F>(q[g] + j + k * L);
+          F qv = load<F>(q[g] + j + k * L);
+          // Held in a register for the R rows (GCC would load it again as
+          // each row's memory operand: twice the loads, which bound the dot loop).
+          if constexpr (W == 64)
+            __asm__("" : "+v"(qv));
+          else
+            __asm__("" : "+x"(qv));
 #pragma GCC unroll 4
           for (std::size_t r = 0; r < R; ++r) f32_step<P, W>(xv[r], qv, acc[r][g][k]);
         }
@@ -567,17 +572,76 @@ KV_AI void f32_pass(const float* queries, std::size_t q_first, std::size_t q_end
   }
 }
 
+// l2 for a batch, with each query's bound (QuerySet::prune): a tile first
+// computes dot(x, q) (one fused multiply-add per 16 dims and pair instead of
+// a subtract and one) and estimates |x - q|^2 = |x|^2 + |q|^2 - 2 dot(x, q);
+// only a pair whose estimate is not certainly above bound^2 gets its exact
+// l2 sum (f32_tile<l2>, the arithmetic of a query alone), the others +inf.
+// The dot products fold into double every kEstimateBlock dims (32 terms per
+// lane: within 33u |x||q|), so the estimate errs by at most 38u (|x|^2 +
+// |q|^2) (|x|^2 and |q|^2 within 5u, 2 dot within 33u (|x|^2 + |q|^2)) and
+// the exact sum by 19u |x - q|^2 <= 38u (|x|^2 + |q|^2): a margin of
+// kPruneSlack (|x|^2 + |q|^2) (plus D * 2^-120 for underflowed products)
+// never drops a row that could enter the heap. A NaN or infinite estimate
+// or bound never prunes.
+constexpr std::size_t kEstimateBlock = 1024;
+constexpr double kPruneSlack = 0x1p-17;  // 128u, more than the 76u needed
+
+template <std::size_t W, std::size_t R, std::size_t G>
+KV_AI void f32_pruned_pass(const float* queries, std::size_t q_end, std::size_t d, const unsigned char* rows,
+                           std::size_t stride, std::size_t n, const double* norms, const double* query_norms,
+                           const double* prune, double* out) {
+  const double floor = static_cast<double>(d) * 0x1p-120;
+  for (std::size_t q0 = 0; q0 + G <= q_end; q0 += G) {
+    const float* q[G];
+    double qn[G], bound2[G];
+    for (std::size_t g = 0; g < G; ++g) {
+      q[g] = queries + (q0 + g) * d;
+      qn[g] = query_norms[q0 + g];
+      bound2[g] = prune[q0 + g] * prune[q0 + g] * (1 + 0x1p-40);
+    }
+    const auto exact = [&](const unsigned char* x, std::size_t g) {
+      double sum;
+      f32_tile<Metric::l2, W, 1, 1>(&x, &q[g], d, &sum);
+      return __builtin_sqrt(sum);
+    };
+    std::size_t r0 = 0;
+    for (; r0 + R <= n; r0 += R) {
+      const unsigned char* x[R];
+      for (std::size_t r = 0; r < R; ++r) x[r] = rows + (r0 + r) * stride;
+      double dots[R * G];
+      f32_tile<Metric::dot, W, R, G, kEstimateBlock>(x, q, d, dots);
+      for (std::size_t r = 0; r < R; ++r)
+        for (std::size_t g = 0; g < G; ++g) {
+          const double scale = norms[r0 + r] + qn[g];
+          const double estimate = scale - 2 * dots[r * G + g];
+          out[(q0 + g) * n + r0 + r] =
+              estimate - (kPruneSlack * scale + floor) > bound2[g] ? __builtin_inf() : exact(x[r], g);
+        }
+    }
+    for (; r0 < n; ++r0)
+      for (std::size_t g = 0; g < G; ++g) out[(q0 + g) * n + r0] = exact(rows + r0 * stride, g);
+  }
+}
+
 template <Metric M, std::size_t W>
 KV_AI void f32_block(const float* queries, std::size_t count, std::size_t d, const unsigned char* rows,
-                     std::size_t stride, std::size_t n, double* out) {
+                     std::size_t stride, std::size_t n, const double* prune, double* out) {
   constexpr std::size_t R = F32Tile<W>::kRows, G = F32Tile<W>::kQueries;
+  const bool pruned = M == Metric::l2 && prune && G > 1 && count > 1;
   double* norms = nullptr;
-  if constexpr (M == Metric::cosine) {
-    norms = paths::scratch(n);
+  if (M == Metric::cosine || pruned) {
+    norms = paths::scratch(n + count);
     row_norms<W>(rows, stride, n, d, norms);
   }
   const std::size_t grouped = count == 1 ? 0 : count - count % G;
-  f32_pass<M, W, R, G>(queries, 0, grouped, d, rows, stride, n, norms, out);
+  if (pruned) {
+    double* query_norms = norms + n;  // like the rows' (within 5u: the margin allows for it)
+    row_norms<W>(reinterpret_cast<const unsigned char*>(queries), d * sizeof(float), count, d, query_norms);
+    f32_pruned_pass<W, R, G>(queries, grouped, d, rows, stride, n, norms, query_norms, prune, out);
+  }
+  else
+    f32_pass<M, W, R, G>(queries, 0, grouped, d, rows, stride, n, norms, out);
   f32_pass<M, W, 1, 1>(queries, grouped, count, d, rows, stride, n, norms, out);
 }
 
@@ -600,7 +664,7 @@ KV_AI void block(const QuerySet& qs, const unsigned char* rows, std::size_t stri
   const T* queries = static_cast<const T*>(qs.elements);
   const std::size_t d = qs.dim;
   if constexpr (!Scalar && std::is_same_v<T, float>) {
-    f32_block<M, W>(queries, qs.count, d, rows, stride, n, out);
+    f32_block<M, W>(queries, qs.count, d, rows, stride, n, qs.prune, out);
   } else {
     if (!Scalar && sizeof(T) > 1 && qs.count > 1) {
       // Several queries: convert the block's rows and the queries to double

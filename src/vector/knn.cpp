@@ -47,10 +47,16 @@ std::vector<std::vector<Neighbor>> knn_search(Column& column, const QuerySet& qu
   const std::size_t stride = static_cast<std::size_t>(column.elem_size());
   const std::size_t block_rows = std::max<std::size_t>(1, kBlockBytes / stride);
   std::vector<double> dist(block_rows * queries.count);
+  // Each query's heap worst at the start of a block (+inf until full): the
+  // kernel may skip rows certainly farther (QuerySet::prune).
+  std::vector<double> worst(queries.count, HUGE_VAL);
+  set.prune = worst.data();
   scan_runs(column, start, stop, [&](std::string_view run, std::uint64_t first, std::uint64_t count) {
     const auto* bytes = reinterpret_cast<const unsigned char*>(run.data());
     for (std::uint64_t b = 0; b < count; b += block_rows) {
       const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(block_rows, count - b));
+      for (std::size_t q = 0; q < queries.count; ++q)
+        worst[q] = heaps[q].size() == keep ? heaps[q].front().distance : HUGE_VAL;
       kernel(set, bytes + b * stride + 1, stride, n, dist.data());
       for (std::size_t q = 0; q < queries.count; ++q) {
         std::vector<Neighbor>& h = heaps[q];
