@@ -56,10 +56,7 @@
 
 namespace {
 
-using kvbench::check;
-using kvbench::exec;
-
-using Clock = std::chrono::steady_clock;
+using namespace kvbench;
 namespace fs = std::filesystem;
 
 constexpr int kRows = 20000;
@@ -67,11 +64,8 @@ constexpr int kValueBytes = 16 * 1024;
 constexpr std::size_t kStreamBytes = 256u << 20;
 constexpr int kRounds = 3;
 
-sqlite3* open_db(const fs::path& path) {
-  sqlite3* db = nullptr;
-  check(sqlite3_open(path.c_str(), &db), db, "open");
-  exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
-  return db;
+sqlite3* open_wal_db(const fs::path& path) {
+  return open_db(path, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
 }
 
 std::string key_of(int i) {
@@ -80,57 +74,48 @@ std::string key_of(int i) {
   return buf;
 }
 
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
+// The timed write workloads: `sql` (?1 = key, ?2 = value) once per key of
+// `keys` (key_of), each changing one row, in one transaction; then db closes.
+Timing write_each_key(sqlite3* db, const char* sql, const std::vector<int>& keys, const std::string& value) {
+  sqlite3_stmt* s = prepare(db, sql);
+  const Stopwatch sw;
+  exec(db, "BEGIN");
+  for (int i : keys) {
+    const std::string k = key_of(i);
+    sqlite3_bind_blob(s, 1, k.data(), static_cast<int>(k.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+    check(sqlite3_step(s), db, sql);
+    if (sqlite3_changes(db) != 1) throw std::runtime_error(std::string(sql) + " missed key " + k);
+    sqlite3_reset(s);
+  }
+  exec(db, "COMMIT");
+  const Timing t = sw.stop();
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return t;
 }
-
-// Wall and CPU seconds of one timed region (CPU time: this process's, so a
-// busy shared machine inflates it less than wall time).
-struct Timing {
-  double wall, cpu;
-};
-struct Stopwatch {
-  Clock::time_point t0 = Clock::now();
-  double c0 = kvbench::cpu_now();
-  Timing stop() const { return {seconds_since(t0), kvbench::cpu_now() - c0}; }
-};
 
 Timing write_rows(const fs::path& path, bool kvault, const std::string& value, int rows = kRows) {
   fs::remove(path);
   fs::remove(path.string() + "-wal");
   fs::remove(path.string() + "-shm");
-  sqlite3* db = open_db(path);
+  sqlite3* db = open_wal_db(path);
   exec(db, kvault ? "CREATE VIRTUAL TABLE media USING kvault"
                   : "CREATE TABLE kv(key BLOB PRIMARY KEY, value BLOB NOT NULL)");
-  sqlite3_stmt* ins = nullptr;
-  check(sqlite3_prepare_v2(db,
-                           kvault ? "INSERT INTO media(key, value) VALUES (?1, ?2)"
-                                  : "INSERT INTO kv(key, value) VALUES (?1, ?2)",
-                           -1, &ins, nullptr),
-        db, "prepare insert");
-  const Stopwatch sw;
-  exec(db, "BEGIN");
-  for (int i = 0; i < rows; ++i) {
-    const std::string k = key_of(i);
-    sqlite3_bind_blob(ins, 1, k.data(), static_cast<int>(k.size()), SQLITE_STATIC);
-    sqlite3_bind_blob(ins, 2, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
-    check(sqlite3_step(ins), db, "insert");
-    sqlite3_reset(ins);
-  }
-  exec(db, "COMMIT");
-  const Timing t = sw.stop();
-  sqlite3_finalize(ins);
-  sqlite3_close(db);
-  return t;
+  std::vector<int> keys(static_cast<std::size_t>(rows));
+  for (int i = 0; i < rows; ++i) keys[i] = i;
+  return write_each_key(
+      db,
+      kvault ? "INSERT INTO media(key, value) VALUES (?1, ?2)" : "INSERT INTO kv(key, value) VALUES (?1, ?2)",
+      keys, value);
 }
 
 // One point read per key in order; sql selects, for the key ?1, columns whose
 // byte counts (or integer values, for a length) add up to `expect` per row.
 Timing read_rows(const fs::path& path, const std::string& sql, const std::vector<int>& order,
                  std::size_t expect) {
-  sqlite3* db = open_db(path);
-  sqlite3_stmt* sel = nullptr;
-  check(sqlite3_prepare_v2(db, sql.c_str(), -1, &sel, nullptr), db, "prepare " + sql);
+  sqlite3* db = open_wal_db(path);
+  sqlite3_stmt* sel = prepare(db, sql);
   std::size_t total = 0;
   const Stopwatch sw;
   for (int i : order) {
@@ -156,7 +141,7 @@ std::pair<Timing, Timing> interleaved_reads(const fs::path& kdb, const fs::path&
                                             const std::string& plain_sql, const std::vector<int>& order,
                                             std::size_t expect, int passes) {
   constexpr std::size_t kBlock = 500;
-  sqlite3* db[2] = {open_db(kdb), open_db(pdb)};
+  sqlite3* db[2] = {open_wal_db(kdb), open_wal_db(pdb)};
   sqlite3_stmt* sel[2] = {nullptr, nullptr};
   for (int side = 0; side < 2; ++side)
     check(sqlite3_prepare_v2(db[side], (side == 0 ? kvault_sql : plain_sql).c_str(), -1, &sel[side], nullptr),
@@ -212,7 +197,7 @@ double user_cpu_now() {
 // allowed across statements: it would hold the read transaction). Returns
 // user CPU seconds per read (rusage), passes alternating the three.
 void read_paths(const fs::path& kdb, const std::vector<int>& order, int passes) {
-  sqlite3* db = open_db(kdb);
+  sqlite3* db = open_wal_db(kdb);
   sqlite3_stmt *by_key = nullptr, *id_of = nullptr;
   check(sqlite3_prepare_v2(db, "SELECT value FROM media_data WHERE key = ?1", -1, &by_key, nullptr), db, "prepare");
   check(sqlite3_prepare_v2(db, "SELECT id FROM media_data WHERE key = ?1", -1, &id_of, nullptr), db, "prepare");
@@ -274,13 +259,9 @@ void read_paths(const fs::path& kdb, const std::vector<int>& order, int passes) 
 
 // Keys and sizes of consecutive 2000-key ranges covering the table once.
 Timing scan_ranges(const fs::path& path, bool kvault) {
-  sqlite3* db = open_db(path);
-  sqlite3_stmt* sel = nullptr;
-  check(sqlite3_prepare_v2(db,
-                           kvault ? "SELECT key, size FROM media WHERE key >= ?1 AND key < ?2"
-                                  : "SELECT key, length(value) FROM kv WHERE key >= ?1 AND key < ?2",
-                           -1, &sel, nullptr),
-        db, "prepare scan");
+  sqlite3* db = open_wal_db(path);
+  sqlite3_stmt* sel = prepare(db, kvault ? "SELECT key, size FROM media WHERE key >= ?1 AND key < ?2"
+                                         : "SELECT key, length(value) FROM kv WHERE key >= ?1 AND key < ?2");
   std::size_t rows = 0, bytes = 0;
   const Stopwatch sw;
   for (int lo = 0; lo < kRows; lo += 2000) {
@@ -302,28 +283,10 @@ Timing scan_ranges(const fs::path& path, bool kvault) {
 
 // Replaces every value (in `order`) in one transaction.
 Timing update_rows(const fs::path& path, bool kvault, const std::vector<int>& order, const std::string& value) {
-  sqlite3* db = open_db(path);
-  sqlite3_stmt* up = nullptr;
-  check(sqlite3_prepare_v2(db,
-                           kvault ? "UPDATE media SET value = ?2 WHERE key = ?1"
-                                  : "UPDATE kv SET value = ?2 WHERE key = ?1",
-                           -1, &up, nullptr),
-        db, "prepare update");
-  const Stopwatch sw;
-  exec(db, "BEGIN");
-  for (int i : order) {
-    const std::string k = key_of(i);
-    sqlite3_bind_blob(up, 1, k.data(), static_cast<int>(k.size()), SQLITE_STATIC);
-    sqlite3_bind_blob(up, 2, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
-    check(sqlite3_step(up), db, "update");
-    if (sqlite3_changes(db) != 1) throw std::runtime_error("update missed key " + k);
-    sqlite3_reset(up);
-  }
-  exec(db, "COMMIT");
-  const Timing t = sw.stop();
-  sqlite3_finalize(up);
-  sqlite3_close(db);
-  return t;
+  return write_each_key(
+      open_wal_db(path),
+      kvault ? "UPDATE media SET value = ?2 WHERE key = ?1" : "UPDATE kv SET value = ?2 WHERE key = ?1",
+      order, value);
 }
 
 // Runs SQL through the sqlite3 shell with the module loaded; returns seconds.
@@ -335,9 +298,9 @@ double shell(const std::string& module, const fs::path& db, const std::string& s
   }
   const std::string cmd = "sqlite3 -batch -cmd '.load " + module + "' '" + db.string() + "' < '" +
                           script.string() + "' > /dev/null";
-  const auto t0 = Clock::now();
+  const Stopwatch sw;
   if (std::system(cmd.c_str()) != 0) throw std::runtime_error("sqlite3 shell failed: " + cmd);
-  return seconds_since(t0);
+  return sw.stop().wall;
 }
 
 void make_stream_file(const fs::path& path) {
@@ -379,9 +342,7 @@ void print(const std::vector<Row>& rows) {
 
 int main(int argc, char** argv) {
   try {
-    const fs::path dir = fs::temp_directory_path() / ("bench_kvault." + std::to_string(::getpid()));
-    fs::create_directories(dir);
-    sqlite3_auto_extension(reinterpret_cast<void (*)()>(sqlite3_kohakuvault_init));
+    const fs::path dir = start_bench("bench_kvault");
     // The shell loads the module built next to this program (build/bench/.. -> build/kohakuvault).
     std::string module =
         fs::absolute(fs::path(argv[0]).parent_path() / ".." / "kohakuvault").lexically_normal();

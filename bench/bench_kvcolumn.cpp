@@ -19,33 +19,7 @@
 
 namespace {
 
-using kvbench::check;
-using kvbench::cpu_now;
-using kvbench::exec;
-using kvbench::open_db;
-
-using Clock = std::chrono::steady_clock;
-
-double last_cpu = 0;  // CPU seconds of the last seconds() call
-
-// Wall-clock seconds of f(); its CPU seconds go to last_cpu.
-template <class F>
-double seconds(F&& f) {
-  double c0 = cpu_now();
-  auto t0 = Clock::now();
-  f();
-  last_cpu = cpu_now() - c0;
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-double scalar_double(sqlite3* db, const std::string& sql) {
-  sqlite3_stmt* s = nullptr;
-  check(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), db, sql.c_str());
-  check(sqlite3_step(s), db, sql.c_str());
-  double v = sqlite3_column_double(s, 0);
-  sqlite3_finalize(s);
-  return v;
-}
+using namespace kvbench;
 
 // Runs `sql` with ?1 = start for each start; returns the sum of column 0.
 double ranges(sqlite3* db, const std::string& sql, const std::vector<long long>& starts) {
@@ -62,19 +36,16 @@ double ranges(sqlite3* db, const std::string& sql, const std::vector<long long>&
 }
 
 // Prints wall times and the wall and CPU ratios (plain / ours).
-void row(const char* name, double ours, double ours_cpu, double plain, double plain_cpu,
-         const char* note = "") {
-  std::printf("%-38s %8.3f s %8.3f s %7.2fx %7.2fx %s\n", name, ours, plain, plain / ours,
-              plain_cpu / ours_cpu, note);
+void row(const char* name, Timing ours, Timing plain, const char* note = "") {
+  std::printf("%-38s %8.3f s %8.3f s %7.2fx %7.2fx %s\n", name, ours.wall, plain.wall, plain.wall / ours.wall,
+              plain.cpu / ours.cpu, note);
 }
 
 }  // namespace
 
 int main() {
-  sqlite3_auto_extension(reinterpret_cast<void (*)()>(sqlite3_kohakuvault_init));
   const long long N = 3000000;
-  auto dir = std::filesystem::temp_directory_path() / ("bench_kvcolumn_" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
+  const std::filesystem::path dir = start_bench("bench_kvcolumn");
   const std::string kv_path = (dir / "kv.db").string(), plain_path = (dir / "plain.db").string();
   sqlite3* kv = open_db(kv_path);
   sqlite3* plain = open_db(plain_path);
@@ -89,26 +60,20 @@ int main() {
   for (sqlite3* db : {kv, plain})
     exec(db, "BEGIN; CREATE TEMP TABLE src(x REAL); " + series +
                  "INSERT INTO src(x) SELECT x * 0.5 FROM c; COMMIT");
-  double ours = seconds([&] { exec(kv, "BEGIN; INSERT INTO t(value) SELECT x FROM src; COMMIT"); });
-  double ours_cpu = last_cpu;
-  double base = seconds([&] { exec(plain, "BEGIN; INSERT INTO p(v) SELECT x FROM src; COMMIT"); });
-  double base_cpu = last_cpu;
+  Timing ours = timed([&] { exec(kv, "BEGIN; INSERT INTO t(value) SELECT x FROM src; COMMIT"); });
+  Timing base = timed([&] { exec(plain, "BEGIN; INSERT INTO p(v) SELECT x FROM src; COMMIT"); });
   exec(kv, "DROP TABLE src");
   exec(plain, "DROP TABLE src");
-  row("INSERT ... SELECT 3M rows + commit", ours, ours_cpu, base, base_cpu);
+  row("INSERT ... SELECT 3M rows + commit", ours, base);
 
   double s1 = 0, s2 = 0;
-  ours = seconds([&] { s1 = scalar_double(kv, "SELECT sum(value) FROM t"); });
-  ours_cpu = last_cpu;
-  base = seconds([&] { s2 = scalar_double(plain, "SELECT sum(v) FROM p"); });
-  base_cpu = last_cpu;
+  ours = timed([&] { s1 = query_double(kv, "SELECT sum(value) FROM t"); });
+  base = timed([&] { s2 = query_double(plain, "SELECT sum(v) FROM p"); });
   if (s1 != s2) std::fprintf(stderr, "sum mismatch %f %f\n", s1, s2);
-  row("SELECT sum(value) full scan (cold)", ours, ours_cpu, base, base_cpu);
-  ours = seconds([&] { s1 = scalar_double(kv, "SELECT sum(value) FROM t"); });
-  ours_cpu = last_cpu;
-  base = seconds([&] { s2 = scalar_double(plain, "SELECT sum(v) FROM p"); });
-  base_cpu = last_cpu;
-  row("SELECT sum(value) full scan (warm)", ours, ours_cpu, base, base_cpu);
+  row("SELECT sum(value) full scan (cold)", ours, base);
+  ours = timed([&] { s1 = query_double(kv, "SELECT sum(value) FROM t"); });
+  base = timed([&] { s2 = query_double(plain, "SELECT sum(v) FROM p"); });
+  row("SELECT sum(value) full scan (warm)", ours, base);
 
   std::mt19937_64 rng(42);
   std::vector<long long> starts(20000);
@@ -117,22 +82,18 @@ int main() {
   // per-statement file locking of autocommit does not drown both sides.
   exec(kv, "BEGIN");
   exec(plain, "BEGIN");
-  ours = seconds([&] { s1 = ranges(kv, "SELECT value FROM t WHERE idx >= ?1 AND idx < ?1 + 100", starts); });
-  ours_cpu = last_cpu;
-  base = seconds(
+  ours = timed([&] { s1 = ranges(kv, "SELECT value FROM t WHERE idx >= ?1 AND idx < ?1 + 100", starts); });
+  base = timed(
       [&] { s2 = ranges(plain, "SELECT v FROM p WHERE rowid >= ?1 + 1 AND rowid < ?1 + 101", starts); });
   if (s1 != s2) std::fprintf(stderr, "range mismatch %f %f\n", s1, s2);
-  base_cpu = last_cpu;
-  row("20k random 100-row idx ranges", ours, ours_cpu, base, base_cpu);
+  row("20k random 100-row idx ranges", ours, base);
 
   std::vector<long long> points(200000);
   for (auto& s : points) s = static_cast<long long>(rng() % N);
-  ours = seconds([&] { s1 = ranges(kv, "SELECT value FROM t WHERE idx = ?1", points); });
-  ours_cpu = last_cpu;
-  base = seconds([&] { s2 = ranges(plain, "SELECT v FROM p WHERE rowid = ?1 + 1", points); });
-  base_cpu = last_cpu;
+  ours = timed([&] { s1 = ranges(kv, "SELECT value FROM t WHERE idx = ?1", points); });
+  base = timed([&] { s2 = ranges(plain, "SELECT v FROM p WHERE rowid = ?1 + 1", points); });
   if (s1 != s2) std::fprintf(stderr, "point mismatch %f %f\n", s1, s2);
-  row("200k random point reads", ours, ours_cpu, base, base_cpu);
+  row("200k random point reads", ours, base);
   exec(kv, "COMMIT");
   exec(plain, "COMMIT");
 
@@ -154,19 +115,17 @@ int main() {
   check(sqlite3_prepare_v2(bulk, "INSERT INTO b(b, value) VALUES ('append', ?1)", -1, &s, nullptr), bulk,
         "prep");
   exec(bulk, "BEGIN");
-  double append_t = seconds([&] {
+  const Timing append = timed([&] {
     sqlite3_bind_blob64(s, 1, values.data(), values.size() * 8, SQLITE_STATIC);
     check(sqlite3_step(s), bulk, "append");
   });
-  double append_cpu = last_cpu;
-  double commit_t = seconds([&] { exec(bulk, "COMMIT"); });
-  double commit_cpu = last_cpu;
+  const Timing commit = timed([&] { exec(bulk, "COMMIT"); });
   sqlite3_finalize(s);
   sqlite3* bulk_plain = open_db((dir / "bulk_plain.db").string());
   exec(bulk_plain, "CREATE TABLE p(v REAL)");
   sqlite3_stmt* ps = nullptr;
   check(sqlite3_prepare_v2(bulk_plain, "INSERT INTO p(v) VALUES (?1)", -1, &ps, nullptr), bulk_plain, "prep");
-  double plain_t = seconds([&] {
+  const Timing plain_append = timed([&] {
     exec(bulk_plain, "BEGIN");
     for (long long i = 0; i < M; ++i) {
       sqlite3_bind_double(ps, 1, values[i]);
@@ -177,12 +136,11 @@ int main() {
   });
   sqlite3_finalize(ps);
   std::printf("%-38s %8.1f M/s wall, %.1f M/s cpu (statement %.3f s, commit %.3f s)\n",
-              "bulk 'append' of one 10M-f64 BLOB", M / append_t / 1e6, M / append_cpu / 1e6, append_t,
-              commit_t);
-  double plain_cpu = last_cpu;
-  row("bulk append 10M f64 incl. commit", append_t + commit_t, append_cpu + commit_cpu, plain_t, plain_cpu,
+              "bulk 'append' of one 10M-f64 BLOB", M / append.wall / 1e6, M / append.cpu / 1e6, append.wall,
+              commit.wall);
+  row("bulk append 10M f64 incl. commit", {append.wall + commit.wall, append.cpu + commit.cpu}, plain_append,
       "(plain: 10M bound INSERTs)");
-  std::printf("%-40s %10.1f M/s incl. commit\n", "", M / (append_t + commit_t) / 1e6);
+  std::printf("%-40s %10.1f M/s incl. commit\n", "", M / (append.wall + commit.wall) / 1e6);
   sqlite3_close(bulk);
   sqlite3_close(bulk_plain);
   std::filesystem::remove_all(dir);

@@ -26,50 +26,11 @@
 
 namespace {
 
-using kvbench::check;
-using kvbench::cpu_now;
-using kvbench::exec;
-using kvbench::open_db;
-using Clock = std::chrono::steady_clock;
-
-struct Timing {
-  double wall = 0, cpu = 0;
-};
-
-template <class F>
-Timing timed(F&& f) {
-  double c0 = cpu_now();
-  auto t0 = Clock::now();
-  f();
-  return {std::chrono::duration<double>(Clock::now() - t0).count(), cpu_now() - c0};
-}
-
-// The fastest of `reps` runs of f (the machine is shared: the minimum is the
-// least disturbed run); prepare() runs untimed before each.
-template <class P, class F>
-Timing best(int reps, P&& prepare, F&& f) {
-  Timing out{1e30, 1e30};
-  for (int i = 0; i < reps; ++i) {
-    prepare();
-    Timing t = timed(f);
-    out.wall = std::min(out.wall, t.wall);
-    out.cpu = std::min(out.cpu, t.cpu);
-  }
-  return out;
-}
+using namespace kvbench;
 
 void row(const std::string& name, Timing ours, Timing plain) {
   std::printf("%-46s %8.3f s %8.3f s %7.2fx %7.2fx\n", name.c_str(), ours.wall, plain.wall,
               plain.wall / ours.wall, plain.cpu / ours.cpu);
-}
-
-long long count(sqlite3* db, const std::string& sql) {
-  sqlite3_stmt* s = nullptr;
-  check(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), db, sql);
-  check(sqlite3_step(s), db, sql);
-  long long n = sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  return n;
 }
 
 // One dtype: a source column a and a plain table p filled with the same rows
@@ -98,8 +59,8 @@ void copy_case(sqlite3* kv, sqlite3* plain, const std::string& label, const std:
                       [&] { exec(kv, "BEGIN; INSERT INTO c(value) SELECT value FROM a; COMMIT"); });
   Timing base = best(reps, fresh(plain, "q", "TABLE q(v " + plain_type + ")"),
                      [&] { exec(plain, "BEGIN; INSERT INTO q(v) SELECT v FROM p; COMMIT"); });
-  if (count(kv, "SELECT count(*) FROM b") != n || count(kv, "SELECT count(*) FROM c") != n ||
-      count(kv, "SELECT count(*) FROM (SELECT raw FROM a EXCEPT SELECT raw FROM b)") != 0)
+  if (query_int(kv, "SELECT count(*) FROM b") != n || query_int(kv, "SELECT count(*) FROM c") != n ||
+      query_int(kv, "SELECT count(*) FROM (SELECT raw FROM a EXCEPT SELECT raw FROM b)") != 0)
     std::fprintf(stderr, "copy mismatch for %s\n", dtype.c_str());
   row("copy " + label + " via raw", raw, base);
   row("copy " + label + " via value (reference)", value, base);
@@ -108,9 +69,7 @@ void copy_case(sqlite3* kv, sqlite3* plain, const std::string& label, const std:
 }  // namespace
 
 int main() {
-  sqlite3_auto_extension(reinterpret_cast<void (*)()>(sqlite3_kohakuvault_init));
-  auto dir = std::filesystem::temp_directory_path() / ("bench_kvcolumn_raw_" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
+  const std::filesystem::path dir = start_bench("bench_kvcolumn_raw");
   sqlite3* kv = open_db((dir / "kv.db").string());
   sqlite3* plain = open_db((dir / "plain.db").string());
   std::printf("%-46s %10s %10s %8s %8s\n", "workload", "kvcolumn", "plain", "wall", "cpu");
@@ -160,7 +119,8 @@ int main() {
   Timing base = best(
       3, [&] { exec(plain, "DROP TABLE IF EXISTS s; CREATE TABLE s(v TEXT)"); },
       [&] { run(plain, "INSERT INTO s(v) SELECT value FROM json_each(?1)"); });
-  if (count(kv, "SELECT count(*) FROM s") != 1000000 || count(plain, "SELECT count(*) FROM s") != 1000000)
+  if (query_int(kv, "SELECT count(*) FROM s") != 1000000 ||
+      query_int(plain, "SELECT count(*) FROM s") != 1000000)
     std::fprintf(stderr, "append count mismatch\n");
   row("'append' 1M strings as 100 JSON arrays", ours, base);
 

@@ -32,30 +32,9 @@
 
 namespace {
 
-using kvbench::check;
-using kvbench::cpu_now;
-using kvbench::exec;
-using kvbench::open_db;
-using Clock = std::chrono::steady_clock;
+using namespace kvbench;
 
 constexpr long long kN = 10'000'000;
-
-struct Timing {
-  double wall = 1e30, cpu = 1e30;
-};
-
-template <class F>
-Timing best(int reps, F&& f) {
-  Timing out;
-  for (int i = 0; i < reps; ++i) {
-    double c0 = cpu_now();
-    auto t0 = Clock::now();
-    f();
-    out.wall = std::min(out.wall, std::chrono::duration<double>(Clock::now() - t0).count());
-    out.cpu = std::min(out.cpu, cpu_now() - c0);
-  }
-  return out;
-}
 
 void row(const std::string& name, Timing ours, Timing plain, double elements) {
   std::printf("%-44s %8.4f s %8.4f s %7.1fx %7.1fx %9.0f M el/s %9.1f M el/s\n", name.c_str(), ours.wall,
@@ -111,9 +90,7 @@ void fill(sqlite3* kv, sqlite3* plain, const char* table, const char* dtype, con
 }  // namespace
 
 int main() {
-  sqlite3_auto_extension(reinterpret_cast<void (*)()>(sqlite3_kohakuvault_init));
-  auto dir = std::filesystem::temp_directory_path() / ("bench_kvcolumn_set_" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
+  const std::filesystem::path dir = start_bench("bench_kvcolumn_set");
   const std::string kv_path = (dir / "kv.db").string(), plain_path = (dir / "plain.db").string();
   sqlite3* kv = open_db(kv_path);
   sqlite3* plain = open_db(plain_path);

@@ -28,42 +28,11 @@
 
 namespace {
 
-using kvbench::check;
-using kvbench::cpu_now;
-using kvbench::exec;
-using kvbench::open_db;
-using Clock = std::chrono::steady_clock;
-
-struct Timing {
-  double wall = 0, cpu = 0;
-};
-
-template <class P, class F>
-Timing best(int reps, P&& prepare, F&& f) {
-  Timing out{1e30, 1e30};
-  for (int i = 0; i < reps; ++i) {
-    prepare();
-    double c0 = cpu_now();
-    auto t0 = Clock::now();
-    f();
-    out.wall = std::min(out.wall, std::chrono::duration<double>(Clock::now() - t0).count());
-    out.cpu = std::min(out.cpu, cpu_now() - c0);
-  }
-  return out;
-}
+using namespace kvbench;
 
 void row(const std::string& name, Timing ours, Timing plain) {
   std::printf("%-46s %7.3f s %7.3f s %7.3f s %7.3f s %7.2fx %7.2fx\n", name.c_str(), ours.wall, plain.wall, ours.cpu,
               plain.cpu, plain.wall / ours.wall, plain.cpu / ours.cpu);
-}
-
-long long number(sqlite3* db, const std::string& sql) {
-  sqlite3_stmt* s = nullptr;
-  check(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), db, sql);
-  check(sqlite3_step(s), db, sql);
-  long long n = sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  return n;
 }
 
 void le32(std::string& out, std::int32_t v) {
@@ -140,10 +109,10 @@ void migrate_case(sqlite3* db, const std::string& label, const std::string& colu
                      [&] { exec(db, "BEGIN; INSERT INTO q(v) SELECT v FROM p; COMMIT"); });
   long long sum_ours = 0, sum_plain = 0;
   const std::string measure = plain_type == "TEXT" ? "length" : "";  // sum of lengths / of values
-  Timing scan = best(3, [] {}, [&] { sum_ours = number(db, "SELECT sum(" + measure + "(value)) FROM " + src); });
-  Timing scan_plain = best(3, [] {}, [&] { sum_plain = number(db, "SELECT sum(" + measure + "(v)) FROM p"); });
-  if (number(db, "SELECT count(*) FROM b") != n || number(db, "SELECT count(*) FROM c") != n ||
-      number(db, "SELECT count(*) FROM (SELECT raw FROM " + src + " EXCEPT SELECT raw FROM b)") != 0 ||
+  Timing scan = best(3, [&] { sum_ours = query_int(db, "SELECT sum(" + measure + "(value)) FROM " + src); });
+  Timing scan_plain = best(3, [&] { sum_plain = query_int(db, "SELECT sum(" + measure + "(v)) FROM p"); });
+  if (query_int(db, "SELECT count(*) FROM b") != n || query_int(db, "SELECT count(*) FROM c") != n ||
+      query_int(db, "SELECT count(*) FROM (SELECT raw FROM " + src + " EXCEPT SELECT raw FROM b)") != 0 ||
       sum_ours != sum_plain)
     std::fprintf(stderr, "migration mismatch for %s\n", label.c_str());
   row("migrate " + label + " via raw", raw, base);
@@ -156,9 +125,7 @@ void migrate_case(sqlite3* db, const std::string& label, const std::string& colu
 }  // namespace
 
 int main() {
-  sqlite3_auto_extension(reinterpret_cast<void (*)()>(sqlite3_kohakuvault_init));
-  auto dir = std::filesystem::temp_directory_path() / ("bench_kvfiles_" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
+  const std::filesystem::path dir = start_bench("bench_kvfiles");
   sqlite3* db = open_db((dir / "vault.db").string());
   std::vector<double> doubles;
   for (int i = 0; i < 1000000; ++i) doubles.push_back(i * 0.5);

@@ -18,7 +18,11 @@
 // created by builds without the row are keyed by schema and name.
 //
 // TxnFanIn folds the transaction calls of several sqlite3_vtabs of one table
-// into one call sequence on the shared state (see its comments).
+// into one call sequence on the shared state (see its comments). The modules'
+// transaction methods therefore act once per table: SQLite calls them on each
+// of the table's sqlite3_vtabs in the transaction (an old one stays in it
+// after a schema reparse connected a new one, also after the table was
+// dropped: then they do nothing).
 #pragma once
 
 #include <map>
@@ -93,6 +97,16 @@ struct TxnFanIn {
   bool in_txn = false;
   std::vector<int> levels;  // open savepoint levels the state holds, ascending
 
+  // xBegin as one call: the table's first vtab runs start() (make the state
+  // current, remember it at the start of the transaction) and the table
+  // enters the transaction; when start() throws it stays out. A vtab that
+  // joins later (connected after a schema reparse) gets *joining set for its
+  // next xSavepoint and the state and its savepoints stay.
+  template <class Start>
+  void join(bool* joining, Start&& start) {
+    if (!in_txn) start();
+    begin(joining);
+  }
   // xBegin. True: the table enters the transaction now (start it). False: a
   // vtab joined late; *joining is set for its next xSavepoint.
   bool begin(bool* joining) {

@@ -10,8 +10,8 @@
 // msgpack/cbor, or by the JSON array of start offsets.
 //
 // xBestIndex: dtype and blob must be constrained by '=' (usable); offsets is
-// optional. idxNum bit 0 = offsets given. xFilter's argv is always
-// (dtype, blob[, offsets]) in that order. Rows come in idx order
+// optional (common/hidden_args.hpp: idxNum bit 2 = offsets given). xFilter's
+// argv is always (dtype, blob[, offsets]) in that order. Rows come in idx order
 // (orderByConsumed for ORDER BY idx ASC).
 #include <memory>
 #include <string>
@@ -20,6 +20,7 @@
 #include "codec/codec.hpp"
 #include "common/firewall.hpp"
 #include "codec/pack_batch.hpp"
+#include "common/hidden_args.hpp"
 #include "common/registry.hpp"
 #include "common/value_bridge.hpp"
 #include "common/vtab_cursor.hpp"
@@ -67,31 +68,8 @@ int eachDisconnect(sqlite3_vtab* vtab) {
 // xBestIndex: see the header for the plan encoding.
 int eachBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   return guard_status(&vtab->zErrMsg, [&] {
-    int where[3] = {-1, -1, -1};  // dtype, blob, offsets
-    bool unusable = false;
-    for (int i = 0; i < info->nConstraint; ++i) {
-      const auto& c = info->aConstraint[i];
-      if (c.iColumn < kDtype) continue;
-      if (c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
-      if (!c.usable) {
-        unusable = true;
-        continue;
-      }
-      where[c.iColumn - kDtype] = i;
-    }
-    if (where[0] < 0 || where[1] < 0) {
-      if (unusable) return SQLITE_CONSTRAINT;  // ask the planner for another order
-      sqlite3_free(vtab->zErrMsg);
-      vtab->zErrMsg = sqlite3_mprintf("kohakuvault: kv_unpack_each needs its dtype and blob arguments");
-      return SQLITE_ERROR;
-    }
-    int n = 0;
-    for (int k = 0; k < 3; ++k) {
-      if (where[k] < 0) continue;
-      info->aConstraintUsage[where[k]].argvIndex = ++n;
-      info->aConstraintUsage[where[k]].omit = 1;
-    }
-    info->idxNum = where[2] >= 0 ? 1 : 0;
+    const int rc = plan_hidden_args(info, kDtype, 3, 2, "kv_unpack_each needs its dtype and blob arguments");
+    if (rc != SQLITE_OK) return rc;
     if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == kIdx && !info->aOrderBy[0].desc)
       info->orderByConsumed = 1;
     info->estimatedCost = 100;
@@ -124,7 +102,7 @@ int eachFilter(sqlite3_vtab_cursor* cur, int idxNum, const char*, int argc, sqli
       kv::fail(kv::Errc::type_mismatch,
                std::string("kv_unpack_each expects a BLOB, got ") + kv::kind_name(b.kind));
     c->blob.assign(b.bytes);
-    c->has_offsets = (idxNum & 1) && argc >= 3;
+    c->has_offsets = (idxNum & (1 << (kOffsets - kDtype))) && argc >= 3;
     if (c->has_offsets) {
       kv::ValueView o = to_view(argv[2]);
       if (o.kind != kv::Kind::text) kv::fail(kv::Errc::type_mismatch, "offsets must be TEXT (a JSON array)");

@@ -21,8 +21,8 @@
 // otherwise raw (D little-endian E elements each, size a multiple of
 // D * size(E)).
 //
-// xBestIndex takes '=' constraints on the hidden columns; idxNum bit k set =
-// hidden column k is given, xFilter's argv holds the given ones in order.
+// The arguments are hidden columns (common/hidden_args.hpp: xBestIndex takes
+// their '=' constraints, idxNum bit k set = hidden column k is given).
 #include "vector/knn.hpp"
 
 #include <cstring>
@@ -33,6 +33,7 @@
 #include "codec/codec.hpp"
 #include "common/error.hpp"
 #include "common/firewall.hpp"
+#include "common/hidden_args.hpp"
 #include "common/registry.hpp"
 #include "common/value_bridge.hpp"
 #include "kvcolumn/set_access.hpp"
@@ -179,19 +180,11 @@ std::uint64_t parse_k(sqlite3_value* v) {
   return static_cast<std::uint64_t>(*k);
 }
 
-struct KnnVtab : sqlite3_vtab {
-  sqlite3* db = nullptr;
-  LiveTables* live = nullptr;
-};
-
 struct KnnCursor : sqlite3_vtab_cursor {
-  sqlite3_value* args[kArgCount] = {};
+  HiddenArgs<kArgCount> args;
   std::vector<std::vector<kv::vector::Neighbor>> results;
   std::size_t query = 0, pos = 0;
   std::int64_t row = 0;
-  ~KnnCursor() {
-    for (sqlite3_value*& v : args) sqlite3_value_free(v);
-  }
   bool eof() const { return query >= results.size(); }
   void skip_empty() {
     while (query < results.size() && pos >= results[query].size()) ++query, pos = 0;
@@ -202,54 +195,26 @@ KnnCursor* cursor_of(sqlite3_vtab_cursor* c) { return static_cast<KnnCursor*>(c)
 
 int knnConnect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out, char** err) {
   return guard_status(err, [&] {
-    int rc = sqlite3_declare_vtab(
-        db,
+    return connect_function<FunctionVtab>(
+        db, aux,
         "CREATE TABLE x(idx INTEGER, distance REAL, query INTEGER, tbl HIDDEN, "
-        "vectors HIDDEN, k HIDDEN, metric HIDDEN, range_start HIDDEN, range_stop HIDDEN)");
-    if (rc != SQLITE_OK) return rc;
-    auto* v = new KnnVtab();
-    v->db = db;
-    v->live = static_cast<LiveTables*>(aux);
-    *out = v;
-    return SQLITE_OK;
+        "vectors HIDDEN, k HIDDEN, metric HIDDEN, range_start HIDDEN, range_stop HIDDEN)",
+        out);
   });
 }
 
 int knnDisconnect(sqlite3_vtab* v) {
-  delete static_cast<KnnVtab*>(v);
+  delete static_cast<FunctionVtab*>(v);
   return SQLITE_OK;
 }
 
 int knnBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   return guard_status(&vtab->zErrMsg, [&] {
-    int where[kArgCount] = {-1, -1, -1, -1, -1, -1};
-    bool unusable = false;
-    for (int i = 0; i < info->nConstraint; ++i) {
-      const auto& c = info->aConstraint[i];
-      if (c.iColumn < kArgs || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
-      if (!c.usable) {
-        unusable = true;
-        continue;
-      }
-      where[c.iColumn - kArgs] = i;
-    }
-    for (int k = 0; k < kRequired; ++k)
-      if (where[k] < 0) {
-        if (unusable) return SQLITE_CONSTRAINT;
-        kv::fail(
-            kv::Errc::invalid_argument,
-            kFn +
-                " needs its table, query and k arguments: kvcolumn_knn(table, query, k [, metric [, start "
-                "[, stop]]])");
-      }
-    int plan = 0, argn = 0;
-    for (int k = 0; k < kArgCount; ++k) {
-      if (where[k] < 0) continue;
-      plan |= 1 << k;
-      info->aConstraintUsage[where[k]].argvIndex = ++argn;
-      info->aConstraintUsage[where[k]].omit = 1;
-    }
-    info->idxNum = plan;
+    const int rc = plan_hidden_args(info, kArgs, kArgCount, kRequired,
+                                    kFn +
+                                        " needs its table, query and k arguments: kvcolumn_knn(table, query, "
+                                        "k [, metric [, start [, stop]]])");
+    if (rc != SQLITE_OK) return rc;
     // Rows come ordered by (query, distance, idx): any prefix of that order is free.
     static const int kOrder[3] = {kQuery, kDistance, kIdx};
     bool consumed = info->nOrderBy <= 3;
@@ -264,28 +229,21 @@ int knnBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
 
 int knnFilter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sqlite3_value** argv) {
   KnnCursor* c = cursor_of(cur);
-  KnnVtab* v = static_cast<KnnVtab*>(cur->pVtab);
+  FunctionVtab* v = static_cast<FunctionVtab*>(cur->pVtab);
   return guard_status(&cur->pVtab->zErrMsg, [&] {
     c->results.clear();
     c->query = c->pos = 0;
     c->row = 0;
-    sqlite3_value* given[kArgCount] = {};
-    for (int k = 0, a = 0; k < kArgCount; ++k)
-      if ((plan & (1 << k)) && a < argc) given[k] = argv[a++];
-    for (int k = 0; k < kArgCount; ++k) {
-      sqlite3_value_free(c->args[k]);
-      c->args[k] = given[k] ? sqlite3_value_dup(given[k]) : nullptr;
-      if (given[k] && !c->args[k]) throw std::bad_alloc();
-    }
-    const std::string table = table_arg(given[0], kFn);
-    const std::uint64_t k = parse_k(given[2]);
-    const kv::vector::Metric metric = parse_metric_arg(given[3]);
-    const std::optional<std::int64_t> start = given[4] ? index_arg(given[4], kFn, "start") : std::nullopt;
-    const std::optional<std::int64_t> stop = given[5] ? index_arg(given[5], kFn, "stop") : std::nullopt;
+    c->args.take(plan, argc, argv);
+    const std::string table = table_arg(c->args.at(0), kFn);
+    const std::uint64_t k = parse_k(c->args.at(2));
+    const kv::vector::Metric metric = parse_metric_arg(c->args.at(3));
+    const std::optional<std::int64_t> start = index_arg(c->args.at(4), kFn, "start");
+    const std::optional<std::int64_t> stop = index_arg(c->args.at(5), kFn, "stop");
     SetAccess access(v->db, *v->live, kFn, table);
     const Table& t = access.table();
     const std::size_t d = vector_dim(t);
-    Queries q = parse_queries(t, given[1]);
+    Queries q = parse_queries(t, c->args.at(1));
     kv::vector::QuerySet qs;
     qs.num = t.options.dtype.num;
     qs.metric = metric;
@@ -317,11 +275,7 @@ int knnEof(sqlite3_vtab_cursor* cur) { return cursor_of(cur)->eof() ? 1 : 0; }
 int knnColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
   KnnCursor* c = cursor_of(cur);
   if (col >= kArgs) {
-    sqlite3_value* a = c->args[col - kArgs];
-    if (a)
-      sqlite3_result_value(ctx, a);
-    else
-      sqlite3_result_null(ctx);
+    c->args.result(ctx, col - kArgs);
     return SQLITE_OK;
   }
   const kv::vector::Neighbor& n = c->results[c->query][c->pos];
@@ -339,23 +293,8 @@ int knnRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
   return SQLITE_OK;
 }
 
-constexpr sqlite3_module make_module() {
-  sqlite3_module m{};
-  m.iVersion = 0;
-  m.xConnect = knnConnect;  // eponymous-only: no xCreate
-  m.xBestIndex = knnBestIndex;
-  m.xDisconnect = knnDisconnect;
-  m.xOpen = open_cursor<KnnCursor>;
-  m.xClose = close_cursor<KnnCursor>;
-  m.xFilter = knnFilter;
-  m.xNext = knnNext;
-  m.xEof = knnEof;
-  m.xColumn = knnColumn;
-  m.xRowid = knnRowid;
-  return m;
-}
-
-const sqlite3_module kKnnModule = make_module();
+const sqlite3_module kKnnModule = table_function_module<KnnCursor>(
+    knnConnect, knnBestIndex, knnDisconnect, knnFilter, knnNext, knnEof, knnColumn, knnRowid);
 
 }  // namespace
 

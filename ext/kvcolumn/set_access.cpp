@@ -85,6 +85,7 @@ Table* find_table(sqlite3* db, LiveTables& live, const std::string& fn, const st
 }
 
 std::optional<std::int64_t> index_arg(sqlite3_value* v, const std::string& fn, const char* which) {
+  if (!v) return std::nullopt;  // a hidden argument not given
   switch (sqlite3_value_type(v)) {
     case SQLITE_NULL: return std::nullopt;
     case SQLITE_INTEGER: return sqlite3_value_int64(v);

@@ -20,6 +20,9 @@
 //    the data-version check (Table::revalidate) and every chunk read see one
 //    committed snapshot, even when the calling statement itself touches no
 //    table of that database. Then pending deletes are settled.
+//  * The table-valued ones (kvcolumn_stats, kvcolumn_buckets, kvcolumn_knn)
+//    are FunctionVtabs made by connect_function(); their arguments are hidden
+//    columns (common/hidden_args.hpp).
 #pragma once
 
 #include <cstdint>
@@ -35,8 +38,8 @@ namespace kvx::kvcolumn {
 // function `fn` and the table: unknown table, not a kvcolumn table.
 Table* find_table(sqlite3* db, LiveTables& live, const std::string& fn, const std::string& name);
 
-// A start/stop argument: NULL (= omitted), an INTEGER or an integral REAL;
-// anything else is an error naming `fn` and `which`.
+// A start/stop argument: NULL or nullptr (= omitted), an INTEGER or an
+// integral REAL; anything else is an error naming `fn` and `which`.
 std::optional<std::int64_t> index_arg(sqlite3_value* v, const std::string& fn, const char* which);
 
 // A short printable form of a bad argument for messages ("TEXT 'abc'", "INTEGER").
@@ -66,6 +69,26 @@ class SetAccess {
   Table* table_ = nullptr;
   sqlite3_stmt* pin_ = nullptr;
 };
+
+// The sqlite3_vtab of a kvcolumn table-valued function: the connection and its
+// live tables (the module's client data).
+struct FunctionVtab : sqlite3_vtab {
+  sqlite3* db = nullptr;
+  LiveTables* live = nullptr;
+};
+
+// xConnect of a kvcolumn table-valued function: declares `decl` ("CREATE
+// TABLE x(...)") and makes a V (a FunctionVtab) for client data `aux`.
+template <class V>
+int connect_function(sqlite3* db, void* aux, const char* decl, sqlite3_vtab** out) {
+  int rc = sqlite3_declare_vtab(db, decl);
+  if (rc != SQLITE_OK) return rc;
+  auto* v = new V();
+  v->db = db;
+  v->live = static_cast<LiveTables*>(aux);
+  *out = v;
+  return SQLITE_OK;
+}
 
 // "kvcolumn '<table>'" prefix naming dtype requirements: kv::Error unless the
 // table's dtype is a numeric fixed-size one.

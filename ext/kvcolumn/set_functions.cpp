@@ -20,10 +20,9 @@
 //
 // Flags: the functions read tables, so they are neither DETERMINISTIC nor
 // INNOCUOUS (ext/common/registry.hpp's reasoning): with trusted_schema=OFF
-// views and triggers cannot call them. xBestIndex of the two table-valued
-// functions takes '=' constraints on the hidden argument columns; idxNum bit
-// k set = hidden column k (in declaration order) is given, and xFilter's argv
-// holds the given ones in that order.
+// views and triggers cannot call them. The arguments of the two table-valued
+// functions are hidden columns (common/hidden_args.hpp: xBestIndex takes their
+// '=' constraints, idxNum bit k set = hidden column k is given).
 #include <cstring>
 #include <memory>
 #include <string>
@@ -34,6 +33,7 @@
 #include "column/stats.hpp"
 #include "common/error.hpp"
 #include "common/firewall.hpp"
+#include "common/hidden_args.hpp"
 #include "common/registry.hpp"
 #include "common/value_bridge.hpp"
 #include "kvcolumn/set_access.hpp"
@@ -139,15 +139,13 @@ void check_overflow(const kv::RangeSummary& s, const Table& t, const std::string
 
 // ---- table-valued functions ----------------------------------------------------
 
-struct SetVtab : sqlite3_vtab {
-  sqlite3* db = nullptr;
-  LiveTables* live = nullptr;
+struct SetVtab : FunctionVtab {
   bool buckets = false;
 };
 
 struct SetCursor : sqlite3_vtab_cursor {
   std::unique_ptr<SetAccess> access;
-  sqlite3_value* args[4] = {};        // copies (sqlite3_value_dup) of the given hidden values
+  HiddenArgs<4> args;
   kv::SliceRange range;
   std::uint64_t n = 1;
   // current row
@@ -158,9 +156,6 @@ struct SetCursor : sqlite3_vtab_cursor {
   std::vector<std::uint64_t> batch_buckets, batch_bounds;
   std::vector<kv::RangeSummary> batch;
   std::size_t batch_pos = 0;
-  ~SetCursor() {
-    for (sqlite3_value*& v : args) sqlite3_value_free(v);
-  }
 };
 
 // Columns: the visible ones, then the hidden arguments.
@@ -184,14 +179,9 @@ int setConnect(sqlite3* db, void* aux, int, const char* const* argv, sqlite3_vta
                   "range_start HIDDEN, range_stop HIDDEN)"
                 : "CREATE TABLE x(count INTEGER, sum, min, max, mean REAL, stddev REAL, tbl HIDDEN, "
                   "range_start HIDDEN, range_stop HIDDEN)";
-    int rc = sqlite3_declare_vtab(db, decl);
-    if (rc != SQLITE_OK) return rc;
-    auto* v = new SetVtab();
-    v->db = db;
-    v->live = static_cast<LiveTables*>(aux);
-    v->buckets = buckets;
-    *out = v;
-    return SQLITE_OK;
+    int rc = connect_function<SetVtab>(db, aux, decl, out);
+    if (rc == SQLITE_OK) vtab_of(*out)->buckets = buckets;
+    return rc;
   });
 }
 int statsConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out, char** err) {
@@ -209,34 +199,13 @@ int setDisconnect(sqlite3_vtab* v) {
 int setBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   SetVtab* v = vtab_of(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
-    int where[4] = {-1, -1, -1, -1};
-    bool unusable = false;
-    const int first = first_arg(v), count = arg_count(v);
-    for (int i = 0; i < info->nConstraint; ++i) {
-      const auto& c = info->aConstraint[i];
-      if (c.iColumn < first || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
-      if (!c.usable) {
-        unusable = true;
-        continue;
-      }
-      where[c.iColumn - first] = i;
-    }
     const int required = v->buckets ? 2 : 1;  // table (and n)
-    for (int k = 0; k < required; ++k)
-      if (where[k] < 0) {
-        if (unusable) return SQLITE_CONSTRAINT;
-        kv::fail(kv::Errc::invalid_argument,
-                 std::string(name_of(v)) + (v->buckets ? " needs its table and n arguments: kvcolumn_buckets(table, n [, start [, stop]])"
-                                                       : " needs its table argument: kvcolumn_stats(table [, start [, stop]])"));
-      }
-    int plan = 0, argn = 0;
-    for (int k = 0; k < count; ++k) {
-      if (where[k] < 0) continue;
-      plan |= 1 << k;
-      info->aConstraintUsage[where[k]].argvIndex = ++argn;
-      info->aConstraintUsage[where[k]].omit = 1;
-    }
-    info->idxNum = plan;
+    const int rc = plan_hidden_args(
+        info, first_arg(v), arg_count(v), required,
+        std::string(name_of(v)) +
+            (v->buckets ? " needs its table and n arguments: kvcolumn_buckets(table, n [, start [, stop]])"
+                        : " needs its table argument: kvcolumn_stats(table [, start [, stop]])"));
+    if (rc != SQLITE_OK) return rc;
     if (v->buckets && info->nOrderBy == 1 && info->aOrderBy[0].iColumn == kBBucket && !info->aOrderBy[0].desc)
       info->orderByConsumed = 1;
     info->estimatedCost = 1000;
@@ -294,26 +263,19 @@ int setFilter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sqlite3
     const std::string fn = name_of(v);
     c->access.reset();
     c->eof = true;
-    sqlite3_value* given[4] = {};
-    for (int k = 0, a = 0; k < arg_count(v); ++k)
-      if ((plan & (1 << k)) && a < argc) given[k] = argv[a++];
-    for (int k = 0; k < 4; ++k) {
-      sqlite3_value_free(c->args[k]);
-      c->args[k] = given[k] ? sqlite3_value_dup(given[k]) : nullptr;
-      if (given[k] && !c->args[k]) throw std::bad_alloc();
-    }
-    const std::string table = table_arg(given[0], fn);
+    c->args.take(plan, argc, argv);
+    const std::string table = table_arg(c->args.at(0), fn);
     int at = 1;
     if (v->buckets) {
-      sqlite3_value* nv = given[at++];
+      sqlite3_value* nv = c->args.at(at++);
       std::optional<std::int64_t> n = index_arg(nv, fn, "n");
       if (!n || *n < 1)
         kv::fail(kv::Errc::out_of_range, fn + ": n must be an INTEGER >= 1 (the number of buckets), got " +
                                              (n ? std::to_string(*n) : std::string("NULL")));
       c->n = static_cast<std::uint64_t>(*n);
     }
-    const std::optional<std::int64_t> start = given[at] ? index_arg(given[at], fn, "start") : std::nullopt;
-    const std::optional<std::int64_t> stop = given[at + 1] ? index_arg(given[at + 1], fn, "stop") : std::nullopt;
+    const std::optional<std::int64_t> start = index_arg(c->args.at(at), fn, "start");
+    const std::optional<std::int64_t> stop = index_arg(c->args.at(at + 1), fn, "stop");
     c->access = std::make_unique<SetAccess>(v->db, *v->live, fn, table);
     if (c->access) require_numeric(c->access->table(), fn);
     c->range = c->access->range(start, stop);
@@ -363,11 +325,7 @@ int setColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
     const kv::RangeSummary& s = c->summary;
     const int first = first_arg(v);
     if (col >= first) {
-      sqlite3_value* a = c->args[col - first];
-      if (a)
-        sqlite3_result_value(ctx, a);
-      else
-        sqlite3_result_null(ctx);
+      c->args.result(ctx, col - first);
       return SQLITE_OK;
     }
     if (!v->buckets) {
@@ -410,21 +368,9 @@ int setRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
   return SQLITE_OK;
 }
 
-constexpr sqlite3_module module_with(int (*connect)(sqlite3*, void*, int, const char* const*, sqlite3_vtab**,
-                                                    char**)) {
-  sqlite3_module m{};
-  m.iVersion = 0;
-  m.xConnect = connect;  // eponymous-only: no xCreate
-  m.xBestIndex = setBestIndex;
-  m.xDisconnect = setDisconnect;
-  m.xOpen = open_cursor<SetCursor>;
-  m.xClose = close_cursor<SetCursor>;
-  m.xFilter = setFilter;
-  m.xNext = setNext;
-  m.xEof = setEof;
-  m.xColumn = setColumn;
-  m.xRowid = setRowid;
-  return m;
+constexpr sqlite3_module module_with(decltype(sqlite3_module::xConnect) connect) {
+  return table_function_module<SetCursor>(connect, setBestIndex, setDisconnect, setFilter, setNext, setEof,
+                                          setColumn, setRowid);
 }
 
 const sqlite3_module kStatsModule = module_with(statsConnect);

@@ -306,21 +306,17 @@ int kvcolumnUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_i
 }
 
 // The transaction methods act once per table on the state every sqlite3_vtab
-// of the table shares (TxnFanIn, common/vtab_state.hpp): SQLite calls them on
-// each of its sqlite3_vtabs in the transaction (an old one stays in it after a
-// schema reparse connected a new one, also after the table was dropped: then
-// they do nothing, they must not even read the shadow tables).
+// of the table shares (TxnFanIn, common/vtab_state.hpp); a dropped table's
+// must not even read the shadow tables.
 
 // xBegin: the table joins a write transaction; its cache is revalidated once.
 int kvcolumnBegin(sqlite3_vtab* vtab) {
   Table* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
-    Shared& sh = *t->shared;
-    if (!sh.txn.in_txn) {  // else a vtab connected after a schema reparse joins: same transaction
+    t->shared->txn.join(&t->joining, [&] {
       t->revalidate();
       t->column->begin_transaction();
-    }
-    sh.txn.begin(&t->joining);
+    });
     return SQLITE_OK;
   });
 }

@@ -69,22 +69,19 @@ int kvindexUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_in
 // ---- transactions ----------------------------------------------------------------
 
 // The transaction methods act once per table on the state every sqlite3_vtab
-// of the table shares (TxnFanIn, common/vtab_state.hpp): SQLite calls them on
-// each of its sqlite3_vtabs in the transaction (an old one stays in it after a
-// schema reparse connected a new one).
+// of the table shares (TxnFanIn, common/vtab_state.hpp).
 int kvindexBegin(sqlite3_vtab* vtab) {
   auto* t = static_cast<Table*>(vtab);
   return guard_status(&vtab->zErrMsg, [&] {
     State& s = *t->state;
-    if (!s.txn.in_txn) {  // else a vtab connected after a schema reparse joins: same transaction
+    s.txn.join(&t->joining, [&] {
       ensure_fresh(t);
       s.journal.clear();
       s.written_seq = s.stored.seq;
       s.written_log = s.stored.log_entries;
       s.written_snap = s.stored.snap_entries;
       s.synced = false;
-    }
-    s.txn.begin(&t->joining);
+    });
     return SQLITE_OK;
   });
 }

@@ -38,6 +38,7 @@
 
 #include "codec/base64url.hpp"
 #include "codec/cbor.hpp"
+#include "codec/deferred_headers.hpp"
 #include "common/error.hpp"
 #include "json/sax_writer.hpp"
 #include "json/text.hpp"
@@ -46,9 +47,9 @@
 namespace kv::codec::cbor {
 namespace {
 
-class CborWriter {
+class CborWriter : public DeferredHeaders<CborWriter> {
  public:
-  explicit CborWriter(std::string& out) : out_(out) {}
+  explicit CborWriter(std::string& out) : DeferredHeaders(out, {24, 0x80, 0xa0}) {}
   void nil() { put(cbor_encode_null(buf_, sizeof buf_)); }
   void boolean(bool v) { put(cbor_encode_bool(v, buf_, sizeof buf_)); }
   void int64(std::int64_t v) {
@@ -69,29 +70,17 @@ class CborWriter {
   }
   void array_header(std::size_t n) { put(cbor_encode_array_start(n, buf_, sizeof buf_)); }
   void map_header(std::size_t n) { put(cbor_encode_map_start(n, buf_, sizeof buf_)); }
-  std::size_t open_container() {
-    out_.push_back('\0');
-    return out_.size() - 1;
+  std::string long_header(std::uint64_t n, bool is_map) {
+    std::size_t len =
+        is_map ? cbor_encode_map_start(n, buf_, sizeof buf_) : cbor_encode_array_start(n, buf_, sizeof buf_);
+    return std::string(reinterpret_cast<const char*>(buf_), len);
   }
-  void close_array(std::size_t pos, std::uint64_t n) { close(pos, n, false); }
-  void close_map(std::size_t pos, std::uint64_t n) { close(pos, n, true); }
 
  private:
   void put(std::size_t n) {
     if (n == 0) fail(Errc::internal, "CBOR head did not fit its buffer");
     out_.append(reinterpret_cast<const char*>(buf_), n);
   }
-  void close(std::size_t pos, std::uint64_t n, bool is_map) {
-    if (n < 24) {
-      out_[pos] = static_cast<char>((is_map ? 0xa0 : 0x80) | n);
-      return;
-    }
-    std::size_t len =
-        is_map ? cbor_encode_map_start(n, buf_, sizeof buf_) : cbor_encode_array_start(n, buf_, sizeof buf_);
-    out_.replace(pos, 1, reinterpret_cast<const char*>(buf_), len);
-  }
-
-  std::string& out_;
   unsigned char buf_[16];
 };
 

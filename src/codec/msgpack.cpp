@@ -35,6 +35,7 @@
 #include <string_view>
 
 #include "codec/base64url.hpp"
+#include "codec/deferred_headers.hpp"
 #include "codec/msgpack.hpp"
 #include "common/error.hpp"
 #include "json/sax_writer.hpp"
@@ -49,9 +50,9 @@ int append_to_string(void* data, const char* buf, size_t len) {
   return 0;
 }
 
-class MsgpackWriter {
+class MsgpackWriter : public DeferredHeaders<MsgpackWriter> {
  public:
-  explicit MsgpackWriter(std::string& out) : out_(out) {
+  explicit MsgpackWriter(std::string& out) : DeferredHeaders(out, {16, 0x90, 0x80}) {
     msgpack_packer_init(&pk_, &out_, &append_to_string);
   }
   void nil() { msgpack_pack_nil(&pk_); }
@@ -77,12 +78,14 @@ class MsgpackWriter {
     check_length(n, "map");
     msgpack_pack_map(&pk_, n);
   }
-  std::size_t open_container() {
-    out_.push_back('\0');
-    return out_.size() - 1;
+  std::string long_header(std::uint64_t n, bool is_map) {
+    check_length(n, is_map ? "map" : "array");
+    std::string header;
+    msgpack_packer hp;
+    msgpack_packer_init(&hp, &header, &append_to_string);
+    is_map ? msgpack_pack_map(&hp, n) : msgpack_pack_array(&hp, n);
+    return header;
   }
-  void close_array(std::size_t pos, std::uint64_t n) { close(pos, n, false); }
-  void close_map(std::size_t pos, std::uint64_t n) { close(pos, n, true); }
 
  private:
   static void check_length(std::uint64_t n, const char* what) {
@@ -90,20 +93,6 @@ class MsgpackWriter {
       fail(Errc::too_big, std::string("msgpack cannot hold a ") + what + " of " + std::to_string(n) +
                               " items/bytes (at most 2^32-1)");
   }
-  void close(std::size_t pos, std::uint64_t n, bool is_map) {
-    if (n < 16) {
-      out_[pos] = static_cast<char>((is_map ? 0x80 : 0x90) | n);
-      return;
-    }
-    check_length(n, is_map ? "map" : "array");
-    std::string header;
-    msgpack_packer hp;
-    msgpack_packer_init(&hp, &header, &append_to_string);
-    is_map ? msgpack_pack_map(&hp, n) : msgpack_pack_array(&hp, n);
-    out_.replace(pos, 1, header);
-  }
-
-  std::string& out_;
   msgpack_packer pk_;
 };
 

@@ -11,6 +11,13 @@ namespace kv {
 namespace {
 // Approximate memory of one patch besides its bytes (map node, string).
 constexpr std::uint64_t kPatchOverhead = 64;
+
+// Ends the store's run of writes (ChunkStore::finish_writes) when the scope
+// ends, also on an error.
+struct FinishWrites {
+  ChunkStore& store;
+  ~FinishWrites() { store.finish_writes(); }
+};
 }  // namespace
 
 FixedColumn::FixedColumn(ChunkStore& store, ChunkLayout layout, std::string table_name,
@@ -339,59 +346,62 @@ void FixedColumn::truncate(std::uint64_t n) {
   maybe_flush();
 }
 
-void FixedColumn::overwrite(std::uint64_t i, std::string_view packed) {
+std::uint64_t FixedColumn::elements_to_write(std::uint64_t i, std::string_view packed, const char* what) {
   settle();
   const std::uint64_t E = layout_.elem_size();
-  if (packed.size() % E != 0) fail(Errc::internal, "overwrite with a partial element");
+  if (packed.size() % E != 0) fail(Errc::internal, std::string(what) + " with a partial element");
   const std::uint64_t n = packed.size() / E;
-  if (n == 0) return;
-  check_index(i + n - 1, state_.length, "overwrite:");
+  if (n > 0) check_index(i + n - 1, state_.length, (std::string(what) + ":").c_str());
+  return n;
+}
+
+template <class F>
+void FixedColumn::for_each_chunk_part(std::uint64_t i, std::string_view packed, F&& f) {
+  const std::uint64_t E = layout_.elem_size();
   const char* src = packed.data();
-  for (std::uint64_t at = i, left = n; left > 0;) {
+  for (std::uint64_t at = i, left = packed.size() / E; left > 0;) {
     const std::uint64_t chunk = layout_.chunk_of(at), k = layout_.index_in_chunk(at);
     const std::uint64_t take = std::min(left, layout_.elems_per_chunk() - k);
-    ChunkImage& img = image(chunk, k < image(chunk, false).lo);
-    std::memcpy(img.data.data() + (k - img.lo) * E, src, take * E);
-    img.mark(k, k + take);
+    f(chunk, k, at, std::string_view(src, take * E));
     src += take * E;
     at += take;
     left -= take;
   }
+}
+
+void FixedColumn::overwrite(std::uint64_t i, std::string_view packed) {
+  if (elements_to_write(i, packed, "overwrite") == 0) return;
+  const std::uint64_t E = layout_.elem_size();
+  auto into_image = [&](std::uint64_t chunk, std::uint64_t k, std::uint64_t, std::string_view part) {
+    ChunkImage& img = image(chunk, k < image(chunk, false).lo);
+    std::memcpy(img.data.data() + (k - img.lo) * E, part.data(), part.size());
+    img.mark(k, k + part.size() / E);
+  };
+  for_each_chunk_part(i, packed, into_image);
   ++epoch_;
   maybe_flush();
 }
 
 void FixedColumn::write_slice(std::uint64_t i, std::string_view packed) {
-  settle();
+  if (elements_to_write(i, packed, "write") == 0) return;
   const std::uint64_t E = layout_.elem_size();
-  if (packed.size() % E != 0) fail(Errc::internal, "write_slice with a partial element");
-  const std::uint64_t n = packed.size() / E;
-  if (n == 0) return;
-  check_index(i + n - 1, state_.length, "write:");
-  struct Finish {
-    ChunkStore& store;
-    ~Finish() { store.finish_writes(); }
-  } finish{store_};
-  const char* src = packed.data();
-  for (std::uint64_t at = i, left = n; left > 0;) {
-    const std::uint64_t chunk = layout_.chunk_of(at), k = layout_.index_in_chunk(at);
-    const std::uint64_t take = std::min(left, layout_.elems_per_chunk() - k);
-    const std::string_view part(src, take * E);
-    const bool stored_current = !state_.images.count(chunk) && at + take <= state_.base_length &&
-                                at + take <= state_.stored_length;
+  FinishWrites finish{store_};
+  auto in_place_or_buffered = [&](std::uint64_t chunk, std::uint64_t k, std::uint64_t at,
+                                  std::string_view part) {
+    const std::uint64_t end = at + part.size() / E;
+    const bool stored_current =
+        !state_.images.count(chunk) && end <= state_.base_length && end <= state_.stored_length;
     std::optional<std::uint64_t> size;
     if (stored_current) size = store_.chunk_size(chunk);
-    if (size && *size >= (k + take) * E) {
+    if (size && *size >= k * E + part.size()) {
       store_.write_in_place(chunk, k * E, part);
       if (auto cached = lru_.find(chunk); cached != lru_.end())  // keep the cached copy current
         std::memcpy(cached->second.bytes.data() + k * E, part.data(), part.size());
     } else {
       overwrite(at, part);
     }
-    src += take * E;
-    at += take;
-    left -= take;
-  }
+  };
+  for_each_chunk_part(i, packed, in_place_or_buffered);
   ++epoch_;
 }
 
@@ -492,10 +502,7 @@ void FixedColumn::write_chunk(std::uint64_t chunk, ChunkImage& img) {
 
 void FixedColumn::flush() {
   settle();
-  struct Finish {
-    ChunkStore& store;
-    ~Finish() { store.finish_writes(); }
-  } finish{store_};
+  FinishWrites finish{store_};
   for (auto& [chunk, img] : state_.images) {
     if (img.use_count() > 1) img = std::make_shared<ChunkImage>(*img);
     write_chunk(chunk, *img);

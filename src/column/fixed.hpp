@@ -146,6 +146,14 @@ class FixedColumn final : public Column {
   void maybe_flush();
   std::string_view read_partial(std::uint64_t chunk, std::uint64_t k, std::uint64_t n);
   void check_index(std::uint64_t i, std::uint64_t limit, const char* what) const;
+  // A write of the whole elements of `packed` from element i on (overwrite,
+  // write_slice): settles, checks (`what` names the caller in errors) and
+  // returns their count, 0 for nothing to write.
+  std::uint64_t elements_to_write(std::uint64_t i, std::string_view packed, const char* what);
+  // Calls f(chunk, k, at, part) for each piece of such a write that falls in
+  // one chunk, in order: part holds elements [at, at + n) = index k.. of chunk.
+  template <class F>
+  void for_each_chunk_part(std::uint64_t i, std::string_view packed, F&& f);
 
   ChunkStore& store_;
   ChunkLayout layout_;

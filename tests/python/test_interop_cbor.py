@@ -14,23 +14,11 @@ import unittest
 import cbor2
 
 import interop_gen
-from kvtest import connect, error_of
+from kvtest import CodecOverSql, as_python, error_of
 
 
-def as_python(value):
-    return json.loads(value) if isinstance(value, str) else value
-
-
-class CborInterop(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.db = connect()
-
-    def pack(self, text):
-        return self.db.execute("select kv_pack('cbor', ?)", (text,)).fetchone()[0]
-
-    def unpack(self, blob):
-        return self.db.execute("select kv_unpack('cbor', ?)", (blob,)).fetchone()[0]
+class CborInterop(CodecOverSql, unittest.TestCase):
+    FORMAT = "cbor"
 
     def test_random_objects_pack_byte_identical_and_load_back(self):
         for k, obj in enumerate(interop_gen.objects(3, 400)):

@@ -11,24 +11,11 @@ import unittest
 import msgpack
 
 import interop_gen
-from kvtest import connect, error_of
+from kvtest import CodecOverSql, as_python, error_of
 
 
-def as_python(value):
-    """kv_unpack's SQL value as a Python object: JSON text is parsed."""
-    return json.loads(value) if isinstance(value, str) else value
-
-
-class MsgpackInterop(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.db = connect()
-
-    def pack(self, text):
-        return self.db.execute("select kv_pack('msgpack', ?)", (text,)).fetchone()[0]
-
-    def unpack(self, blob):
-        return self.db.execute("select kv_unpack('msgpack', ?)", (blob,)).fetchone()[0]
+class MsgpackInterop(CodecOverSql, unittest.TestCase):
+    FORMAT = "msgpack"
 
     def test_random_objects_pack_byte_identical(self):
         for k, obj in enumerate(interop_gen.objects(1, 400)):

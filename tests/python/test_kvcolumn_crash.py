@@ -2,8 +2,6 @@
 transactions and is killed at random moments; after each kill the database
 must pass integrity_check and kvcolumn_check, hold a whole number of
 transactions and every committed value."""
-import os
-import tempfile
 import unittest
 
 import kvtest
@@ -11,11 +9,6 @@ import kvtest
 K = 7  # elements per transaction
 
 CHILD = r"""
-import sqlite3, struct, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.enable_load_extension(True)
-conn.load_extension(sys.argv[2])
-K = int(sys.argv[3])
 step = 0
 while True:
     n = conn.execute("select count(*) from t").fetchone()[0]
@@ -35,13 +28,9 @@ while True:
 
 class KvColumnCrash(unittest.TestCase):
     def test_sigkill_loses_nothing_committed(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "crash.db")
-            conn = kvtest.connect(path)
-            conn.execute("create virtual table t using kvcolumn(i64, min_chunk_bytes=64, max_chunk_bytes=512)")
-            conn.commit()
-            conn.close()
-            kvtest.sigkill_rounds(self, path, CHILD, K, lambda i: i, seed=1234)
+        kvtest.kvcolumn_sigkill_test(
+            self, "create virtual table t using kvcolumn(i64, min_chunk_bytes=64, max_chunk_bytes=512)", CHILD, K,
+            lambda i: i, seed=1234)
 
 
 if __name__ == "__main__":

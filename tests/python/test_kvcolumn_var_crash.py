@@ -3,8 +3,6 @@ strings, rewrites old elements (their bytes move to the end of the data
 stream) and compacts, in transactions, and is killed at random moments; after
 each kill the database must pass integrity_check and kvcolumn_check, hold a
 whole number of transactions and every committed value."""
-import os
-import tempfile
 import unittest
 
 import kvtest
@@ -12,11 +10,6 @@ import kvtest
 K = 5  # elements per transaction
 
 CHILD = r"""
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.enable_load_extension(True)
-conn.load_extension(sys.argv[2])
-K = int(sys.argv[3])
 s = lambda j: ("v%d-" % j) * (1 + j % 4)
 step = 0
 while True:
@@ -40,13 +33,9 @@ def s(j):
 
 class KvColumnVarCrash(unittest.TestCase):
     def test_sigkill_loses_nothing_committed(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "crash.db")
-            conn = kvtest.connect(path)
-            conn.execute("create virtual table t using kvcolumn('str:utf8', min_chunk_bytes=64, max_chunk_bytes=512)")
-            conn.commit()
-            conn.close()
-            kvtest.sigkill_rounds(self, path, CHILD, K, s, seed=4321)
+        kvtest.kvcolumn_sigkill_test(
+            self, "create virtual table t using kvcolumn('str:utf8', min_chunk_bytes=64, max_chunk_bytes=512)", CHILD,
+            K, s, seed=4321)
 
 
 if __name__ == "__main__":

@@ -8,12 +8,7 @@ itself only after 40 transactions (so a compaction has happened before the
 first kill, however slow the machine) and after its first commit in later
 rounds."""
 import os
-import random
-import signal
-import subprocess
-import sys
 import tempfile
-import time
 import unittest
 
 import kvtest
@@ -21,11 +16,6 @@ import kvtest
 K = 37  # new keys per transaction
 
 CHILD = r"""
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.enable_load_extension(True)
-conn.load_extension(sys.argv[2])
-K = int(sys.argv[3])
 j = conn.execute("select coalesce(max(key), -1) from t").fetchone()[0] // K + 1
 announced = False
 while True:
@@ -63,29 +53,18 @@ class KvindexCrash(unittest.TestCase):
             conn = kvtest.connect(path, isolation_level=None)
             conn.execute(f"create virtual table t using kvindex({backend})")
             conn.close()
-            rng = random.Random(seed)
             last = 0
-            for round_ in range(rounds):
-                if round_ == rounds // 2:
-                    c = kvtest.connect(path, isolation_level=None)
-                    c.execute("pragma journal_mode=wal")
-                    c.close()
-                child = subprocess.Popen([sys.executable, "-c", CHILD, path, kvtest.MODULE, str(K)],
-                                         stdout=subprocess.PIPE)
-                self.assertEqual(child.stdout.readline().strip(), b"started")
-                time.sleep(rng.uniform(0.05, 0.4))
-                child.send_signal(signal.SIGKILL)
-                child.wait()
-                child.stdout.close()
-                conn = kvtest.connect(path, isolation_level=None)
-                self.assertEqual(conn.execute("pragma integrity_check").fetchone()[0], "ok")
+
+            def check(conn, round_):
+                nonlocal last
                 rows = conn.execute("select key, value from t order by key").fetchall()
                 txns = rows[-1][0] // K + 1 if rows else 0
                 self.assertGreater(txns, last, f"round {round_}: nothing was committed")
                 self.assertEqual(rows, model(txns), f"round {round_}")
                 self.assertEqual(conn.execute("select v from t_info where k = 'seq'").fetchone()[0], txns)
                 last = txns
-                conn.close()
+
+            kvtest.kill_rounds(self, path, CHILD, K, seed, check, rounds)
             conn = kvtest.connect(path, isolation_level=None)
             self.assertGreater(conn.execute("select v from t_info where k = 'snap_seq'").fetchone()[0], 0,
                                "the log was never compacted")

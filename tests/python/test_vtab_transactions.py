@@ -161,8 +161,41 @@ class SchemaChangeInsideTransaction(unittest.TestCase):
         conn.execute("CREATE TABLE other(a)")
         return conn, model
 
-    def check(self, conn, model, what):
-        self.assertEqual(model.read(conn), model.expected(), what)
+    def fresh_with_writes(self, name, seed, writes):
+        """fresh(name), then `writes` random writes (autocommitted) drawn from
+        random.Random(seed); returns (conn, model, rng)."""
+        conn, model = self.fresh(name)
+        rng = random.Random(seed)
+        for _ in range(writes):
+            model.random_write(conn, rng)
+        return conn, model, rng
+
+    def begin_around_reparse(self, conn, model, rng):
+        """BEGIN, a write, a schema change of another table (the virtual table
+        is reconnected), a write: the transaction stays open."""
+        conn.execute("BEGIN")
+        model.random_write(conn, rng)
+        conn.execute("ALTER TABLE other ADD COLUMN b")
+        model.random_write(conn, rng)
+
+    def rollback_and_check(self, conn, model, committed, rng, what):
+        """ROLLBACK: the table is back at `committed` (a model snapshot), and
+        takes a write after it."""
+        conn.execute("ROLLBACK")
+        model.restore(committed)
+        self.check(conn, model, "after " + what)
+        model.random_write(conn, rng)
+        self.check(conn, model, "a write after " + what)
+
+    def check(self, conn, model, what, table="t"):
+        self.assertEqual(model.read(conn, table), model.expected(), what)
+
+    def check_reopened(self, name, model, table="t"):
+        """A durable table (DURABLE) reads the same from a new connection."""
+        if name in DURABLE:
+            conn = connect(self.path)
+            self.check(conn, model, "after reopening", table)
+            conn.close()
 
     def test_write_then_schema_change_then_commit(self):
         """The issue's repro: BEGIN; write; ALTER another table; write; COMMIT."""
@@ -194,10 +227,7 @@ class SchemaChangeInsideTransaction(unittest.TestCase):
                     conn.execute("COMMIT")
                     self.check(conn, model, "after COMMIT")
                     conn.close()
-                    if name in DURABLE:
-                        conn = connect(self.path)
-                        self.check(conn, model, "after reopening")
-                        conn.close()
+                    self.check_reopened(name, model)
 
     def test_issue_repro_kvcolumn_and_kvindex(self):
         """The issue's sequences verbatim."""
@@ -271,30 +301,17 @@ class SchemaChangeInsideTransaction(unittest.TestCase):
                 conn.execute("COMMIT")
                 self.assertEqual(model.read(conn, "u"), model.expected())
                 conn.close()
-                if name in DURABLE:
-                    conn = connect(self.path)
-                    self.assertEqual(model.read(conn, "u"), model.expected(), "after reopening")
-                    conn.close()
+                self.check_reopened(name, model, "u")
 
     def test_schema_change_then_rollback(self):
         for name in MODELS:
             with self.subTest(table=name):
-                conn, model = self.fresh(name)
-                rng = random.Random(2)
-                for _ in range(4):
-                    model.random_write(conn, rng)
+                conn, model, rng = self.fresh_with_writes(name, 2, 4)
                 committed = model.snapshot()
-                conn.execute("BEGIN")
-                model.random_write(conn, rng)
-                conn.execute("ALTER TABLE other ADD COLUMN b")
-                model.random_write(conn, rng)
+                self.begin_around_reparse(conn, model, rng)
                 conn.execute("PRAGMA writable_schema=RESET")
                 model.random_write(conn, rng)
-                conn.execute("ROLLBACK")
-                model.restore(committed)
-                self.check(conn, model, "after ROLLBACK")
-                model.random_write(conn, rng)
-                self.check(conn, model, "a write after ROLLBACK")
+                self.rollback_and_check(conn, model, committed, rng, "ROLLBACK")
                 conn.close()
 
     def test_random_savepoints_and_schema_changes(self):
@@ -369,10 +386,7 @@ class SchemaChangeInsideTransaction(unittest.TestCase):
         if in_tx:
             conn.execute("COMMIT")
         conn.close()
-        if name in DURABLE:
-            conn = connect(self.path)
-            self.assertEqual(model.read(conn, table), model.expected(), "after reopening")
-            conn.close()
+        self.check_reopened(name, model, table)
 
     def test_python_default_mode(self):
         """Python's sqlite3 default mode: an implicit BEGIN before the INSERT,
@@ -393,20 +407,14 @@ class SchemaChangeInsideTransaction(unittest.TestCase):
                 conn.commit()
                 self.check(conn, model, "after commit()")
                 conn.close()
-                if name in DURABLE:
-                    conn = connect(self.path)
-                    self.check(conn, model, "after reopening")
-                    conn.close()
+                self.check_reopened(name, model)
 
     def test_other_connection_changes_the_schema(self):
         """A schema change committed by another connection between two of our
         transactions: our next statements reconnect and see committed data."""
         for name in DURABLE:
             with self.subTest(table=name):
-                conn, model = self.fresh(name)
-                rng = random.Random(4)
-                for _ in range(3):
-                    model.random_write(conn, rng)
+                conn, model, rng = self.fresh_with_writes(name, 4, 3)
                 self.check(conn, model, "before")
                 other = connect(self.path)
                 other.execute("ALTER TABLE other ADD COLUMN z")
@@ -424,10 +432,7 @@ class SchemaChangeInsideTransaction(unittest.TestCase):
     def test_vacuum_keeps_everything(self):
         for name in MODELS:
             with self.subTest(table=name):
-                conn, model = self.fresh(name)
-                rng = random.Random(5)
-                for _ in range(6):
-                    model.random_write(conn, rng)
+                conn, model, rng = self.fresh_with_writes(name, 5, 6)
                 conn.execute("VACUUM")
                 self.check(conn, model, "after VACUUM")
                 model.random_write(conn, rng)
@@ -441,14 +446,8 @@ class SchemaChangeInsideTransaction(unittest.TestCase):
         same name, its commit must not write the old buffer into the new one."""
         for name in MODELS:
             with self.subTest(table=name):
-                conn, model = self.fresh(name)
-                rng = random.Random(6)
-                for _ in range(3):
-                    model.random_write(conn, rng)
-                conn.execute("BEGIN")
-                model.random_write(conn, rng)
-                conn.execute("ALTER TABLE other ADD COLUMN b")
-                model.random_write(conn, rng)
+                conn, model, rng = self.fresh_with_writes(name, 6, 3)
+                self.begin_around_reparse(conn, model, rng)
                 conn.execute("DROP TABLE t")
                 fresh = MODELS[name]()
                 fresh.create(conn)
@@ -456,34 +455,18 @@ class SchemaChangeInsideTransaction(unittest.TestCase):
                 conn.execute("COMMIT")
                 self.check(conn, fresh, "after COMMIT")
                 conn.close()
-                if name in DURABLE:
-                    conn = connect(self.path)
-                    self.check(conn, fresh, "after reopening")
-                    conn.close()
+                self.check_reopened(name, fresh)
 
     def test_rollback_of_drop(self):
         for name in MODELS:
             with self.subTest(table=name):
-                conn, model = self.fresh(name)
-                rng = random.Random(7)
-                for _ in range(4):
-                    model.random_write(conn, rng)
+                conn, model, rng = self.fresh_with_writes(name, 7, 4)
                 committed = model.snapshot()
-                conn.execute("BEGIN")
-                model.random_write(conn, rng)
-                conn.execute("ALTER TABLE other ADD COLUMN b")
-                model.random_write(conn, rng)
+                self.begin_around_reparse(conn, model, rng)
                 conn.execute("DROP TABLE t")
-                conn.execute("ROLLBACK")
-                model.restore(committed)
-                self.check(conn, model, "after ROLLBACK of the DROP")
-                model.random_write(conn, rng)
-                self.check(conn, model, "a write after it")
+                self.rollback_and_check(conn, model, committed, rng, "ROLLBACK of the DROP")
                 conn.close()
-                if name in DURABLE:
-                    conn = connect(self.path)
-                    self.check(conn, model, "after reopening")
-                    conn.close()
+                self.check_reopened(name, model)
 
 
 class KvcolumnInsertReporting(unittest.TestCase):

@@ -68,4 +68,40 @@ class Db {
   sqlite3* db_ = nullptr;
 };
 
+// A statement of the test's own, finalized when it goes away: a scan kept open
+// while other statements (writes, ROLLBACK) run on the same connection.
+//
+//   kvtest::Stmt scan(db, "SELECT key FROM t");
+//   ASSERT_EQ(scan.prepare_rc, SQLITE_OK);
+//   ASSERT_EQ(scan.step(), SQLITE_ROW);
+//   ... db.query("ROLLBACK") ...
+//   const kvtest::Stmt::Rest rest = scan.step_to_end();
+class Stmt {
+ public:
+  Stmt(const Db& db, const std::string& sql) {
+    prepare_rc = sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &stmt_, nullptr);
+  }
+  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  sqlite3_stmt* get() const { return stmt_; }
+  int step() { return sqlite3_step(stmt_); }
+  // The rows left and the code that ended them (SQLITE_DONE or an error).
+  struct Rest {
+    int rows = 0;
+    int rc = SQLITE_DONE;
+  };
+  Rest step_to_end() {
+    Rest r;
+    while ((r.rc = step()) == SQLITE_ROW) ++r.rows;
+    return r;
+  }
+
+  int prepare_rc = SQLITE_OK;
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
 }  // namespace kvtest

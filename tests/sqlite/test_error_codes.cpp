@@ -11,25 +11,13 @@
 
 #include "fault_vfs.hpp"
 #include "kvdb.hpp"
+#include "temp_db.hpp"
 
 using kvtest::Db;
 using kvtest::FaultVfs;
+using kvtest::TempDb;
 
 namespace {
-
-struct TempFile {
-  explicit TempFile(const char* name)
-      : path((std::filesystem::temp_directory_path() /
-              (std::string("kv_errcodes_") + name + "_" + std::to_string(getpid()) + ".db"))
-                 .string()) {
-    remove();
-  }
-  ~TempFile() { remove(); }
-  void remove() const {
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path + suffix);
-  }
-  std::string path;
-};
 
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
@@ -100,7 +88,7 @@ class FailedReads : public ::testing::Test {
               SQLITE_OK);
     ASSERT_GT(static_cast<sqlite3_int64>(std::filesystem::file_size(file_.path)), old_bytes_ + 65536);
   }
-  TempFile file_{"reads"};
+  TempDb file_{"errcodes_reads"};
   FaultVfs vfs_;
   sqlite3_int64 old_bytes_ = 0;
 };

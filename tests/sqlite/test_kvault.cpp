@@ -70,16 +70,13 @@ TEST(Kvault, CursorSurvivesRollbackMidScan) {
                 .rc,
             SQLITE_OK);
   ASSERT_EQ(db.query("BEGIN; DELETE FROM media WHERE key < 'k050';").rc, SQLITE_OK);
-  sqlite3_stmt* scan = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db.get(), "SELECT key FROM media", -1, &scan, nullptr), SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(scan), SQLITE_ROW);
+  kvtest::Stmt scan(db, "SELECT key FROM media");
+  ASSERT_EQ(scan.prepare_rc, SQLITE_OK);
+  ASSERT_EQ(scan.step(), SQLITE_ROW);
   EXPECT_EQ(db.query("ROLLBACK").rc, SQLITE_OK);
-  int rc;
-  int rows = 0;
-  while ((rc = sqlite3_step(scan)) == SQLITE_ROW) ++rows;
-  EXPECT_TRUE(rc == SQLITE_DONE || (rc & 0xFF) == SQLITE_ABORT) << rc;
-  EXPECT_LE(rows, 100);
-  sqlite3_finalize(scan);
+  const kvtest::Stmt::Rest rest = scan.step_to_end();
+  EXPECT_TRUE(rest.rc == SQLITE_DONE || (rest.rc & 0xFF) == SQLITE_ABORT) << rest.rc;
+  EXPECT_LE(rest.rows, 100);
   EXPECT_EQ(db.scalar("SELECT count(*) FROM media"), "100");
 }
 

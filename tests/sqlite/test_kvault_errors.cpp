@@ -12,24 +12,15 @@
 
 #include "fault_vfs.hpp"
 #include "kvdb.hpp"
+#include "temp_db.hpp"
 
 using kvtest::Db;
 using kvtest::FaultVfs;
+using kvtest::TempDb;
 
 namespace {
 
 // A file database (max_page_count applies to the file's page count).
-struct FileDb {
-  std::string path;
-  explicit FileDb(const std::string& name) : path(testing::TempDir() + name) { remove_files(); }
-  ~FileDb() { remove_files(); }
-  void remove_files() const {
-    std::remove(path.c_str());
-    std::remove((path + "-journal").c_str());
-    std::remove((path + "-wal").c_str());
-  }
-};
-
 int page_count(const Db& db) { return std::stoi(db.scalar("PRAGMA page_count")); }
 
 // Leaves room for `pages` more pages.
@@ -45,7 +36,7 @@ void expect_full(const Db& db, const kvtest::Result& r, const std::string& what)
 }
 
 TEST(KvaultErrors, FullDiskDuringAWriteIsSqliteFullAndTheConnectionStaysUsable) {
-  FileDb file("kvault_full_write.db");
+  TempDb file("kvault_full_write");
   Db db(file.path);
   ASSERT_EQ(db.query("PRAGMA page_size = 4096; CREATE VIRTUAL TABLE media USING kvault").rc, SQLITE_OK);
   ASSERT_EQ(db.query("INSERT INTO media(key, value) VALUES ('small', X'01')").rc, SQLITE_OK);
@@ -64,7 +55,7 @@ TEST(KvaultErrors, FullDiskDuringAWriteIsSqliteFullAndTheConnectionStaysUsable) 
 }
 
 TEST(KvaultErrors, FullDiskInsideATransactionIsSqliteFullAndCommitKeepsTheRest) {
-  FileDb file("kvault_full_txn.db");
+  TempDb file("kvault_full_txn");
   Db db(file.path);
   ASSERT_EQ(db.query("PRAGMA page_size = 4096; CREATE VIRTUAL TABLE media USING kvault").rc, SQLITE_OK);
   limit_growth(db, 6);
@@ -85,7 +76,7 @@ TEST(KvaultErrors, FullDiskInsideATransactionIsSqliteFullAndCommitKeepsTheRest) 
 }
 
 TEST(KvaultErrors, FullDiskDuringCreateIsSqliteFullAndCreatesNothing) {
-  FileDb file("kvault_full_create.db");
+  TempDb file("kvault_full_create");
   Db db(file.path);
   ASSERT_EQ(db.query("PRAGMA page_size = 4096; CREATE TABLE filler(x)").rc, SQLITE_OK);
   limit_growth(db, 0);
@@ -97,7 +88,7 @@ TEST(KvaultErrors, FullDiskDuringCreateIsSqliteFullAndCreatesNothing) {
 }
 
 TEST(KvaultErrors, FullDiskDuringImportIsSqliteFullAndKeepsTheOldValue) {
-  FileDb file("kvault_full_import.db");
+  TempDb file("kvault_full_import");
   const std::string src = testing::TempDir() + "kvault_full_import.bin";
   FILE* f = std::fopen(src.c_str(), "wb");
   ASSERT_NE(f, nullptr);
@@ -119,7 +110,7 @@ TEST(KvaultErrors, FullDiskDuringImportIsSqliteFullAndKeepsTheOldValue) {
 // overflow pages) fail to read with SQLITE_IOERR_READ: every kvault read path
 // reports exactly that code, and works again once the reads heal.
 TEST(KvaultErrors, FailedReadsKeepTheExtendedIoerrCode) {
-  FileDb file("kvault_failed_reads.db");
+  TempDb file("kvault_failed_reads");
   const std::string out = file.path + ".out";
   {
     Db db(file.path);

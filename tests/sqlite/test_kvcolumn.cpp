@@ -7,22 +7,10 @@
 #include <string>
 
 #include "kvdb.hpp"
+#include "temp_db.hpp"
 
 using kvtest::Db;
-
-namespace {
-
-std::string temp_db(const char* name) {
-  auto p = std::filesystem::temp_directory_path() /
-           (std::string("kvcolumn_") + name + "_" + std::to_string(getpid()) + ".db");
-  std::filesystem::remove(p);
-  std::filesystem::remove(p.string() + "-wal");
-  std::filesystem::remove(p.string() + "-shm");
-  std::filesystem::remove(p.string() + "-journal");
-  return p.string();
-}
-
-}  // namespace
+using kvtest::TempDb;
 
 TEST(KvColumnSql, CorruptChunkIsCorruptVtabNamingTheTable) {
   Db db;
@@ -71,8 +59,8 @@ TEST(KvColumnSql, DefensiveModeMakesShadowTablesReadOnly) {
 }
 
 TEST(KvColumnSql, SecondConnectionSeesOnlyCommittedData) {
-  std::string path = temp_db("two");
-  Db a(path), b(path);
+  TempDb file("kvcolumn_two");
+  Db a(file.path), b(file.path);
   ASSERT_EQ(a.query("CREATE VIRTUAL TABLE t USING kvcolumn(i64, min_chunk_bytes=16, max_chunk_bytes=32);"
                     "INSERT INTO t(value) VALUES (1), (2), (3)")
                 .rc,
@@ -89,8 +77,8 @@ TEST(KvColumnSql, SecondConnectionSeesOnlyCommittedData) {
 }
 
 TEST(KvColumnSql, BusyIsSqliteBusy) {
-  std::string path = temp_db("busy");
-  Db a(path), b(path);
+  TempDb file("kvcolumn_busy");
+  Db a(file.path), b(file.path);
   ASSERT_EQ(a.query("CREATE VIRTUAL TABLE t USING kvcolumn(i64)").rc, SQLITE_OK);
   ASSERT_EQ(a.query("BEGIN IMMEDIATE; INSERT INTO t(value) VALUES (1)").rc, SQLITE_OK);
   EXPECT_EQ(b.query("INSERT INTO t(value) VALUES (2)").rc, SQLITE_BUSY);
@@ -100,7 +88,8 @@ TEST(KvColumnSql, BusyIsSqliteBusy) {
 }
 
 TEST(KvColumnSql, FlushInsideSavepointIsRolledBackExactly) {
-  Db db(temp_db("flush"));
+  TempDb file("kvcolumn_flush");
+  Db db(file.path);
   ASSERT_EQ(db.query("CREATE VIRTUAL TABLE t USING kvcolumn(i32, min_chunk_bytes=8, max_chunk_bytes=16, "
                      "cache_bytes=12);"
                      "INSERT INTO t(value) VALUES (1), (2), (3), (4), (5)")
@@ -124,19 +113,17 @@ TEST(KvColumnSql, RollbackUnderAnOpenCursorDoesNotCrash) {
                      "BEGIN; INSERT INTO t(value) VALUES (4), (5)")
                 .rc,
             SQLITE_OK);
-  sqlite3_stmt* s = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db.get(), "SELECT value FROM t", -1, &s, nullptr), SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+  kvtest::Stmt scan(db, "SELECT value FROM t");
+  ASSERT_EQ(scan.prepare_rc, SQLITE_OK);
+  ASSERT_EQ(scan.step(), SQLITE_ROW);
   sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-  }
-  sqlite3_finalize(s);
+  scan.step_to_end();
   EXPECT_EQ(db.scalar("SELECT group_concat(value) FROM t"), "1,2,3");
 }
 
 TEST(KvColumnSql, StorageOverheadAndCounts) {
-  Db db(temp_db("overhead"));
+  TempDb file("kvcolumn_overhead");
+  Db db(file.path);
   ASSERT_EQ(db.query("CREATE VIRTUAL TABLE t USING kvcolumn(f64, max_chunk_bytes=1048576);"
                      "WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x < 299999) "
                      "INSERT INTO t(t, value) SELECT 'append', kv_pack_agg('f64', x) FROM c")
@@ -152,7 +139,8 @@ TEST(KvColumnSql, StorageOverheadAndCounts) {
 }
 
 TEST(KvColumnSql, RenameAndVacuumKeepData) {
-  Db db(temp_db("rename"));
+  TempDb file("kvcolumn_rename");
+  Db db(file.path);
   ASSERT_EQ(
       db.query(
             "CREATE VIRTUAL TABLE t USING kvcolumn('bytes:4'); INSERT INTO t(value) VALUES (x'01'), "
@@ -166,8 +154,8 @@ TEST(KvColumnSql, RenameAndVacuumKeepData) {
 }
 
 TEST(KvColumnSql, FlushLeavesNoBlobHandleOpen) {
-  std::string path = temp_db("handles");
-  Db a(path), b(path);
+  TempDb file("kvcolumn_handles");
+  Db a(file.path), b(file.path);
   ASSERT_EQ(a.query("CREATE VIRTUAL TABLE t USING kvcolumn(i32, min_chunk_bytes=8, max_chunk_bytes=16);"
                     "INSERT INTO t(value) VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9)")
                 .rc,

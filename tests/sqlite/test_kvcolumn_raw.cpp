@@ -9,6 +9,7 @@
 #include <string>
 
 #include "kvdb.hpp"
+#include "temp_db.hpp"
 
 namespace {
 
@@ -79,23 +80,21 @@ TEST(KvColumnRawSql, BoundBytesRoundTripExactly) {
 }
 
 TEST(KvColumnRawSql, CorruptInfoIsCorruptVtab) {
-  auto path = std::filesystem::temp_directory_path() / ("kv_raw_info_" + std::to_string(getpid()) + ".db");
-  std::filesystem::remove(path);
+  kvtest::TempDb file("raw_info");
   {
-    Db db(path.string());
+    Db db(file.path);
     ASSERT_EQ(db.query("CREATE VIRTUAL TABLE t USING kvcolumn(f64); INSERT INTO t(value) VALUES (1)").rc,
               SQLITE_OK);
     ASSERT_EQ(db.query("DELETE FROM t_info WHERE key = 'max_chunk_bytes'").rc, SQLITE_OK);
   }
   {
-    Db db(path.string());
+    Db db(file.path);
     sqlite3_extended_result_codes(db.get(), 1);
     kvtest::Result r = db.query("SELECT value FROM t");
     EXPECT_EQ(r.rc, SQLITE_CORRUPT_VTAB);
     EXPECT_NE(r.error.find("kvcolumn 't' is corrupt: t_info has no max_chunk_bytes row"), std::string::npos)
         << r.error;
   }
-  std::filesystem::remove(path);
 }
 
 }  // namespace

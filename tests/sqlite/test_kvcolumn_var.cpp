@@ -34,26 +34,12 @@
 #include <vector>
 
 #include "kvdb.hpp"
+#include "temp_db.hpp"
 
 using kvtest::Db;
+using kvtest::TempDb;
 
 namespace {
-
-std::string temp_db(const std::string& name) {
-  auto p = std::filesystem::temp_directory_path() /
-           ("kvcolumn_var_" + name + "_" + std::to_string(getpid()) + ".db");
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(p.string() + suffix);
-  return p.string();
-}
-
-// Removes the database file and its companions when the test ends.
-struct TempDb {
-  explicit TempDb(const std::string& name) : path(temp_db(name)) {}
-  ~TempDb() {
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path + suffix);
-  }
-  std::string path;
-};
 
 // A bound parameter: integer, TEXT, BLOB or NULL.
 struct Arg {
@@ -430,7 +416,7 @@ TEST(KvColumnVar, NullIsAnErrorExceptForMsgpackAndCbor) {
 }
 
 TEST(KvColumnVar, ElementsLargerThanMaxChunkBytes) {
-  TempDb file("large_elem");
+  TempDb file("kvcolumn_var_large_elem");
   std::string big_rows;
   {
     Db db(file.path);
@@ -483,7 +469,7 @@ TEST(KvColumnVar, ElementsLargerThanMaxChunkBytes) {
 }
 
 TEST(KvColumnVar, RollbackSavepointsAndReleaseLeaveExactContents) {
-  TempDb file("txn");
+  TempDb file("kvcolumn_var_txn");
   Db db(file.path);
   ASSERT_EQ(
       db.query("CREATE VIRTUAL TABLE t USING kvcolumn('str:utf8', min_chunk_bytes=32, max_chunk_bytes=64,"
@@ -539,7 +525,7 @@ TEST(KvColumnVar, RollbackSavepointsAndReleaseLeaveExactContents) {
 TEST(KvColumnVar, SecondConnectionNeverSeesUncommittedOrStaleData) {
   for (const char* journal : {"delete", "wal"}) {
     SCOPED_TRACE(journal);
-    TempDb file(std::string("two_") + journal);
+    TempDb file(std::string("kvcolumn_var_two_") + journal);
     Db a(file.path), b(file.path);
     ASSERT_EQ(
         a.query(std::string("PRAGMA journal_mode=") + journal +
@@ -579,7 +565,7 @@ TEST(KvColumnVar, SecondConnectionNeverSeesUncommittedOrStaleData) {
 }
 
 TEST(KvColumnVar, CompactKeepsContentsAndIsTransactional) {
-  TempDb file("compact");
+  TempDb file("kvcolumn_var_compact");
   Db db(file.path);
   ASSERT_EQ(
       db.query("CREATE VIRTUAL TABLE t USING kvcolumn('str:utf8', min_chunk_bytes=64, max_chunk_bytes=256);"
@@ -788,7 +774,7 @@ TEST(KvColumnVar, ErrorPathsNameTheProblemAndChangeNothing) {
 }
 
 TEST(KvColumnVar, ShadowTablesExistAreProtectedRenamedAndDropped) {
-  TempDb file("shadow");
+  TempDb file("kvcolumn_var_shadow");
   Db db(file.path);
   ASSERT_EQ(
       db.query("CREATE VIRTUAL TABLE t USING kvcolumn(msgpack); INSERT INTO t(value) VALUES ('[1]'), (2)").rc,
@@ -1034,19 +1020,19 @@ class Differential {
 };
 
 TEST(KvColumnVarDifferential, BytesRollbackJournal) {
-  TempDb file("diff_bytes");
+  TempDb file("kvcolumn_var_diff_bytes");
   Differential(std::string("bytes"), file.path, 11u, false).run(1500);
 }
 
 TEST(KvColumnVarDifferential, StrWal) {
-  TempDb file("diff_str");
+  TempDb file("kvcolumn_var_diff_str");
   Differential(std::string("'str:utf8'"), file.path, 12u, true).run(1500);
 }
 
 TEST(KvColumnVarDifferential, BytesMoreSeeds) {
   for (unsigned seed : {21u, 22u, 23u}) {
     SCOPED_TRACE(seed);
-    TempDb file("diff_seed" + std::to_string(seed));
+    TempDb file("kvcolumn_var_diff_seed" + std::to_string(seed));
     Differential(std::string("bytes"), file.path, seed, seed % 2 == 0).run(600);
   }
 }
@@ -1065,7 +1051,7 @@ std::string large_value(long x) {  // the same formula as the SQL below
 }
 
 TEST_P(KvColumnVarUpstreamLarge, IndexNotOverwrittenOnLargeColumns) {
-  TempDb file("upstream_index");
+  TempDb file("kvcolumn_var_upstream_index");
   const long n = 200000;
   std::vector<std::string> model;
   for (long x = 0; x < n; ++x) model.push_back(large_value(x));
@@ -1128,7 +1114,7 @@ INSTANTIATE_TEST_SUITE_P(ChunkOptions, KvColumnVarUpstreamLarge,
 // elements in one chunk region; the neighbours stay byte-exact and no zero
 // byte ever appears (no element here contains one).
 TEST(KvColumnVarUpstream, NoChunkZeroedByGrowAndShrinkRebuilds) {
-  TempDb file("upstream_zero");
+  TempDb file("kvcolumn_var_upstream_zero");
   std::mt19937 rng(4);
   auto nonzero = [&](int size, int tag) {
     std::string v;
@@ -1306,7 +1292,7 @@ class CountingVfs {
 };
 
 TEST(KvColumnVarUpstream, AppendsDoNotRewriteWholeChunks) {
-  TempDb file("upstream_append");
+  TempDb file("kvcolumn_var_upstream_append");
   CountingVfs vfs;
   {
     auto db = std::make_unique<Db>(file.path);  // through the counting VFS

@@ -10,23 +10,17 @@
 #include <vector>
 
 #include "kvdb.hpp"
+#include "temp_db.hpp"
 
 namespace {
 
+// A database file of the test's own (kvtest::TempDb).
 class TempFile {
  public:
-  TempFile()
-      : path_((std::filesystem::temp_directory_path() /
-               ("kvindex_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++) + ".db"))
-                  .string()) {}
-  ~TempFile() {
-    for (const char* suffix : {"", "-journal", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
-  }
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return file_.path; }
 
  private:
-  static inline int counter_ = 0;
-  std::string path_;
+  kvtest::TempDb file_{"kvindex"};
 };
 
 // What the shadow tables hold: query t from a fresh connection (it loads the
@@ -36,12 +30,18 @@ std::string stored(const TempFile& f, const char* sql) {
   return other.scalar(sql);
 }
 
-class KvindexBackends : public ::testing::TestWithParam<const char*> {};
+// The parameter is the kvindex(...) argument list; create_t() is the CREATE of t.
+class KvindexBackends : public ::testing::TestWithParam<const char*> {
+ protected:
+  std::string create_t() const {
+    return std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ")";
+  }
+};
 
 TEST_P(KvindexBackends, StatementRollbackInsideTransactionUndoesOnlyThatStatement) {
   TempFile f;
   kvtest::Db db(f.path());
-  ASSERT_EQ(db.query(std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ")").rc, SQLITE_OK);
+  ASSERT_EQ(db.query(create_t()).rc, SQLITE_OK);
   ASSERT_EQ(db.query("BEGIN; INSERT INTO t VALUES (1, 'a'), (2, 'b')").rc, SQLITE_OK);
   auto r = db.query("INSERT INTO t VALUES (3, 'c'), (4, 'd'), (2, 'dup'), (5, 'e')");
   EXPECT_EQ(r.rc, SQLITE_CONSTRAINT);
@@ -56,7 +56,7 @@ TEST_P(KvindexBackends, StatementRollbackInsideTransactionUndoesOnlyThatStatemen
 TEST_P(KvindexBackends, OrFailKeepsEarlierRowsOfTheStatement) {
   TempFile f;
   kvtest::Db db(f.path());
-  ASSERT_EQ(db.query(std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ")").rc, SQLITE_OK);
+  ASSERT_EQ(db.query(create_t()).rc, SQLITE_OK);
   ASSERT_EQ(db.query("INSERT INTO t VALUES (2, 'b')").rc, SQLITE_OK);
   EXPECT_EQ(db.query("INSERT OR FAIL INTO t VALUES (1, 'a'), (2, 'dup'), (3, 'c')").rc, SQLITE_CONSTRAINT);
   EXPECT_EQ(db.scalar("SELECT group_concat(key || '=' || value) FROM t"), "1=a,2=b");
@@ -66,7 +66,7 @@ TEST_P(KvindexBackends, OrFailKeepsEarlierRowsOfTheStatement) {
 TEST_P(KvindexBackends, NestedSavepoints) {
   TempFile f;
   kvtest::Db db(f.path());
-  ASSERT_EQ(db.query(std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ")").rc, SQLITE_OK);
+  ASSERT_EQ(db.query(create_t()).rc, SQLITE_OK);
   ASSERT_EQ(db.query("INSERT INTO t VALUES (1, 'a')").rc, SQLITE_OK);
   ASSERT_EQ(db.query("SAVEPOINT a; UPDATE t SET value = 'a2' WHERE key = 1; SAVEPOINT b; DELETE FROM t; "
                      "INSERT INTO t VALUES (9, 'z'); SAVEPOINT c; INSERT INTO t VALUES (10, 'y')")
@@ -85,7 +85,7 @@ TEST_P(KvindexBackends, PersistsAndSeesOtherConnections) {
   TempFile f;
   {
     kvtest::Db a(f.path());
-    ASSERT_EQ(a.query(std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ")").rc, SQLITE_OK);
+    ASSERT_EQ(a.query(create_t()).rc, SQLITE_OK);
     ASSERT_EQ(a.query("INSERT INTO t VALUES ('x', 1), (2.5, 2), (X'00', 3)").rc, SQLITE_OK);
     kvtest::Db b(f.path());
     EXPECT_EQ(b.scalar("SELECT group_concat(quote(key)) FROM t"), "2.5,'x',X'00'");

@@ -197,14 +197,13 @@ TEST(OpenCursorRepro, KvcolumnScanEndsAfterDeleteOfTheRest) {
                      "INSERT INTO t(value) VALUES (0.5), (1.5), (2.5), (3.5), (4.5)")
                 .rc,
             SQLITE_OK);
-  sqlite3_stmt* s = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db.get(), "SELECT idx, value FROM t", -1, &s, nullptr), SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
-  ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(s, 0), 1);
+  kvtest::Stmt scan(db, "SELECT idx, value FROM t");
+  ASSERT_EQ(scan.prepare_rc, SQLITE_OK);
+  ASSERT_EQ(scan.step(), SQLITE_ROW);
+  ASSERT_EQ(scan.step(), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(scan.get(), 0), 1);
   ASSERT_EQ(db.query("DELETE FROM t WHERE idx >= 2").rc, SQLITE_OK);
-  EXPECT_EQ(sqlite3_step(s), SQLITE_DONE);
-  sqlite3_finalize(s);
+  EXPECT_EQ(scan.step(), SQLITE_DONE);
   EXPECT_EQ(db.scalar("SELECT count(*) FROM t"), "2");
 }
 

@@ -13,21 +13,13 @@
 #include "json/sax_writer.hpp"
 #include "test_helpers.hpp"
 
-using kv::Errc;
-using kv::Kind;
-using kv::Value;
-using kv::ValueView;
+using namespace kvtest::codec_test_names;
 using kvtest::hex;
-using kvtest::unhex;
 namespace cb = kv::codec::cbor;
 
 namespace {
 
 const kvtest::StructuredCodec codec{cb::pack, cb::unpack_one};
-std::string pack(const ValueView& v) { return codec.pack(v); }
-std::string pack_json(std::string_view text) { return codec.pack_json(text); }
-Value unpack(std::string_view bytes) { return codec.unpack(bytes); }
-Errc unpack_error(std::string_view bytes) { return codec.unpack_error(bytes); }
 
 bool has_float(const nlohmann::ordered_json& j) {
   if (j.is_number_float()) return true;
@@ -75,7 +67,7 @@ TEST(CborAppendixA, EveryExampleDecodesToItsDocumentedValue) {
   for (const auto& v : vectors) {
     std::string hx = v["hex"].get<std::string>();
     Value got;
-    ASSERT_NO_THROW(got = unpack(unhex(hx))) << hx;
+    ASSERT_NO_THROW(got = codec.unpack(unhex(hx))) << hx;
     ++checked;
     if (v.contains("decoded")) {
       const auto& want = v["decoded"];
@@ -115,17 +107,17 @@ TEST(CborAppendixA, EveryExampleDecodesToItsDocumentedValue) {
 }
 
 TEST(CborAppendixA, BignumsDecodeToTheirExactDigits) {
-  EXPECT_EQ(unpack(unhex("c249010000000000000000")), Value::json("18446744073709551616"));
-  EXPECT_EQ(unpack(unhex("c349010000000000000000")), Value::json("-18446744073709551617"));
-  EXPECT_EQ(unpack(unhex("3bffffffffffffffff")), Value::json("-18446744073709551616"));
-  EXPECT_EQ(unpack(unhex("1bffffffffffffffff")), Value::json("18446744073709551615"));
-  EXPECT_EQ(unpack(unhex("3b7fffffffffffffff")), Value::integer(INT64_MIN));
-  EXPECT_EQ(unpack(unhex("c24101")), Value::integer(1));  // a small bignum is an INTEGER
-  EXPECT_EQ(unpack(unhex("81c249010000000000000000")), Value::json("[18446744073709551616]"));
+  EXPECT_EQ(codec.unpack(unhex("c249010000000000000000")), Value::json("18446744073709551616"));
+  EXPECT_EQ(codec.unpack(unhex("c349010000000000000000")), Value::json("-18446744073709551617"));
+  EXPECT_EQ(codec.unpack(unhex("3bffffffffffffffff")), Value::json("-18446744073709551616"));
+  EXPECT_EQ(codec.unpack(unhex("1bffffffffffffffff")), Value::json("18446744073709551615"));
+  EXPECT_EQ(codec.unpack(unhex("3b7fffffffffffffff")), Value::integer(INT64_MIN));
+  EXPECT_EQ(codec.unpack(unhex("c24101")), Value::integer(1));  // a small bignum is an INTEGER
+  EXPECT_EQ(codec.unpack(unhex("81c249010000000000000000")), Value::json("[18446744073709551616]"));
   // 2^128 - 1 and its negative
-  EXPECT_EQ(unpack(unhex("c250ffffffffffffffffffffffffffffffff")),
+  EXPECT_EQ(codec.unpack(unhex("c250ffffffffffffffffffffffffffffffff")),
             Value::json("340282366920938463463374607431768211455"));
-  EXPECT_EQ(unpack(unhex("c350ffffffffffffffffffffffffffffffff")),
+  EXPECT_EQ(codec.unpack(unhex("c350ffffffffffffffffffffffffffffffff")),
             Value::json("-340282366920938463463374607431768211456"));
 }
 
@@ -135,7 +127,7 @@ TEST(CborAppendixA, CanonicalExamplesPackToTheSameBytes) {
   for (const auto& v : vectors) {
     if (!v.contains("decoded") || !v["roundtrip"].get<bool>() || has_float(v["decoded"])) continue;
     // our encoder writes float64 only; integers and containers are canonical
-    EXPECT_EQ(hex(pack_json(v["decoded"].dump())), v["hex"].get<std::string>()) << v.dump();
+    EXPECT_EQ(hex(codec.pack_json(v["decoded"].dump())), v["hex"].get<std::string>()) << v.dump();
     ++checked;
   }
   EXPECT_GT(checked, 30);
@@ -160,15 +152,15 @@ TEST(CborPack, HeadWidthBoundariesMatchCbor2) {
       {INT64_MIN, "3b7fffffffffffffff"},
   };
   for (auto [v, expected] : ints) {
-    EXPECT_EQ(hex(pack(ValueView::integer(v))), expected) << v;
-    EXPECT_EQ(hex(pack_json(std::to_string(v))), expected) << v;
-    EXPECT_EQ(unpack(unhex(expected)), Value::integer(v)) << v;
+    EXPECT_EQ(hex(codec.pack(ValueView::integer(v))), expected) << v;
+    EXPECT_EQ(hex(codec.pack_json(std::to_string(v))), expected) << v;
+    EXPECT_EQ(codec.unpack(unhex(expected)), Value::integer(v)) << v;
   }
-  EXPECT_EQ(hex(pack_json("18446744073709551615")), "1bffffffffffffffff");
-  EXPECT_EQ(hex(pack(ValueView::real(1.5))), "fb3ff8000000000000");
-  EXPECT_EQ(hex(pack(ValueView::null())), "f6");
-  EXPECT_EQ(hex(pack(ValueView::blob("ab"))), "426162");
-  EXPECT_EQ(hex(pack_json("\"ab\"")), "626162");
+  EXPECT_EQ(hex(codec.pack_json("18446744073709551615")), "1bffffffffffffffff");
+  EXPECT_EQ(hex(codec.pack(ValueView::real(1.5))), "fb3ff8000000000000");
+  EXPECT_EQ(hex(codec.pack(ValueView::null())), "f6");
+  EXPECT_EQ(hex(codec.pack(ValueView::blob("ab"))), "426162");
+  EXPECT_EQ(hex(codec.pack_json("\"ab\"")), "626162");
 
   auto array_of = [](std::size_t n) {
     std::string text = "[";
@@ -178,15 +170,15 @@ TEST(CborPack, HeadWidthBoundariesMatchCbor2) {
   const std::pair<std::size_t, const char*> arrays[] = {
       {0, "80"}, {23, "97"}, {24, "9818"}, {255, "98ff"}, {256, "990100"}, {65536, "9a00010000"}};
   for (auto [n, header] : arrays) {
-    std::string p = pack_json(array_of(n));
+    std::string p = codec.pack_json(array_of(n));
     EXPECT_EQ(hex(p.substr(0, std::string(header).size() / 2)), header) << n;
-    EXPECT_EQ(unpack(p), Value::json(array_of(n))) << n;
+    EXPECT_EQ(codec.unpack(p), Value::json(array_of(n))) << n;
   }
   std::string text = R"({"z":1,"a":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24],"z":[]})";
-  std::string p = pack_json(text);
+  std::string p = codec.pack_json(text);
   EXPECT_EQ(hex(p.substr(0, 6)), "a3617a016161");
   EXPECT_EQ(hex(p.substr(6, 2)), "9818");
-  EXPECT_EQ(unpack(p), Value::json(text));
+  EXPECT_EQ(codec.unpack(p), Value::json(text));
 }
 
 TEST(CborPack, BadJsonIsAnError) {
@@ -198,19 +190,19 @@ TEST(CborPack, BadJsonIsAnError) {
 }
 
 TEST(CborUnpack, JsonMappingOfNonJsonData) {
-  EXPECT_EQ(unpack(unhex("8343010203d64303fbffd7420aff")), Value::json(R"(["AQID","A/v/","0aff"])"));
-  EXPECT_EQ(unpack(unhex("81f97e00")), Value::json("[null]"));
-  EXPECT_EQ(unpack(unhex("82f97c00f9fc00")), Value::json("[9e999,-9e999]"));
-  EXPECT_EQ(unpack(unhex("83f93e00fa3dcccccdfb3fb999999999999a")), Value::json("[1.5,0.1,0.1]"));
-  EXPECT_EQ(unpack(unhex("83f7f0f818")), Value::json("[null,null,null]"));
-  EXPECT_EQ(unpack(unhex("a2f5018201020a")), Value::json(R"({"true":1,"[1,2]":10})"));
-  EXPECT_EQ(unpack(unhex("d9d9f7a0")), Value::json("{}"));         // self-described CBOR tag
-  EXPECT_EQ(unpack(unhex("c6c7d4820102")), Value::json("[1,2]"));  // tags 6, 7, 20
-  EXPECT_EQ(unpack(unhex("7f61616162ff")), Value::json("\"ab\""));
-  EXPECT_EQ(unpack(unhex("9f01bf6161f6ff9fffff")), Value::json(R"([1,{"a":null},[]])"));
-  EXPECT_EQ(unpack(unhex("f5")), Value::json("true"));
-  EXPECT_EQ(unpack(unhex("f93c00")), Value::real(1.0));
-  EXPECT_EQ(unpack(unhex("f90001")), Value::real(5.960464477539063e-08));
+  EXPECT_EQ(codec.unpack(unhex("8343010203d64303fbffd7420aff")), Value::json(R"(["AQID","A/v/","0aff"])"));
+  EXPECT_EQ(codec.unpack(unhex("81f97e00")), Value::json("[null]"));
+  EXPECT_EQ(codec.unpack(unhex("82f97c00f9fc00")), Value::json("[9e999,-9e999]"));
+  EXPECT_EQ(codec.unpack(unhex("83f93e00fa3dcccccdfb3fb999999999999a")), Value::json("[1.5,0.1,0.1]"));
+  EXPECT_EQ(codec.unpack(unhex("83f7f0f818")), Value::json("[null,null,null]"));
+  EXPECT_EQ(codec.unpack(unhex("a2f5018201020a")), Value::json(R"({"true":1,"[1,2]":10})"));
+  EXPECT_EQ(codec.unpack(unhex("d9d9f7a0")), Value::json("{}"));         // self-described CBOR tag
+  EXPECT_EQ(codec.unpack(unhex("c6c7d4820102")), Value::json("[1,2]"));  // tags 6, 7, 20
+  EXPECT_EQ(codec.unpack(unhex("7f61616162ff")), Value::json("\"ab\""));
+  EXPECT_EQ(codec.unpack(unhex("9f01bf6161f6ff9fffff")), Value::json(R"([1,{"a":null},[]])"));
+  EXPECT_EQ(codec.unpack(unhex("f5")), Value::json("true"));
+  EXPECT_EQ(codec.unpack(unhex("f93c00")), Value::real(1.0));
+  EXPECT_EQ(codec.unpack(unhex("f90001")), Value::real(5.960464477539063e-08));
 }
 
 TEST(CborUnpack, ConsumedStopsAtTheFirstItem) {
@@ -222,66 +214,56 @@ TEST(CborUnpack, ConsumedStopsAtTheFirstItem) {
 }
 
 TEST(CborUnpack, EveryTruncationIsCorrupt) {
-  std::string p = pack_json(R"({"name":"x","tags":[1,300,70000,5000000000,-1,-200,1.5,"long string"]})");
+  std::string p =
+      codec.pack_json(R"({"name":"x","tags":[1,300,70000,5000000000,-1,-200,1.5,"long string"]})");
   std::string indef = unhex("9f01bf6161f65f4101ff7f6161ffffc249010000000000000000ff");
   for (const std::string& full : {p, indef}) {
     for (std::size_t n = 0; n < full.size(); ++n)
-      EXPECT_EQ(unpack_error(full.substr(0, n)), Errc::corrupt) << n << " of " << hex(full);
+      EXPECT_EQ(codec.unpack_error(full.substr(0, n)), Errc::corrupt) << n << " of " << hex(full);
   }
 }
 
 TEST(CborUnpack, MalformedAndLyingInputIsCorrupt) {
-  EXPECT_EQ(unpack_error(unhex("9bffffffffffffffff01")), Errc::corrupt);  // 2^64-1 items
-  EXPECT_EQ(unpack_error(unhex("bbffffffffffffffff0101")), Errc::corrupt);
-  EXPECT_EQ(unpack_error(unhex("5bffffffffffffffff00")), Errc::corrupt);  // byte string length
-  EXPECT_EQ(unpack_error(unhex("7bffffffffffffffff00")), Errc::corrupt);
-  EXPECT_EQ(unpack_error(unhex("5affffffff00")), Errc::corrupt);
-  EXPECT_EQ(unpack_error(unhex("1c")), Errc::corrupt);        // reserved additional info
-  EXPECT_EQ(unpack_error(unhex("1f")), Errc::corrupt);        // indefinite integer
-  EXPECT_EQ(unpack_error(unhex("ff")), Errc::corrupt);        // stray break
-  EXPECT_EQ(unpack_error(unhex("82ff")), Errc::corrupt);      // break in a definite array
-  EXPECT_EQ(unpack_error(unhex("bf61ff")), Errc::corrupt);    // key with no value
-  EXPECT_EQ(unpack_error(unhex("5f01ff")), Errc::corrupt);    // non-string chunk
-  EXPECT_EQ(unpack_error(unhex("5f6161ff")), Errc::corrupt);  // text chunk in bytes
-  EXPECT_EQ(unpack_error(unhex("7f5f")), Errc::corrupt);      // nested indefinite string
-  EXPECT_EQ(unpack_error(unhex("62c328")), Errc::corrupt);    // invalid UTF-8
-  EXPECT_EQ(unpack_error(unhex("f801")), Errc::corrupt);      // simple(<32) in two bytes
-  EXPECT_EQ(unpack_error(unhex("c6ff")), Errc::corrupt);      // tag enclosing a break
-  EXPECT_EQ(unpack_error(""), Errc::corrupt);
+  EXPECT_EQ(codec.unpack_error(unhex("9bffffffffffffffff01")), Errc::corrupt);  // 2^64-1 items
+  EXPECT_EQ(codec.unpack_error(unhex("bbffffffffffffffff0101")), Errc::corrupt);
+  EXPECT_EQ(codec.unpack_error(unhex("5bffffffffffffffff00")), Errc::corrupt);  // byte string length
+  EXPECT_EQ(codec.unpack_error(unhex("7bffffffffffffffff00")), Errc::corrupt);
+  EXPECT_EQ(codec.unpack_error(unhex("5affffffff00")), Errc::corrupt);
+  EXPECT_EQ(codec.unpack_error(unhex("1c")), Errc::corrupt);        // reserved additional info
+  EXPECT_EQ(codec.unpack_error(unhex("1f")), Errc::corrupt);        // indefinite integer
+  EXPECT_EQ(codec.unpack_error(unhex("ff")), Errc::corrupt);        // stray break
+  EXPECT_EQ(codec.unpack_error(unhex("82ff")), Errc::corrupt);      // break in a definite array
+  EXPECT_EQ(codec.unpack_error(unhex("bf61ff")), Errc::corrupt);    // key with no value
+  EXPECT_EQ(codec.unpack_error(unhex("5f01ff")), Errc::corrupt);    // non-string chunk
+  EXPECT_EQ(codec.unpack_error(unhex("5f6161ff")), Errc::corrupt);  // text chunk in bytes
+  EXPECT_EQ(codec.unpack_error(unhex("7f5f")), Errc::corrupt);      // nested indefinite string
+  EXPECT_EQ(codec.unpack_error(unhex("62c328")), Errc::corrupt);    // invalid UTF-8
+  EXPECT_EQ(codec.unpack_error(unhex("f801")), Errc::corrupt);      // simple(<32) in two bytes
+  EXPECT_EQ(codec.unpack_error(unhex("c6ff")), Errc::corrupt);      // tag enclosing a break
+  EXPECT_EQ(codec.unpack_error(""), Errc::corrupt);
 }
 
 TEST(CborUnpack, ContainerKeysNestOnlyOnce) {
-  EXPECT_EQ(unpack(unhex("a1810102")), Value::json(R"({"[1]":2})"));
-  EXPECT_EQ(unpack(unhex("a1a2010203040a")), Value::json(R"({"{\"1\":2,\"3\":4}":10})"));
-  EXPECT_EQ(unpack_error(unhex("a1a1a10102030405")), Errc::corrupt);
+  EXPECT_EQ(codec.unpack(unhex("a1810102")), Value::json(R"({"[1]":2})"));
+  EXPECT_EQ(codec.unpack(unhex("a1a2010203040a")), Value::json(R"({"{\"1\":2,\"3\":4}":10})"));
+  EXPECT_EQ(codec.unpack_error(unhex("a1a1a10102030405")), Errc::corrupt);
   std::string blowup(60, static_cast<char>(0xbf));  // indefinite maps, each the key of the next
-  EXPECT_EQ(unpack_error(blowup), Errc::corrupt);
+  EXPECT_EQ(codec.unpack_error(blowup), Errc::corrupt);
 }
 
 TEST(CborUnpack, AbsurdNestingIsCorruptNotACrash) {
   std::string deep(100000, static_cast<char>(0x81));
   deep.push_back(static_cast<char>(0xf6));
-  EXPECT_EQ(unpack_error(deep), Errc::corrupt);
+  EXPECT_EQ(codec.unpack_error(deep), Errc::corrupt);
   std::string indef(100000, static_cast<char>(0x9f));
-  EXPECT_EQ(unpack_error(indef), Errc::corrupt);
+  EXPECT_EQ(codec.unpack_error(indef), Errc::corrupt);
   std::string tags;
   for (int k = 0; k < 100000; ++k) tags += unhex("c6");  // tags do not nest containers
-  EXPECT_EQ(unpack(tags + unhex("01")), Value::integer(1));
+  EXPECT_EQ(codec.unpack(tags + unhex("01")), Value::integer(1));
   std::string ok = std::string(kv::kMaxNesting, '[') + std::string(kv::kMaxNesting, ']');
-  EXPECT_EQ(unpack(pack_json(ok)), Value::json(ok));
+  EXPECT_EQ(codec.unpack(codec.pack_json(ok)), Value::json(ok));
 }
 
-// Texts nested deeper than simdjson's 1024 levels take the nlohmann SAX path:
-// both parsers must produce the same bytes for the same content.
 TEST(CborPack, ValidatingParserMatchesFastParser) {
-  std::string inner = R"({"z":1,"a":[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24],)"
-                      R"("s":"str\u00e9\n","f":1.5,"e":-2.5e-300,"n":null,"t":true,"u":18446744073709551615,)"
-                      R"("neg":-129,"min":-9223372036854775808,"o":{},"l":[],"k":{"a":1,"a":2}})";
-  const int depth = 1100;
-  std::string deep = std::string(depth, '[') + inner + std::string(depth, ']');
-  std::string fast = pack_json(inner);
-  std::string slow = pack_json(deep);
-  EXPECT_EQ(hex(slow), hex(std::string(depth, static_cast<char>(0x81)) + fast));
-  EXPECT_EQ(unpack(slow),
-            Value::json(std::string(depth, '[') + unpack(fast).bytes + std::string(depth, ']')));
+  kvtest::expect_sax_path_matches_fast_path(codec, static_cast<char>(0x81));
 }

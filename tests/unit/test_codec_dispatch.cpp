@@ -10,15 +10,9 @@
 
 namespace {
 
-using kvtest::error_of;
-using kvtest::pack;
-using kvtest::unpack;
 const auto hex = kvtest::hex_upper;
 
-using kv::Errc;
-using kv::Kind;
-using kv::Value;
-using kv::ValueView;
+using namespace kvtest::codec_test_names;
 
 std::string pack_many(const char* dtype, const char* json) {
   std::string out;

@@ -14,16 +14,10 @@
 
 namespace {
 
-using kvtest::error_of;
-using kvtest::pack;
-using kvtest::unpack;
 const auto hex = kvtest::hex_upper;
 
 using kv::DType;
-using kv::Errc;
-using kv::Kind;
-using kv::Value;
-using kv::ValueView;
+using namespace kvtest::codec_test_names;
 
 TEST(CodecNumeric, IntegerLayoutsAreLittleEndian) {
   EXPECT_EQ(hex(pack("i8", ValueView::integer(-1))), "FF");

@@ -7,14 +7,9 @@
 
 namespace {
 
-using kvtest::error_of;
-using kvtest::pack;
-using kvtest::unpack;
 const auto hex = kvtest::hex_upper;
 
-using kv::Errc;
-using kv::Value;
-using kv::ValueView;
+using namespace kvtest::codec_test_names;
 
 // "a", "é" (2-byte UTF-8), "€" (3-byte), "😀" U+1F600 (4-byte, a surrogate pair in UTF-16).
 const std::string kMixed = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80";

@@ -8,23 +8,10 @@
 
 namespace {
 
-using kvtest::error_of;
-using kvtest::pack;
-using kvtest::pack_json;
-using kvtest::unpack;
 const auto hex = kvtest::hex_upper;
 
-using kv::Errc;
-using kv::Kind;
-using kv::Value;
-using kv::ValueView;
+using namespace kvtest::codec_test_names;
 
-std::string unhex(std::string_view h) {
-  std::string s;
-  for (std::size_t k = 0; k + 1 < h.size(); k += 2)
-    s.push_back(static_cast<char>(std::stoi(std::string(h.substr(k, 2)), nullptr, 16)));
-  return s;
-}
 std::string json_of(const char* dtype, const char* json) {
   Value v = unpack(dtype, pack_json(dtype, json));
   EXPECT_EQ(v.kind, Kind::json);

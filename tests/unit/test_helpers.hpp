@@ -126,6 +126,8 @@ inline kv::Errc errc_of(const std::function<void()>& f) {
 
 // The test-side calls of one structured codec (kv::codec::msgpack or
 // kv::codec::cbor): pack to a fresh string, unpack exactly one whole item.
+// A structured codec under test (msgpack, cbor): test_msgpack.cpp and
+// test_cbor.cpp call codec.pack / pack_json / unpack / unpack_error.
 struct StructuredCodec {
   void (*pack_into)(const kv::ValueView&, std::string&);
   kv::Value (*unpack_one)(std::string_view, std::size_t&);
@@ -149,5 +151,35 @@ struct StructuredCodec {
     });
   }
 };
+
+// Texts nested deeper than simdjson's 1024 levels take the nlohmann SAX path
+// (json/sax_writer.hpp): both parsers must produce the same bytes for the
+// same content. `array_of_one` is the codec's head of a one-element array.
+inline void expect_sax_path_matches_fast_path(const StructuredCodec& codec, char array_of_one) {
+  std::string inner = R"({"z":1,"a":[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24],)"
+                      R"("s":"str\u00e9\n","f":1.5,"e":-2.5e-300,"n":null,"t":true,"u":18446744073709551615,)"
+                      R"("neg":-129,"min":-9223372036854775808,"o":{},"l":[],"k":{"a":1,"a":2}})";
+  const int depth = 1100;
+  std::string deep = std::string(depth, '[') + inner + std::string(depth, ']');
+  std::string fast = codec.pack_json(inner);
+  std::string slow = codec.pack_json(deep);
+  EXPECT_EQ(hex(slow), hex(std::string(depth, array_of_one) + fast));
+  EXPECT_EQ(codec.unpack(slow),
+            kv::Value::json(std::string(depth, '[') + codec.unpack(fast).bytes + std::string(depth, ']')));
+}
+
+// The names the codec tests use everywhere: `using namespace kvtest::codec_test_names;`
+// (hex stays each file's choice: lower case, or SQLite's upper case).
+namespace codec_test_names {
+using kv::Errc;
+using kv::Kind;
+using kv::Value;
+using kv::ValueView;
+using kvtest::error_of;
+using kvtest::pack;
+using kvtest::pack_json;
+using kvtest::unhex;
+using kvtest::unpack;
+}  // namespace codec_test_names
 
 }  // namespace kvtest
