@@ -8,14 +8,18 @@ table one after the other), and the report gives the median over the rounds
 of the wall time and of the process's CPU time (user + system, the calls are
 single-threaded: less sensitive to other processes than wall time). The
 configurations:
-  default        our 64 MiB chunk cache, SQLite's default page cache (2 MB),
-                 no mmap: both engines read the columns (larger than either
-                 cache) out of SQLite every call
+  default        what a user gets after .load: a vec:E:D column's read cache
+                 of 256 MiB per connection (kvcolumn.hpp, read_cache_bytes;
+                 every column here fits, so kvcolumn_knn scans them from
+                 memory after the first call), SQLite's default page cache
+                 (2 MB) and no mmap for vec0 and the BLOB table (they read the
+                 columns out of SQLite every call)
   [mmap]         the same with PRAGMA mmap_size = 4e9
   [equal memory] both get MEM_BYTES (256 MiB) to hold the data: kvcolumn
-                 tables created with cache_bytes = MEM_BYTES, vec0 and the
-                 BLOB table with PRAGMA cache_size = -MEM_BYTES/1024; both
-                 then answer from memory after the first call
+                 tables created with cache_bytes = MEM_BYTES (the same cache
+                 as the default for vec:E:D), vec0 and the BLOB table with
+                 PRAGMA cache_size = -MEM_BYTES/1024; both then answer from
+                 memory after the first call
 
 Rows (SQL_INTERFACE §8 bench, issue #14):
   50k x 768 f32, l2, one query          vs vec0 float[768]
@@ -23,6 +27,7 @@ Rows (SQL_INTERFACE §8 bench, issue #14):
   100k x 768 int8, l2                   vs vec0 int8[768]
   64 queries in one call, 50k x 768 f32 vs 64 separate kvcolumn_knn calls
   each also vs a plain BLOB table with vec_distance_*(e, ?) ORDER BY ... LIMIT 10
+The load average (the machine may be shared) is printed before and after.
 G dims/s = rows * D (* queries) / time. The memory-bandwidth ceiling is the
 CPU time memmove (ctypes) takes to copy the column's bytes once (median of
 5), as G dims/s, and the same for a read-only sum over the bytes (numpy's
@@ -101,7 +106,8 @@ def main():
     c.load_extension(os.path.join(BUILD, "kohakuvault"))
     c.load_extension(fetch.stdout.strip()[:-3])
     kernel = [l for l in c.execute("SELECT kohakuvault_debug()").fetchone()[0].splitlines() if "knn_kernel" in l][0]
-    print("bench_knn: SQLite %s, sqlite-vec %s, %s" % (sqlite3.sqlite_version, c.execute("SELECT vec_version()").fetchone()[0], kernel))
+    print("bench_knn: SQLite %s, sqlite-vec %s, %s, load average %.1f %.1f %.1f" % (
+        (sqlite3.sqlite_version, c.execute("SELECT vec_version()").fetchone()[0], kernel) + os.getloadavg()))
     rows_out = []
 
     def load(name, elem, n, d, metric):
@@ -191,6 +197,7 @@ def main():
         print("bench_knn: round %d of %d done" % (rnd + 1, ROUNDS), flush=True)
     c.close()
     tmp.cleanup()
+    print("bench_knn: load average after the rounds %.1f %.1f %.1f" % os.getloadavg())
     rates = {}
     for nbytes in sorted({r[3] for r in rows.values()}):
         rates[nbytes] = (memmove_rate(nbytes), sum_rate(nbytes))

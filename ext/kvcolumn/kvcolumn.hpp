@@ -12,6 +12,7 @@
 //   write_slice.cpp    the 'write' command (slice assignment)
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -70,7 +71,12 @@ std::vector<const char*> chunk_suffixes(bool varsize);
 std::vector<const char*> owned_suffixes(bool varsize);
 
 inline constexpr std::uint64_t kDefaultCacheBytes = 64ull * 1024 * 1024;
+// The per-connection read LRU of stored chunks (filled only by what is read):
+// max(cache_bytes, kReadCacheBytes), or max(cache_bytes, kVectorReadCacheBytes)
+// for a vec:E:D column, which every kvcolumn_knn call scans whole (so a column
+// of up to 256 MiB is searched from memory after the first call).
 inline constexpr std::uint64_t kReadCacheBytes = 64ull * 1024 * 1024;
+inline constexpr std::uint64_t kVectorReadCacheBytes = 256ull * 1024 * 1024;
 inline constexpr std::uint64_t kDefaultVarMaxChunkBytes = 256ull * 1024;  // variable-size dtypes
 
 // Visible columns, the hidden command column (named like the table) and the
@@ -94,6 +100,12 @@ struct Options {
 
 // Parses the module arguments (argv[3..] of xCreate/xConnect).
 Options parse_options(int argc, const char* const* argv);
+
+// The read LRU size of a fixed-size column with these options (see kReadCacheBytes).
+inline std::uint64_t read_cache_bytes(const Options& o) {
+  const bool knn_searchable = o.dtype.family == kv::Family::vec && o.dtype.dims.size() == 1;  // vec:E:D
+  return std::max(knn_searchable ? kVectorReadCacheBytes : kReadCacheBytes, o.cache_bytes);
+}
 
 class SqliteChunkStore final : public kv::ChunkStore {
  public:

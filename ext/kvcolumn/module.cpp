@@ -13,7 +13,9 @@
 // Arguments: the dtype (any dtype but auto, quoted or not), then options
 //   min_chunk_bytes=N  (default 131072)   first size of the last chunk
 //   max_chunk_bytes=N  (default 16777216) size of every full chunk
-//   cache_bytes=N      (default 67108864) write-back buffer cap per connection
+//   cache_bytes=N      (default 67108864) write-back buffer cap per connection; fixed-size
+//                      columns also keep max(cache_bytes, 64 MiB) of read chunks (vec:E:D
+//                      columns: max(cache_bytes, 256 MiB), read_cache_bytes in kvcolumn.hpp)
 //   schema='<json>'    msgpack/cbor only: JSON Schema every written value must satisfy
 // (variable-size dtypes default to max_chunk_bytes=262144, min_chunk_bytes=65536)
 //
@@ -281,8 +283,7 @@ int kvcolumnInit(sqlite3* db, Connection& conn, int argc, const char* const* arg
             *sh->store,
             kv::ChunkLayout(options.dtype.elem_size(), options.min_chunk_bytes, options.max_chunk_bytes),
             table->name, options.cache_bytes,
-            std::max(kReadCacheBytes,
-                     options.cache_bytes));  // read LRU: a column cache_bytes holds stays in memory
+            read_cache_bytes(options));  // read LRU: a column cache_bytes holds stays in memory
       }
       sh->column = std::visit([](const auto& column) -> kv::Column* { return column.get(); }, sh->kind);
       registry.put(key, sh);

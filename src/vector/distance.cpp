@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "vector/kernel_paths.hpp"
 
@@ -28,6 +29,14 @@ Path choose_path() noexcept {
 }
 
 }  // namespace
+
+namespace paths {
+double* scratch(std::size_t doubles) {
+  static thread_local std::vector<double> buffer;
+  if (buffer.size() < doubles) buffer.resize(doubles);
+  return buffer.data();
+}
+}  // namespace paths
 
 bool parse_metric(std::string_view text, Metric& out) noexcept {
   for (Metric m : {Metric::l2, Metric::cosine, Metric::l1, Metric::dot}) {

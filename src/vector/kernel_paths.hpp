@@ -8,6 +8,10 @@
 #include "vector/distance.hpp"
 
 namespace kv::vector::paths {
+// Per-thread scratch for converted rows and queries (reused between calls;
+// distance.cpp): outside the kernel source, which is compiled per target.
+double* scratch(std::size_t doubles);
+
 void block_scalar(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n,
                   double* out);
 void block_baseline(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n,

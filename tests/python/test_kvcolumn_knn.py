@@ -182,8 +182,11 @@ class Knn(unittest.TestCase):
         b.close()
 
     def test_column_larger_than_chunk_cache(self):
-        # ~80 MiB of u8 vectors (the chunk LRU holds 64 MiB): far rows, and
-        # near ones planted at the start, middle and end.
+        # ~80 MiB of u8 vectors in 1 MiB chunks: far rows, and near ones
+        # planted at the start, middle and end. (A vec:E:D column's chunk LRU
+        # holds 256 MiB, so this one is cached after the first read; the
+        # streamed scan of a column larger than that is checked by
+        # test_kvcolumn_set_memory's 320 MiB column.)
         path = os.path.join(tempfile.mkdtemp(), "big.db")
         conn = kvtest.connect(path, isolation_level=None)
         d, n = 1024, 80000

@@ -246,9 +246,10 @@ TEST(VectorDistance, F32BlocksThatOverflowOrUnderflowAreSummedInDouble) {
 }
 
 // The f32 kernel's arithmetic is defined on 32 logical lanes whatever the
-// register width (vector/kernel_body.hpp), so baseline, avx2 and avx512 give the same
-// bits, alone and in a batch (tiles of rows x queries).
-TEST(VectorDistance, F32VectorPathsAreBitIdentical) {
+// register width (vector/kernel_body.hpp), so the two FMA paths, avx2 and avx512, give the
+// same bits, alone and in a batch (tiles of rows x queries). The baseline path
+// (no FMA) rounds each product: check_type holds it to the same error bound.
+TEST(VectorDistance, F32FmaPathsAreBitIdentical) {
   std::mt19937_64 rng(5);
   std::uniform_real_distribution<double> u(-3, 3);
   for (std::size_t d : {31, 32, 33, 128, 161, 768}) {
@@ -260,7 +261,7 @@ TEST(VectorDistance, F32VectorPathsAreBitIdentical) {
     for (Metric m : kMetrics) {
       kv::vector::QuerySet qs{Num::f32, m, d, queries.data(), n_queries};
       std::vector<double> first;
-      for (Path p : {Path::baseline, Path::avx2, Path::avx512}) {
+      for (Path p : {Path::avx2, Path::avx512}) {
         auto kernel = kv::vector::kernel_for(p);
         if (!kernel) continue;
         std::vector<double> out(n_rows * n_queries);
@@ -398,5 +399,50 @@ TEST(VectorKnn, TooManyResultsIsTooBig) {
     FAIL() << "expected too_big";
   } catch (const kv::Error& e) {
     EXPECT_EQ(e.code(), kv::Errc::too_big);
+  }
+}
+
+// l2 batches over f32 skip rows whose estimate is certainly above a query's
+// heap worst (QuerySet::prune, f32_pruned_pass): the results must equal each
+// query searched alone (no pruning) bit for bit, with near-ties planted
+// around the k-th distance, rows and queries not multiples of the tile, and
+// a NaN row.
+TEST(VectorKnn, PrunedL2BatchEqualsEachQueryAlone) {
+  std::mt19937_64 rng(21);
+  std::uniform_real_distribution<double> u(-2, 2);
+  for (std::size_t d : {1, 3, 33, 768, 1536}) {
+    const std::size_t n = d > 100 ? 1501 : 3001, stride = 1 + d * 4, nq = 9, k = 5;
+    std::vector<float> rows(n * d), queries(nq * d);
+    for (auto& v : rows) v = static_cast<float>(u(rng));
+    for (auto& v : queries) v = static_cast<float>(u(rng));
+    // Copies of each query, some nudged by one ulp, spread over the column.
+    for (std::size_t q = 0; q < nq; ++q)
+      for (std::size_t c = 0; c < 4; ++c) {
+        const std::size_t at = (q * 131 + c * 977) % n;
+        std::copy(queries.begin() + static_cast<long>(q * d), queries.begin() + static_cast<long>((q + 1) * d),
+                  rows.begin() + static_cast<long>(at * d));
+        if (c % 2) rows[at * d + c % d] = std::nextafter(rows[at * d + c % d], 10.0f);
+      }
+    rows[(n / 2) * d] = NAN;
+    kvtest::MemChunkStore store;
+    kv::FixedColumn col(store, kv::ChunkLayout(stride, stride, stride * 700), "t", 1 << 20, 1ull << 30);
+    col.append_packed(stored_rows(rows, d));
+    for (Path p : kPaths) {
+      auto kernel = kv::vector::kernel_for(p);
+      if (!kernel) continue;
+      kv::vector::QuerySet all{Num::f32, Metric::l2, d, queries.data(), nq};
+      const auto batch = kv::vector::knn_search(col, all, k, 0, n, kernel);
+      for (std::size_t q = 0; q < nq; ++q) {
+        kv::vector::QuerySet one{Num::f32, Metric::l2, d, queries.data() + q * d, 1};
+        const auto alone = kv::vector::knn_search(col, one, k, 0, n, kernel);
+        ASSERT_EQ(batch[q].size(), alone[0].size());
+        for (std::size_t j = 0; j < k; ++j) {
+          EXPECT_EQ(batch[q][j].idx, alone[0][j].idx) << "D=" << d << " " << kv::vector::path_name(p) << " q" << q;
+          EXPECT_EQ(batch[q][j].distance, alone[0][j].distance) << "D=" << d << " " << kv::vector::path_name(p);
+        }
+        const Ref ref = reference(rows.data() + batch[q][0].idx * d, queries.data() + q * d, d, Metric::l2);
+        EXPECT_NEAR(batch[q][0].distance, ref.distance, 12 * kF32Unit * ref.scale + 1e-300);
+      }
+    }
   }
 }
