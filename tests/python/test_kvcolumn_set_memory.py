@@ -21,9 +21,12 @@ N = 32 * 1024 * 1024  # 256 MiB of f64
 PIECE = 1024 * 1024
 MIB = 1024 * 1024
 
-CHILD = r"""
+# The children's common start: argv is (path, module, size), the module is
+# loaded and the schema read, then the peak RSS (VmHWM) is reset; a child's
+# last printed word is status("VmHWM:") - base.
+PREAMBLE = r"""
 import sqlite3, sys
-path, module, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+path, module, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
 def status(key):
     for line in open("/proc/self/status"):
         if line.startswith(key):
@@ -35,6 +38,9 @@ conn.execute("SELECT count(*) FROM sqlite_schema").fetchall()
 base = status("VmRSS:")
 with open("/proc/self/clear_refs", "w") as f:
     f.write("5")
+"""
+
+CHILD = PREAMBLE + r"""
 count, total, lo, hi = conn.execute("SELECT count, sum, min, max FROM kvcolumn_stats('big')").fetchone()
 buckets = conn.execute("SELECT count(*), sum(count) FROM kvcolumn_buckets('big', 100)").fetchone()
 tail = conn.execute("SELECT length(kvcolumn_slice('big', -1000))").fetchone()[0]
@@ -42,20 +48,8 @@ print(count, int(total), lo, hi, buckets[0], buckets[1], tail, status("VmHWM:") 
 """
 
 
-CHILD_KNN = r"""
-import sqlite3, sys
-path, module, d = sys.argv[1], sys.argv[2], int(sys.argv[3])
-def status(key):
-    for line in open("/proc/self/status"):
-        if line.startswith(key):
-            return int(line.split()[1]) * 1024
-conn = sqlite3.connect(path)
-conn.enable_load_extension(True)
-conn.load_extension(module)
-conn.execute("SELECT count(*) FROM sqlite_schema").fetchall()
-base = status("VmRSS:")
-with open("/proc/self/clear_refs", "w") as f:
-    f.write("5")
+CHILD_KNN = PREAMBLE + r"""
+d = size
 first = conn.execute("SELECT idx, distance FROM kvcolumn_knn('vecs', zeroblob(?), 3, 'l1')", (d,)).fetchall()
 again = conn.execute("SELECT idx, distance FROM kvcolumn_knn('vecs', zeroblob(?), 3, 'l1')", (d,)).fetchall()
 assert first == again, (first, again)
