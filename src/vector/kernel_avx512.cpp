@@ -11,12 +11,7 @@
 #include "vector/kernel_paths.hpp"
 
 #ifdef KV_HAVE_X86_PATHS
-#if defined(__clang__)  // clang has no GCC target pragma: the same region as an attribute
-#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl,fma")
-#endif
+KV_TARGET_BEGIN("avx512f,avx512bw,avx512dq,avx512vl,fma")
 #define KV_KERNEL_AVX 1  // madd() fuses, sqrt_all() uses vsqrtpd (kernel_body.hpp)
 #include "vector/kernel_body.hpp"
 
@@ -25,9 +20,5 @@ void block_avx512(const QuerySet& qs, const unsigned char* rows, std::size_t str
   run_block<false, 64>(qs, rows, stride, n, out);
 }
 }  // namespace kv::vector::paths
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+KV_TARGET_END
 #endif

@@ -18,6 +18,19 @@ void block_baseline(const QuerySet& qs, const unsigned char* rows, std::size_t s
                     double* out);
 #if defined(__x86_64__) || defined(__i386__)
 #define KV_HAVE_X86_PATHS 1
+
+// KV_TARGET_BEGIN("avx2,fma") ... KV_TARGET_END: a region whose functions are
+// compiled for that target (the AVX files put the kernel source inside one, so
+// its intrinsics and fused multiply-adds are allowed). GCC spells it as target
+// pragmas; clang ignores those and takes the same region as an attribute.
+#define KV_PRAGMA(text) _Pragma(#text)
+#if defined(__clang__)
+#define KV_TARGET_BEGIN(spec) KV_PRAGMA(clang attribute push(__attribute__((target(spec))), apply_to = function))
+#define KV_TARGET_END KV_PRAGMA(clang attribute pop)
+#else
+#define KV_TARGET_BEGIN(spec) KV_PRAGMA(GCC push_options) KV_PRAGMA(GCC target(spec))
+#define KV_TARGET_END KV_PRAGMA(GCC pop_options)
+#endif
 void block_avx2(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n,
                 double* out);
 void block_avx512(const QuerySet& qs, const unsigned char* rows, std::size_t stride, std::size_t n,
