@@ -21,10 +21,13 @@
 namespace kvx {
 
 // SQLITE_FCNTL_DATA_VERSION of database `schema`; nullopt when the VFS cannot
-// tell. Inline: kvindex asks at every xFilter.
+// tell. Inline: kvindex asks at every xFilter. "main" is passed as a null
+// name (SQLite's own spelling of main), which skips SQLite's lookup of the
+// name among the attached databases (~80 instructions of a ~250 call).
 inline std::optional<unsigned> file_data_version(sqlite3* db, const std::string& schema) {
   unsigned v = 0;
-  if (sqlite3_file_control(db, schema.c_str(), SQLITE_FCNTL_DATA_VERSION, &v) != SQLITE_OK) return std::nullopt;
+  const char* name = schema == "main" ? nullptr : schema.c_str();
+  if (sqlite3_file_control(db, name, SQLITE_FCNTL_DATA_VERSION, &v) != SQLITE_OK) return std::nullopt;
   return v;
 }
 

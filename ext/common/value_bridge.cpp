@@ -33,13 +33,17 @@ kv::ValueView to_view(sqlite3_value* value) {
   }
 }
 
-kv::Value to_value(sqlite3_value* value) {
+void assign_value(kv::Value& out, sqlite3_value* value) {
   const kv::ValueView view = to_view(value);
-  kv::Value out;
+  out.bytes.assign(view.bytes.data(), view.bytes.size());  // the only step that can fail: first
   out.kind = view.kind;
   out.i = view.i;
   out.r = view.r;
-  out.bytes.assign(view.bytes.data(), view.bytes.size());
+}
+
+kv::Value to_value(sqlite3_value* value) {
+  kv::Value out;
+  assign_value(out, value);
   return out;
 }
 

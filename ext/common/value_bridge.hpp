@@ -5,6 +5,8 @@
 //              view borrows the sqlite3_value's bytes, so use it before the
 //              value changes (within the same callback).
 //   to_value:  the same, owned (copied): for values kept past the callback.
+//   assign_value: to_value into an existing Value, reusing its string's
+//              capacity (a cursor's search key: no allocation per statement).
 //   to_dtype:  a dtype argument: TEXT parsed by kv::parse_dtype, anything
 //              else kv::Error(invalid_argument) naming its SQL type.
 //   pack_element: sqlite3_value -> one packed element of a dtype appended to
@@ -35,6 +37,8 @@ namespace kvx {
 
 kv::ValueView to_view(sqlite3_value* value);
 kv::Value to_value(sqlite3_value* value);
+// Strong: when copying the bytes fails (std::bad_alloc), out is unchanged.
+void assign_value(kv::Value& out, sqlite3_value* value);
 kv::DType to_dtype(sqlite3_value* value);
 void pack_element(const kv::DType& dtype, sqlite3_value* value, std::string& out);
 void bind_value(sqlite3_stmt* stmt, int i, const kv::Value& value);

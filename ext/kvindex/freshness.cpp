@@ -9,13 +9,16 @@ namespace kvx::kvindex {
 
 namespace {
 
-// Copies c's row (strong: copies first, then moves); false when it has none to copy.
+// Copies c's row (strong: copies first, then moves) and points the cursor's
+// row at the copies; false when it has none to copy.
 bool detach(Cursor* c) {
-  if (c->eof || c->detached || !c->it || !c->it->valid()) return false;
-  kv::Value key(c->it->key());
-  kv::Value value(c->it->value());
+  if (c->eof || c->detached || !c->cur_key) return false;
+  kv::Value key(*c->cur_key);
+  kv::Value value(*c->cur_value);
   c->saved_key = std::move(key);
   c->saved_value = std::move(value);
+  c->cur_key = &c->saved_key;
+  c->cur_value = &c->saved_value;
   c->detached = true;
   return true;
 }

@@ -46,12 +46,18 @@ struct Table : sqlite3_vtab {
 
 
 // A cursor (State lists the open ones).
+//
+// The current row is cur_key/cur_value: pointers into the index's block of
+// adjacent rows (IndexCursor::run(), a CSB+-tree leaf), row run_pos of
+// run_size, rows run_stride bytes apart; xNext walks the block itself and
+// asks the index cursor only at its ends, and xColumn reads the pointers. A
+// detached cursor's pointers are &saved_key/&saved_value.
 struct Cursor : sqlite3_vtab_cursor {
   std::unique_ptr<kv::IndexCursor> it;
   // plan
   bool desc = false;
   bool list_mode = false;  // EQ / IN: walk `keys`
-  std::vector<kv::Value> keys;
+  std::vector<kv::Value> keys;  // EQ: keys[0], reused (its string's capacity too)
   std::size_t key_pos = 0;
   bool has_lo = false, lo_incl = false, has_hi = false, hi_incl = false;
   kv::Value lo, hi;
@@ -59,6 +65,9 @@ struct Cursor : sqlite3_vtab_cursor {
   // state
   bool eof = true;
   bool detached = false;  // the index changed under us: saved_* hold the row
+  const kv::Value* cur_key = nullptr;
+  const kv::Value* cur_value = nullptr;
+  std::size_t run_pos = 0, run_size = 0, run_stride = sizeof(kv::Value);
   kv::Value saved_key, saved_value;
   sqlite3_int64 row = 0;
 };

@@ -83,6 +83,16 @@ class CsbTree {
     iterator() = default;
     const Key& key() const { return g_->leaves[li_].keys[si_]; }
     T& value() const { return g_->leaves[li_].vals[si_]; }
+    // The leaf holding the current element: its keys and values are arrays
+    // of leaf_size() elements, the current one at leaf_pos(), so a reader can
+    // walk them without an iterator step each (kvindex's cursors).
+    const Key* leaf_keys() const { return g_->leaves[li_].keys.data(); }
+    T* leaf_values() const { return g_->leaves[li_].vals.data(); }
+    std::size_t leaf_size() const { return g_->leaves[li_].keys.size(); }
+    std::size_t leaf_pos() const { return si_; }
+    // To the first / last element of the current leaf.
+    void to_leaf_start() { si_ = 0; }
+    void to_leaf_end() { si_ = static_cast<std::uint32_t>(g_->leaves[li_].keys.size() - 1); }
     bool operator==(const iterator& o) const { return g_ == o.g_ && li_ == o.li_ && si_ == o.si_; }
     iterator& operator++() {
       if (++si_ >= g_->leaves[li_].keys.size()) {

@@ -4,6 +4,9 @@
 //    keyed by kv::Value in SQLite's value order (sql_value_order.hpp).
 //  * IndexCursor: a position in an OrderedIndex, moving both ways. Any write to
 //    the index invalidates cursors (the virtual table re-seeks them by key).
+//    run() hands out the rows stored next to each other around the position
+//    (a CSB+-tree leaf), so a scan makes one virtual call per block of rows
+//    instead of several per row; a backend without blocks gives the row alone.
 //    An OrderedIndex has one owner at a time (kvindex: one connection); the
 //    skip list's cursors rely on it and take no epoch guard (ordered_index.cpp).
 //  * Journal: the undo log of one transaction, with nested savepoint levels,
@@ -41,6 +44,33 @@ class IndexCursor {
   virtual void prev() = 0;
   virtual const Value& key() const = 0;
   virtual const Value& value() const = 0;
+
+  // The rows stored next to each other around the current one: row i
+  // (i < size) has its key at `key` + i * stride bytes and its value at
+  // `value` + i * stride bytes; the current row is row `pos`. size 0: the
+  // cursor is not valid(). A reader may walk the rows itself; next_run() /
+  // prev_run() move to the first row after / the last row before the block
+  // (wherever in it the cursor is) and return that row's run. Valid until
+  // the index changes.
+  struct Run {
+    const Value* key = nullptr;
+    const Value* value = nullptr;
+    std::size_t pos = 0, size = 0;
+    std::size_t stride = sizeof(Value);
+  };
+  // Default: the current row alone (the backend has no blocks).
+  virtual Run run() const {
+    if (!valid()) return {};
+    return {&key(), &value(), 0, 1};
+  }
+  virtual Run next_run() {
+    next();
+    return run();
+  }
+  virtual Run prev_run() {
+    prev();
+    return run();
+  }
 };
 
 class OrderedIndex {

@@ -70,6 +70,8 @@ int sql_compare_slow(const ValueView& a, const ValueView& b) noexcept {
   }
 }
 
+int sql_compare_slow(const Value& a, const Value& b) noexcept { return sql_compare_slow(a.view(), b.view()); }
+
 std::string describe_value(const ValueView& v) {
   char buf[64];
   auto quoted = [](std::string_view s, char open) {
