@@ -138,6 +138,12 @@ void set_result(sqlite3_context* ctx, const kv::Value& value) {
   }
 }
 
+void set_stored_result(sqlite3_context* ctx, const kv::Value& value) {
+  if (value.kind != kv::Kind::text) return set_result(ctx, value);
+  if (!fits(ctx, value.bytes.size(), "the TEXT value")) return;
+  sqlite3_result_text64(ctx, value.bytes.data(), value.bytes.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
 void set_result(sqlite3_context* ctx, const kv::ElementView& view) {
   switch (view.type) {
     case kv::ElementView::Type::none:

@@ -15,6 +15,11 @@
 //              keep the Value alive until the statement is reset).
 //   set_result: Value -> sqlite3_result_*; Kind::json is TEXT with SQLite's
 //              JSON subtype, so json_extract() and friends read it directly.
+//              TEXT that is not valid UTF-8 comes back with \xHH escapes
+//              (set_text_result: results kohakuvault decoded itself).
+//   set_stored_result: a value a table stored, returned exactly as stored:
+//              as set_result, but TEXT keeps its bytes whatever they are (a
+//              plain table returns them so too).
 //              A TEXT or BLOB longer than the connection's length limit
 //              becomes SQLITE_TOOBIG with a kohakuvault: message naming both
 //              sizes (not SQLite's bare "string or blob too big").
@@ -52,6 +57,7 @@ const char* sqlite_type_name(int type) noexcept;
 std::size_t length_limit(sqlite3_context* ctx);
 
 void set_result(sqlite3_context* ctx, const kv::Value& value);
+void set_stored_result(sqlite3_context* ctx, const kv::Value& value);
 // An element's view (not Type::none); text and blob are copied by SQLite.
 void set_result(sqlite3_context* ctx, const kv::ElementView& view);
 void result_element(sqlite3_context* ctx, const kv::DType& dtype, std::string_view element);

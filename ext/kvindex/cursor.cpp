@@ -328,10 +328,11 @@ int kvindexEof(sqlite3_vtab_cursor* cur) { return static_cast<Cursor*>(cur)->eof
 // cannot fail here; anything else goes through set_result under the guard.
 namespace {
 
-// Any other value (out of line: the usual column needs no stack frame).
+// Any other value (out of line: the usual column needs no stack frame),
+// exactly as stored: TEXT with a NUL keeps its bytes, valid UTF-8 or not.
 [[gnu::noinline]] int column_slow(Cursor* c, sqlite3_context* ctx, const kv::Value& v) {
   return guard_status(&table_of(c)->zErrMsg, [&] {
-    set_result(ctx, v);
+    set_stored_result(ctx, v);
     return SQLITE_OK;
   });
 }
