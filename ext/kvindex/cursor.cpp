@@ -282,6 +282,15 @@ int kvindexFilter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sql
 
 namespace {
 
+// A range scan's step past the end of its run (IndexCursor::next_run and
+// prev_run do not throw).
+[[gnu::noinline]] int next_across_runs(Cursor* c) {
+  step_to_next_run(c);
+  range_settle(c);
+  take_row(c);
+  return SQLITE_OK;
+}
+
 // xNext's general path (out of line: the usual row needs no stack frame).
 [[gnu::noinline]] int next_slow(Cursor* c) {
   if (c->list_mode && !c->detached && c->key_pos + 1 >= c->keys.size()) {
@@ -304,12 +313,13 @@ namespace {
 
 // The usual row of a range scan steps inside the current run with no call
 // at all (unless the range has a far bound to compare with); a run's end asks
-// the index cursor for the next one; list plans and detached cursors take
-// the general path.
+// the index cursor for the next one (a skip list: every row); list plans and
+// detached cursors take the general path.
 int kvindexNext(sqlite3_vtab_cursor* cur) {
   auto* c = static_cast<Cursor*>(cur);
   if (c->eof) return SQLITE_OK;
-  if (!c->detached && !c->list_mode && step_in_run(c)) [[likely]] {
+  if (!c->detached && !c->list_mode) [[likely]] {
+    if (!step_in_run(c)) return next_across_runs(c);
     if (c->desc ? c->has_lo : c->has_hi) check_far_bound(c);
     take_row(c);
     return SQLITE_OK;

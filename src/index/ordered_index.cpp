@@ -45,16 +45,16 @@ class TreeCursor final : public IndexCursor {
   const Value& key() const override { return it_.key(); }
   const Value& value() const override { return it_.value(); }
   // A run is the current leaf (keys and values are two arrays).
-  Run run() const override {
+  Run run() const noexcept override {
     if (it_ == t_.end()) return {};
     return {it_.leaf_keys(), it_.leaf_values(), it_.leaf_pos(), it_.leaf_size()};
   }
-  Run next_run() override {
+  Run next_run() noexcept override {
     it_.to_leaf_end();
     ++it_;
     return run();
   }
-  Run prev_run() override {
+  Run prev_run() noexcept override {
     it_.to_leaf_start();
     before(it_);
     return run();

@@ -51,7 +51,8 @@ class IndexCursor {
   // cursor is not valid(). A reader may walk the rows itself; next_run() /
   // prev_run() move to the first row after / the last row before the block
   // (wherever in it the cursor is) and return that row's run. Valid until
-  // the index changes.
+  // the index changes. None of the three throws (kvindex calls them outside
+  // its exception guard, on its hot path).
   struct Run {
     const Value* key = nullptr;
     const Value* value = nullptr;
@@ -59,15 +60,15 @@ class IndexCursor {
     std::size_t stride = sizeof(Value);
   };
   // Default: the current row alone (the backend has no blocks).
-  virtual Run run() const {
+  virtual Run run() const noexcept {
     if (!valid()) return {};
     return {&key(), &value(), 0, 1};
   }
-  virtual Run next_run() {
+  virtual Run next_run() noexcept {
     next();
     return run();
   }
-  virtual Run prev_run() {
+  virtual Run prev_run() noexcept {
     prev();
     return run();
   }
