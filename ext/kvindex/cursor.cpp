@@ -189,7 +189,7 @@ int kvindexFilter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sql
   return guard_status(&t->zErrMsg, [&] {
     ensure_fresh(t);
     if (!c->it) c->it = t->state->index->cursor();  // the index object lives as long as the table
-    c->eof = false;
+    c->eof = true;  // until positioned: a failure below leaves no row to read
     c->detached = false;
     c->cur_key = c->cur_value = nullptr;
     c->desc = (plan & kPlanDesc) != 0;
@@ -249,10 +249,8 @@ int kvindexFilter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sql
     std::int64_t offset = 0;
     if (plan & kPlanLimit) c->remaining = int_arg(next_arg(), -1);
     if (plan & kPlanOffset) offset = std::max<std::int64_t>(0, int_arg(next_arg(), 0));
-    if (empty) {
-      c->eof = true;
-      return SQLITE_OK;
-    }
+    if (empty) return SQLITE_OK;
+    c->eof = false;
     if (c->list_mode) {
       list_settle(c);
     } else {
