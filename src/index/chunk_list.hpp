@@ -562,18 +562,27 @@ class ChunkedSkipList {
 
   // After an erase left `fresh` in slot s: freeze and absorb s when it is
   // empty, or small enough to join its predecessor. Optional work: gives up
-  // on any conflict or allocation failure.
+  // on any conflict or allocation failure. Everything the absorb allocates
+  // is allocated before the freeze, so without a race it cannot leave s DEAD.
   void maybe_absorb(Slot* s, const Chunk* fresh) noexcept {
     const std::uint32_t n = fresh->count;
     if (n > b_ / 4) return;
     try {
-      if (n > 0) {
-        const Located pred = locate(s->lo, s->lo_hint, true);
-        if (pred.chunk->right != s || pred.chunk->count + n > b_ * 3 / 4) return;
-      }
+      const Located pred = locate(s->lo, s->lo_hint, true);
+      if (pred.chunk->right != s || (pred.word & kDead)) return;
+      if (n > 0 && pred.chunk->count + n > b_ * 3 / 4) return;
+      EpochDomain::Reservation room(2);  // pred's chunk, s's release
+      std::optional<EpochDomain::Reservation> spare(std::in_place, 1);  // for the index's erase
+      Chunk* merged = make_merged(pred.chunk, fresh);
       std::uintptr_t expected = bits(fresh);
-      if (!s->word.compare_exchange_strong(expected, bits(fresh) | kDead)) return;
-      absorb(s);
+      if (!s->word.compare_exchange_strong(expected, bits(fresh) | kDead)) {
+        free_chunk(merged);
+        return;
+      }
+      if (!finish_absorb(pred, s, merged, room, spare)) {
+        free_chunk(merged);
+        absorb(s);  // pred changed meanwhile
+      }
     } catch (const std::bad_alloc&) {
     }
   }
@@ -594,24 +603,35 @@ class ChunkedSkipList {
         target = pred.slot;
         continue;
       }
-      const Chunk* p = pred.chunk;
-      const Chunk* t = chunk_of(target->word.load(std::memory_order_acquire));  // final
-      EpochDomain::Reservation room(2);  // p, and target's release
+      EpochDomain::Reservation room(2);  // pred's chunk, target's release
       std::optional<EpochDomain::Reservation> spare(std::in_place, 1);  // for the index's erase
-      Chunk* merged = Chunk::make(p->count + t->count, t->right, t->hi_hint());
-      merged->push_range(p, 0, p->count);
-      merged->push_range(t, 0, t->count);
-      std::uintptr_t expected = pred.word;
-      if (!pred.slot->word.compare_exchange_strong(expected, bits(merged))) {
+      Chunk* merged = make_merged(pred.chunk, chunk_of(target->word.load(std::memory_order_acquire)));
+      if (!finish_absorb(pred, target, merged, room, spare)) {
         free_chunk(merged);
         continue;
       }
-      room.retire(const_cast<Chunk*>(p), &free_chunk_erased);
-      spare.reset();
-      if (unindex(target)) release(target, room);
       if (target == x) return;
       target = x;
     }
+  }
+
+  // pred's entries then the DEAD target's final ones, with target's fence.
+  static Chunk* make_merged(const Chunk* p, const Chunk* t) {
+    Chunk* merged = Chunk::make(p->count + t->count, t->right, t->hi_hint());
+    merged->push_range(p, 0, p->count);
+    merged->push_range(t, 0, t->count);
+    return merged;
+  }
+  // The absorb's CAS (pred's chunk -> merged), then the unlinked target's
+  // index entry and release. False (nothing changed) when pred changed.
+  bool finish_absorb(const Located& pred, Slot* target, Chunk* merged, EpochDomain::Reservation& room,
+                     std::optional<EpochDomain::Reservation>& spare) {
+    std::uintptr_t expected = pred.word;
+    if (!pred.slot->word.compare_exchange_strong(expected, bits(merged))) return false;
+    room.retire(const_cast<Chunk*>(pred.chunk), &free_chunk_erased);
+    spare.reset();  // so the index's erase finds its room without allocating
+    if (unindex(target)) release(target, room);
+    return true;
   }
 
   // Erases the index entry at s's lo; false when that failed (out of memory).
