@@ -246,13 +246,26 @@ class ChunkedSkipList {
     if (c->count) return {c, c->count - 1};
     return s == head_ ? Pos{} : last_below(s->lo);
   }
-  // The key after p (p's key may have been erased meanwhile).
+  // The key after p (p's key may have been erased meanwhile). Asks for the
+  // entry kPrefetchAhead rows ahead, and near the chunk's end for the next
+  // slot and its chunk, so a scan overlaps the misses of several rows.
   Pos next(Pos p) const {
     const Chunk* c = p.chunk_;
-    if (p.i_ + 1 < c->count) {
-      const std::uint32_t ahead = p.i_ + 1 + kPrefetchAhead;
-      if (ahead < c->count) prefetch(c->entries()[ahead]);
-      return {c, p.i_ + 1};
+    const std::uint32_t i = p.i_ + 1;
+    if (i < c->count) {
+      const std::uint32_t ahead = i + kPrefetchAhead;
+      if (ahead < c->count) {
+        prefetch(c->entries()[ahead]);
+      } else if (c->right) {
+        if (ahead == c->count) {
+          __builtin_prefetch(c->right);
+        } else if (ahead == c->count + 1) {
+          const Chunk* n = chunk_of(c->right->word.load(std::memory_order_acquire));
+          __builtin_prefetch(n);
+          __builtin_prefetch(reinterpret_cast<const char*>(n) + 64);
+        }
+      }
+      return {c, i};
     }
     return first_from(c->right);  // its range starts at c's hi > p's key
   }
@@ -399,9 +412,10 @@ class ChunkedSkipList {
     return lo;
   }
 
+  // Every line of an entry (its key and inline value).
   static void prefetch(const Entry* e) {
     const char* p = reinterpret_cast<const char*>(e);
-    __builtin_prefetch(p);
+    for (std::size_t off = 0; off < sizeof(Entry); off += 64) __builtin_prefetch(p + off);
     __builtin_prefetch(p + sizeof(Entry) - 1);
   }
 
@@ -438,7 +452,8 @@ class ChunkedSkipList {
     while (s) {
       const Chunk* c = chunk_of(s->word.load(std::memory_order_acquire));
       if (c->count) {
-        if (c->count > 1) prefetch(c->entries()[std::min(c->count - 1, kPrefetchAhead)]);
+        const std::uint32_t n = std::min(c->count, kPrefetchAhead + 1);
+        for (std::uint32_t j = 0; j < n; ++j) prefetch(c->entries()[j]);
         return {c, 0};
       }
       s = c->right;
