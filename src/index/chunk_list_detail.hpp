@@ -7,6 +7,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <new>
 #include <type_traits>
@@ -107,7 +108,12 @@ struct Chunk {
     ++count;
   }
   void push_range(const Chunk* src, std::uint32_t from, std::uint32_t to) {
-    for (std::uint32_t i = from; i < to; ++i) push_from(src, i);
+    if (from >= to) return;
+    const std::size_t n = to - from;
+    std::memcpy(words() + count, src->words() + from, n * sizeof(std::uint64_t));
+    std::memcpy(entries() + count, src->entries() + from, n * sizeof(Entry*));
+    std::memcpy(cls() + count, src->cls() + from, n);
+    count += static_cast<std::uint32_t>(n);
   }
 };
 
