@@ -83,6 +83,22 @@ struct ListAdapter {
   }
 };
 
+struct ChunkAdapter {
+  kv::ChunkedSkipList<std::uint64_t, std::uint64_t> m;
+  void insert(std::uint64_t k) { m.insert(k, k); }
+  bool find(std::uint64_t k) const {
+    kv::EpochGuard g;
+    return static_cast<bool>(m.find(k));
+  }
+  std::uint64_t range(std::uint64_t from, int n) const {
+    kv::EpochGuard g;
+    std::uint64_t sum = 0;
+    auto p = m.lower_bound(from);
+    for (int i = 0; i < n && p; ++i, p = m.next(p)) sum += p.value();
+    return sum;
+  }
+};
+
 template <class Map>
 struct StdAdapter {
   Map m;

@@ -340,7 +340,7 @@ class ChunkedSkipList {
       if (w & kDead) return false;
       chain.push_back(s);
       const Chunk* c = chunk_of(w);
-      if (c->count > 2 * b_) return false;
+      if (c->count > c->cap) return false;
       for (std::uint32_t i = 0; i < c->count; ++i) {
         const Key& k = c->entries()[i]->key();
         const OrderHint h = Order::hint(k);
