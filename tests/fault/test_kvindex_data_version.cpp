@@ -1,14 +1,16 @@
 // kvindex's check for other connections' commits failing (ext/kvindex/
 // freshness.cpp catch_up_with_others: PRAGMA data_version, then _info seq, then
 // the _log replay), with every allocation of the statements that run it
-// failing in turn, transient and persistent. Connection a has loaded t (its
+// failing in turn (KvindexDataVersionOom), and every I/O call (xRead of the
+// _info and _log pages, xLock, xFileSize, ...: KvindexDataVersionIo, through
+// the faultsim VFS), transient and persistent. Connection a has loaded t (its
 // data_version statement is prepared), connection b commits to t and to a
 // plain mirror m, and a's statements are expired (an authorizer is set), so a's
 // next read re-prepares PRAGMA data_version inside the armed window (the
 // authorizer marks the allocation count there: the sweep passes through it).
 //
 // What must hold: a's SELECT and INSERT succeed with the mirror's rows or fail
-// with SQLITE_NOMEM; nothing else is written; faults off, a's next statement
+// with the fault's class (SQLITE_NOMEM; an SQLITE_IOERR_* code for I/O); nothing else is written; faults off, a's next statement
 // checks again and answers like the mirror (b's commit included), a write
 // works, and a fresh connection reads the same.
 #include <gtest/gtest.h>
@@ -38,12 +40,16 @@ const char* kScanM = "SELECT quote(key), quote(value) FROM m ORDER BY key";
 
 struct Stats {
   int64_t points = 0, surfaced = 0;
+  uint64_t io_codes = 0;  // every I/O code injected (Counters::code_bits)
   int64_t data_version_at = -1;  // allocation count where the pragma is authorized (fault-free run)
 };
 
-// One run with allocation n failing (n = 0: none, the reference run).
-void run_once(const std::string& dir_path, const std::string& backend, int64_t n, bool persistent, Stats& stats,
-              bool* injected) {
+// The primary code a statement may fail with when `kind` is injected.
+int expected_class(Kind kind) { return kind == Kind::oom ? SQLITE_NOMEM : SQLITE_IOERR; }
+
+// One run with call n of `kind` failing (n = 0: none, the reference run).
+void run_once(const std::string& dir_path, const std::string& backend, Kind kind, int64_t n, bool persistent,
+              Stats& stats, bool* injected) {
   const std::string path = dir_path + "/d.db";
   for (const char* suffix : {"", "-journal"}) std::filesystem::remove(path + suffix);
   sqlite3* a = open_with_extension(path);
@@ -71,19 +77,21 @@ void run_once(const std::string& dir_path, const std::string& backend, int64_t n
   const std::vector<std::string> want = query(a, kScanM).rows;
 
   const std::string read_sql = kScanT, write_sql = "INSERT INTO t VALUES ('zz', 'a')";
-  arm(Kind::oom, n, persistent);
+  arm(kind, n, persistent);
   const Rows scan = query(a, read_sql);
   const int insert_rc = scan.rc == SQLITE_OK ? exec(a, write_sql) : SQLITE_OK;
   const Counters c = disarm();
   *injected = c.injected > 0;
+  stats.io_codes |= c.code_bits;
   if (n == 0) stats.data_version_at = data_version_at;
   if (scan.rc != SQLITE_OK || insert_rc != SQLITE_OK) ++stats.surfaced;
   if (scan.rc != SQLITE_OK) {
-    EXPECT_EQ(scan.rc & 0xff, SQLITE_NOMEM) << "the read failed with " << scan.rc << ": " << sqlite3_errmsg(a);
+    EXPECT_EQ(scan.rc & 0xff, expected_class(kind))
+        << "the read failed with " << scan.rc << ": " << sqlite3_errmsg(a);
   } else {
     EXPECT_EQ(scan.rows, want) << "the read succeeded with other rows than the mirror's";
   }
-  EXPECT_TRUE(insert_rc == SQLITE_OK || (insert_rc & 0xff) == SQLITE_NOMEM)
+  EXPECT_TRUE(insert_rc == SQLITE_OK || (insert_rc & 0xff) == expected_class(kind))
       << "the write failed with " << insert_rc << ": " << sqlite3_errmsg(a);
   const bool inserted = scan.rc == SQLITE_OK && insert_rc == SQLITE_OK;
 
@@ -101,32 +109,39 @@ void run_once(const std::string& dir_path, const std::string& backend, int64_t n
   if (n > 0) ++stats.points;
 }
 
-void sweep(const char* backend, bool persistent) {
+void sweep(const char* backend, Kind kind, bool persistent) {
   TempDir dir;
   const std::string dir_path = dir.path("");
   Stats stats;
   bool injected = false;
-  run_once(dir_path, backend, 0, persistent, stats, &injected);  // reference: where the pragma is re-prepared
+  run_once(dir_path, backend, kind, 0, persistent, stats, &injected);  // reference: where the pragma is re-prepared
   ASSERT_GT(stats.data_version_at, 0) << "PRAGMA data_version is not re-prepared inside the armed window";
   int64_t last = 0;
   for (int64_t n = 1;; n += point_stride(5)) {
     SCOPED_TRACE(std::string(backend) + (persistent ? " persistent" : " transient") + " N=" + std::to_string(n));
-    run_once(dir_path, backend, n, persistent, stats, &injected);
+    run_once(dir_path, backend, kind, n, persistent, stats, &injected);
     last = n;
     if (::testing::Test::HasFailure() || !injected) break;
   }
   EXPECT_GT(last, stats.data_version_at) << "the sweep ended before reaching the pragma";
-  std::printf("[regression] kvindex data_version %-16s %-10s %5lld points %5lld surfaced (pragma re-prepared at "
-              "allocation %lld)\n",
-              backend, persistent ? "persistent" : "transient", static_cast<long long>(stats.points),
-              static_cast<long long>(stats.surfaced), static_cast<long long>(stats.data_version_at));
+  if (kind == Kind::io) {  // the _info/_log pages are read through xRead: those faults must have been met
+    EXPECT_NE(stats.io_codes & (uint64_t{1} << code_bit(SQLITE_IOERR_READ)), 0u) << "no xRead failed";
+  }
+  std::printf("[regression] kvindex data_version %-16s %-4s %-10s %5lld points %5lld surfaced (pragma re-prepared "
+              "at %s call %lld)\n",
+              backend, kind_name(kind), persistent ? "persistent" : "transient", static_cast<long long>(stats.points),
+              static_cast<long long>(stats.surfaced), kind_name(kind), static_cast<long long>(stats.data_version_at));
   expect_no_leaks();
 }
 
-TEST(KvindexDataVersionOom, CsbtreeTransient) { sweep("csbtree, order=3", false); }
-TEST(KvindexDataVersionOom, CsbtreePersistent) { sweep("csbtree, order=3", true); }
-TEST(KvindexDataVersionOom, SkiplistTransient) { sweep("skiplist", false); }
-TEST(KvindexDataVersionOom, SkiplistPersistent) { sweep("skiplist", true); }
+TEST(KvindexDataVersionOom, CsbtreeTransient) { sweep("csbtree, order=3", Kind::oom, false); }
+TEST(KvindexDataVersionOom, CsbtreePersistent) { sweep("csbtree, order=3", Kind::oom, true); }
+TEST(KvindexDataVersionOom, SkiplistTransient) { sweep("skiplist", Kind::oom, false); }
+TEST(KvindexDataVersionOom, SkiplistPersistent) { sweep("skiplist", Kind::oom, true); }
+TEST(KvindexDataVersionIo, CsbtreeTransient) { sweep("csbtree, order=3", Kind::io, false); }
+TEST(KvindexDataVersionIo, CsbtreePersistent) { sweep("csbtree, order=3", Kind::io, true); }
+TEST(KvindexDataVersionIo, SkiplistTransient) { sweep("skiplist", Kind::io, false); }
+TEST(KvindexDataVersionIo, SkiplistPersistent) { sweep("skiplist", Kind::io, true); }
 
 }  // namespace
 }  // namespace kvfault
