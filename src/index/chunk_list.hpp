@@ -276,6 +276,7 @@ class ChunkedSkipList {
 
   // Removes everything. Exclusive access only.
   void clear() noexcept {
+    tail_.store(nullptr);
     destroy_all();
     index_.clear();
     size_.store(0);
@@ -295,6 +296,7 @@ class ChunkedSkipList {
       std::vector<std::pair<Key, Slot*>> lows;
       lows.reserve(items.size() / fill + 1);
       Chunk* tail = nullptr;
+      Slot* last = head_;
       for (std::size_t start = 0; start < items.size(); start += fill) {
         const auto n = static_cast<std::uint32_t>(std::min(fill, items.size() - start));
         Slot* s = head_;
@@ -312,6 +314,7 @@ class ChunkedSkipList {
         Chunk* c = Chunk::make(n, nullptr, OrderHint{});
         s->word.store(bits(c), std::memory_order_relaxed);  // linked before it fills: clear() frees it all
         tail = c;
+        last = s;
         for (std::uint32_t j = 0; j < n; ++j) {
           auto& item = items[start + j];
           Entry* e = new Entry(std::move(item.first), std::move(item.second));
@@ -319,6 +322,7 @@ class ChunkedSkipList {
         }
       }
       index_.bulk_load(std::move(lows));
+      if (last != head_) tail_.store(last);
     } catch (...) {
       clear();
       throw;
@@ -440,8 +444,16 @@ class ChunkedSkipList {
     }
     return {s, w, c};
   }
-  // The same, helping absorb until the slot is live (writers).
+  // The same, helping absorb until the slot is live (writers). Keys at or
+  // past the last slot's lo go straight to it (sorted appends skip the index).
   Located locate_live(const Key& k, OrderHint hk) {
+    if (Slot* t = tail_.load(std::memory_order_acquire)) {
+      const std::uintptr_t w = t->word.load(std::memory_order_acquire);
+      const Chunk* c = chunk_of(w);
+      if (!(w & kDead) && !c->right &&
+          Order::compare(cmp_, k, hk, t->lo_hint, [&]() -> const Key& { return t->lo; }) >= 0)
+        return {t, w, c};
+    }
     while (true) {
       const Located at = locate(k, hk, false);
       if (!(at.word & kDead)) return at;
@@ -561,15 +573,19 @@ class ChunkedSkipList {
       return false;
     }
     room.retire(const_cast<Chunk*>(c), &free_chunk_erased);
-    // The list is complete; the index entry is a shortcut.
+    // The list is complete; the tail and index entries are shortcuts.
+    if (!c->right) tail_.store(s2, std::memory_order_release);
     bool indexed = false;
     try {
       indexed = index_.insert(s2->lo, s2);
     } catch (const std::bad_alloc&) {
     }
-    if (indexed && (s2->word.load() & kDead)) {  // absorbed meanwhile: its absorber may have missed our entry
-      spare.reset();
-      if (!unindex(s2)) return true;  // the entry stays: never free s2
+    if (s2->word.load() & kDead) {  // absorbed meanwhile: its absorber may have missed our entries
+      forget_tail(s2);
+      if (indexed) {
+        spare.reset();
+        if (!unindex(s2)) return true;  // the entry stays: never free s2
+      }
     }
     release(s2, room);
     return true;
@@ -644,9 +660,16 @@ class ChunkedSkipList {
     std::uintptr_t expected = pred.word;
     if (!pred.slot->word.compare_exchange_strong(expected, bits(merged))) return false;
     room.retire(const_cast<Chunk*>(pred.chunk), &free_chunk_erased);
+    forget_tail(target);
     spare.reset();  // so the index's erase finds its room without allocating
     if (unindex(target)) release(target, room);
     return true;
+  }
+  // The tail shortcut must not outlive s: cleared (if it still names s)
+  // before s can be released.
+  void forget_tail(Slot* s) noexcept {
+    Slot* expected = s;
+    tail_.compare_exchange_strong(expected, nullptr);
   }
 
   // Erases the index entry at s's lo; false when that failed (out of memory).
@@ -705,6 +728,9 @@ class ChunkedSkipList {
   Slot* head_;
   Index index_;
   std::atomic<std::size_t> size_{0};
+  // The last slot (never the head) as its splitter left it, or null: a
+  // shortcut for appends. Cleared before that slot can be released.
+  std::atomic<Slot*> tail_{nullptr};
 };
 
 }  // namespace kv
