@@ -47,6 +47,11 @@
 //    chunk has right == S is CASed to P' {P's entries + C's, right = C.right}.
 //    Any writer meeting a DEAD slot does the same (idempotent: when P's chunk
 //    no longer has right == S it is done; a DEAD P is absorbed first).
+//  * Appends: tail_ names the last slot as its splitter (or bulk_load) left
+//    it; a writer whose key is >= its lo and finds it live with right == null
+//    uses it without searching the index. The absorber of that slot (or its
+//    splitter, when it died meanwhile) clears tail_ before the slot can be
+//    released, so tail_ never names a freed slot.
 //  * Reclamation: chunks, entries and values via EpochDomain. A Slot (with
 //    its final chunk) is retired only after BOTH its creator (the splitter,
 //    after its index insert, erasing that entry again if the slot died
