@@ -100,7 +100,7 @@ namespace kv {
 template <class Key, class T, class Compare = std::less<Key>>
 class ChunkedSkipList {
  public:
-  static constexpr std::uint32_t kDefaultChunkSize = 32;
+  static constexpr std::uint32_t kDefaultChunkSize = 64;
 
   class Entry {
    public:
