@@ -1,0 +1,741 @@
+// ChunkedSkipList: a lock-free ordered map whose keys live in small immutable
+// sorted chunks (an "unrolled" skip list), so a search touches ~log(n/B) index
+// nodes plus one chunk instead of ~20 separately allocated one-key nodes.
+// Concurrent readers and writers, no locks (EpochDomain's retire list is the
+// only mutex, as for kv::SkipList), epoch-based reclamation (epoch.hpp).
+//
+// Layout
+//   Entry  one allocation per key: atomic value pointer, inline value, key.
+//          Shared by every chunk version that holds the key (never copied).
+//   Chunk  (chunk_list_detail.hpp) immutable once published: count, right
+//          (the next Slot), the hint of hi (its fence: right's lo, +inf when
+//          right is null), then hint words, Entry pointers, hint classes.
+//   Slot   atomic word = Chunk* | DEAD bit, an immutable lo key (the head
+//          slot: -inf, never dies). A slot covers [lo, chunk->hi).
+//   Index  a kv::SkipList<Key, Slot*> keyed by lo (the head is not in it).
+//          Only a shortcut: every search checks hi and moves right (B-link
+//          rule), so a missing, late or stale index entry costs speed only.
+//
+// The list: following `right` from the head through each slot's chunk gives
+// the slots in key order. A slot stays in that list until it is absorbed; a
+// live slot always is; a DEAD slot is in it until its predecessor absorbs it.
+// Fact used by every reader: a chunk read from a slot that was in the list at
+// that moment holds exactly the keys of the slot's range at that moment
+// (a DEAD slot's chunk is final and nothing can enter its range until the
+// absorb, which needs the freeze first).
+//
+// Protocols (linearization points in brackets)
+//  * Find(k): slot = index.last_below(k, or_equal) or the head; if that slot
+//    is DEAD (it may have been absorbed: the index cannot tell) search the
+//    index strictly below its lo and retry; then walk right while k >= hi.
+//    Slots reached through `right` are in the list (even DEAD ones: their
+//    final chunk is read), so no retry is needed there. Binary search of the
+//    chunk: hints first, the key on ties. [the load of the chunk's slot word]
+//  * insert / erase: build the new chunk version, CAS the slot's word old ->
+//    new [the CAS]; on failure re-locate and retry. A writer that needs a DEAD
+//    slot's range helps absorb it first. The winner retires the old chunk
+//    (and, for erase, the Entry).
+//  * insert_or_assign on a present key swaps the Entry's value pointer [the
+//    exchange]; the old value is retired.
+//  * split (the chunk is full): ONE CAS replaces C by C1 {lower part,
+//    right = S2} where S2 is a new slot holding C2 {upper part, C's right}.
+//    Complete after that CAS; the splitter then adds (S2.lo -> S2) to the
+//    index. Appending past the last key of the last chunk keeps the full chunk
+//    whole and starts a new one (sorted loads fill chunks).
+//  * absorb (erase left a chunk empty or small enough for its predecessor):
+//    freeze S (CAS word C -> C|DEAD; C is final), then the predecessor P whose
+//    chunk has right == S is CASed to P' {P's entries + C's, right = C.right}.
+//    Any writer meeting a DEAD slot does the same (idempotent: when P's chunk
+//    no longer has right == S it is done; a DEAD P is absorbed first).
+//  * Appends: tail_ names the last slot as its splitter (or bulk_load) left
+//    it; a writer whose key is >= its lo and finds it live with right == null
+//    uses it without searching the index. The absorber of that slot (or its
+//    splitter, when it died meanwhile) clears tail_ before the slot can be
+//    released, so tail_ never names a freed slot.
+//  * Reclamation: chunks, entries and values via EpochDomain. A Slot (with
+//    its final chunk) is retired only after BOTH its creator (the splitter,
+//    after its index insert, erasing that entry again if the slot died
+//    meanwhile) and its absorber (after unlinking and erasing its index
+//    entry) released it: no index entry can point at a freed slot.
+//
+// What a reader sees (every read runs inside an EpochGuard): find/get/
+// contains are linearizable. A scan (first/lower_bound/upper_bound then next)
+// returns keys strictly increasing, each at most once; a key present for the
+// whole scan is returned (next() leaves a chunk through its `right`, whose
+// range starts at that chunk's hi). Not a snapshot. Values are read
+// atomically per key. prev() steps inside the chunk, else re-searches below
+// it. A Pos stays readable while the caller's guard lives.
+//
+// clear() and bulk_load() need exclusive access (no concurrent users).
+//
+// Out of memory: a writer builds its entry and chunk versions and takes its
+// EpochDomain::Reservation before its CAS; a failed allocation changes
+// nothing. Work after the CAS that could allocate is optional: the index
+// insert after a split (skipped: speed only), the absorb after an erase (the
+// slot stays DEAD until a later writer absorbs it), the index erase of an
+// absorbed slot (a spare reservation is released just before it so it does
+// not allocate; if it still fails the slot is kept, never freed, so the entry
+// stays valid). bulk_load leaves the list empty when it throws.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <new>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "index/chunk_list_detail.hpp"
+#include "index/epoch.hpp"
+#include "index/order_hint.hpp"
+#include "index/skiplist.hpp"
+
+namespace kv {
+
+template <class Key, class T, class Compare = std::less<Key>>
+class ChunkedSkipList {
+ public:
+  static constexpr std::uint32_t kDefaultChunkSize = 64;
+
+  class Entry {
+   public:
+    const Key& key() const { return key_; }
+    // The current value; valid while the caller's EpochGuard lives.
+    const T& value() const { return *val_.load(std::memory_order_acquire); }
+
+   private:
+    friend class ChunkedSkipList;
+    template <class K, class V>
+    Entry(K&& k, V&& v) : inline_value_(std::forward<V>(v)), key_(std::forward<K>(k)) {
+      val_.store(&inline_value_, std::memory_order_relaxed);
+    }
+    std::atomic<T*> val_;
+    T inline_value_;
+    Key key_;
+  };
+
+ private:
+  struct Slot;
+  using Chunk = chunk_list_detail::Chunk<Entry, Slot>;
+  using Order = chunk_list_detail::HintedOrder<Key, Compare>;
+  using Index = SkipList<Key, Slot*, Compare>;
+
+ public:
+  // A position: a chunk version and an index in it. Readable while the
+  // caller's EpochGuard lives (or, single owner, until its next write).
+  class Pos {
+   public:
+    Pos() = default;
+    explicit operator bool() const { return chunk_ != nullptr; }
+    bool operator==(const Pos& o) const = default;
+    const Entry& entry() const { return *chunk_->entries()[i_]; }
+    const Key& key() const { return entry().key(); }
+    const T& value() const { return entry().value(); }
+
+   private:
+    friend class ChunkedSkipList;
+    Pos(const Chunk* c, std::uint32_t i) : chunk_(c), i_(i) {}
+    const Chunk* chunk_ = nullptr;
+    std::uint32_t i_ = 0;
+  };
+
+  // chunk_size: B, the most keys a chunk takes before it splits (>= 2).
+  explicit ChunkedSkipList(std::uint32_t chunk_size = kDefaultChunkSize, Compare cmp = Compare())
+      : b_(chunk_size), cmp_(cmp), index_(cmp) {
+    if (chunk_size < 2) throw std::invalid_argument("chunked skip list: chunk size must be at least 2");
+    head_ = new Slot(Key{}, OrderHint{});
+    head_->word.store(bits(&empty_chunk_), std::memory_order_relaxed);
+  }
+  ~ChunkedSkipList() {
+    destroy_all();
+    delete head_;
+  }
+  ChunkedSkipList(const ChunkedSkipList&) = delete;
+  ChunkedSkipList& operator=(const ChunkedSkipList&) = delete;
+
+  std::uint32_t chunk_size() const { return b_; }
+  // Number of keys (exact when no writer is running).
+  std::size_t size() const { return size_.load(); }
+  bool empty() const { return size() == 0; }
+
+  // Inserts (k, v) if k is absent; returns false and changes nothing otherwise.
+  bool insert(const Key& k, const T& v) { return insert_impl<false>(k, v); }
+  // The same, moving v into the entry (v may be left moved-from even when the
+  // key turns out to be present).
+  bool insert(const Key& k, T&& v) { return insert_impl<false>(k, std::move(v)); }
+  // Inserts, or atomically replaces the value of an existing key; true when inserted.
+  bool insert_or_assign(const Key& k, const T& v) { return insert_impl<true>(k, v); }
+
+  // Removes k; false when absent (or removed concurrently by another thread).
+  bool erase(const Key& k) {
+    EpochGuard guard;
+    const OrderHint hk = Order::hint(k);
+    while (true) {
+      const Located at = locate_live(k, hk);
+      const std::uint32_t i = search(at.chunk, k, hk, false);
+      if (i == at.chunk->count || cmp_at(k, hk, at.chunk, i) != 0) return false;
+      EpochDomain::Reservation room(2);  // the old chunk and the entry
+      Chunk* fresh = Chunk::make(at.chunk->count - 1, at.chunk->right, at.chunk->hi_hint());
+      fresh->push_range(at.chunk, 0, i);
+      fresh->push_range(at.chunk, i + 1, at.chunk->count);
+      std::uintptr_t expected = at.word;
+      if (!at.slot->word.compare_exchange_strong(expected, bits(fresh))) {
+        free_chunk(fresh);
+        continue;
+      }
+      room.retire(const_cast<Chunk*>(at.chunk), &free_chunk_erased);
+      room.retire(at.chunk->entries()[i], &free_entry_erased);
+      size_.fetch_sub(1);
+      if (at.slot != head_) maybe_absorb(at.slot, fresh);
+      return true;
+    }
+  }
+
+  std::optional<T> get(const Key& k) const {
+    EpochGuard guard;
+    const Pos p = find(k);
+    if (!p) return std::nullopt;
+    return p.value();
+  }
+  bool contains(const Key& k) const {
+    EpochGuard guard;
+    return static_cast<bool>(find(k));
+  }
+
+  // ---- positions: the caller holds an EpochGuard --------------------------
+  Pos find(const Key& k) const {
+    const OrderHint hk = Order::hint(k);
+    const Located at = locate(k, hk, false);
+    const std::uint32_t i = search(at.chunk, k, hk, false);
+    if (i < at.chunk->count && cmp_at(k, hk, at.chunk, i) == 0) return {at.chunk, i};
+    return {};
+  }
+  Pos first() const { return first_from(head_); }
+  // First key >= k (upper: > k).
+  Pos lower_bound(const Key& k) const { return bound(k, false); }
+  Pos upper_bound(const Key& k) const { return bound(k, true); }
+  // Last key < k (or_equal: <= k); empty when none.
+  Pos last_below(const Key& k, bool or_equal = false) const {
+    const Key* b = &k;
+    OrderHint hb = Order::hint(k);
+    bool strict = !or_equal;
+    while (true) {
+      const Located at = locate(*b, hb, strict);
+      const std::uint32_t i = search(at.chunk, *b, hb, !strict);
+      if (i > 0) return {at.chunk, i - 1};
+      if (at.slot == head_) return {};
+      b = &at.slot->lo;  // nothing below *b in this slot: go below its range
+      hb = at.slot->lo_hint;
+      strict = true;
+    }
+  }
+  Pos last() const {
+    const typename Index::Node* n = index_.last();
+    const Slot* s = n ? n->value() : head_;
+    std::uintptr_t w = s->word.load(std::memory_order_acquire);
+    while (w & kDead) {  // from the index: perhaps absorbed already
+      n = index_.last_below(s->lo);
+      s = n ? n->value() : head_;
+      w = s->word.load(std::memory_order_acquire);
+    }
+    const Chunk* c = chunk_of(w);
+    while (c->right) {
+      s = c->right;
+      c = chunk_of(s->word.load(std::memory_order_acquire));
+    }
+    if (c->count) return {c, c->count - 1};
+    return s == head_ ? Pos{} : last_below(s->lo);
+  }
+  // The key after p (p's key may have been erased meanwhile). Asks for the
+  // entry kPrefetchAhead rows ahead, and near the chunk's end for the next
+  // slot and its chunk, so a scan overlaps the misses of several rows.
+  Pos next(Pos p) const {
+    const Chunk* c = p.chunk_;
+    const std::uint32_t i = p.i_ + 1;
+    if (i < c->count) {
+      const std::uint32_t ahead = i + kPrefetchAhead;
+      if (ahead < c->count) {
+        prefetch(c->entries()[ahead]);
+      } else if (c->right) {
+        if (ahead == c->count) {
+          __builtin_prefetch(c->right);
+        } else if (ahead == c->count + 1) {
+          const Chunk* n = chunk_of(c->right->word.load(std::memory_order_acquire));
+          __builtin_prefetch(n);
+          __builtin_prefetch(reinterpret_cast<const char*>(n) + 64);
+        }
+      }
+      return {c, i};
+    }
+    return first_from(c->right);  // its range starts at c's hi > p's key
+  }
+  Pos prev(Pos p) const {
+    if (p.i_ > 0) return {p.chunk_, p.i_ - 1};
+    return last_below(p.key());
+  }
+
+  // Removes everything. Exclusive access only.
+  void clear() noexcept {
+    tail_.store(nullptr);
+    destroy_all();
+    index_.clear();
+    size_.store(0);
+  }
+
+  // Replaces the contents with items sorted strictly increasing by key
+  // (std::invalid_argument otherwise; out of memory: std::bad_alloc; both
+  // leave the list empty). Chunks are filled to ~3/4 B. Exclusive access only.
+  void bulk_load(std::vector<std::pair<Key, T>>&& items) {
+    clear();
+    for (std::size_t i = 1; i < items.size(); ++i)
+      if (!cmp_(items[i - 1].first, items[i].first))
+        throw std::invalid_argument("chunked skip list bulk_load: keys not strictly increasing at position " +
+                                    std::to_string(i));
+    const std::size_t fill = std::max<std::size_t>(1, b_ * 3 / 4);
+    try {
+      std::vector<std::pair<Key, Slot*>> lows;
+      lows.reserve(items.size() / fill + 1);
+      Chunk* tail = nullptr;
+      Slot* last = head_;
+      for (std::size_t start = 0; start < items.size(); start += fill) {
+        const auto n = static_cast<std::uint32_t>(std::min(fill, items.size() - start));
+        Slot* s = head_;
+        if (start > 0) {
+          const Key& lo = items[start].first;
+          lows.emplace_back(lo, nullptr);
+          s = new Slot(lo, Order::hint(lo));
+          s->refs.store(1, std::memory_order_relaxed);  // no creator left to release it
+          s->word.store(bits(&empty_chunk_), std::memory_order_relaxed);
+          lows.back().second = s;
+          tail->right = s;  // unpublished: exclusive access
+          tail->hi_word = s->lo_hint.word;
+          tail->hi_cls = s->lo_hint.cls;
+        }
+        Chunk* c = Chunk::make(n, nullptr, OrderHint{});
+        s->word.store(bits(c), std::memory_order_relaxed);  // linked before it fills: clear() frees it all
+        tail = c;
+        last = s;
+        for (std::uint32_t j = 0; j < n; ++j) {
+          auto& item = items[start + j];
+          Entry* e = new Entry(std::move(item.first), std::move(item.second));
+          c->push(e, Order::hint(e->key()));
+        }
+      }
+      index_.bulk_load(std::move(lows));
+      if (last != head_) tail_.store(last);
+    } catch (...) {
+      clear();
+      throw;
+    }
+    size_.store(items.size());
+    items.clear();
+  }
+
+  // For tests: the chain is sorted, every chunk's keys lie in its slot's
+  // range, no slot is DEAD, the size matches, every index entry names a slot
+  // of the chain with its lo. Exclusive access only.
+  bool well_formed() const {
+    EpochGuard guard;
+    std::size_t n = 0;
+    const Key* prev = nullptr;
+    std::vector<const Slot*> chain;
+    for (const Slot* s = head_; s;) {
+      const std::uintptr_t w = s->word.load();
+      if (w & kDead) return false;
+      chain.push_back(s);
+      const Chunk* c = chunk_of(w);
+      if (c->count > c->cap) return false;
+      for (std::uint32_t i = 0; i < c->count; ++i) {
+        const Key& k = c->entries()[i]->key();
+        const OrderHint h = Order::hint(k);
+        if (h.word != c->words()[i] || h.cls != c->cls()[i]) return false;
+        if (prev && !cmp_(*prev, k)) return false;
+        if (s != head_ && cmp_(k, s->lo)) return false;
+        if (c->right && !cmp_(k, c->right->lo)) return false;
+        prev = &k;
+        ++n;
+      }
+      if (c->right && (c->hi_word != c->right->lo_hint.word || c->hi_cls != c->right->lo_hint.cls)) return false;
+      s = c->right;
+    }
+    if (n != size()) return false;
+    for (const auto* node = index_.first(); node; node = index_.next(node)) {
+      const Slot* s = node->value();
+      if (std::find(chain.begin(), chain.end(), s) == chain.end()) return false;
+      if (cmp_(node->key(), s->lo) || cmp_(s->lo, node->key())) return false;
+    }
+    return true;
+  }
+  // For tests: slots in the chain (the head included). Exclusive access only.
+  std::size_t chunk_count() const {
+    std::size_t n = 0;
+    for (const Slot* s = head_; s; s = chunk_of(s->word.load())->right) ++n;
+    return n;
+  }
+
+ private:
+  static constexpr std::uintptr_t kDead = 1;
+  static constexpr std::uint32_t kPrefetchAhead = 3;
+
+  struct Slot {
+    Slot(const Key& k, OrderHint h) : lo_hint(h), lo(k) {}
+    std::atomic<std::uintptr_t> word{0};  // Chunk* | kDead
+    std::atomic<std::uint32_t> refs{2};   // the creator and the (eventual) absorber
+    OrderHint lo_hint;
+    Key lo;  // immutable; the head's is unused (-infinity)
+  };
+  struct Located {
+    Slot* slot;
+    std::uintptr_t word;  // the slot's word as read
+    const Chunk* chunk;   // chunk_of(word)
+  };
+
+  static std::uintptr_t bits(const Chunk* c) { return reinterpret_cast<std::uintptr_t>(c); }
+  static const Chunk* chunk_of(std::uintptr_t w) { return reinterpret_cast<const Chunk*>(w & ~kDead); }
+
+  // ---- comparisons ----------------------------------------------------------
+  int cmp_at(const Key& k, OrderHint hk, const Chunk* c, std::uint32_t i) const {
+    return Order::compare(cmp_, k, hk, c->hint(i), [&]() -> const Key& { return c->entries()[i]->key(); });
+  }
+  // Whether k lies at or past c's fence (strict: past it). c->right is set.
+  bool beyond(const Key& k, OrderHint hk, const Chunk* c, bool strict) const {
+    const int r = Order::compare(cmp_, k, hk, c->hi_hint(), [&]() -> const Key& { return c->right->lo; });
+    return strict ? r > 0 : r >= 0;
+  }
+  // First index whose key is >= k (upper: > k).
+  std::uint32_t search(const Chunk* c, const Key& k, OrderHint hk, bool upper) const {
+    std::uint32_t lo = 0, hi = c->count;
+    while (lo < hi) {
+      const std::uint32_t mid = (lo + hi) / 2;
+      const int r = cmp_at(k, hk, c, mid);
+      if (upper ? r >= 0 : r > 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    return lo;
+  }
+
+  // Every line of an entry (its key and inline value).
+  static void prefetch(const Entry* e) {
+    const char* p = reinterpret_cast<const char*>(e);
+    for (std::size_t off = 0; off < sizeof(Entry); off += 64) __builtin_prefetch(p + off);
+    __builtin_prefetch(p + sizeof(Entry) - 1);
+  }
+
+  // ---- search ----------------------------------------------------------------
+  // The slot whose range holds k (strict: holds the keys just below k, i.e.
+  // lo < k <= hi), with its chunk as read. The slot may be DEAD when it was
+  // reached through a `right` link (its final chunk is then the truth).
+  Located locate(const Key& k, OrderHint hk, bool strict) const {
+    const typename Index::Node* n = index_.last_below(k, !strict);
+    Slot* s = n ? n->value() : head_;
+    std::uintptr_t w = s->word.load(std::memory_order_acquire);
+    while (w & kDead) {  // from the index: perhaps absorbed already, go below it
+      n = index_.last_below(s->lo);
+      s = n ? n->value() : head_;
+      w = s->word.load(std::memory_order_acquire);
+    }
+    const Chunk* c = chunk_of(w);
+    while (c->right && beyond(k, hk, c, strict)) {
+      s = c->right;
+      w = s->word.load(std::memory_order_acquire);
+      c = chunk_of(w);
+    }
+    return {s, w, c};
+  }
+  // The same, helping absorb until the slot is live (writers). Keys at or
+  // past the last slot's lo go straight to it (sorted appends skip the index).
+  Located locate_live(const Key& k, OrderHint hk) {
+    if (Slot* t = tail_.load(std::memory_order_acquire)) {
+      const std::uintptr_t w = t->word.load(std::memory_order_acquire);
+      const Chunk* c = chunk_of(w);
+      if (!(w & kDead) && !c->right &&
+          Order::compare(cmp_, k, hk, t->lo_hint, [&]() -> const Key& { return t->lo; }) >= 0)
+        return {t, w, c};
+    }
+    while (true) {
+      const Located at = locate(k, hk, false);
+      if (!(at.word & kDead)) return at;
+      absorb(at.slot);
+    }
+  }
+  Pos first_from(const Slot* s) const {
+    while (s) {
+      const Chunk* c = chunk_of(s->word.load(std::memory_order_acquire));
+      if (c->count) {
+        const std::uint32_t n = std::min(c->count, kPrefetchAhead + 1);
+        for (std::uint32_t j = 0; j < n; ++j) prefetch(c->entries()[j]);
+        return {c, 0};
+      }
+      s = c->right;
+    }
+    return {};
+  }
+  Pos bound(const Key& k, bool upper) const {
+    const OrderHint hk = Order::hint(k);
+    const Located at = locate(k, hk, false);
+    const std::uint32_t i = search(at.chunk, k, hk, upper);
+    if (i < at.chunk->count) return {at.chunk, i};
+    return first_from(at.chunk->right);
+  }
+
+  // ---- writes ----------------------------------------------------------------
+  template <bool Assign, class V>
+  bool insert_impl(const Key& k, V&& v) {
+    EpochGuard guard;
+    const OrderHint hk = Order::hint(k);
+    Entry* entry = nullptr;  // ours until a CAS publishes it
+    try {
+      while (true) {
+        const Located at = locate_live(k, hk);
+        const Chunk* c = at.chunk;
+        const std::uint32_t i = search(c, k, hk, false);
+        if (i < c->count && cmp_at(k, hk, c, i) == 0) {
+          delete entry;
+          entry = nullptr;
+          if constexpr (Assign) {
+            EpochDomain::Reservation room(1);
+            Entry* e = c->entries()[i];
+            T* fresh = new T(v);  // may throw: nothing changed yet
+            T* old = e->val_.exchange(fresh);
+            if (old != &e->inline_value_) room.retire(old, &free_value);
+          }
+          return false;
+        }
+        if (!entry) entry = new Entry(k, std::forward<V>(v));
+        if (c->count >= b_ ? split(at, i, entry, hk) : put_into(at, i, entry, hk)) {
+          size_.fetch_add(1);
+          return true;
+        }
+      }
+    } catch (...) {
+      delete entry;  // never published
+      throw;
+    }
+  }
+
+  // c with entry at position i, CASed in; false when the slot changed.
+  bool put_into(const Located& at, std::uint32_t i, Entry* entry, OrderHint he) {
+    const Chunk* c = at.chunk;
+    EpochDomain::Reservation room(1);  // the old chunk
+    Chunk* fresh = Chunk::make(c->count + 1, c->right, c->hi_hint());
+    fresh->push_range(c, 0, i);
+    fresh->push(entry, he);
+    fresh->push_range(c, i, c->count);
+    std::uintptr_t expected = at.word;
+    if (!at.slot->word.compare_exchange_strong(expected, bits(fresh))) {
+      free_chunk(fresh);
+      return false;
+    }
+    room.retire(const_cast<Chunk*>(c), &free_chunk_erased);
+    return true;
+  }
+
+  // c plus entry (at i) split over c's slot and a new slot, in one CAS.
+  bool split(const Located& at, std::uint32_t i, Entry* entry, OrderHint he) {
+    const Chunk* c = at.chunk;
+    const std::uint32_t n = c->count + 1;
+    // Appending past the end of the last chunk: keep it whole, start a new one.
+    const std::uint32_t left = (!c->right && i == c->count) ? c->count : n / 2;
+    auto item = [&](std::uint32_t j, Chunk* dst) {
+      if (j < i)
+        dst->push_from(c, j);
+      else if (j == i)
+        dst->push(entry, he);
+      else
+        dst->push_from(c, j - 1);
+    };
+    auto key_at = [&](std::uint32_t j) -> const Key& { return j == i ? entry->key() : c->entries()[j < i ? j : j - 1]->key(); };
+    auto hint_at = [&](std::uint32_t j) { return j == i ? he : c->hint(j < i ? j : j - 1); };
+
+    EpochDomain::Reservation room(2);  // the old chunk, the new slot's release
+    std::optional<EpochDomain::Reservation> spare(std::in_place, 1);  // for the index's erase
+    auto* s2 = new Slot(key_at(left), hint_at(left));
+    Chunk* c2 = nullptr;
+    Chunk* c1 = nullptr;
+    try {
+      c2 = Chunk::make(n - left, c->right, c->hi_hint());
+      c1 = Chunk::make(left, s2, s2->lo_hint);
+    } catch (...) {
+      if (c2) free_chunk(c2);
+      delete s2;
+      throw;
+    }
+    for (std::uint32_t j = left; j < n; ++j) item(j, c2);
+    for (std::uint32_t j = 0; j < left; ++j) item(j, c1);
+    s2->word.store(bits(c2), std::memory_order_relaxed);
+    std::uintptr_t expected = at.word;
+    if (!at.slot->word.compare_exchange_strong(expected, bits(c1))) {
+      free_chunk(c1);
+      free_chunk(c2);
+      delete s2;
+      return false;
+    }
+    room.retire(const_cast<Chunk*>(c), &free_chunk_erased);
+    // The list is complete; the tail and index entries are shortcuts.
+    if (!c->right) tail_.store(s2, std::memory_order_release);
+    bool indexed = false;
+    try {
+      indexed = index_.insert(s2->lo, s2);
+    } catch (const std::bad_alloc&) {
+    }
+    if (s2->word.load() & kDead) {  // absorbed meanwhile: its absorber may have missed our entries
+      forget_tail(s2);
+      if (indexed) {
+        spare.reset();
+        if (!unindex(s2)) return true;  // the entry stays: never free s2
+      }
+    }
+    release(s2, room);
+    return true;
+  }
+
+  // After an erase left `fresh` in slot s: freeze and absorb s when it is
+  // empty, or small enough to join its predecessor. Optional work: gives up
+  // on any conflict or allocation failure. Everything the absorb allocates
+  // is allocated before the freeze, so without a race it cannot leave s DEAD.
+  void maybe_absorb(Slot* s, const Chunk* fresh) noexcept {
+    const std::uint32_t n = fresh->count;
+    if (n > b_ / 4) return;
+    try {
+      const Located pred = locate(s->lo, s->lo_hint, true);
+      if (pred.chunk->right != s || (pred.word & kDead)) return;
+      if (n > 0 && pred.chunk->count + n > b_ * 3 / 4) return;
+      EpochDomain::Reservation room(2);  // pred's chunk, s's release
+      std::optional<EpochDomain::Reservation> spare(std::in_place, 1);  // for the index's erase
+      Chunk* merged = make_merged(pred.chunk, fresh);
+      std::uintptr_t expected = bits(fresh);
+      if (!s->word.compare_exchange_strong(expected, bits(fresh) | kDead)) {
+        free_chunk(merged);
+        return;
+      }
+      if (!finish_absorb(pred, s, merged, room, spare)) {
+        free_chunk(merged);
+        absorb(s);  // pred changed meanwhile
+      }
+    } catch (const std::bad_alloc&) {
+    }
+  }
+
+  // Makes the DEAD slot x part of its predecessor (absorbing DEAD
+  // predecessors first). Returns when x is no longer in the list. Throws
+  // std::bad_alloc having changed nothing of its own (earlier absorbs stay).
+  void absorb(Slot* x) {
+    Slot* target = x;
+    while (true) {
+      const Located pred = locate(target->lo, target->lo_hint, true);
+      if (pred.chunk->right != target) {  // already absorbed
+        if (target == x) return;
+        target = x;
+        continue;
+      }
+      if (pred.word & kDead) {  // its predecessor must go first
+        target = pred.slot;
+        continue;
+      }
+      EpochDomain::Reservation room(2);  // pred's chunk, target's release
+      std::optional<EpochDomain::Reservation> spare(std::in_place, 1);  // for the index's erase
+      Chunk* merged = make_merged(pred.chunk, chunk_of(target->word.load(std::memory_order_acquire)));
+      if (!finish_absorb(pred, target, merged, room, spare)) {
+        free_chunk(merged);
+        continue;
+      }
+      if (target == x) return;
+      target = x;
+    }
+  }
+
+  // pred's entries then the DEAD target's final ones, with target's fence.
+  static Chunk* make_merged(const Chunk* p, const Chunk* t) {
+    Chunk* merged = Chunk::make(p->count + t->count, t->right, t->hi_hint());
+    merged->push_range(p, 0, p->count);
+    merged->push_range(t, 0, t->count);
+    return merged;
+  }
+  // The absorb's CAS (pred's chunk -> merged), then the unlinked target's
+  // index entry and release. False (nothing changed) when pred changed.
+  bool finish_absorb(const Located& pred, Slot* target, Chunk* merged, EpochDomain::Reservation& room,
+                     std::optional<EpochDomain::Reservation>& spare) {
+    std::uintptr_t expected = pred.word;
+    if (!pred.slot->word.compare_exchange_strong(expected, bits(merged))) return false;
+    room.retire(const_cast<Chunk*>(pred.chunk), &free_chunk_erased);
+    forget_tail(target);
+    spare.reset();  // so the index's erase finds its room without allocating
+    if (unindex(target)) release(target, room);
+    return true;
+  }
+  // The tail shortcut must not outlive s: cleared (if it still names s)
+  // before s can be released.
+  void forget_tail(Slot* s) noexcept {
+    Slot* expected = s;
+    tail_.compare_exchange_strong(expected, nullptr);
+  }
+
+  // Erases the index entry at s's lo; false when that failed (out of memory).
+  bool unindex(Slot* s) noexcept {
+    try {
+      index_.erase(s->lo);
+      return true;
+    } catch (const std::bad_alloc&) {
+      return false;
+    }
+  }
+
+  static void release(Slot* s, EpochDomain::Reservation& room) {
+    if (s->refs.fetch_sub(1) == 1) room.retire(s, &free_slot_erased);
+  }
+
+  // ---- memory ------------------------------------------------------------------
+  static void free_chunk(Chunk* c) {
+    if (c == &empty_chunk_) return;
+    c->~Chunk();
+    ::operator delete(c);
+  }
+  static void free_chunk_erased(void* p) { free_chunk(static_cast<Chunk*>(p)); }
+  static void free_entry(Entry* e) {
+    T* v = e->val_.load();
+    if (v != &e->inline_value_) delete v;
+    delete e;
+  }
+  static void free_entry_erased(void* p) { free_entry(static_cast<Entry*>(p)); }
+  static void free_value(void* p) { delete static_cast<T*>(p); }
+  // A slot and its final chunk (whose entries live on in the absorbing chunk).
+  static void free_slot_erased(void* p) {
+    auto* s = static_cast<Slot*>(p);
+    free_chunk(const_cast<Chunk*>(chunk_of(s->word.load())));
+    delete s;
+  }
+
+  // Frees every entry, chunk and slot of the chain; the head is left empty.
+  void destroy_all() noexcept {
+    Slot* s = head_;
+    while (s) {
+      auto* c = const_cast<Chunk*>(chunk_of(s->word.load()));
+      for (std::uint32_t i = 0; i < c->count; ++i) free_entry(c->entries()[i]);
+      Slot* next = c->right;
+      free_chunk(c);
+      if (s != head_) delete s;
+      s = next;
+    }
+    head_->word.store(bits(&empty_chunk_));
+  }
+
+  static inline Chunk empty_chunk_{};  // the head's chunk when the list is empty; never freed
+
+  const std::uint32_t b_;
+  Compare cmp_;
+  Slot* head_;
+  Index index_;
+  std::atomic<std::size_t> size_{0};
+  // The last slot (never the head) as its splitter left it, or null: a
+  // shortcut for appends. Cleared before that slot can be released.
+  std::atomic<Slot*> tail_{nullptr};
+};
+
+}  // namespace kv
