@@ -379,6 +379,13 @@ class ChunkedSkipList {
   }
 
  private:
+  // Test seam, defined only in tests/unit/test_chunk_list_states.cpp: runs the
+  // private protocol steps one at a time (freeze, absorb CAS, index erase) so
+  // a test can stop between them and check readers and writers in the states
+  // only races reach (a DEAD slot still linked, an absorbed slot still in the
+  // index, tail_ naming a DEAD slot). Not used by the engine.
+  friend struct ChunkListTestAccess;
+
   static constexpr std::uintptr_t kDead = 1;
   static constexpr std::uint32_t kPrefetchAhead = 3;
 

@@ -1,0 +1,383 @@
+// ChunkedSkipList (src/index/chunk_list.hpp) in the intermediate states only
+// races reach, built deterministically in one thread through the test seam
+// kv::ChunkListTestAccess (declared a friend in the class, defined here). It
+// runs an absorber's steps one at a time, as maybe_absorb() does them:
+//   freeze      the slot's word gets the DEAD bit (its chunk is final);
+//   absorb_cas  the predecessor's chunk -> merged (the slot leaves the chain);
+//   finish      forget the tail, erase the slot's index entry, release it
+//               (or, when the predecessor changed meanwhile, absorb() as the
+//               real absorber then does).
+// States checked, each against a std::map model:
+//   1. FrozenSlot*: DEAD, still in the chain and in the index;
+//   2. AbsorbedStillIndexed* / AbsorbedReindexed*: out of the chain, its index
+//      entry still there (between the absorb CAS and the index erase; the
+//      OOM path's "kept" slot; a late splitter's index insert after writes
+//      went into the absorbed range);
+//   3. Tail*: tail_ names a DEAD slot (frozen, or absorbed before the absorber
+//      cleared tail_).
+// From each state: find/get/contains, lower/upper_bound, last_below (strict
+// and inclusive) of every key below, inside and above the dead range, first
+// and last, whole scans forwards (next) and backwards (prev); then writes in
+// and around the range (writers must help finish the absorb, or route around
+// the stale entry), then finish and the structure check. Leaks: the ASan build.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "chunk_list_model.hpp"
+#include "index/chunk_list.hpp"
+
+namespace kv {
+
+struct ChunkListTestAccess {
+  using List = ChunkedSkipList<std::int64_t, std::int64_t>;
+  using Slot = List::Slot;
+  using Chunk = List::Chunk;
+  using Located = List::Located;
+
+  // An absorber stopped after its freeze (maybe_absorb's state: the
+  // predecessor as located and the merged chunk built before the freeze).
+  struct PendingAbsorb {
+    PendingAbsorb(List& list, Slot* slot, Located p, Chunk* m) : l(list), s(slot), pred(p), merged(m) {}
+    List& l;
+    Slot* s;
+    Located pred;
+    Chunk* merged;
+    EpochDomain::Reservation room{2};  // pred's chunk, s's release
+    std::optional<EpochDomain::Reservation> spare{std::in_place, 1};
+    bool unlinked = false;
+  };
+
+  // Slots of the chain, the head first.
+  static std::vector<Slot*> chain(const List& l) {
+    std::vector<Slot*> out;
+    for (Slot* s = l.head_; s; s = List::chunk_of(s->word.load())->right) out.push_back(s);
+    return out;
+  }
+  static Slot* slot_with_lo(const List& l, std::int64_t lo) {
+    for (Slot* s : chain(l))
+      if (s != l.head_ && s->lo == lo) return s;
+    return nullptr;
+  }
+  static bool in_chain(const List& l, const Slot* s) {
+    for (Slot* c : chain(l))
+      if (c == s) return true;
+    return false;
+  }
+  static bool dead(const Slot* s) { return (s->word.load() & List::kDead) != 0; }
+  static bool indexed(const List& l, const Slot* s) {
+    const auto* n = l.index_.find_node(s->lo);
+    return n && n->value() == s;
+  }
+  static const Slot* tail(const List& l) { return l.tail_.load(); }
+
+  // Step 1: freeze s (its predecessor must be live and link it).
+  static std::unique_ptr<PendingAbsorb> freeze(List& l, Slot* s) {
+    const Located pred = l.locate(s->lo, s->lo_hint, true);
+    EXPECT_EQ(pred.chunk->right, s);
+    EXPECT_FALSE(pred.word & List::kDead);
+    std::uintptr_t w = s->word.load();
+    auto p = std::make_unique<PendingAbsorb>(l, s, pred, List::make_merged(pred.chunk, List::chunk_of(w)));
+    EXPECT_TRUE(s->word.compare_exchange_strong(w, w | List::kDead));
+    return p;
+  }
+  // Step 2: the absorb CAS; s leaves the chain, tail_ and the index untouched.
+  static void absorb_cas(PendingAbsorb& p) {
+    std::uintptr_t expected = p.pred.word;
+    ASSERT_TRUE(p.pred.slot->word.compare_exchange_strong(expected, List::bits(p.merged)));
+    p.room.retire(const_cast<Chunk*>(p.pred.chunk), &List::free_chunk_erased);
+    p.unlinked = true;
+  }
+  // The index entry of s alone (erased by its absorber; inserted by a late splitter).
+  static void unindex(PendingAbsorb& p) { ASSERT_TRUE(p.l.index_.erase(p.s->lo)); }
+  static void reindex(PendingAbsorb& p) { ASSERT_TRUE(p.l.index_.insert(p.s->lo, p.s)); }
+  // Steps 2 (unless done) and 3, as maybe_absorb finishes.
+  static void finish(PendingAbsorb& p) {
+    if (!p.unlinked) {
+      std::uintptr_t expected = p.pred.word;
+      if (!p.pred.slot->word.compare_exchange_strong(expected, List::bits(p.merged))) {
+        List::free_chunk(p.merged);  // a writer changed pred (perhaps by absorbing s)
+        p.l.absorb(p.s);
+        return;
+      }
+      p.room.retire(const_cast<Chunk*>(p.pred.chunk), &List::free_chunk_erased);
+      p.unlinked = true;
+    }
+    p.l.forget_tail(p.s);
+    p.spare.reset();
+    p.l.index_.erase(p.s->lo);  // may already be gone (unindex above)
+    List::release(p.s, p.room);
+  }
+};
+
+}  // namespace kv
+
+namespace {
+
+using List = kv::ChunkedSkipList<std::int64_t, std::int64_t>;
+using Model = std::map<std::int64_t, std::int64_t>;
+using Access = kv::ChunkListTestAccess;
+
+constexpr std::uint32_t kB = 8;  // bulk_load fills 6; a slot of 2 keys is absorbed only into a thin predecessor
+constexpr std::int64_t kTop = 420;
+
+// Keys 0, 10, ..., 350 bulk-loaded into six slots with lo 0 (head), 60, 120,
+// 180, 240, 300 (the tail), then thinned to two keys in slots 60, 120 and 300
+// (their predecessors are too full for the erase to absorb them):
+//   head {0..50} | 60 {70,100} | 120 {130,150} | 180 {180..230} | 240 {..} | 300 {310,340}
+void build(List& l, Model& m) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> items;
+  for (std::int64_t k = 0; k <= 350; k += 10) {
+    items.emplace_back(k, k * 7);
+    m[k] = k * 7;
+  }
+  l.bulk_load(std::move(items));
+  for (std::int64_t k : {120, 140, 160, 170, 300, 320, 330, 350, 60, 80, 90, 110}) {
+    ASSERT_TRUE(l.erase(k));
+    m.erase(k);
+  }
+  ASSERT_EQ(Access::chain(l).size(), 6u);
+  ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, m));
+  ASSERT_EQ(Access::tail(l), Access::slot_with_lo(l, 300));
+}
+
+// The upper end of the range of the slot with lo `lo` in build()'s list.
+std::int64_t range_end(std::int64_t lo) { return lo == 300 ? kTop : lo + 60; }
+
+// Every read of every key from below the first to above the last, then whole
+// scans both ways. No structure check: a DEAD slot may be in the chain.
+void expect_reads_match(const List& l, const Model& m) {
+  kv::EpochGuard g;
+  for (std::int64_t k = -5; k <= kTop; ++k) {
+    SCOPED_TRACE("key " + std::to_string(k));
+    ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunk_bounds_match(l, m, k));
+    const auto v = l.get(k);
+    const auto it = m.find(k);
+    ASSERT_EQ(v.has_value(), it != m.end());
+    if (v) {
+      ASSERT_EQ(*v, it->second);
+    }
+    ASSERT_EQ(l.contains(k), it != m.end());
+  }
+  ASSERT_EQ(l.size(), m.size());
+  auto p = l.first();
+  for (const auto& [k, v] : m) {
+    ASSERT_TRUE(p) << "forward scan ended before " << k;
+    ASSERT_EQ(p.key(), k);
+    ASSERT_EQ(p.value(), v);
+    p = l.next(p);
+  }
+  ASSERT_FALSE(p) << "forward scan has extra key " << p.key();
+  p = l.last();
+  for (auto it = m.rbegin(); it != m.rend(); ++it) {
+    ASSERT_TRUE(p) << "backward scan ended before " << it->first;
+    ASSERT_EQ(p.key(), it->first);
+    ASSERT_EQ(p.value(), it->second);
+    p = l.prev(p);
+  }
+  ASSERT_FALSE(p) << "backward scan has extra key " << p.key();
+}
+
+struct Write {
+  enum { insert, assign, erase } what;
+  std::int64_t key;
+};
+std::string describe(const Write& w) {
+  const char* names[] = {"insert", "insert_or_assign", "erase"};
+  return std::string(names[w.what]) + " " + std::to_string(w.key);
+}
+void apply(List& l, Model& m, const Write& w, std::int64_t value) {
+  SCOPED_TRACE(describe(w));
+  switch (w.what) {
+    case Write::insert: ASSERT_EQ(l.insert(w.key, value), m.emplace(w.key, value).second); break;
+    case Write::assign: {
+      const bool absent = m.count(w.key) == 0;
+      m[w.key] = value;
+      ASSERT_EQ(l.insert_or_assign(w.key, value), absent);
+      break;
+    }
+    case Write::erase: ASSERT_EQ(l.erase(w.key), m.erase(w.key) == 1); break;
+  }
+}
+
+// Writes in and around the range [lo, end) of the dead slot: inside (absent
+// and present keys, its lo), just below it (the predecessor), above it.
+std::vector<Write> writes_around(const Model& m, std::int64_t lo) {
+  const std::int64_t end = range_end(lo);
+  std::int64_t first_inside = -1, last_inside = -1;
+  for (auto it = m.lower_bound(lo); it != m.end() && it->first < end; ++it) {
+    if (first_inside < 0) first_inside = it->first;
+    last_inside = it->first;
+  }
+  return {{Write::insert, lo + 5},       {Write::erase, first_inside},   {Write::assign, last_inside},
+          {Write::assign, lo},           {Write::insert, lo - 5},        {Write::insert, end + 5},
+          {Write::insert, end - 1},      {Write::erase, lo - 10},        {Write::insert, first_inside},
+          {Write::erase, last_inside},   {Write::erase, end - 1},        {Write::insert, lo + 1}};
+}
+
+const std::int64_t kTargets[] = {60, 120, 300};  // after the head, in the middle, the tail
+
+}  // namespace
+
+// State 1: DEAD but still linked and indexed. Readers use its final chunk;
+// then the stopped absorber finishes.
+TEST(ChunkListStates, FrozenSlotReads) {
+  for (std::int64_t lo : kTargets) {
+    SCOPED_TRACE("slot " + std::to_string(lo));
+    List l(kB);
+    Model m;
+    ASSERT_NO_FATAL_FAILURE(build(l, m));
+    kv::EpochGuard g;
+    Access::Slot* s = Access::slot_with_lo(l, lo);
+    auto p = Access::freeze(l, s);
+    ASSERT_NO_FATAL_FAILURE(expect_reads_match(l, m));
+    EXPECT_TRUE(Access::dead(s));  // reads help nobody
+    EXPECT_TRUE(Access::in_chain(l, s));
+    ASSERT_NO_FATAL_FAILURE(Access::finish(*p));
+    EXPECT_FALSE(Access::in_chain(l, s));
+    ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, m));
+    EXPECT_EQ(Access::chain(l).size(), 5u);
+  }
+}
+
+// State 1, then one write: a write whose key falls in the frozen range helps
+// absorb the slot first; then the stopped absorber resumes (its CAS fails
+// when pred changed, and it absorbs or finds the job done).
+TEST(ChunkListStates, FrozenSlotWrites) {
+  for (std::int64_t lo : kTargets) {
+    Model base;
+    {
+      List l(kB);
+      ASSERT_NO_FATAL_FAILURE(build(l, base));
+    }
+    for (const Write& w : writes_around(base, lo)) {
+      SCOPED_TRACE("slot " + std::to_string(lo) + ", " + describe(w));
+      List l(kB);
+      Model m;
+      ASSERT_NO_FATAL_FAILURE(build(l, m));
+      kv::EpochGuard g;
+      Access::Slot* s = Access::slot_with_lo(l, lo);
+      auto p = Access::freeze(l, s);
+      ASSERT_NO_FATAL_FAILURE(apply(l, m, w, 1000 + w.key));
+      if (w.key >= lo && w.key < range_end(lo)) {  // it needed the range: helped
+        EXPECT_FALSE(Access::in_chain(l, s));
+        EXPECT_FALSE(Access::indexed(l, s));
+      }
+      ASSERT_NO_FATAL_FAILURE(expect_reads_match(l, m));
+      ASSERT_NO_FATAL_FAILURE(Access::finish(*p));
+      EXPECT_FALSE(Access::in_chain(l, s));
+      ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, m));
+      ASSERT_NO_FATAL_FAILURE(apply(l, m, {Write::insert, lo + 2}, 7));  // the list goes on
+      ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, m));
+    }
+  }
+}
+
+// State 2: absorbed (out of the chain), index entry not yet erased (the
+// absorber stopped after its CAS, or the OOM path kept the slot). Reads, then
+// every write in and around the range, reads after each; the stale entry
+// must be routed around; then the absorber finishes.
+TEST(ChunkListStates, AbsorbedStillIndexedReadsAndWrites) {
+  for (std::int64_t lo : kTargets) {
+    SCOPED_TRACE("slot " + std::to_string(lo));
+    List l(kB);
+    Model m;
+    ASSERT_NO_FATAL_FAILURE(build(l, m));
+    kv::EpochGuard g;
+    Access::Slot* s = Access::slot_with_lo(l, lo);
+    auto p = Access::freeze(l, s);
+    ASSERT_NO_FATAL_FAILURE(Access::absorb_cas(*p));
+    ASSERT_FALSE(Access::in_chain(l, s));
+    ASSERT_TRUE(Access::indexed(l, s));
+    ASSERT_NO_FATAL_FAILURE(expect_reads_match(l, m));
+    std::int64_t serial = 5000;
+    for (const Write& w : writes_around(m, lo)) {
+      SCOPED_TRACE(describe(w));
+      ASSERT_NO_FATAL_FAILURE(apply(l, m, w, ++serial));
+      ASSERT_NO_FATAL_FAILURE(expect_reads_match(l, m));
+      ASSERT_TRUE(Access::indexed(l, s));  // only its absorber erases it
+    }
+    ASSERT_NO_FATAL_FAILURE(Access::finish(*p));
+    ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, m));
+  }
+}
+
+// State 2 with a stale final chunk: absorbed and unindexed, writes change the
+// absorbed range, then the entry reappears (a splitter's index insert that
+// lost the race with the absorb, before it sees the slot DEAD). A reader
+// that trusted the entry would read the slot's final chunk, now wrong.
+TEST(ChunkListStates, AbsorbedReindexedReads) {
+  for (std::int64_t lo : kTargets) {
+    SCOPED_TRACE("slot " + std::to_string(lo));
+    List l(kB);
+    Model m;
+    ASSERT_NO_FATAL_FAILURE(build(l, m));
+    kv::EpochGuard g;
+    Access::Slot* s = Access::slot_with_lo(l, lo);
+    auto p = Access::freeze(l, s);
+    ASSERT_NO_FATAL_FAILURE(Access::absorb_cas(*p));
+    ASSERT_NO_FATAL_FAILURE(Access::unindex(*p));
+    std::int64_t serial = 9000;
+    for (const Write& w : writes_around(m, lo)) ASSERT_NO_FATAL_FAILURE(apply(l, m, w, ++serial));
+    ASSERT_NO_FATAL_FAILURE(Access::reindex(*p));
+    ASSERT_NO_FATAL_FAILURE(expect_reads_match(l, m));
+    ASSERT_NO_FATAL_FAILURE(Access::finish(*p));
+    ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, m));
+  }
+}
+
+// State 3a: tail_ names the frozen last slot. Appends (keys >= its lo) must
+// not use it: they help absorb it, then the stopped absorber resumes.
+TEST(ChunkListStates, TailNamesFrozenSlot) {
+  for (const Write& w : std::vector<Write>{{Write::insert, 400}, {Write::insert, 305}, {Write::assign, 310},
+                                           {Write::erase, 340}, {Write::insert, 300}}) {
+    SCOPED_TRACE(describe(w));
+    List l(kB);
+    Model m;
+    ASSERT_NO_FATAL_FAILURE(build(l, m));
+    kv::EpochGuard g;
+    Access::Slot* s = Access::slot_with_lo(l, 300);
+    auto p = Access::freeze(l, s);
+    ASSERT_EQ(Access::tail(l), s);
+    ASSERT_NO_FATAL_FAILURE(apply(l, m, w, 77));
+    EXPECT_FALSE(Access::in_chain(l, s));
+    EXPECT_NE(Access::tail(l), s);
+    ASSERT_NO_FATAL_FAILURE(expect_reads_match(l, m));
+    ASSERT_NO_FATAL_FAILURE(Access::finish(*p));
+    ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, m));
+    for (std::int64_t k = 401; k < 420; ++k) ASSERT_NO_FATAL_FAILURE(apply(l, m, {Write::insert, k}, k));
+    ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, m));
+  }
+}
+
+// State 3b: the last slot absorbed, tail_ not yet cleared (and its index
+// entry not yet erased). Its final chunk still says right == null, so only
+// the DEAD bit stops an append from writing into the unlinked slot.
+TEST(ChunkListStates, TailNamesAbsorbedSlot) {
+  List l(kB);
+  Model m;
+  ASSERT_NO_FATAL_FAILURE(build(l, m));
+  kv::EpochGuard g;
+  Access::Slot* s = Access::slot_with_lo(l, 300);
+  auto p = Access::freeze(l, s);
+  ASSERT_NO_FATAL_FAILURE(Access::absorb_cas(*p));
+  ASSERT_EQ(Access::tail(l), s);
+  ASSERT_NO_FATAL_FAILURE(expect_reads_match(l, m));
+  std::int64_t serial = 0;
+  for (std::int64_t k : {400, 401, 305, 300, 402, 403, 404, 405, 406, 407, 408}) {
+    ASSERT_NO_FATAL_FAILURE(apply(l, m, {Write::insert, k}, ++serial));
+    ASSERT_NO_FATAL_FAILURE(expect_reads_match(l, m));
+  }
+  ASSERT_NO_FATAL_FAILURE(apply(l, m, {Write::erase, 340}, 0));
+  ASSERT_NO_FATAL_FAILURE(apply(l, m, {Write::assign, 310}, 99));
+  ASSERT_NO_FATAL_FAILURE(expect_reads_match(l, m));
+  ASSERT_NO_FATAL_FAILURE(Access::finish(*p));
+  EXPECT_NE(Access::tail(l), s);
+  ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, m));
+}
