@@ -16,48 +16,9 @@
 
 namespace kv::chunk_list_detail {
 
-// A key order with hints: the Compare's own (kv::SqlLess), exact ones for
-// integral keys under std::less, none otherwise (every comparison reads keys).
+// How keys compare through their hints: kv::HintedOrder (order_hint.hpp).
 template <class Key, class Compare>
-struct HintedOrder {
-  static constexpr bool kCompareHints = requires(const Key& k, OrderHint a) {
-    { Compare::hint(k) } -> std::same_as<OrderHint>;
-    { Compare::compare_hints(a, a) } -> std::same_as<int>;
-  };
-  static constexpr bool kThreeWay = requires(const Key& k) {
-    { Compare::three_way(k, k) } -> std::convertible_to<int>;
-  };
-  static constexpr bool kIntegralKey = std::is_integral_v<Key> && std::is_same_v<Compare, std::less<Key>>;
-
-  static OrderHint hint(const Key& k) noexcept {
-    if constexpr (kCompareHints) {
-      return Compare::hint(k);
-    } else if constexpr (kIntegralKey) {
-      return {static_cast<std::uint64_t>(k), 0};
-    } else {
-      return {};
-    }
-  }
-  // -1, 0, 1 as a is before, equivalent to, after b. `b_key` is called only
-  // when the hints do not decide (so the caller's key memory is not touched).
-  template <class KeyOf>
-  static int compare(const Compare& cmp, const Key& a, OrderHint ha, OrderHint hb, KeyOf&& b_key) {
-    if constexpr (kCompareHints) {
-      const int c = Compare::compare_hints(ha, hb);
-      if (c != kHintUndecided) return c;
-    } else if constexpr (kIntegralKey) {
-      const Key x = static_cast<Key>(ha.word), y = static_cast<Key>(hb.word);
-      return x < y ? -1 : (y < x ? 1 : 0);
-    }
-    const Key& b = b_key();
-    if constexpr (kThreeWay) {
-      const int c = Compare::three_way(a, b);
-      return c < 0 ? -1 : (c > 0 ? 1 : 0);
-    } else {
-      return cmp(a, b) ? -1 : (cmp(b, a) ? 1 : 0);
-    }
-  }
-};
+using HintedOrder = kv::HintedOrder<Key, Compare>;
 
 // An immutable sorted run of entries once published. One allocation:
 //

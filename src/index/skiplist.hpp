@@ -281,40 +281,11 @@ class SkipList {
   }
 
   // ---- order hints (order_hint.hpp) --------------------------------------
-  static constexpr bool kCompareHints = requires(const Key& k, OrderHint a) {
-    { Compare::hint(k) } -> std::same_as<OrderHint>;
-    { Compare::compare_hints(a, a) } -> std::same_as<int>;
-  };
-  static constexpr bool kThreeWay = requires(const Key& k) {
-    { Compare::three_way(k, k) } -> std::convertible_to<int>;
-  };
-  static constexpr bool kIntegralKey = std::is_integral_v<Key> && std::is_same_v<Compare, std::less<Key>>;
-
-  static OrderHint hint_of(const Key& k) noexcept {
-    if constexpr (kCompareHints) {
-      return Compare::hint(k);
-    } else if constexpr (kIntegralKey) {
-      return {static_cast<std::uint64_t>(k), 0};
-    } else {
-      return {};
-    }
-  }
+  using Order = HintedOrder<Key, Compare>;
+  static OrderHint hint_of(const Key& k) noexcept { return Order::hint(k); }
   // How k (with hint hk) compares with n's key: -1, 0, 1.
   int compare(const Key& k, OrderHint hk, const Node* n) const {
-    if constexpr (kCompareHints) {
-      const int c = Compare::compare_hints(hk, n->hint());
-      if (c != kHintUndecided) return c;
-    } else if constexpr (kIntegralKey) {
-      const Key a = static_cast<Key>(hk.word), b = static_cast<Key>(n->hint_word_);
-      return a < b ? -1 : (b < a ? 1 : 0);
-    }
-    const Key& nk = n->key();
-    if constexpr (kThreeWay) {
-      const int c = Compare::three_way(k, nk);
-      return c < 0 ? -1 : (c > 0 ? 1 : 0);
-    } else {
-      return cmp_(k, nk) ? -1 : (cmp_(nk, k) ? 1 : 0);
-    }
+    return Order::compare(cmp_, k, hk, n->hint(), [n]() -> const Key& { return n->key(); });
   }
 
   // Asks for the lines of a short node (header, tower, body) without reading

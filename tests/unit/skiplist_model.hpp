@@ -5,11 +5,31 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdint>
 #include <iterator>
+#include <map>
 
 #include "index/epoch.hpp"
 
 namespace kvtest {
+
+// One writer step of the concurrent tests (skip list and chunked list): op 0
+// inserts, 1 inserts or assigns, 2 erases k, mirrored in the writer's own
+// model `mine`; a return value that disagrees with the model counts an error.
+template <class List>
+void writer_step(List& l, int op, std::int64_t k, std::int64_t v, std::map<std::int64_t, std::int64_t>& mine,
+                 std::atomic<std::uint64_t>& errors) {
+  if (op == 0) {
+    if (l.insert(k, v) != (mine.count(k) == 0)) errors++;
+    mine.emplace(k, v);
+  } else if (op == 1) {
+    l.insert_or_assign(k, v);
+    mine[k] = v;
+  } else {
+    if (l.erase(k) != (mine.erase(k) == 1)) errors++;
+  }
+}
 
 // Same size, and the same (key, value) pairs walking forward and backward.
 template <class List, class Map>

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "chunk_list_model.hpp"
+#include "skiplist_model.hpp"
 #include "common/value.hpp"
 #include "index/chunk_list.hpp"
 #include "index/sql_value_order.hpp"
@@ -227,15 +228,7 @@ TEST(ChunkListStress, ConcurrentWritersAndReaders) {
           if (k % kStride == 0) continue;  // permanent
           const int op = static_cast<int>(rng() % 3);
           const std::int64_t v = k * 1000 + round;
-          if (op == 0) {
-            if (l.insert(k, v) != (mine.count(k) == 0)) errors++;
-            mine.emplace(k, v);
-          } else if (op == 1) {
-            l.insert_or_assign(k, v);
-            mine[k] = v;
-          } else {
-            if (l.erase(k) != (mine.erase(k) == 1)) errors++;
-          }
+          kvtest::writer_step(l, op, k, v, mine, errors);
         }
       }
     });

@@ -114,15 +114,7 @@ TEST(SkipListStress, ConcurrentWritersAndReaders) {
           const std::int64_t k = i * kWriters + w;  // stripe w
           const int op = static_cast<int>(rng() % 3);
           const std::int64_t v = k * 1000 + round;
-          if (op == 0) {
-            if (l.insert(k, v) != (mine.count(k) == 0)) reader_errors++;
-            mine.emplace(k, v);
-          } else if (op == 1) {
-            l.insert_or_assign(k, v);
-            mine[k] = v;
-          } else {
-            if (l.erase(k) != (mine.erase(k) == 1)) reader_errors++;
-          }
+          kvtest::writer_step(l, op, k, v, mine, reader_errors);
         }
       }
     });
