@@ -74,8 +74,8 @@
 // insert after a split (skipped: speed only), the absorb after an erase (the
 // slot stays DEAD until a later writer absorbs it), the index erase of an
 // absorbed slot (a spare reservation is released just before it so it does
-// not allocate; if it still fails the slot is kept, never freed, so the entry
-// stays valid). bulk_load leaves the list empty when it throws.
+// not allocate; if it still fails the slot is kept: never retired, so the
+// entry stays valid, and listed in kept_, freed with the list). bulk_load leaves the list empty when it throws.
 #pragma once
 
 #include <algorithm>
@@ -235,14 +235,7 @@ class ChunkedSkipList {
     }
   }
   Pos last() const {
-    const typename Index::Node* n = index_.last();
-    const Slot* s = n ? n->value() : head_;
-    std::uintptr_t w = s->word.load(std::memory_order_acquire);
-    while (w & kDead) {  // from the index: perhaps absorbed already
-      n = index_.last_below(s->lo);
-      s = n ? n->value() : head_;
-      w = s->word.load(std::memory_order_acquire);
-    }
+    auto [s, w] = live_from_index(index_.last());
     const Chunk* c = chunk_of(w);
     while (c->right) {
       s = c->right;
@@ -338,7 +331,7 @@ class ChunkedSkipList {
 
   // For tests: the chain is sorted, every chunk's keys lie in its slot's
   // range, no slot is DEAD, the size matches, every index entry names a slot
-  // of the chain with its lo. Exclusive access only.
+  // of the chain (or a kept one) with its lo. Exclusive access only.
   bool well_formed() const {
     EpochGuard guard;
     std::size_t n = 0;
@@ -366,7 +359,7 @@ class ChunkedSkipList {
     if (n != size()) return false;
     for (const auto* node = index_.first(); node; node = index_.next(node)) {
       const Slot* s = node->value();
-      if (std::find(chain.begin(), chain.end(), s) == chain.end()) return false;
+      if (std::find(chain.begin(), chain.end(), s) == chain.end() && !is_kept(s)) return false;
       if (cmp_(node->key(), s->lo) || cmp_(s->lo, node->key())) return false;
     }
     return true;
@@ -395,6 +388,7 @@ class ChunkedSkipList {
     std::atomic<std::uint32_t> refs{2};   // the creator and the (eventual) absorber
     OrderHint lo_hint;
     Key lo;  // immutable; the head's is unused (-infinity)
+    Slot* next_kept = nullptr;  // in kept_ (see unindex)
   };
   struct Located {
     Slot* slot;
@@ -436,18 +430,24 @@ class ChunkedSkipList {
   }
 
   // ---- search ----------------------------------------------------------------
-  // The slot whose range holds k (strict: holds the keys just below k, i.e.
-  // lo < k <= hi), with its chunk as read. The slot may be DEAD when it was
-  // reached through a `right` link (its final chunk is then the truth).
-  Located locate(const Key& k, OrderHint hk, bool strict) const {
-    const typename Index::Node* n = index_.last_below(k, !strict);
+  // The slot an index node names (the head for none) and its word, going
+  // below any DEAD one: a DEAD slot from the index may have been absorbed
+  // already, so its final chunk is not the truth for its range.
+  std::pair<Slot*, std::uintptr_t> live_from_index(const typename Index::Node* n) const {
     Slot* s = n ? n->value() : head_;
     std::uintptr_t w = s->word.load(std::memory_order_acquire);
-    while (w & kDead) {  // from the index: perhaps absorbed already, go below it
+    while (w & kDead) {
       n = index_.last_below(s->lo);
       s = n ? n->value() : head_;
       w = s->word.load(std::memory_order_acquire);
     }
+    return {s, w};
+  }
+  // The slot whose range holds k (strict: holds the keys just below k, i.e.
+  // lo < k <= hi), with its chunk as read. The slot may be DEAD when it was
+  // reached through a `right` link (its final chunk is then the truth).
+  Located locate(const Key& k, OrderHint hk, bool strict) const {
+    auto [s, w] = live_from_index(index_.last_below(k, !strict));
     const Chunk* c = chunk_of(w);
     while (c->right && beyond(k, hk, c, strict)) {
       s = c->right;
@@ -684,14 +684,28 @@ class ChunkedSkipList {
     tail_.compare_exchange_strong(expected, nullptr);
   }
 
-  // Erases the index entry at s's lo; false when that failed (out of memory).
+  // Erases the index entry at s's lo; false when that failed (out of memory):
+  // the entry stays, so s must never be retired; it is kept (kept_) and freed
+  // with the list.
   bool unindex(Slot* s) noexcept {
     try {
       index_.erase(s->lo);
       return true;
     } catch (const std::bad_alloc&) {
+      keep(s);
       return false;
     }
+  }
+  void keep(Slot* s) noexcept {
+    Slot* head = kept_.load(std::memory_order_relaxed);
+    do {
+      s->next_kept = head;
+    } while (!kept_.compare_exchange_weak(head, s, std::memory_order_release, std::memory_order_relaxed));
+  }
+  bool is_kept(const Slot* s) const noexcept {
+    for (const Slot* k = kept_.load(std::memory_order_acquire); k; k = k->next_kept)
+      if (k == s) return true;
+    return false;
   }
 
   static void release(Slot* s, EpochDomain::Reservation& room) {
@@ -719,8 +733,14 @@ class ChunkedSkipList {
     delete s;
   }
 
-  // Frees every entry, chunk and slot of the chain; the head is left empty.
+  // Frees every entry, chunk and slot of the chain and the kept slots (with
+  // their final chunks; their entries are in the chain); the head is left empty.
   void destroy_all() noexcept {
+    for (Slot* k = kept_.exchange(nullptr); k;) {
+      Slot* next = k->next_kept;
+      free_slot_erased(k);
+      k = next;
+    }
     Slot* s = head_;
     while (s) {
       auto* c = const_cast<Chunk*>(chunk_of(s->word.load()));
@@ -743,6 +763,9 @@ class ChunkedSkipList {
   // The last slot (never the head) as its splitter left it, or null: a
   // shortcut for appends. Cleared before that slot can be released.
   std::atomic<Slot*> tail_{nullptr};
+  // Absorbed slots whose index entry could not be erased (unindex): never
+  // retired while the list lives (the entry may still lead a reader to them).
+  std::atomic<Slot*> kept_{nullptr};
 };
 
 }  // namespace kv

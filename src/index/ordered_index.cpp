@@ -115,7 +115,7 @@ class TreeIndex final : public OrderedIndex {
 
 // ---- skip list -------------------------------------------------------------
 // kvindex(skiplist) is the chunked lock-free skip list (chunk_list.hpp): keys
-// in small sorted chunks under a kv::SkipList index, ~log(n/32) index nodes
+// in small sorted chunks under a kv::SkipList index, ~log(n/64) index nodes
 // and one chunk per search instead of ~20 one-key nodes.
 using List = ChunkedSkipList<Value, Value, SqlLess>;
 
