@@ -23,6 +23,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -232,6 +233,18 @@ std::vector<Write> writes_around(const Model& m, std::int64_t lo) {
 
 const std::int64_t kTargets[] = {60, 120, 300};  // after the head, in the middle, the tail
 
+// Every write in and around lo's range (values serial+1, ...), all reads
+// checked against the model after each, then after_each.
+void writes_checking_reads(List& l, Model& m, std::int64_t lo, std::int64_t serial,
+                           const std::function<void()>& after_each = [] {}) {
+  for (const Write& w : writes_around(m, lo)) {
+    SCOPED_TRACE(describe(w));
+    ASSERT_NO_FATAL_FAILURE(apply(l, m, w, ++serial));
+    ASSERT_NO_FATAL_FAILURE(expect_reads_match(l, m));
+    ASSERT_NO_FATAL_FAILURE(after_each());
+  }
+}
+
 }  // namespace
 
 // State 1: DEAD but still linked and indexed. Readers use its final chunk;
@@ -305,13 +318,9 @@ TEST(ChunkListStates, AbsorbedStillIndexedReadsAndWrites) {
     ASSERT_FALSE(Access::in_chain(l, s));
     ASSERT_TRUE(Access::indexed(l, s));
     ASSERT_NO_FATAL_FAILURE(expect_reads_match(l, m));
-    std::int64_t serial = 5000;
-    for (const Write& w : writes_around(m, lo)) {
-      SCOPED_TRACE(describe(w));
-      ASSERT_NO_FATAL_FAILURE(apply(l, m, w, ++serial));
-      ASSERT_NO_FATAL_FAILURE(expect_reads_match(l, m));
+    ASSERT_NO_FATAL_FAILURE(writes_checking_reads(l, m, lo, 5000, [&] {
       ASSERT_TRUE(Access::indexed(l, s));  // only its absorber erases it
-    }
+    }));
     ASSERT_NO_FATAL_FAILURE(Access::finish(*p));
     ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, m));
   }
@@ -337,12 +346,7 @@ TEST(ChunkListStates, KeptSlotRoutedAroundAndFreedWithTheList) {
       ASSERT_TRUE(Access::indexed(l, s));
       ASSERT_NE(Access::tail(l), s);
       ASSERT_NO_FATAL_FAILURE(expect_reads_match(l, m));
-      std::int64_t serial = 7000;
-      for (const Write& w : writes_around(m, lo)) {
-        SCOPED_TRACE(describe(w));
-        ASSERT_NO_FATAL_FAILURE(apply(l, m, w, ++serial));
-        ASSERT_NO_FATAL_FAILURE(expect_reads_match(l, m));
-      }
+      ASSERT_NO_FATAL_FAILURE(writes_checking_reads(l, m, lo, 7000));
     }
     ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, m));
   }
