@@ -192,6 +192,7 @@ int kvindexFilter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sql
     c->eof = true;  // until positioned: a failure below leaves no row to read
     c->detached = false;
     c->cur_key = c->cur_value = nullptr;
+    c->length_limit = static_cast<std::size_t>(std::max(0, sqlite3_limit(t->db, SQLITE_LIMIT_LENGTH, -1)));
     c->desc = (plan & kPlanDesc) != 0;
     c->list_mode = (plan & (kPlanEq | kPlanIn)) != 0;
     c->key_pos = 0;
@@ -333,7 +334,9 @@ int kvindexEof(sqlite3_vtab_cursor* cur) { return static_cast<Cursor*>(cur)->eof
 // copy terminated; with an explicit length it is not, and every
 // sqlite3_column_text()/value_text() on it reallocates to append one
 // (callgrind, SQLite 3.40: ~1,600 instructions a row). Numbers and such TEXT
-// cannot fail here; anything else goes through set_result under the guard.
+// within the length limit xFilter saw cannot fail here; anything else goes
+// through set_stored_result under the guard (a longer TEXT: SQLITE_TOOBIG with
+// a kohakuvault: message).
 namespace {
 
 // Any other value (out of line: the usual column needs no stack frame),
@@ -355,7 +358,7 @@ int kvindexColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
     sqlite3_result_int64(ctx, v.i);
     return SQLITE_OK;
   }
-  if (v.kind == kv::Kind::text && v.bytes.size() < 0x7fffffff &&
+  if (v.kind == kv::Kind::text && v.bytes.size() <= c->length_limit &&
       std::memchr(v.bytes.data(), 0, v.bytes.size()) == nullptr) {
     sqlite3_result_text(ctx, v.bytes.c_str(), -1, SQLITE_TRANSIENT);
     return SQLITE_OK;

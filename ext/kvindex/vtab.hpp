@@ -68,6 +68,10 @@ struct Cursor : sqlite3_vtab_cursor {
   const kv::Value* cur_key = nullptr;
   const kv::Value* cur_value = nullptr;
   std::size_t run_pos = 0, run_size = 0, run_stride = sizeof(kv::Value);
+  // The connection's SQLITE_LIMIT_LENGTH when xFilter ran: xColumn's fast
+  // TEXT path takes only values within it; longer ones get set_stored_result's
+  // kohakuvault: SQLITE_TOOBIG message (not SQLite's bare one).
+  std::size_t length_limit = 0;
   kv::Value saved_key, saved_value;
   sqlite3_int64 row = 0;
 };

@@ -8,7 +8,9 @@
 //  * EQ finds a key stored as INTEGER by an equal REAL and the reverse;
 //  * TEXT with embedded NULs, keys and values, through sqlite3_column_text;
 //  * writes during an open scan: EQ lookups see them at once, and the scan
-//    goes on from where it was (both directions).
+//    goes on from where it was (both directions);
+//  * a stored TEXT/BLOB longer than the connection's current length limit:
+//    SQLITE_TOOBIG with a kohakuvault: message, nothing lost.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -259,6 +261,34 @@ TEST_P(KvindexRowPath, EqSeesKeysWrittenDuringAnOpenScanAndTheScanGoesOn) {
   // Everything the model holds, in both directions, after the writes.
   OpenScan all(db_, "SELECT key, value FROM t ORDER BY key");
   EXPECT_EQ(all.rest(), model_rows(-1, true));
+}
+
+// Values written under the default length limit, read after it was lowered:
+// every column (key and value, TEXT and BLOB, through xColumn's fast and
+// general paths) fails with SQLITE_TOOBIG and kvindex's own message; a scan
+// that does not read the long column still works, and raising the limit
+// again returns everything as stored.
+TEST_P(KvindexRowPath, ValuesLongerThanTheLengthLimitFailWithTooBigAndLoseNothing) {
+  ASSERT_EQ(db_.query("INSERT INTO t VALUES (1, printf('%.2000c', 'v')), (2, zeroblob(2000)), "
+                      "(printf('%.2000c', 'k'), 'short')")
+                .rc,
+            SQLITE_OK);
+  const kvtest::Result before = db_.query("SELECT key, value FROM t ORDER BY key");
+  ASSERT_EQ(before.rc, SQLITE_OK) << before.error;
+  sqlite3_limit(db_.get(), SQLITE_LIMIT_LENGTH, 1000);  // above the length of kvindex's message (SQLite replaces a longer one)
+  for (const char* sql : {"SELECT value FROM t WHERE key = 1", "SELECT value FROM t WHERE key = 2",
+                          "SELECT key FROM t WHERE key > 2", "SELECT key, value FROM t"}) {
+    const kvtest::Result r = db_.query(sql);
+    EXPECT_EQ(r.rc, SQLITE_TOOBIG) << sql;
+    EXPECT_EQ(r.error.rfind("kohakuvault:", 0), 0u) << sql << ": " << r.error;
+  }
+  const kvtest::Result short_ones = db_.query("SELECT key FROM t WHERE key < 3");
+  EXPECT_EQ(short_ones.rc, SQLITE_OK) << short_ones.error;
+  EXPECT_EQ(short_ones.rows.size(), 2u);
+  sqlite3_limit(db_.get(), SQLITE_LIMIT_LENGTH, 1000000);
+  const kvtest::Result after = db_.query("SELECT key, value FROM t ORDER BY key");
+  ASSERT_EQ(after.rc, SQLITE_OK) << after.error;
+  EXPECT_EQ(after.rows, before.rows);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, KvindexRowPath, ::testing::Values("csbtree", "skiplist", "csbtree, order=3"));
