@@ -10,11 +10,22 @@
 //    keys rather than child pointers. Groups are allocated with room for
 //    order+1 nodes (the "full" variant), so a child split only shifts nodes
 //    inside the group; a group is divided only when its parent node splits.
-//  * Leaves hold up to `order` key/value pairs (in two small arrays, so moving
-//    a leaf inside its group moves three words per array). Leaf groups are
-//    linked both ways, and leaves of one group are adjacent, so in-order
-//    iteration in both directions never climbs the tree.
+//    A node is [n, child | words[order] | keys[order]], 64-byte aligned.
+//  * Leaves hold up to `order` key/value pairs in three small arrays: order
+//    words, keys, values (so moving a leaf inside its group moves three words
+//    per array). Leaf groups are linked both ways, and leaves of one group are
+//    adjacent, so in-order iteration in both directions never climbs the tree.
 //  * Separator key k[i] of a node satisfies  child i  <  k[i]  <=  child i+1.
+//  * Order words (order_word.hpp): beside every key, in a node and in a leaf,
+//    its 8-byte order word, words[i] == OrderWords::of(keys[i]) always. A
+//    search computes the sought key's word once and binary-searches the word
+//    array (branch-free, 8 words a cache line, the node's word lines
+//    prefetched together on arrival); it reads a key only where the words tie
+//    and are not exact (kv::SqlLess: an INTEGER vs a REAL of the same double,
+//    integers beyond 2^50 or texts sharing their first 8 bytes). For integer
+//    keys a lookup touches the word arrays on its path and then the one key
+//    and value it returns. Without words (an order that offers none) the
+//    arrays hold zeros and a search compares keys only.
 //
 // Operations: find / lower_bound / upper_bound / bidirectional iterators;
 // insert (keeps an existing value), insert_or_assign; erase with borrow from a
@@ -46,11 +57,14 @@
 #include <utility>
 #include <vector>
 
+#include "index/order_word.hpp"
+
 namespace kv {
 
 template <class Key, class T, class Compare = std::less<Key>>
 class CsbTree {
   struct Leaf {
+    std::vector<std::uint64_t> words;  // words[i] == Words::of(keys[i])
     std::vector<Key> keys;
     std::vector<T> vals;
   };
@@ -62,8 +76,9 @@ class CsbTree {
   struct INode {
     std::uint32_t n;  // number of keys; n+1 children
     void* child;      // IGroup* above level 1, LeafGroup* at level 1
-    // followed by `order` key slots at key_off_
+    // followed by `order` words, then `order` key slots at key_off_
   };
+  using Words = OrderWords<Key, Compare>;
   struct IGroup {
     std::uint32_t count;  // nodes in use; nodes follow at kGroupHeader, stride_ apart
   };
@@ -153,9 +168,9 @@ class CsbTree {
       throw std::invalid_argument("csbtree order must be between 3 and 4096, got " + std::to_string(order));
     min_leaf_ = order_ / 2;
     min_inode_ = (order_ - 1) / 2;
-    const std::size_t ka = alignof(Key) > alignof(INode) ? alignof(Key) : alignof(INode);
-    key_off_ = round_up(sizeof(INode), alignof(Key));
-    stride_ = round_up(key_off_ + order_ * sizeof(Key), ka);
+    static_assert(alignof(Key) <= kAlign && sizeof(INode) % alignof(std::uint64_t) == 0);
+    key_off_ = round_up(sizeof(INode) + order_ * sizeof(std::uint64_t), alignof(Key));
+    stride_ = round_up(key_off_ + order_ * sizeof(Key), kAlign);  // every node starts a cache line
     group_bytes_ = kGroupHeader + (order_ + 1) * stride_;
     init_empty();
   }
@@ -187,13 +202,13 @@ class CsbTree {
     return (it != end() && !cmp_(k, it.key())) ? it : end();
   }
   T* find(const Key& k) const {
+    const std::uint64_t wk = Words::of(k);
     LeafGroup* g;
     std::uint32_t li;
-    descend(k, g, li);
+    descend(k, wk, g, li);
     Leaf& lf = g->leaves[li];
-    auto pos = std::lower_bound(lf.keys.begin(), lf.keys.end(), k, cmp_);
-    if (pos == lf.keys.end() || cmp_(k, *pos)) return nullptr;
-    return &lf.vals[pos - lf.keys.begin()];
+    const std::size_t pos = leaf_find(lf, k, wk);
+    return pos == kAbsent ? nullptr : &lf.vals[pos];
   }
   bool contains(const Key& k) const { return find(k) != nullptr; }
 
@@ -205,12 +220,13 @@ class CsbTree {
 
   // Removes k; false when it was not present.
   bool erase(const Key& k) {
+    const std::uint64_t wk = Words::of(k);
     bool erased;
     if (height_ == 0) {
-      erased = leaf_erase(root_leaf_group()->leaves[0], k);
+      erased = leaf_erase(root_leaf_group()->leaves[0], k, wk);
     } else {
       INode* r = node_at(root_igroup(), 0);
-      erased = node_erase(r, height_, k);
+      erased = node_erase(r, height_, k, wk);
       if (r->n == 0) collapse_root();
     }
     if (erased) --size_;
@@ -241,7 +257,9 @@ class CsbTree {
       Leaf& lf = leaves[l];
       lf.keys.reserve(order_);
       lf.vals.reserve(order_);
+      lf.words.reserve(order_);
       for (std::size_t j = 0; j < take; ++j, ++at) {
+        lf.words.push_back(Words::of(items[at].first));
         lf.keys.push_back(std::move(items[at].first));
         lf.vals.push_back(std::move(items[at].second));
       }
@@ -377,6 +395,8 @@ class CsbTree {
 
   static std::size_t round_up(std::size_t v, std::size_t a) { return (v + a - 1) / a * a; }
 
+  std::uint64_t* words_of(INode* n) const { return reinterpret_cast<std::uint64_t*>(n + 1); }
+  const std::uint64_t* words_of(const INode* n) const { return reinterpret_cast<const std::uint64_t*>(n + 1); }
   Key* key_at(INode* n, std::size_t i) const {
     return std::launder(reinterpret_cast<Key*>(reinterpret_cast<char*>(n) + key_off_) + i);
   }
@@ -396,10 +416,15 @@ class CsbTree {
   void move_node(INode* dst, INode* src) const {
     dst->n = src->n;
     dst->child = src->child;
+    std::copy_n(words_of(src), src->n, words_of(dst));
     for (std::uint32_t i = 0; i < src->n; ++i) new (key_at(dst, i)) Key(std::move(*key_at(src, i)));
     destroy_keys(src);
   }
-  void insert_key(INode* n, std::size_t pos, Key&& k) const {
+  // Inserts key k with its word w at pos of n (which has room).
+  void insert_key(INode* n, std::size_t pos, Key&& k, std::uint64_t w) const {
+    std::uint64_t* words = words_of(n);
+    std::copy_backward(words + pos, words + n->n, words + n->n + 1);
+    words[pos] = w;
     if (pos == n->n) {
       new (key_at(n, pos)) Key(std::move(k));
     } else {
@@ -409,21 +434,68 @@ class CsbTree {
     }
     ++n->n;
   }
+  // Moves key i of `from` (and its word) into key j of n: a separator changes.
+  void set_key(INode* n, std::size_t j, INode* from, std::size_t i) const {
+    *key_at(n, j) = std::move(*key_at(from, i));
+    words_of(n)[j] = words_of(from)[i];
+  }
   void erase_key(INode* n, std::size_t pos) const {
+    std::uint64_t* words = words_of(n);
+    std::copy(words + pos + 1, words + n->n, words + pos);
     for (std::size_t j = pos; j + 1 < n->n; ++j) *key_at(n, j) = std::move(*key_at(n, j + 1));
     key_at(n, n->n - 1)->~Key();
     --n->n;
   }
-  std::size_t child_index(const INode* n, const Key& k) const {
-    std::size_t lo = 0, hi = n->n;  // first key > k
+
+  // ---- search --------------------------------------------------------------
+  static constexpr std::size_t kAbsent = ~std::size_t{0};
+  // The first of n keys that is > k (upper) or >= k (lower); wk = Words::of(k),
+  // key(i) reads key i. Words decide where they differ in rank or tie exactly;
+  // only a non-exact tie compares keys, by binary search over the tied run.
+  template <class KeyAt>
+  [[gnu::always_inline]] std::size_t search(const std::uint64_t* words, std::size_t n, const Key& k, std::uint64_t wk, bool upper,
+                     KeyAt&& key) const {
+    std::size_t lo = 0, hi = n;
+    if constexpr (Words::kHas) {
+      lo = count_below(words, n, Words::tie_low(wk));
+      if (lo == n || words[lo] > Words::tie_high(wk)) return lo;
+      if (Words::exact_tie(words[lo], wk)) return upper ? lo + 1 : lo;
+      hi = lo + 1;
+      while (hi < n && words[hi] <= Words::tie_high(wk)) ++hi;
+    }
     while (lo < hi) {
       const std::size_t mid = (lo + hi) / 2;
-      if (cmp_(k, *key_at(n, mid)))
-        hi = mid;
-      else
+      if (upper ? !cmp_(k, key(mid)) : cmp_(key(mid), k))
         lo = mid + 1;
+      else
+        hi = mid;
     }
     return lo;
+  }
+  // The child of n whose range holds k: the first separator > k.
+  std::size_t child_index(const INode* n, const Key& k, std::uint64_t wk) const {
+    return search(words_of(n), n->n, k, wk, true, [&](std::size_t i) -> const Key& { return *key_at(n, i); });
+  }
+  std::size_t leaf_search(const Leaf& lf, const Key& k, std::uint64_t wk, bool upper) const {
+    return search(lf.words.data(), lf.keys.size(), k, wk, upper,
+                  [&](std::size_t i) -> const Key& { return lf.keys[i]; });
+  }
+  // k's position in the leaf, or kAbsent.
+  std::size_t leaf_find(const Leaf& lf, const Key& k, std::uint64_t wk) const {
+    const std::size_t pos = leaf_search(lf, k, wk, false);
+    if (pos == lf.keys.size()) return kAbsent;
+    if constexpr (Words::kHas)
+      if (lf.words[pos] > Words::tie_high(wk)) return kAbsent;  // ranks differ: k is absent
+    if (!(Words::kHas && Words::exact_tie(lf.words[pos], wk)) && cmp_(k, lf.keys[pos])) return kAbsent;
+    return pos;
+  }
+  // Asks for every line of a word array of up to order_ words at once (a
+  // binary search reads several, each depending on the one before).
+  void prefetch_words(const void* words) const {
+    if constexpr (Words::kHas) {
+      const char* p = static_cast<const char*>(words);
+      for (std::size_t off = 0; off < order_ * sizeof(std::uint64_t); off += 64) __builtin_prefetch(p + off);
+    }
   }
 
   IGroup* new_igroup() const {
@@ -451,6 +523,7 @@ class CsbTree {
   void free_leaf_group(LeafGroup* g) const { delete g; }
   Leaf new_leaf() const {
     Leaf l;
+    l.words.reserve(order_);
     l.keys.reserve(order_);
     l.vals.reserve(order_);
     return l;
@@ -509,6 +582,7 @@ class CsbTree {
   // Appends a copy of k to node n (n->n counts it only once it exists).
   void add_key(INode* n, const Key& k) const {
     new (key_at(n, n->n)) Key(k);
+    words_of(n)[n->n] = Words::of(k);
     ++n->n;
   }
   void destroy() {
@@ -533,27 +607,43 @@ class CsbTree {
     destroy_keys(n);
   }
 
-  // Finds the leaf whose range holds k.
-  void descend(const Key& k, LeafGroup*& g, std::uint32_t& li) const {
+  // Finds the leaf whose range holds k (wk = Words::of(k)), asking for the
+  // leaf's words on the way.
+  void descend(const Key& k, std::uint64_t wk, LeafGroup*& g, std::uint32_t& li) const {
     if (height_ == 0) {
       g = root_leaf_group();
       li = 0;
       return;
     }
     const INode* n = node_at(root_igroup(), 0);
-    for (int level = height_; level > 1; --level)
-      n = node_at(static_cast<const IGroup*>(n->child), child_index(n, k));
+    for (int level = height_; level > 1; --level) {
+      n = node_at(static_cast<const IGroup*>(n->child), child_index(n, k, wk));
+      prefetch_words(words_of(n));
+    }
     g = static_cast<LeafGroup*>(n->child);
-    li = static_cast<std::uint32_t>(child_index(n, k));
+    li = static_cast<std::uint32_t>(child_index(n, k, wk));
+    prefetch_words(g->leaves[li].words.data());
   }
   iterator bound(const Key& k, bool upper) const {
+    const std::uint64_t wk = Words::of(k);
     LeafGroup* g;
     std::uint32_t li;
-    descend(k, g, li);
+    descend(k, wk, g, li);
     const Leaf& lf = g->leaves[li];
-    auto pos = upper ? std::upper_bound(lf.keys.begin(), lf.keys.end(), k, cmp_)
-                     : std::lower_bound(lf.keys.begin(), lf.keys.end(), k, cmp_);
-    return iterator(this, g, li, static_cast<std::uint32_t>(pos - lf.keys.begin()));
+    const std::size_t pos = leaf_search(lf, k, wk, upper);
+    if (pos < lf.keys.size()) prefetch_row(lf, pos);
+    return iterator(this, g, li, static_cast<std::uint32_t>(pos));
+  }
+  // Asks for the lines of row pos's key and value together: the caller reads
+  // both next (kvindex: the key to check an EQ match, the value for xColumn),
+  // and two misses in flight cost about one.
+  static void prefetch_row(const Leaf& lf, std::size_t pos) {
+    const char* k = reinterpret_cast<const char*>(&lf.keys[pos]);
+    const char* v = reinterpret_cast<const char*>(&lf.vals[pos]);
+    __builtin_prefetch(k);
+    __builtin_prefetch(k + sizeof(Key) - 1);
+    __builtin_prefetch(v);
+    __builtin_prefetch(v + sizeof(T) - 1);
   }
 
   // ---- insert ------------------------------------------------------------
@@ -565,7 +655,7 @@ class CsbTree {
     LeafGroup* group = nullptr;  // the leaf's group
     std::size_t leaf = 0;        // its index there
   };
-  void find_path(const Key& k, Path& p) const {
+  void find_path(const Key& k, std::uint64_t wk, Path& p) const {
     if (height_ == 0) {
       p.group = root_leaf_group();
       p.leaf = 0;
@@ -574,10 +664,11 @@ class CsbTree {
     INode* n = node_at(root_igroup(), 0);
     for (int level = height_; level >= 1; --level) {
       p.node[level] = n;
-      const std::size_t i = child_index(n, k);
+      const std::size_t i = child_index(n, k, wk);
       p.idx[level] = i;
       if (level > 1) {
         n = node_at(static_cast<IGroup*>(n->child), i);
+        prefetch_words(words_of(n));
       } else {
         p.group = static_cast<LeafGroup*>(n->child);
         p.leaf = i;
@@ -610,17 +701,18 @@ class CsbTree {
   };
 
   std::pair<T*, bool> insert_impl(const Key& k, T v, bool assign) {
+    const std::uint64_t wk = Words::of(k);
     Path p;
-    find_path(k, p);
+    find_path(k, wk, p);
     Leaf& lf = p.group->leaves[p.leaf];
-    auto it = std::lower_bound(lf.keys.begin(), lf.keys.end(), k, cmp_);
-    std::size_t pos = static_cast<std::size_t>(it - lf.keys.begin());
-    if (it != lf.keys.end() && !cmp_(k, *it)) {
+    std::size_t pos = leaf_search(lf, k, wk, false);
+    if (pos < lf.keys.size() && !cmp_(k, lf.keys[pos])) {
       if (assign) lf.vals[pos] = std::move(v);
       return {&lf.vals[pos], false};
     }
     Key stored(k);  // may throw: nothing has changed yet
     if (lf.keys.size() < order_) {  // capacity is reserved: only moves from here
+      lf.words.insert(lf.words.begin() + static_cast<std::ptrdiff_t>(pos), wk);
       lf.keys.insert(lf.keys.begin() + static_cast<std::ptrdiff_t>(pos), std::move(stored));
       lf.vals.insert(lf.vals.begin() + static_cast<std::ptrdiff_t>(pos), std::move(v));
       ++size_;
@@ -633,6 +725,7 @@ class CsbTree {
     SplitReserve r(this);
     r.leaf = new_leaf();
     r.sep.emplace(pos == keep ? stored : lf.keys[keep]);
+    std::uint64_t sep_word = pos == keep ? wk : lf.words[keep];
     r.nodes.reserve(static_cast<std::size_t>(splits));
     r.groups.reserve(static_cast<std::size_t>(splits));
     for (int level = 1; level <= splits; ++level) {
@@ -644,12 +737,16 @@ class CsbTree {
     if (splits == height_) r.root = new_igroup();
     // ---- from here on nothing allocates or throws ----
     Leaf& right = r.leaf;
-    std::move(lf.keys.begin() + static_cast<std::ptrdiff_t>(keep), lf.keys.end(), std::back_inserter(right.keys));
-    std::move(lf.vals.begin() + static_cast<std::ptrdiff_t>(keep), lf.vals.end(), std::back_inserter(right.vals));
-    lf.keys.erase(lf.keys.begin() + static_cast<std::ptrdiff_t>(keep), lf.keys.end());
-    lf.vals.erase(lf.vals.begin() + static_cast<std::ptrdiff_t>(keep), lf.vals.end());
+    const auto from = static_cast<std::ptrdiff_t>(keep);
+    right.words.insert(right.words.end(), lf.words.begin() + from, lf.words.end());
+    std::move(lf.keys.begin() + from, lf.keys.end(), std::back_inserter(right.keys));
+    std::move(lf.vals.begin() + from, lf.vals.end(), std::back_inserter(right.vals));
+    lf.words.erase(lf.words.begin() + from, lf.words.end());
+    lf.keys.erase(lf.keys.begin() + from, lf.keys.end());
+    lf.vals.erase(lf.vals.begin() + from, lf.vals.end());
     Leaf& dst = pos < keep ? lf : right;
     if (pos >= keep) pos -= keep;
+    dst.words.insert(dst.words.begin() + static_cast<std::ptrdiff_t>(pos), wk);
     dst.keys.insert(dst.keys.begin() + static_cast<std::ptrdiff_t>(pos), std::move(stored));
     dst.vals.insert(dst.vals.begin() + static_cast<std::ptrdiff_t>(pos), std::move(v));
     T* result = &dst.vals[pos];  // the vector's buffer moves with the leaf
@@ -664,7 +761,7 @@ class CsbTree {
       n->n = 0;
       n->child = rg;
       root->count = 1;
-      insert_key(n, 0, std::move(sep));
+      insert_key(n, 0, std::move(sep), sep_word);
       root_ = root;
       height_ = 1;
       return {result, true};
@@ -676,19 +773,21 @@ class CsbTree {
       const std::size_t i = p.idx[level];
       if (level > splits) {  // this node has room
         place_child(n, level, i, right, child);
-        insert_key(n, i, std::move(sep));
+        insert_key(n, i, std::move(sep), sep_word);
         return {result, true};
       }
       INode* half_right = r.nodes[static_cast<std::size_t>(level - 1)].get();
       void* group = r.groups[static_cast<std::size_t>(level - 1)];
       r.groups[static_cast<std::size_t>(level - 1)] = nullptr;
       std::optional<Key> up;
-      const std::size_t m = split_node(n, level, half_right, up, group);
+      std::uint64_t up_word = 0;
+      const std::size_t m = split_node(n, level, half_right, up, up_word, group);
       INode* half = i <= m ? n : half_right;
       const std::size_t at = i <= m ? i : i - (m + 1);
       place_child(half, level, at, right, child);
-      insert_key(half, at, std::move(sep));
+      insert_key(half, at, std::move(sep), sep_word);
       sep = std::move(*up);
+      sep_word = up_word;
       child = half_right;
     }
     // The root split: its halves move into a new group under it.
@@ -700,7 +799,7 @@ class CsbTree {
     g->count = 2;
     root->n = 0;
     root->child = g;
-    insert_key(root, 0, std::move(sep));
+    insert_key(root, 0, std::move(sep), sep_word);
     ++height_;
     return {result, true};
   }
@@ -718,11 +817,14 @@ class CsbTree {
   // Splits a full node: keeps keys [0, m) and children [0, m], moves key m
   // into `up`, and the rest with their children (in new_group, allocated by
   // the caller) into right. Returns m. Moves only.
-  std::size_t split_node(INode* n, int level, INode* right, std::optional<Key>& up, void* new_group) {
+  std::size_t split_node(INode* n, int level, INode* right, std::optional<Key>& up, std::uint64_t& up_word,
+                         void* new_group) {
     const std::size_t m = order_ / 2;
     right->n = 0;
+    std::copy(words_of(n) + m + 1, words_of(n) + n->n, words_of(right));
     for (std::size_t j = m + 1; j < n->n; ++j) new (key_at(right, right->n++)) Key(std::move(*key_at(n, j)));
     up.emplace(std::move(*key_at(n, m)));
+    up_word = words_of(n)[m];
     for (std::size_t j = m; j < n->n; ++j) key_at(n, j)->~Key();
     n->n = static_cast<std::uint32_t>(m);
     if (level == 1) {
@@ -744,35 +846,37 @@ class CsbTree {
   }
 
   // ---- erase -------------------------------------------------------------
-  bool leaf_erase(Leaf& lf, const Key& k) {
-    auto it = std::lower_bound(lf.keys.begin(), lf.keys.end(), k, cmp_);
-    if (it == lf.keys.end() || cmp_(k, *it)) return false;
-    const std::size_t pos = it - lf.keys.begin();
-    lf.keys.erase(it);
-    lf.vals.erase(lf.vals.begin() + pos);
+  static void leaf_remove(Leaf& lf, std::size_t pos) {
+    const auto at = static_cast<std::ptrdiff_t>(pos);
+    lf.words.erase(lf.words.begin() + at);
+    lf.keys.erase(lf.keys.begin() + at);
+    lf.vals.erase(lf.vals.begin() + at);
+  }
+  bool leaf_erase(Leaf& lf, const Key& k, std::uint64_t wk) {
+    const std::size_t pos = leaf_find(lf, k, wk);
+    if (pos == kAbsent) return false;
+    leaf_remove(lf, pos);
     return true;
   }
 
-  bool node_erase(INode* n, int level, const Key& k) {
-    const std::size_t i = child_index(n, k);
+  bool node_erase(INode* n, int level, const Key& k, std::uint64_t wk) {
+    const std::size_t i = child_index(n, k, wk);
     if (level == 1) {
       auto* g = static_cast<LeafGroup*>(n->child);
       Leaf& lf = g->leaves[i];
-      auto it = std::lower_bound(lf.keys.begin(), lf.keys.end(), k, cmp_);
-      if (it == lf.keys.end() || cmp_(k, *it)) return false;
+      const std::size_t pos = leaf_find(lf, k, wk);
+      if (pos == kAbsent) return false;
       // A borrow from a sibling needs a copy of a key as the new separator: the
       // one allocation of an erase, made before anything changes.
       std::optional<Key> sep;
       if (lf.keys.size() - 1 < min_leaf_) sep = borrow_separator(n, g, i);
-      const auto pos = it - lf.keys.begin();
-      lf.keys.erase(it);
-      lf.vals.erase(lf.vals.begin() + pos);
+      leaf_remove(lf, pos);
       if (lf.keys.size() < min_leaf_) fix_leaf(n, g, i, sep);
       return true;
     }
     auto* g = static_cast<IGroup*>(n->child);
     INode* c = node_at(g, i);
-    if (!node_erase(c, level - 1, k)) return false;
+    if (!node_erase(c, level - 1, k, wk)) return false;
     if (c->n < min_inode_) fix_node(n, g, i, level - 1);
     return true;
   }
@@ -791,18 +895,22 @@ class CsbTree {
     Leaf& lf = g->leaves[i];
     if (i > 0 && g->leaves[i - 1].keys.size() > min_leaf_) {
       Leaf& left = g->leaves[i - 1];
+      lf.words.insert(lf.words.begin(), left.words.back());
       lf.keys.insert(lf.keys.begin(), std::move(left.keys.back()));
       lf.vals.insert(lf.vals.begin(), std::move(left.vals.back()));
+      left.words.pop_back();
       left.keys.pop_back();
       left.vals.pop_back();
-      *key_at(n, i - 1) = std::move(*sep);
+      *key_at(n, i - 1) = std::move(*sep);  // a copy of lf's new first key
+      words_of(n)[i - 1] = lf.words.front();
     } else if (i < n->n && g->leaves[i + 1].keys.size() > min_leaf_) {
       Leaf& right = g->leaves[i + 1];
+      lf.words.push_back(right.words.front());
       lf.keys.push_back(std::move(right.keys.front()));
       lf.vals.push_back(std::move(right.vals.front()));
-      right.keys.erase(right.keys.begin());
-      right.vals.erase(right.vals.begin());
-      *key_at(n, i) = std::move(*sep);
+      leaf_remove(right, 0);
+      *key_at(n, i) = std::move(*sep);  // a copy of right's new first key
+      words_of(n)[i] = right.words.front();
     } else if (i > 0) {
       merge_leaves(g->leaves[i - 1], lf);
       g->leaves.erase(g->leaves.begin() + i);
@@ -814,6 +922,7 @@ class CsbTree {
     }
   }
   static void merge_leaves(Leaf& into, Leaf& from) {
+    into.words.insert(into.words.end(), from.words.begin(), from.words.end());
     std::move(from.keys.begin(), from.keys.end(), std::back_inserter(into.keys));
     std::move(from.vals.begin(), from.vals.end(), std::back_inserter(into.vals));
   }
@@ -842,15 +951,15 @@ class CsbTree {
     INode* c = node_at(g, i);
     if (i > 0 && node_at(g, i - 1)->n > min_inode_) {  // rotate right through the parent
       INode* left = node_at(g, i - 1);
-      insert_key(c, 0, std::move(*key_at(n, i - 1)));
-      *key_at(n, i - 1) = std::move(*key_at(left, left->n - 1));
+      insert_key(c, 0, std::move(*key_at(n, i - 1)), words_of(n)[i - 1]);
+      set_key(n, i - 1, left, left->n - 1);
       key_at(left, left->n - 1)->~Key();
       --left->n;
       move_child(left->child, child_count(left->child, level - 1) - 1, c->child, 0, level - 1);
     } else if (i < n->n && node_at(g, i + 1)->n > min_inode_) {  // rotate left
       INode* right = node_at(g, i + 1);
-      insert_key(c, c->n, std::move(*key_at(n, i)));
-      *key_at(n, i) = std::move(*key_at(right, 0));
+      insert_key(c, c->n, std::move(*key_at(n, i)), words_of(n)[i]);
+      set_key(n, i, right, 0);
       erase_key(right, 0);
       move_child(right->child, 0, c->child, child_count(c->child, level - 1), level - 1);
     } else if (i > 0) {
@@ -863,8 +972,9 @@ class CsbTree {
   void merge_nodes(INode* n, IGroup* g, std::size_t j, int level) {
     INode* left = node_at(g, j);
     INode* right = node_at(g, j + 1);
-    insert_key(left, left->n, std::move(*key_at(n, j)));
-    for (std::uint32_t k = 0; k < right->n; ++k) insert_key(left, left->n, std::move(*key_at(right, k)));
+    insert_key(left, left->n, std::move(*key_at(n, j)), words_of(n)[j]);
+    for (std::uint32_t k = 0; k < right->n; ++k)
+      insert_key(left, left->n, std::move(*key_at(right, k)), words_of(right)[k]);
     destroy_keys(right);
     if (level == 1) {
       auto* lg = static_cast<LeafGroup*>(left->child);
@@ -896,10 +1006,26 @@ class CsbTree {
   }
 
   // ---- invariant checks ---------------------------------------------------
+  // Each word is its key's, and the order word contract holds between
+  // neighbours (a < b: rank(a) <= rank(b), not an exact tie).
+  template <class KeyAt>
+  static void check_words(const std::uint64_t* words, std::size_t n, KeyAt&& key) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (words[i] != Words::of(key(i))) throw std::logic_error("order word differs from its key's");
+      if (i > 0 && Words::kHas &&
+          (Words::rank(words[i - 1]) > Words::rank(words[i]) ||
+           (Words::rank(words[i - 1]) == Words::rank(words[i]) && Words::exact_tie(words[i - 1], words[i]))))
+        throw std::logic_error("order words of increasing keys out of order or tied exactly");
+    }
+  }
   void check_leaf(const Leaf& lf, const Key* lo, const Key* hi, bool is_root) const {
     if (lf.keys.size() != lf.vals.size()) throw std::logic_error("leaf keys/vals size differ");
+    if (lf.words.size() != lf.keys.size()) throw std::logic_error("leaf words/keys size differ");
+    if (lf.words.capacity() < order_ || lf.keys.capacity() < order_ || lf.vals.capacity() < order_)
+      throw std::logic_error("leaf capacity below order (an insert would allocate)");
     if (lf.keys.size() > order_) throw std::logic_error("leaf overfull");
     if (!is_root && lf.keys.size() < min_leaf_) throw std::logic_error("leaf underfull");
+    check_words(lf.words.data(), lf.keys.size(), [&](std::size_t i) -> const Key& { return lf.keys[i]; });
     for (std::size_t i = 0; i < lf.keys.size(); ++i) {
       if (i > 0 && !cmp_(lf.keys[i - 1], lf.keys[i])) throw std::logic_error("leaf keys not increasing");
       if (lo && cmp_(lf.keys[i], *lo)) throw std::logic_error("leaf key below separator");
@@ -912,6 +1038,7 @@ class CsbTree {
     if (is_root ? n->n < 1 : n->n < min_inode_) throw std::logic_error("node underfull");
     for (std::uint32_t i = 1; i < n->n; ++i)
       if (!cmp_(*key_at(n, i - 1), *key_at(n, i))) throw std::logic_error("node keys not increasing");
+    check_words(words_of(n), n->n, [&](std::size_t i) -> const Key& { return *key_at(n, i); });
     for (std::uint32_t i = 0; i <= n->n; ++i) {
       const Key* clo = i == 0 ? lo : key_at(n, i - 1);
       const Key* chi = i == n->n ? hi : key_at(n, i);

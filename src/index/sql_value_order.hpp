@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "common/value.hpp"
 #include "index/order_hint.hpp"
@@ -56,20 +57,10 @@ struct SqlLess {
     switch (v.kind) {
       case Kind::null: return {0, 0};
       case Kind::integer: return {static_cast<std::uint64_t>(v.i), 1};
-      case Kind::real: {
-        if (std::isnan(v.r)) return {0, 2};
-        const auto bits = std::bit_cast<std::uint64_t>(v.r == 0 ? 0.0 : v.r);
-        return {(bits >> 63) ? ~bits : bits | (std::uint64_t{1} << 63), 2};
-      }
+      case Kind::real: return {std::isnan(v.r) ? 0 : double_rank(v.r), 2};
       case Kind::text:
       case Kind::json:
-      case Kind::blob: {
-        unsigned char b[8] = {};
-        std::memcpy(b, v.bytes.data(), v.bytes.size() < 8 ? v.bytes.size() : 8);
-        std::uint64_t w = 0;
-        for (unsigned char c : b) w = (w << 8) | c;
-        return {w, static_cast<std::uint8_t>(v.kind == Kind::blob ? 4 : 3)};
-      }
+      case Kind::blob: return {prefix_rank(v.bytes), static_cast<std::uint8_t>(v.kind == Kind::blob ? 4 : 3)};
     }
     return {0, 0};
   }
@@ -86,6 +77,59 @@ struct SqlLess {
     static constexpr std::uint8_t kRank[5] = {0, 1, 1, 2, 3};
     if (kRank[a.cls] != kRank[b.cls]) return kRank[a.cls] < kRank[b.cls] ? -1 : 1;
     return kHintUndecided;  // INTEGER vs REAL
+  }
+
+  // Order words (order_word.hpp), the CSB+-tree's search arrays. Bits 63..62:
+  // storage class (0 NULL, 1 number, 2 TEXT/JSON, 3 BLOB); bits 61..1: the
+  // rank within the class with its 3 lowest bits dropped — for a number, its
+  // double in double_rank's order (an INTEGER rounds to the nearest double:
+  // rounding is monotone, so INTEGER and REAL stay interleaved, and integers
+  // beyond 2^53 that share a double tie), for TEXT/BLOB prefix_rank. Bit 0
+  // (exact): NULL, and a number equal to its double whose 3 dropped bits are
+  // zero (every integer of magnitude below 2^50, and reals like 0.5 or 1e6):
+  // an equivalent key (2 and 2.0) has the same double, so the same word.
+  // TEXT and BLOB are never exact (a word cannot tell "a" from "a\0").
+  // (An INTEGER's word inline: a tree search computes one per lookup.)
+  [[gnu::always_inline]] static std::uint64_t order_word(const Value& v) noexcept {
+    if (v.kind == Kind::integer) return integer_word(v.i);
+    return order_word_other(v);
+  }
+  static std::uint64_t integer_word(std::int64_t i) noexcept {
+    const double d = static_cast<double>(i);
+    return number_word(d, d < 9223372036854775808.0 && static_cast<std::int64_t>(d) == i);
+  }
+  [[gnu::noinline]] static std::uint64_t order_word_other(const Value& v) noexcept {
+    constexpr int kClassShift = 62;
+    switch (v.kind) {
+      case Kind::null: return 1;
+      case Kind::integer: return integer_word(v.i);
+      case Kind::real: return std::isnan(v.r) ? std::uint64_t{1} << kClassShift : number_word(v.r, true);
+      case Kind::text:
+      case Kind::json: return (std::uint64_t{2} << kClassShift) | ((prefix_rank(v.bytes) >> 3) << 1);
+      case Kind::blob: return (std::uint64_t{3} << kClassShift) | ((prefix_rank(v.bytes) >> 3) << 1);
+    }
+    return 1;
+  }
+
+  // A non-NaN double as an unsigned integer of the same order (-0.0 as 0.0).
+  static std::uint64_t double_rank(double d) noexcept {
+    const auto bits = std::bit_cast<std::uint64_t>(d == 0 ? 0.0 : d);
+    return (bits >> 63) ? ~bits : bits | (std::uint64_t{1} << 63);
+  }
+  // The first 8 bytes, big-endian, zero-padded: memcmp's order, weakly.
+  static std::uint64_t prefix_rank(std::string_view bytes) noexcept {
+    unsigned char b[8] = {};
+    std::memcpy(b, bytes.data(), bytes.size() < 8 ? bytes.size() : 8);
+    std::uint64_t w = 0;
+    for (unsigned char c : b) w = (w << 8) | c;
+    return w;
+  }
+
+ private:
+  // A number's word from its double d (not NaN); equal: the number is d exactly.
+  static std::uint64_t number_word(double d, bool equal) noexcept {
+    const bool exact = equal && (std::bit_cast<std::uint64_t>(d) & 7) == 0;
+    return (std::uint64_t{1} << 62) | ((double_rank(d) >> 3) << 1) | (exact ? 1 : 0);
   }
 };
 
