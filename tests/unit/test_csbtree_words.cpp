@@ -244,7 +244,7 @@ TEST(CsbTreeWords, IntegralKeysAcrossTheWholeRange) {
                                 std::numeric_limits<std::int64_t>::max()};
   for (int i = 0; i < 20000; ++i) {
     const std::int64_t k = i % 10 == 0 ? edges[rng() % 5] : static_cast<std::int64_t>(rng() >> (rng() % 64));
-    const std::int64_t sk = rng() % 2 ? k : -k;
+    const std::int64_t sk = rng() % 2 || k == std::numeric_limits<std::int64_t>::min() ? k : -k;
     const std::uint64_t uk = static_cast<std::uint64_t>(k) ^ (rng() % 2 ? 0 : std::uint64_t{1} << 63);
     if (rng() % 3) {
       ASSERT_EQ(s.insert(sk, i).second, ms.emplace(sk, i).second);
