@@ -91,6 +91,7 @@
 #include <vector>
 
 #include "index/chunk_list_detail.hpp"
+#include "index/chunk_list_directory.hpp"
 #include "index/epoch.hpp"
 #include "index/order_hint.hpp"
 #include "index/skiplist.hpp"
@@ -124,6 +125,7 @@ class ChunkedSkipList {
   using Chunk = chunk_list_detail::Chunk<Entry, Slot>;
   using Order = chunk_list_detail::HintedOrder<Key, Compare>;
   using Index = SkipList<Key, Slot*, Compare>;
+  using Directory = chunk_list_detail::SlotDirectory<Slot>;
 
  public:
   // A position: a chunk version and an index in it. Readable while the
@@ -319,8 +321,10 @@ class ChunkedSkipList {
           c->push(e, Order::hint(e->key()));
         }
       }
+      dir_changes_.store(static_cast<std::uint32_t>(lows.size()));
       index_.bulk_load(std::move(lows));
       if (last != head_) tail_.store(last);
+      rebuild_directory();  // speed only: skipped when out of memory
     } catch (...) {
       clear();
       throw;
@@ -362,7 +366,25 @@ class ChunkedSkipList {
       if (std::find(chain.begin(), chain.end(), s) == chain.end() && !is_kept(s)) return false;
       if (cmp_(node->key(), s->lo) || cmp_(s->lo, node->key())) return false;
     }
-    return true;
+    // The directory: lo strictly increasing, each entry with its slot's lo
+    // hint, naming a slot of the chain, a parked or a kept one (never a freed
+    // one); no more slots of the chain missing from it than changes counted
+    // since it was built.
+    std::size_t named = 0;
+    std::vector<const Slot*> slots(chain.begin() + 1, chain.end());
+    std::sort(slots.begin(), slots.end());
+    if (const Directory* d = dir_.load()) {
+      for (std::uint32_t j = 0; j < d->size(); ++j) {
+        const Slot* s = d->slot(j);
+        if (d->hint(j).word != s->lo_hint.word || d->hint(j).cls != s->lo_hint.cls) return false;
+        if (j > 0 && !cmp_(d->slot(j - 1)->lo, s->lo)) return false;
+        if (std::binary_search(slots.begin(), slots.end(), s))
+          ++named;
+        else if (!is_parked(s) && !is_kept(s))
+          return false;
+      }
+    }
+    return chain.size() - 1 - named <= dir_changes_.load();
   }
   // For tests: slots in the chain (the head included). Exclusive access only.
   std::size_t chunk_count() const {
@@ -381,6 +403,8 @@ class ChunkedSkipList {
 
   static constexpr std::uintptr_t kDead = 1;
   static constexpr std::uint32_t kPrefetchAhead = 3;
+  // Steps right from the directory's slot before the index is asked instead.
+  static constexpr std::uint32_t kLongWalk = 3;
 
   struct Slot {
     Slot(const Key& k, OrderHint h) : lo_hint(h), lo(k) {}
@@ -389,6 +413,7 @@ class ChunkedSkipList {
     OrderHint lo_hint;
     Key lo;  // immutable; the head's is unused (-infinity)
     Slot* next_kept = nullptr;  // in kept_ (see unindex)
+    Slot* next_unlinked = nullptr;  // in unlinked_ (see release)
   };
   struct Located {
     Slot* slot;
@@ -446,15 +471,46 @@ class ChunkedSkipList {
   // The slot whose range holds k (strict: holds the keys just below k, i.e.
   // lo < k <= hi), with its chunk as read. The slot may be DEAD when it was
   // reached through a `right` link (its final chunk is then the truth).
+  // Starts from the directory; a walk longer than kLongWalk (the directory
+  // is stale there) jumps once to where the skip-list index leads, when that
+  // is further right.
   Located locate(const Key& k, OrderHint hk, bool strict) const {
-    auto [s, w] = live_from_index(index_.last_below(k, !strict));
+    const Directory* d = dir_.load(std::memory_order_acquire);
+    auto [s, w] = d ? live_from_directory(d, k, hk, strict) : live_from_index(index_.last_below(k, !strict));
     const Chunk* c = chunk_of(w);
+    std::uint32_t steps = 0;
     while (c->right && beyond(k, hk, c, strict)) {
+      if (++steps == kLongWalk && d) {
+        auto [t, tw] = live_from_index(index_.last_below(k, !strict));
+        if (t != head_ && (s == head_ || cmp_(s->lo, t->lo))) {
+          s = t;
+          w = tw;
+          c = chunk_of(w);
+          continue;
+        }
+      }
       s = c->right;
       w = s->word.load(std::memory_order_acquire);
       c = chunk_of(w);
     }
     return {s, w, c};
+  }
+  // The last live slot the directory names at or below k (strict: below k),
+  // or the head. A DEAD one may have been absorbed already: the entry before
+  // it is taken instead (every slot d names is still allocated: see
+  // rebuild_directory).
+  std::pair<Slot*, std::uintptr_t> live_from_directory(const Directory* d, const Key& k, OrderHint hk,
+                                                       bool strict) const {
+    std::uint32_t j = d->count_at_or_below([&](OrderHint h, std::uint32_t e) {
+      const int r = Order::compare(cmp_, k, hk, h, [&]() -> const Key& { return d->slot(e)->lo; });
+      return strict ? r <= 0 : r < 0;  // the entry's lo is above k (strict: at or above)
+    });
+    for (; j > 0; --j) {
+      Slot* s = d->slot(j - 1);
+      const std::uintptr_t w = s->word.load(std::memory_order_acquire);
+      if (!(w & kDead)) return {s, w};
+    }
+    return {head_, head_->word.load(std::memory_order_acquire)};
   }
   // The same, helping absorb until the slot is live (writers). Keys at or
   // past the last slot's lo go straight to it (sorted appends skip the index).
@@ -561,7 +617,7 @@ class ChunkedSkipList {
     auto key_at = [&](std::uint32_t j) -> const Key& { return j == i ? entry->key() : c->entries()[j < i ? j : j - 1]->key(); };
     auto hint_at = [&](std::uint32_t j) { return j == i ? he : c->hint(j < i ? j : j - 1); };
 
-    EpochDomain::Reservation room(2);  // the old chunk, the new slot's release
+    EpochDomain::Reservation room(1);  // the old chunk
     std::optional<EpochDomain::Reservation> spare(std::in_place, 1);  // for the index's erase
     auto* s2 = new Slot(key_at(left), hint_at(left));
     Chunk* c2 = nullptr;
@@ -596,10 +652,14 @@ class ChunkedSkipList {
       forget_tail(s2);
       if (indexed) {
         spare.reset();
-        if (!unindex(s2)) return true;  // the entry stays: never free s2
+        if (!unindex(s2)) {  // the entry stays: never free s2
+          note_slot_change();
+          return true;
+        }
       }
     }
-    release(s2, room);
+    release(s2);
+    note_slot_change();
     return true;
   }
 
@@ -614,7 +674,7 @@ class ChunkedSkipList {
       const Located pred = locate(s->lo, s->lo_hint, true);
       if (pred.chunk->right != s || (pred.word & kDead)) return;
       if (n > 0 && pred.chunk->count + n > b_ * 3 / 4) return;
-      EpochDomain::Reservation room(2);  // pred's chunk, s's release
+      EpochDomain::Reservation room(1);  // pred's chunk
       std::optional<EpochDomain::Reservation> spare(std::in_place, 1);  // for the index's erase
       Chunk* merged = make_merged(pred.chunk, fresh);
       std::uintptr_t expected = bits(fresh);
@@ -646,7 +706,7 @@ class ChunkedSkipList {
         target = pred.slot;
         continue;
       }
-      EpochDomain::Reservation room(2);  // pred's chunk, target's release
+      EpochDomain::Reservation room(1);  // pred's chunk
       std::optional<EpochDomain::Reservation> spare(std::in_place, 1);  // for the index's erase
       Chunk* merged = make_merged(pred.chunk, chunk_of(target->word.load(std::memory_order_acquire)));
       if (!finish_absorb(pred, target, merged, room, spare)) {
@@ -674,7 +734,8 @@ class ChunkedSkipList {
     room.retire(const_cast<Chunk*>(pred.chunk), &free_chunk_erased);
     forget_tail(target);
     spare.reset();  // so the index's erase finds its room without allocating
-    if (unindex(target)) release(target, room);
+    if (unindex(target)) release(target);
+    note_slot_change();
     return true;
   }
   // The tail shortcut must not outlive s: cleared (if it still names s)
@@ -702,14 +763,84 @@ class ChunkedSkipList {
       s->next_kept = head;
     } while (!kept_.compare_exchange_weak(head, s, std::memory_order_release, std::memory_order_relaxed));
   }
+  bool is_parked(const Slot* s) const noexcept {
+    for (const Slot* p = unlinked_.load(std::memory_order_acquire); p; p = p->next_unlinked)
+      if (p == s) return true;
+    return false;
+  }
   bool is_kept(const Slot* s) const noexcept {
     for (const Slot* k = kept_.load(std::memory_order_acquire); k; k = k->next_kept)
       if (k == s) return true;
     return false;
   }
 
-  static void release(Slot* s, EpochDomain::Reservation& room) {
-    if (s->refs.fetch_sub(1) == 1) room.retire(s, &free_slot_erased);
+  // Drops one of s's two references; the last one parks s (unlinked_) until
+  // a directory built after its unlink replaces every one that may name it.
+  void release(Slot* s) noexcept {
+    if (s->refs.fetch_sub(1) == 1) park(s);
+  }
+  void park(Slot* s) noexcept {
+    Slot* head = unlinked_.load(std::memory_order_relaxed);
+    do {
+      s->next_unlinked = head;
+    } while (!unlinked_.compare_exchange_weak(head, s, std::memory_order_release, std::memory_order_relaxed));
+  }
+
+  // ---- the directory (chunk_list_directory.hpp) -------------------------------
+  // A slot was split off or unlinked: counted, and the directory is rebuilt
+  // once the changes reach an eighth of its entries (at least one), so
+  // rebuilding costs O(1) amortized per split and a stale directory sends
+  // few searches more than a step right. Optional work: gives up when another
+  // thread is rebuilding (it or the next change's writer builds) or memory
+  // runs out (the next change tries again).
+  void note_slot_change() noexcept {
+    const std::uint32_t changes = dir_changes_.fetch_add(1) + 1;
+    const Directory* d = dir_.load(std::memory_order_acquire);
+    if (d && changes < std::max<std::uint32_t>(1, d->size() / 8)) return;
+    if (dir_building_.exchange(true, std::memory_order_acquire)) return;
+    rebuild_directory();
+    dir_building_.store(false, std::memory_order_release);
+  }
+  // Builds a directory of the live slots of the chain and publishes it; then
+  // retires the replaced one and the slots parked in unlinked_ before the
+  // walk. Those were unlinked before it began, so the new directory does not
+  // name them, and a reader that found one in an older directory holds an
+  // epoch guard older than their retirement. Caller: dir_building_ held,
+  // inside an EpochGuard (or exclusive access). On out of memory nothing
+  // changes (the parked slots go back).
+  void rebuild_directory() noexcept {
+    Slot* parked = unlinked_.exchange(nullptr, std::memory_order_acquire);
+    std::size_t n_parked = 0;
+    for (Slot* p = parked; p; p = p->next_unlinked) ++n_parked;
+    const std::uint32_t changes = dir_changes_.exchange(0);
+    Directory* fresh = nullptr;
+    try {
+      EpochDomain::Reservation room(n_parked + 1);
+      dir_scratch_.clear();
+      const Chunk* c = chunk_of(head_->word.load(std::memory_order_acquire));
+      while (Slot* s = c->right) {
+        const std::uintptr_t w = s->word.load(std::memory_order_acquire);
+        if (!(w & kDead)) dir_scratch_.push_back(s);
+        c = chunk_of(w);
+      }
+      fresh = Directory::make(static_cast<std::uint32_t>(dir_scratch_.size()));
+      for (Slot* s : dir_scratch_) fresh->push(s->lo_hint, s);
+      if (const Directory* old = dir_.exchange(fresh, std::memory_order_acq_rel))
+        room.retire(const_cast<Directory*>(old), &Directory::destroy_erased);
+      while (parked) {
+        Slot* next = parked->next_unlinked;
+        room.retire(parked, &free_slot_erased);
+        parked = next;
+      }
+    } catch (const std::bad_alloc&) {
+      Directory::destroy(fresh);
+      dir_changes_.fetch_add(changes);
+      while (parked) {  // back to unlinked_ (the first reference was dropped already)
+        Slot* next = parked->next_unlinked;
+        park(parked);
+        parked = next;
+      }
+    }
   }
 
   // ---- memory ------------------------------------------------------------------
@@ -741,6 +872,13 @@ class ChunkedSkipList {
       free_slot_erased(k);
       k = next;
     }
+    for (Slot* p = unlinked_.exchange(nullptr); p;) {
+      Slot* next = p->next_unlinked;
+      free_slot_erased(p);
+      p = next;
+    }
+    Directory::destroy(dir_.exchange(nullptr));
+    dir_changes_.store(0);
     Slot* s = head_;
     while (s) {
       auto* c = const_cast<Chunk*>(chunk_of(s->word.load()));
@@ -763,6 +901,17 @@ class ChunkedSkipList {
   // The last slot (never the head) as its splitter left it, or null: a
   // shortcut for appends. Cleared before that slot can be released.
   std::atomic<Slot*> tail_{nullptr};
+  // The read-mostly upper level (chunk_list_directory.hpp); null until the
+  // first split or bulk_load. Replaced whole, retired through the epoch domain.
+  std::atomic<const Directory*> dir_{nullptr};
+  // Slots split off or unlinked since the directory was built.
+  std::atomic<std::uint32_t> dir_changes_{0};
+  // Held by the one thread rebuilding the directory (it owns dir_scratch_).
+  std::atomic<bool> dir_building_{false};
+  std::vector<Slot*> dir_scratch_;
+  // Released slots (both references dropped) that a directory may still name:
+  // retired by the next rebuild_directory, freed with the list otherwise.
+  std::atomic<Slot*> unlinked_{nullptr};
   // Absorbed slots whose index entry could not be erased (unindex): never
   // retired while the list lives (the entry may still lead a reader to them).
   std::atomic<Slot*> kept_{nullptr};

@@ -50,7 +50,7 @@ struct ChunkListTestAccess {
     Slot* s;
     Located pred;
     Chunk* merged;
-    EpochDomain::Reservation room{2};  // pred's chunk, s's release
+    EpochDomain::Reservation room{1};  // pred's chunk
     std::optional<EpochDomain::Reservation> spare{std::in_place, 1};
     bool unlinked = false;
   };
@@ -122,7 +122,8 @@ struct ChunkListTestAccess {
     p.l.forget_tail(p.s);
     p.spare.reset();
     p.l.index_.erase(p.s->lo);  // may already be gone (unindex above)
-    List::release(p.s, p.room);
+    p.l.release(p.s);
+    p.l.note_slot_change();
   }
 };
 
