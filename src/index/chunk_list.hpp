@@ -214,7 +214,10 @@ class ChunkedSkipList {
     const OrderHint hk = Order::hint(k);
     const Located at = locate(k, hk, false);
     const std::uint32_t i = search(at.chunk, k, hk, false);
-    if (i < at.chunk->count && cmp_at(k, hk, at.chunk, i) == 0) return {at.chunk, i};
+    if (i < at.chunk->count && cmp_at(k, hk, at.chunk, i) == 0) {
+      prefetch(at.chunk->entries()[i]);  // the caller reads its key and value next
+      return {at.chunk, i};
+    }
     return {};
   }
   Pos first() const { return first_from(head_); }
@@ -433,10 +436,17 @@ class ChunkedSkipList {
     const int r = Order::compare(cmp_, k, hk, c->hi_hint(), [&]() -> const Key& { return c->right->lo; });
     return strict ? r > 0 : r >= 0;
   }
-  // First index whose key is >= k (upper: > k).
+  // First index whose key is >= k (upper: > k). Hints first; once the
+  // range fits a line of Entry pointers, that line is asked for (the caller
+  // reads the entry next), overlapping its miss with the last probes.
   std::uint32_t search(const Chunk* c, const Key& k, OrderHint hk, bool upper) const {
     std::uint32_t lo = 0, hi = c->count;
+    bool asked = false;
     while (lo < hi) {
+      if (!asked && hi - lo <= 8) {
+        __builtin_prefetch(&c->entries()[lo]);
+        asked = true;
+      }
       const std::uint32_t mid = (lo + hi) / 2;
       const int r = cmp_at(k, hk, c, mid);
       if (upper ? r >= 0 : r > 0)
@@ -544,7 +554,10 @@ class ChunkedSkipList {
     const OrderHint hk = Order::hint(k);
     const Located at = locate(k, hk, false);
     const std::uint32_t i = search(at.chunk, k, hk, upper);
-    if (i < at.chunk->count) return {at.chunk, i};
+    if (i < at.chunk->count) {
+      prefetch(at.chunk->entries()[i]);  // the caller reads its key and value next
+      return {at.chunk, i};
+    }
     return first_from(at.chunk->right);
   }
 

@@ -41,6 +41,7 @@ struct ChunkListTestAccess {
   using Slot = List::Slot;
   using Chunk = List::Chunk;
   using Located = List::Located;
+  using Directory = List::Directory;
 
   // An absorber stopped after its freeze (maybe_absorb's state: the
   // predecessor as located and the merged chunk built before the freeze).
@@ -124,6 +125,46 @@ struct ChunkListTestAccess {
     p.l.index_.erase(p.s->lo);  // may already be gone (unindex above)
     p.l.release(p.s);
     p.l.note_slot_change();
+  }
+
+  // ---- the directory (chunk_list_directory.hpp) ----------------------------
+  // finish() without the rebuild its change may start: s is released and
+  // parked while the directory still names it.
+  static void finish_parked(PendingAbsorb& p) {
+    ASSERT_TRUE(p.unlinked);
+    p.l.forget_tail(p.s);
+    p.spare.reset();
+    ASSERT_TRUE(p.l.index_.erase(p.s->lo));
+    p.l.release(p.s);
+  }
+  static bool parked(const List& l, const Slot* s) { return l.is_parked(s); }
+  static bool named(const List& l, const Slot* s) {
+    const Directory* d = l.dir_.load();
+    for (std::uint32_t j = 0; d && j < d->size(); ++j)
+      if (d->slot(j) == s) return true;
+    return false;
+  }
+  static void rebuild(List& l) { l.rebuild_directory(); }
+  using Entries = std::vector<std::pair<OrderHint, Slot*>>;
+  // The entries a fresh directory has: every slot of the chain but the head.
+  static Entries fresh_entries(const List& l) {
+    Entries e;
+    for (Slot* s : chain(l))
+      if (s != l.head_) e.emplace_back(s->lo_hint, s);
+    return e;
+  }
+  // Publishes a directory of exactly these entries and sets the count of
+  // changes since it was built (what a buggy writer could leave behind).
+  static void publish(List& l, const Entries& entries, std::uint32_t changes) {
+    Directory* d = Directory::make(static_cast<std::uint32_t>(entries.size()));
+    for (const auto& [h, s] : entries) d->push(h, s);
+    EpochDomain::Reservation room(1);
+    if (const Directory* old = l.dir_.exchange(d)) room.retire(const_cast<Directory*>(old), &Directory::destroy_erased);
+    l.dir_changes_.store(changes);
+  }
+  // A slot of no list (its word names no chunk: for the check only, never read).
+  static std::unique_ptr<Slot> foreign_slot(std::int64_t lo) {
+    return std::make_unique<Slot>(lo, OrderHint{static_cast<std::uint64_t>(lo), 0});
   }
 };
 
@@ -425,4 +466,88 @@ TEST(ChunkListStates, TailNamesAbsorbedSlot) {
   ASSERT_NO_FATAL_FAILURE(Access::finish(*p));
   EXPECT_NE(Access::tail(l), s);
   ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, m));
+}
+
+// ---- the directory ------------------------------------------------------------
+
+// A directory that misses slots is allowed only when the misses are counted
+// as changes since it was built (then a rebuild is due); the checker rejects
+// one left stale without the count, and reads through either stay exact (it
+// is a shortcut: searches walk right from where it leads).
+TEST(ChunkListDirectory, LeftStaleWithoutItsCountFailsTheCheck) {
+  List l(kB);
+  Model m;
+  ASSERT_NO_FATAL_FAILURE(build(l, m));
+  ASSERT_TRUE(l.well_formed());
+  Access::Entries all = Access::fresh_entries(l);
+  ASSERT_EQ(all.size(), 5u);
+  Access::Entries stale(all.begin(), all.begin() + 2);  // slots 180, 240, 300 missing
+  Access::publish(l, stale, 0);
+  EXPECT_FALSE(l.well_formed());
+  ASSERT_NO_FATAL_FAILURE(expect_reads_match(l, m));
+  Access::publish(l, stale, 3);
+  EXPECT_TRUE(l.well_formed());
+  Access::publish(l, {}, 4);  // an empty one (everything from the head) missing 5
+  EXPECT_FALSE(l.well_formed());
+  ASSERT_NO_FATAL_FAILURE(expect_reads_match(l, m));
+  Access::rebuild(l);
+  EXPECT_TRUE(l.well_formed());
+  ASSERT_NO_FATAL_FAILURE(writes_checking_reads(l, m, 180, 9000, [&] { ASSERT_TRUE(l.well_formed()); }));
+}
+
+// Entries out of order, with a hint that is not their slot's, or naming a
+// slot that is neither in the chain nor parked nor kept (it could be freed)
+// fail the check.
+TEST(ChunkListDirectory, WrongEntriesFailTheCheck) {
+  List l(kB);
+  Model m;
+  ASSERT_NO_FATAL_FAILURE(build(l, m));
+  const Access::Entries all = Access::fresh_entries(l);
+  Access::Entries swapped = all;
+  std::swap(swapped[1], swapped[2]);
+  Access::publish(l, swapped, 5);
+  EXPECT_FALSE(l.well_formed());
+  Access::Entries wrong_hint = all;
+  wrong_hint[3].first.word += 1;
+  Access::publish(l, wrong_hint, 5);
+  EXPECT_FALSE(l.well_formed());
+  auto foreign = Access::foreign_slot(90);
+  Access::Entries with_foreign = all;
+  with_foreign.insert(with_foreign.begin() + 1, {kv::OrderHint{90, 0}, foreign.get()});
+  Access::publish(l, with_foreign, 5);
+  EXPECT_FALSE(l.well_formed());
+  Access::publish(l, all, 0);
+  EXPECT_TRUE(l.well_formed());
+  ASSERT_NO_FATAL_FAILURE(expect_reads_match(l, m));
+}
+
+// An absorbed slot released while the directory still names it is parked,
+// not freed: reads that the directory sends to it see DEAD and start from
+// the entry before it; the next rebuild drops it from the directory and
+// retires it (never rebuilt: the list frees it; the ASan build's leak check).
+TEST(ChunkListDirectory, ParkedSlotStillNamedReadsAndWrites) {
+  for (std::int64_t lo : kTargets) {
+    for (const bool rebuild : {true, false}) {
+      SCOPED_TRACE("slot " + std::to_string(lo) + (rebuild ? ", rebuilt" : ", freed with the list"));
+      List l(kB);
+      Model m;
+      ASSERT_NO_FATAL_FAILURE(build(l, m));
+      kv::EpochGuard g;
+      Access::Slot* s = Access::slot_with_lo(l, lo);
+      auto p = Access::freeze(l, s);
+      ASSERT_NO_FATAL_FAILURE(Access::absorb_cas(*p));
+      ASSERT_NO_FATAL_FAILURE(Access::finish_parked(*p));
+      ASSERT_TRUE(Access::parked(l, s));
+      ASSERT_TRUE(Access::named(l, s));
+      ASSERT_TRUE(l.well_formed());
+      ASSERT_NO_FATAL_FAILURE(expect_reads_match(l, m));
+      if (!rebuild) continue;
+      Access::rebuild(l);
+      ASSERT_FALSE(Access::named(l, s));
+      ASSERT_TRUE(l.well_formed());
+      ASSERT_NO_FATAL_FAILURE(expect_reads_match(l, m));
+      ASSERT_NO_FATAL_FAILURE(writes_checking_reads(l, m, lo, 11000));
+      ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, m));
+    }
+  }
 }
