@@ -1,6 +1,7 @@
 // ChunkedSkipList: a lock-free ordered map whose keys live in small immutable
-// sorted chunks (an "unrolled" skip list), so a search touches ~log(n/B) index
-// nodes plus one chunk instead of ~20 separately allocated one-key nodes.
+// sorted chunks (an "unrolled" skip list), so a search reads a small sorted
+// directory of the chunks' slots and one chunk instead of ~20 separately
+// allocated one-key nodes.
 // Concurrent readers and writers, no locks (EpochDomain's retire list is the
 // only mutex, as for kv::SkipList), epoch-based reclamation (epoch.hpp).
 //
@@ -12,9 +13,20 @@
 //          right is null), then hint words, Entry pointers, hint classes.
 //   Slot   atomic word = Chunk* | DEAD bit, an immutable lo key (the head
 //          slot: -inf, never dies). A slot covers [lo, chunk->hi).
-//   Index  a kv::SkipList<Key, Slot*> keyed by lo (the head is not in it).
-//          Only a shortcut: every search checks hi and moves right (B-link
-//          rule), so a missing, late or stale index entry costs speed only.
+//   Directory  (chunk_list_directory.hpp) the first level of every search:
+//          an immutable sorted array of (lo hint, Slot*) of the live slots
+//          (the head is not in it), in two-line blocks of 7 under a summary
+//          of the blocks' first hints. Rebuilt whole from the chain and
+//          republished (copy-on-write, the old one retired) once the slots
+//          split off or released since the last build reach 1/8 of its
+//          entries: O(1) amortized per split, and most searches land on
+//          their slot or a step left of it.
+//   Index  a kv::SkipList<Key, Slot*> keyed by lo (the head is not in it),
+//          kept exact by splitters and absorbers: the fallback when a walk
+//          from the directory's slot takes more than kLongWalk steps (many
+//          splits in one place since the last rebuild).
+//          Both are only shortcuts: every search checks hi and moves right
+//          (B-link rule), so a missing, late or stale entry costs speed only.
 //
 // The list: following `right` from the head through each slot's chunk gives
 // the slots in key order. A slot stays in that list until it is absorbed; a
@@ -25,9 +37,11 @@
 // absorb, which needs the freeze first).
 //
 // Protocols (linearization points in brackets)
-//  * Find(k): slot = index.last_below(k, or_equal) or the head; if that slot
-//    is DEAD (it may have been absorbed: the index cannot tell) search the
-//    index strictly below its lo and retry; then walk right while k >= hi.
+//  * Find(k): slot = the directory's last entry with lo <= k, or the head; if
+//    that slot is DEAD (it may have been absorbed: the directory cannot tell)
+//    take the entry before it; then walk right while k >= hi (after
+//    kLongWalk steps: once to index.last_below(k) when that is further right;
+//    a DEAD slot from the index: search the index strictly below its lo).
 //    Slots reached through `right` are in the list (even DEAD ones: their
 //    final chunk is read), so no retry is needed there. Binary search of the
 //    chunk: hints first, the key on ties. [the load of the chunk's slot word]
@@ -47,16 +61,26 @@
 //    chunk has right == S is CASed to P' {P's entries + C's, right = C.right}.
 //    Any writer meeting a DEAD slot does the same (idempotent: when P's chunk
 //    no longer has right == S it is done; a DEAD P is absorbed first).
+//  * Directory rebuild: by the writer whose split or release reaches the
+//    threshold; one thread at a time (dir_building_ is a try-flag: a writer
+//    that finds it taken skips the rebuild, nobody waits; readers never
+//    touch it). [the exchange of dir_]
 //  * Appends: tail_ names the last slot as its splitter (or bulk_load) left
 //    it; a writer whose key is >= its lo and finds it live with right == null
 //    uses it without searching the index. The absorber of that slot (or its
 //    splitter, when it died meanwhile) clears tail_ before the slot can be
 //    released, so tail_ never names a freed slot.
-//  * Reclamation: chunks, entries and values via EpochDomain. A Slot (with
-//    its final chunk) is retired only after BOTH its creator (the splitter,
-//    after its index insert, erasing that entry again if the slot died
-//    meanwhile) and its absorber (after unlinking and erasing its index
-//    entry) released it: no index entry can point at a freed slot.
+//  * Reclamation: chunks, entries, values and replaced directories via
+//    EpochDomain. A Slot (with its final chunk) is released only after BOTH
+//    its creator (the splitter, after its index insert, erasing that entry
+//    again if the slot died meanwhile) and its absorber (after unlinking and
+//    erasing its index entry) let go of it: no index entry can point at a
+//    freed slot. A released slot is parked (unlinked_), not retired: the
+//    next directory rebuild takes the parked list BEFORE it walks the chain
+//    (so its directory cannot name them: they were unlinked before), publishes,
+//    then retires the old directory and the parked slots together. A reader
+//    that found a parked slot in an older directory holds a guard older than
+//    that retirement; no directory can point at a freed slot either.
 //
 // What a reader sees (every read runs inside an EpochGuard): find/get/
 // contains are linearizable. A scan (first/lower_bound/upper_bound then next)
@@ -71,7 +95,8 @@
 // Out of memory: a writer builds its entry and chunk versions and takes its
 // EpochDomain::Reservation before its CAS; a failed allocation changes
 // nothing. Work after the CAS that could allocate is optional: the index
-// insert after a split (skipped: speed only), the absorb after an erase (the
+// insert after a split (skipped: speed only), the directory rebuild (skipped;
+// the parked slots wait for the next one, or the list's end), the absorb after an erase (the
 // slot stays DEAD until a later writer absorbs it), the index erase of an
 // absorbed slot (a spare reservation is released just before it so it does
 // not allocate; if it still fails the slot is kept: never retired, so the

@@ -9,6 +9,9 @@
 #include <cstdint>
 #include <iterator>
 #include <map>
+#include <random>
+#include <thread>
+#include <vector>
 
 #include "index/epoch.hpp"
 
@@ -29,6 +32,27 @@ void writer_step(List& l, int op, std::int64_t k, std::int64_t v, std::map<std::
   } else {
     if (l.erase(k) != (mine.erase(k) == 1)) errors++;
   }
+}
+
+// 4 writers fight over the SAME 64 keys, 20,000 steps each: insert_or_assign
+// (value k * 1000 + writer) or erase, chosen at random (the concurrent
+// same-keys tests of both lists; the caller checks what is left).
+template <class List>
+void fight_over_same_keys(List& l) {
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 4; ++w) {
+    threads.emplace_back([&l, w] {
+      std::mt19937 rng(static_cast<std::uint32_t>(w));
+      for (int i = 0; i < 20000; ++i) {
+        const std::int64_t k = rng() % 64;
+        if (rng() % 2)
+          l.insert_or_assign(k, k * 1000 + w);
+        else
+          l.erase(k);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
 }
 
 // Same size, and the same (key, value) pairs walking forward and backward.

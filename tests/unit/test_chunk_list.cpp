@@ -203,6 +203,22 @@ std::uint64_t scan_errors(const List& l, std::int64_t k, std::int64_t max, int s
   return errors;
 }
 
+// Joins the writers (the first `writers` threads), then stops and joins the
+// readers: no thread counted an error, and the list holds the permanent keys
+// (k * 1000 every kStride below max) plus what each writer's model holds.
+void finish_stress(std::vector<std::thread>& threads, std::size_t writers, std::atomic<bool>& done,
+                   const std::atomic<std::uint64_t>& errors, const List& l, const std::vector<Model>& expected,
+                   std::int64_t max) {
+  for (std::size_t t = 0; t < writers; ++t) threads[t].join();
+  done = true;
+  for (std::size_t t = writers; t < threads.size(); ++t) threads[t].join();
+  EXPECT_EQ(errors.load(), 0u);
+  Model all;
+  for (std::int64_t k = 0; k < max; k += kStride) all[k] = k * 1000;
+  for (const auto& m : expected) all.insert(m.begin(), m.end());
+  ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, all));
+}
+
 }  // namespace
 
 // 4 writers on disjoint key stripes (insert, replace, erase; never touching
@@ -255,14 +271,7 @@ TEST(ChunkListStress, ConcurrentWritersAndReaders) {
       }
     });
   }
-  for (int w = 0; w < kWriters; ++w) threads[static_cast<std::size_t>(w)].join();
-  done = true;
-  for (std::size_t t = kWriters; t < threads.size(); ++t) threads[t].join();
-  EXPECT_EQ(errors.load(), 0u);
-  Model all;
-  for (std::int64_t k = 0; k < kKeys; k += kStride) all[k] = k * 1000;
-  for (auto& m : expected) all.insert(m.begin(), m.end());
-  ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, all));
+  ASSERT_NO_FATAL_FAILURE(finish_stress(threads, kWriters, done, errors, l, expected, kKeys));
   kv::EpochDomain::global().collect();
 }
 
@@ -303,34 +312,14 @@ TEST(ChunkListStress, HotSpotSplitAbsorbRaces) {
       errors += scan_errors(l, static_cast<std::int64_t>(rng() % kRange), kRange, 40);
     }
   });
-  for (int w = 0; w < kWriters; ++w) threads[static_cast<std::size_t>(w)].join();
-  done = true;
-  threads.back().join();
-  EXPECT_EQ(errors.load(), 0u);
-  Model all;
-  for (std::int64_t k = 0; k < kRange; k += kStride) all[k] = k * 1000;
-  for (auto& m : expected) all.insert(m.begin(), m.end());
-  ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, all));
+  ASSERT_NO_FATAL_FAILURE(finish_stress(threads, kWriters, done, errors, l, expected, kRange));
 }
 
 // Writers fight over the SAME keys (insert_or_assign vs erase); afterwards
 // every key present is found once, in order, with a value of its own.
 TEST(ChunkListStress, ConcurrentInsertEraseSameKeys) {
   List l(4);
-  std::vector<std::thread> threads;
-  for (int w = 0; w < 4; ++w) {
-    threads.emplace_back([&, w] {
-      std::mt19937 rng(static_cast<std::uint32_t>(w));
-      for (int i = 0; i < 20000; ++i) {
-        const std::int64_t k = rng() % 64;
-        if (rng() % 2)
-          l.insert_or_assign(k, k * 1000 + w);
-        else
-          l.erase(k);
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
+  kvtest::fight_over_same_keys(l);
   ASSERT_TRUE(l.well_formed());
   kv::EpochGuard g;
   std::size_t count = 0;
@@ -395,14 +384,7 @@ TEST(ChunkListStress, DirectoryRebuildsUnderConcurrentReadersAndWriters) {
       }
     });
   }
-  for (int w = 0; w < kWriters; ++w) threads[static_cast<std::size_t>(w)].join();
-  done = true;
-  for (std::size_t t = kWriters; t < threads.size(); ++t) threads[t].join();
-  EXPECT_EQ(errors.load(), 0u);
-  Model all;
-  for (std::int64_t k = 0; k < kKeys; k += kStride) all[k] = k * 1000;
-  for (auto& m : expected) all.insert(m.begin(), m.end());
-  ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, all));
+  ASSERT_NO_FATAL_FAILURE(finish_stress(threads, kWriters, done, errors, l, expected, kKeys));
   kv::EpochDomain::global().collect();
 }
 

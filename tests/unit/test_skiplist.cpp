@@ -152,20 +152,7 @@ TEST(SkipListStress, ConcurrentInsertEraseSameKeys) {
   // Writers fight over the same small key range; at the end, every key that is
   // present must be findable exactly once in order.
   List l;
-  std::vector<std::thread> threads;
-  for (int w = 0; w < 4; ++w) {
-    threads.emplace_back([&, w] {
-      std::mt19937 rng(static_cast<std::uint32_t>(w));
-      for (int i = 0; i < 20000; ++i) {
-        const std::int64_t k = rng() % 64;
-        if (rng() % 2)
-          l.insert_or_assign(k, k * 1000 + w);
-        else
-          l.erase(k);
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
+  kvtest::fight_over_same_keys(l);
   kv::EpochGuard g;
   std::size_t count = 0;
   std::int64_t prev = -1;
