@@ -203,21 +203,30 @@ std::uint64_t scan_errors(const List& l, std::int64_t k, std::int64_t max, int s
   return errors;
 }
 
-// Joins the writers (the first `writers` threads), then stops and joins the
-// readers: no thread counted an error, and the list holds the permanent keys
-// (k * 1000 every kStride below max) plus what each writer's model holds.
-void finish_stress(std::vector<std::thread>& threads, std::size_t writers, std::atomic<bool>& done,
-                   const std::atomic<std::uint64_t>& errors, const List& l, const std::vector<Model>& expected,
-                   std::int64_t max) {
-  for (std::size_t t = 0; t < writers; ++t) threads[t].join();
-  done = true;
-  for (std::size_t t = writers; t < threads.size(); ++t) threads[t].join();
-  EXPECT_EQ(errors.load(), 0u);
-  Model all;
-  for (std::int64_t k = 0; k < max; k += kStride) all[k] = k * 1000;
-  for (const auto& m : expected) all.insert(m.begin(), m.end());
-  ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, all));
-}
+// The shared state of a stress test: writers (started first, each with its
+// own model of the keys it owns) and readers (running until done), counting
+// errors.
+struct Stress {
+  explicit Stress(std::size_t writers) : expected(writers) {}
+  std::atomic<bool> done{false};
+  std::atomic<std::uint64_t> errors{0};
+  std::vector<std::thread> threads;
+  std::vector<Model> expected;
+
+  // Joins the writers, then stops and joins the readers: no thread counted
+  // an error, and the list holds the permanent keys (k * 1000 every kStride
+  // below max) plus what each writer's model holds.
+  void finish(const List& l, std::int64_t max) {
+    for (std::size_t t = 0; t < expected.size(); ++t) threads[t].join();
+    done = true;
+    for (std::size_t t = expected.size(); t < threads.size(); ++t) threads[t].join();
+    EXPECT_EQ(errors.load(), 0u);
+    Model all;
+    for (std::int64_t k = 0; k < max; k += kStride) all[k] = k * 1000;
+    for (const auto& m : expected) all.insert(m.begin(), m.end());
+    ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, all));
+  }
+};
 
 }  // namespace
 
@@ -231,10 +240,8 @@ TEST(ChunkListStress, ConcurrentWritersAndReaders) {
   constexpr std::int64_t kKeys = 16000;  // [0, kKeys); odd keys above it are never inserted
   constexpr int kRounds = 4;
   for (std::int64_t k = 0; k < kKeys; k += kStride) l.insert(k, k * 1000);
-  std::atomic<bool> done{false};
-  std::atomic<std::uint64_t> errors{0};
-  std::vector<std::thread> threads;
-  std::vector<Model> expected(kWriters);
+  Stress run(kWriters);
+  auto& [done, errors, threads, expected] = run;
   for (int w = 0; w < kWriters; ++w) {
     threads.emplace_back([&, w] {
       std::mt19937 rng(static_cast<std::uint32_t>(w + 100));
@@ -271,7 +278,7 @@ TEST(ChunkListStress, ConcurrentWritersAndReaders) {
       }
     });
   }
-  ASSERT_NO_FATAL_FAILURE(finish_stress(threads, kWriters, done, errors, l, expected, kKeys));
+  ASSERT_NO_FATAL_FAILURE(run.finish(l, kKeys));
   kv::EpochDomain::global().collect();
 }
 
@@ -284,10 +291,8 @@ TEST(ChunkListStress, HotSpotSplitAbsorbRaces) {
   constexpr std::int64_t kRange = 256;
   constexpr int kWriters = 4;
   for (std::int64_t k = 0; k < kRange; k += kStride) l.insert(k, k * 1000);
-  std::atomic<bool> done{false};
-  std::atomic<std::uint64_t> errors{0};
-  std::vector<std::thread> threads;
-  std::vector<Model> expected(kWriters);
+  Stress run(kWriters);
+  auto& [done, errors, threads, expected] = run;
   for (int w = 0; w < kWriters; ++w) {
     threads.emplace_back([&, w] {
       std::mt19937 rng(static_cast<std::uint32_t>(w + 1));
@@ -312,7 +317,7 @@ TEST(ChunkListStress, HotSpotSplitAbsorbRaces) {
       errors += scan_errors(l, static_cast<std::int64_t>(rng() % kRange), kRange, 40);
     }
   });
-  ASSERT_NO_FATAL_FAILURE(finish_stress(threads, kWriters, done, errors, l, expected, kRange));
+  ASSERT_NO_FATAL_FAILURE(run.finish(l, kRange));
 }
 
 // Writers fight over the SAME keys (insert_or_assign vs erase); afterwards
@@ -349,10 +354,8 @@ TEST(ChunkListStress, DirectoryRebuildsUnderConcurrentReadersAndWriters) {
   std::vector<std::pair<std::int64_t, std::int64_t>> items;
   for (std::int64_t k = 0; k < kKeys; k += kStride) items.emplace_back(k, k * 1000);
   l.bulk_load(std::move(items));
-  std::atomic<bool> done{false};
-  std::atomic<std::uint64_t> errors{0};
-  std::vector<std::thread> threads;
-  std::vector<Model> expected(kWriters);
+  Stress run(kWriters);
+  auto& [done, errors, threads, expected] = run;
   for (int w = 0; w < kWriters; ++w) {
     threads.emplace_back([&, w] {
       std::mt19937 rng(static_cast<std::uint32_t>(w + 50));
@@ -384,7 +387,7 @@ TEST(ChunkListStress, DirectoryRebuildsUnderConcurrentReadersAndWriters) {
       }
     });
   }
-  ASSERT_NO_FATAL_FAILURE(finish_stress(threads, kWriters, done, errors, l, expected, kKeys));
+  ASSERT_NO_FATAL_FAILURE(run.finish(l, kKeys));
   kv::EpochDomain::global().collect();
 }
 
