@@ -118,13 +118,16 @@
 #include "index/chunk_list_detail.hpp"
 #include "index/chunk_list_directory.hpp"
 #include "index/epoch.hpp"
+#include "index/map_writes.hpp"
 #include "index/order_hint.hpp"
 #include "index/skiplist.hpp"
 
 namespace kv {
 
 template <class Key, class T, class Compare = std::less<Key>>
-class ChunkedSkipList {
+class ChunkedSkipList : public MapWrites<ChunkedSkipList<Key, T, Compare>, Key, T> {
+  friend class MapWrites<ChunkedSkipList, Key, T>;
+
  public:
   static constexpr std::uint32_t kDefaultChunkSize = 64;
 
@@ -186,17 +189,8 @@ class ChunkedSkipList {
   ChunkedSkipList& operator=(const ChunkedSkipList&) = delete;
 
   std::uint32_t chunk_size() const { return b_; }
-  // Number of keys (exact when no writer is running).
-  std::size_t size() const { return size_.load(); }
-  bool empty() const { return size() == 0; }
-
-  // Inserts (k, v) if k is absent; returns false and changes nothing otherwise.
-  bool insert(const Key& k, const T& v) { return insert_impl<false>(k, v); }
-  // The same, moving v into the entry (v may be left moved-from even when the
-  // key turns out to be present).
-  bool insert(const Key& k, T&& v) { return insert_impl<false>(k, std::move(v)); }
-  // Inserts, or atomically replaces the value of an existing key; true when inserted.
-  bool insert_or_assign(const Key& k, const T& v) { return insert_impl<true>(k, v); }
+  // size, empty, insert, insert_or_assign: MapWrites (map_writes.hpp).
+  using MapWrites<ChunkedSkipList<Key, T, Compare>, Key, T>::size;
 
   // Removes k; false when absent (or removed concurrently by another thread).
   bool erase(const Key& k) {
