@@ -242,20 +242,8 @@ TEST(ChunkListStress, ConcurrentWritersAndReaders) {
   for (std::int64_t k = 0; k < kKeys; k += kStride) l.insert(k, k * 1000);
   Stress run(kWriters);
   auto& [done, errors, threads, expected] = run;
-  for (int w = 0; w < kWriters; ++w) {
-    threads.emplace_back([&, w] {
-      std::mt19937 rng(static_cast<std::uint32_t>(w + 100));
-      auto& mine = expected[static_cast<std::size_t>(w)];
-      for (int round = 0; round < kRounds; ++round) {
-        for (std::int64_t k = w; k < kKeys; k += kWriters) {
-          if (k % kStride == 0) continue;  // permanent
-          const int op = static_cast<int>(rng() % 3);
-          const std::int64_t v = k * 1000 + round;
-          kvtest::writer_step(l, op, k, v, mine, errors);
-        }
-      }
-    });
-  }
+  kvtest::start_stripe_writers(threads, l, expected, errors, kKeys, kRounds,
+                               [](std::int64_t k) { return k % kStride == 0; });  // permanent
   for (int r = 0; r < kReaders; ++r) {
     threads.emplace_back([&, r] {
       std::mt19937 rng(static_cast<std::uint32_t>(r + 7));

@@ -105,20 +105,8 @@ TEST(SkipListStress, ConcurrentWritersAndReaders) {
   std::atomic<std::uint64_t> reader_errors{0};
   std::vector<std::thread> threads;
   std::vector<std::map<std::int64_t, std::int64_t>> expected(kWriters);
-  for (int w = 0; w < kWriters; ++w) {
-    threads.emplace_back([&, w] {
-      std::mt19937 rng(static_cast<std::uint32_t>(w + 100));
-      auto& mine = expected[static_cast<std::size_t>(w)];
-      for (int round = 0; round < kRounds; ++round) {
-        for (std::int64_t i = 0; i < kKeysPerWriter; ++i) {
-          const std::int64_t k = i * kWriters + w;  // stripe w
-          const int op = static_cast<int>(rng() % 3);
-          const std::int64_t v = k * 1000 + round;
-          kvtest::writer_step(l, op, k, v, mine, reader_errors);
-        }
-      }
-    });
-  }
+  kvtest::start_stripe_writers(threads, l, expected, reader_errors, kKeysPerWriter * kWriters, kRounds,
+                               [](std::int64_t) { return false; });
   for (int r = 0; r < kReaders; ++r) {
     threads.emplace_back([&, r] {
       std::mt19937 rng(static_cast<std::uint32_t>(r + 7));
