@@ -397,7 +397,9 @@ class CsbTree {
   static std::size_t round_up(std::size_t v, std::size_t a) { return (v + a - 1) / a * a; }
 
   std::uint64_t* words_of(INode* n) const { return reinterpret_cast<std::uint64_t*>(n + 1); }
-  const std::uint64_t* words_of(const INode* n) const { return reinterpret_cast<const std::uint64_t*>(n + 1); }
+  const std::uint64_t* words_of(const INode* n) const {
+    return reinterpret_cast<const std::uint64_t*>(n + 1);
+  }
   Key* key_at(INode* n, std::size_t i) const {
     return std::launder(reinterpret_cast<Key*>(reinterpret_cast<char*>(n) + key_off_) + i);
   }
@@ -454,8 +456,8 @@ class CsbTree {
   // key(i) reads key i. Words decide where they differ in rank or tie exactly;
   // only a non-exact tie compares keys, by binary search over the tied run.
   template <class KeyAt>
-  [[gnu::always_inline]] std::size_t search(const std::uint64_t* words, std::size_t n, const Key& k, std::uint64_t wk, bool upper,
-                     KeyAt&& key) const {
+  [[gnu::always_inline]] std::size_t search(const std::uint64_t* words, std::size_t n, const Key& k,
+                                            std::uint64_t wk, bool upper, KeyAt&& key) const {
     std::size_t lo = 0, hi = n;
     if constexpr (Words::kHas) {
       lo = count_below(words, n, Words::tie_low(wk));
@@ -477,7 +479,8 @@ class CsbTree {
   [[gnu::always_inline]] std::size_t child_index(const INode* n, const Key& k, std::uint64_t wk) const {
     return search(words_of(n), n->n, k, wk, true, [&](std::size_t i) -> const Key& { return *key_at(n, i); });
   }
-  [[gnu::always_inline]] std::size_t leaf_search(const Leaf& lf, const Key& k, std::uint64_t wk, bool upper) const {
+  [[gnu::always_inline]] std::size_t leaf_search(const Leaf& lf, const Key& k, std::uint64_t wk,
+                                                 bool upper) const {
     return search(lf.words.data(), lf.keys.size(), k, wk, upper,
                   [&](std::size_t i) -> const Key& { return lf.keys[i]; });
   }

@@ -57,10 +57,14 @@ struct OrderWords {
   }
   // For a key with word w: a word x has a lower rank iff x < tie_low(w), a
   // higher one iff x > tie_high(w); in between the ranks tie.
-  static constexpr std::uint64_t tie_low(std::uint64_t w) noexcept { return kBijective ? w : w & ~std::uint64_t{1}; }
+  static constexpr std::uint64_t tie_low(std::uint64_t w) noexcept {
+    return kBijective ? w : w & ~std::uint64_t{1};
+  }
   static constexpr std::uint64_t tie_high(std::uint64_t w) noexcept { return kBijective ? w : w | 1; }
   // Two tying words that settle the keys as equivalent.
-  static constexpr bool exact_tie(std::uint64_t a, std::uint64_t b) noexcept { return kBijective || (a & b & 1); }
+  static constexpr bool exact_tie(std::uint64_t a, std::uint64_t b) noexcept {
+    return kBijective || (a & b & 1);
+  }
   static constexpr std::uint64_t rank(std::uint64_t w) noexcept { return kBijective ? w : w >> 1; }
 };
 
@@ -68,7 +72,8 @@ struct OrderWords {
 // (words nondecreasing in rank, x = a tie_low()). A binary search without a
 // data-dependent branch: the compiler turns the step into a conditional move,
 // so a probe costs no misprediction, only its load.
-[[gnu::always_inline]] inline std::size_t count_below(const std::uint64_t* w, std::size_t n, std::uint64_t x) noexcept {
+[[gnu::always_inline]] inline std::size_t count_below(const std::uint64_t* w, std::size_t n,
+                                                      std::uint64_t x) noexcept {
   if (n == 0) return 0;
   const std::uint64_t* base = w;
   while (n > 1) {

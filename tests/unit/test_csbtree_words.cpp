@@ -37,16 +37,52 @@ std::vector<Value> tricky_values() {
   const auto max = std::numeric_limits<std::int64_t>::max();
   const auto min = std::numeric_limits<std::int64_t>::min();
   std::vector<Value> v = {Value::null()};
-  for (std::int64_t i : {std::int64_t{0}, std::int64_t{1}, std::int64_t{-1}, std::int64_t{2}, kTwo50 - 1, kTwo50,
-                         kTwo50 + 1, -kTwo50, -kTwo50 - 1, kTwo53, kTwo53 + 1, kTwo53 + 2, -kTwo53 - 1, kTwo60,
-                         kTwo60 + 1, kTwo60 + 7, kTwo60 + 8, kTwo60 - 1, max, max - 1, min, min + 1})
+  for (std::int64_t i : {std::int64_t{0},
+                         std::int64_t{1},
+                         std::int64_t{-1},
+                         std::int64_t{2},
+                         kTwo50 - 1,
+                         kTwo50,
+                         kTwo50 + 1,
+                         -kTwo50,
+                         -kTwo50 - 1,
+                         kTwo53,
+                         kTwo53 + 1,
+                         kTwo53 + 2,
+                         -kTwo53 - 1,
+                         kTwo60,
+                         kTwo60 + 1,
+                         kTwo60 + 7,
+                         kTwo60 + 8,
+                         kTwo60 - 1,
+                         max,
+                         max - 1,
+                         min,
+                         min + 1})
     v.push_back(Value::integer(i));
-  for (double r : {0.0, -0.0, 0.5, -0.5, 1.0, 2.0, 0.1, 1.0 + 1e-15, 2.5, 9007199254740992.0,
-                   9007199254740994.0, 1152921504606846976.0, 9223372036854775808.0, -9223372036854775808.0,
-                   1e300, -1e300, std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
-                   std::numeric_limits<double>::denorm_min(), -std::numeric_limits<double>::denorm_min()})
+  for (double r : {0.0,
+                   -0.0,
+                   0.5,
+                   -0.5,
+                   1.0,
+                   2.0,
+                   0.1,
+                   1.0 + 1e-15,
+                   2.5,
+                   9007199254740992.0,
+                   9007199254740994.0,
+                   1152921504606846976.0,
+                   9223372036854775808.0,
+                   -9223372036854775808.0,
+                   1e300,
+                   -1e300,
+                   std::numeric_limits<double>::infinity(),
+                   -std::numeric_limits<double>::infinity(),
+                   std::numeric_limits<double>::denorm_min(),
+                   -std::numeric_limits<double>::denorm_min()})
     v.push_back(Value::real(r));
-  for (const char* t : {"", "a", "b", "abcdefgh", "abcdefgh0", "abcdefgh1", "abcdefgi", "abcdefg", "zzzzzzzzzzzz"})
+  for (const char* t :
+       {"", "a", "b", "abcdefgh", "abcdefgh0", "abcdefgh1", "abcdefgi", "abcdefg", "zzzzzzzzzzzz"})
     v.push_back(Value::text(t));
   v.push_back(Value::text(std::string("a\0", 2)));
   v.push_back(Value::text(std::string("abcdefg\0", 8)));
@@ -126,7 +162,8 @@ Value tying_key(std::mt19937& rng) {
     case 6: return Value::real(static_cast<double>(kTwo60 + small * 1024));
     case 7: return Value::text("prefix__" + std::to_string(small));
     case 8: return Value::blob(std::string("blobpref") + static_cast<char>(small));
-    default: return rng() % 8 ? Value::text(std::string(1, static_cast<char>('a' + small % 3))) : Value::null();
+    default:
+      return rng() % 8 ? Value::text(std::string(1, static_cast<char>('a' + small % 3))) : Value::null();
   }
 }
 
