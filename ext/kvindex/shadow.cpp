@@ -308,14 +308,13 @@ void ShadowTables::move_seq(long long expect) {
                              "(_info seq is not " + std::to_string(expect) + ")");
 }
 
-void ShadowTables::append(long long expect, const std::vector<const kv::Value*>& keys, const kv::OrderedIndex& index) {
+void ShadowTables::append(long long expect, const std::vector<kv::Journal::Change>& changes) {
   kv::BatchWriter w(buffer_);
-  for (const kv::Value* k : keys) {
-    const auto found = index.lookup(*k);
-    if (found.key)
-      w.put(*found.key, *found.value);
+  for (const auto& c : changes) {
+    if (c.value)
+      w.put(*c.key, *c.value);
     else
-      w.erase(*k);
+      w.erase(*c.key);
   }
   move_seq(expect);
   sqlite3_stmt* s = cached(append_, "INSERT INTO \"%w\".\"%w_log\"(seq, data) VALUES (?1, ?2)");
@@ -342,31 +341,33 @@ std::size_t ShadowTables::compact(long long expect, const kv::OrderedIndex& inde
     step_done(put, "writing _snap");
     pairs += entries;
   };
+  // The index's blocks of adjacent rows (IndexCursor::run: a CSB+-tree leaf),
+  // one virtual call per block.
   auto it = index.cursor();
+  it->seek_first();
   kv::BatchWriter w(buffer_);
-  for (it->seek_first(); it->valid(); it->next()) {
-    w.put(it->key(), it->value());
-    if (w.entries() >= kSnapRunEntries || w.size() >= kSnapRunBytes) {
-      write_run(w.entries());
-      w.restart();
+  for (auto run = it->run(); run.size > 0; run = it->next_run()) {
+    const char* key = reinterpret_cast<const char*>(run.key) + run.pos * run.stride;
+    const char* value = reinterpret_cast<const char*>(run.value) + run.pos * run.stride;
+    for (std::size_t i = run.pos; i < run.size; ++i, key += run.stride, value += run.stride) {
+      w.put(*reinterpret_cast<const kv::Value*>(key), *reinterpret_cast<const kv::Value*>(value));
+      if (w.entries() >= kSnapRunEntries || w.size() >= kSnapRunBytes) {
+        write_run(w.entries());
+        w.restart();
+      }
     }
   }
   write_run(w.entries());
   return pairs;
 }
 
-void ShadowTables::flush(const std::vector<const kv::Value*>& keys, const kv::OrderedIndex& index) {
+void ShadowTables::flush(const std::vector<kv::Journal::Change>& changes) {
   sqlite3_stmt* up = cached(upsert_, "INSERT OR REPLACE INTO \"%w\".\"%w_data\"(key, value) VALUES (?1, ?2)");
   sqlite3_stmt* del = cached(delete_, "DELETE FROM \"%w\".\"%w_data\" WHERE key = ?1");
-  for (const kv::Value* k : keys) {
-    const auto found = index.lookup(*k);
-    sqlite3_stmt* s = found.key ? up : del;
-    if (found.key) {
-      bind_value(s, 1, *found.key);
-      bind_value(s, 2, *found.value);
-    } else {
-      bind_value(s, 1, *k);
-    }
+  for (const auto& c : changes) {
+    sqlite3_stmt* s = c.value ? up : del;
+    bind_value(s, 1, *c.key);
+    if (c.value) bind_value(s, 2, *c.value);
     step_done(s, "writing _data");
   }
 }
