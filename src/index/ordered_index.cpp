@@ -254,7 +254,13 @@ bool Journal::append(OrderedIndex& index, const Value& k, Value&& v) {
     ++run.key.i;
     ++changes_;
     try {
-      bound_ = k;
+      if (k.bytes.empty())
+        bound_.bytes.clear();  // numbers: no call into the string
+      else
+        bound_.bytes = k.bytes;
+      bound_.kind = k.kind;
+      bound_.i = k.i;
+      bound_.r = k.r;
       bound_empty_ = false;
     } catch (...) {
       bound_known_ = false;  // learned from the index again next time
