@@ -105,8 +105,15 @@ int kvindexSync(sqlite3_vtab* vtab) {
     if (s.stored.format == kFormatDataTable) {
       t->shadow->flush(s.journal.changes(*s.index));
     } else if (s.written_log + s.journal.size() > std::max(kMinLogEntries, s.written_snap / 2)) {
-      s.written_snap = t->shadow->compact(s.written_seq, *s.index);
+      // A load into an empty table: its appends were packed as snapshot runs.
+      s.written_snap = s.journal.packed_is_everything() ? t->shadow->compact(s.written_seq, *s.journal.packed_appends())
+                                                        : t->shadow->compact(s.written_seq, *s.index);
       s.written_log = 0;
+      ++s.written_seq;
+    } else if (const kv::PackedPuts* appended = s.journal.packed_appends()) {
+      const auto recorded = s.journal.recorded_changes(*s.index);
+      t->shadow->append(s.written_seq, recorded, appended);
+      s.written_log += recorded.size() + appended->entries();
       ++s.written_seq;
     } else {
       const auto changes = s.journal.changes(*s.index);

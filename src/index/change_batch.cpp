@@ -110,6 +110,47 @@ void BatchWriter::erase(const Value& key) {
   ++entries_;
 }
 
+void BatchWriter::append(const PackedPuts& puts) {
+  for (std::size_t i = 0; i < puts.pieces(); ++i) out_.append(puts.piece(i).substr(1));  // no format byte
+  entries_ += puts.entries();
+}
+
+void PackedPuts::put(const Value& key, const Value& value) {
+  const std::size_t piece_start = ends_.empty() ? 0 : ends_.back();
+  const bool closes = piece_entries_ + 1 >= kSnapshotRunEntries;  // (or by size, checked below)
+  ends_.reserve(ends_.size() + 1);  // so closing the piece below cannot throw
+  const std::size_t size_before = bytes_.size();
+  if (piece_entries_ == 0) bytes_.push_back(static_cast<char>(kBatchFormat));
+  try {
+    append_entry(bytes_, static_cast<unsigned char>((tag_of(key) << 3) | tag_of(value)), key, &value);
+  } catch (...) {
+    bytes_.resize(size_before);  // shrinking: no allocation
+    throw;
+  }
+  ++entries_;
+  ++piece_entries_;
+  if (closes || bytes_.size() - piece_start >= kSnapshotRunBytes) {
+    ends_.push_back(bytes_.size());
+    piece_entries_ = 0;
+  }
+}
+
+void PackedPuts::clear() noexcept {
+  if (bytes_.capacity() > kSnapshotRunBytes) {
+    std::string().swap(bytes_);
+    std::vector<std::size_t>().swap(ends_);
+  }
+  bytes_.clear();
+  ends_.clear();
+  entries_ = piece_entries_ = 0;
+}
+
+std::string_view PackedPuts::piece(std::size_t i) const {
+  const std::size_t start = i == 0 ? 0 : ends_[i - 1];
+  const std::size_t end = i < ends_.size() ? ends_[i] : bytes_.size();
+  return std::string_view(bytes_).substr(start, end - start);
+}
+
 BatchReader::BatchReader(std::string_view data) : d_(data) {
   if (d_.empty()) bad("empty (no format byte)", 0);
   if (static_cast<unsigned char>(d_[0]) != kBatchFormat)

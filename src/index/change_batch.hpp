@@ -14,17 +14,29 @@
 // Keys are never NULL. Within one batch a key appears at most once; a
 // snapshot run holds puts only, strictly increasing in SQLite's order.
 // Decoding checks every length and tag: bad bytes throw kv::Error(corrupt).
+//
+// PackedPuts: puts packed as they come, in key order (kvindex: a transaction's
+// appends), as consecutive batches ("pieces") of the snapshot run size, each
+// with its own format byte: a piece is a snapshot run as it stands.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/value.hpp"
 
 namespace kv {
 
 inline constexpr unsigned char kBatchFormat = 1;
+
+// A snapshot run holds at most this many pairs; a run is closed once it
+// holds this many bytes or more.
+inline constexpr std::size_t kSnapshotRunEntries = 4096;
+inline constexpr std::size_t kSnapshotRunBytes = 64 * 1024;
+
+class PackedPuts;
 
 class BatchWriter {
  public:
@@ -37,12 +49,30 @@ class BatchWriter {
   }
   void put(const Value& key, const Value& value);
   void erase(const Value& key);
+  // Every entry of `puts` (whose keys must sort after this batch's).
+  void append(const PackedPuts& puts);
   std::size_t size() const { return out_.size(); }
   std::size_t entries() const { return entries_; }
 
  private:
   std::string& out_;
   std::size_t entries_ = 0;
+};
+
+class PackedPuts {
+ public:
+  // Strong: when it throws, nothing was added.
+  void put(const Value& key, const Value& value);
+  void clear() noexcept;  // and frees a big buffer
+  std::size_t entries() const { return entries_; }
+  std::size_t pieces() const { return ends_.size() + (piece_entries_ > 0 ? 1 : 0); }
+  // Piece i: a whole batch (format byte first) of up to kSnapshotRunEntries puts.
+  std::string_view piece(std::size_t i) const;
+
+ private:
+  std::string bytes_;               // the pieces back to back
+  std::vector<std::size_t> ends_;   // where each closed piece ends
+  std::size_t entries_ = 0, piece_entries_ = 0;
 };
 
 // Reads a batch entry by entry; throws kv::Error(corrupt) describing the

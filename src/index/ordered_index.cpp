@@ -202,6 +202,13 @@ void Journal::record(const Value& key, const Value* old_key, const Value* old_va
   log_.push_back({key, std::move(old)});
   run_open_ = false;
   ++changes_;
+  // A change above the first append's bound may touch an appended key.
+  if (packed_ok_ && has_appends_ && (appended_all_ || sql_compare(key, appended_above_) > 0)) drop_packed();
+}
+
+void Journal::drop_packed() noexcept {
+  packed_ok_ = false;
+  packed_.clear();
 }
 
 bool Journal::past_end(const OrderedIndex& index, const Value& k) {
@@ -244,6 +251,7 @@ bool Journal::append(OrderedIndex& index, const Value& k, Value&& v) {
     if (!bound_empty_) appended_above_ = bound_;
     appended_all_ = bound_empty_;
     has_appends_ = true;  // a superset of the appended keys from here on: harmless
+    packed_ok_ = true;
   }
   if (!run_open_ || log_.empty() || !log_.back().is_run()) {
     log_.emplace_back();  // key NULL: a run of key.i = 0 appends
@@ -271,11 +279,19 @@ bool Journal::append(OrderedIndex& index, const Value& k, Value&& v) {
     log_.pop_back();
     run_open_ = false;
   };
+  if (packed_ok_) {
+    try {
+      packed_.put(k, v);  // v before it moves into the index
+    } catch (...) {
+      drop_packed();  // optional: the commit walks the index instead
+    }
+  }
   const std::size_t before = index.size();
   bool inserted = false;
   try {
     inserted = index.insert_new(k, std::move(v));
   } catch (...) {
+    drop_packed();  // its last entry may not be in the index
     if (index.size() != before) counted();  // it went in: its undo must erase it
     drop_if_empty();
     throw;
@@ -287,6 +303,7 @@ bool Journal::append(OrderedIndex& index, const Value& k, Value&& v) {
   // Cannot happen while bound_ bounds the index; if it ever did, k was
   // present and nothing changed: report the duplicate, relearn the bound.
   bound_known_ = false;
+  drop_packed();
   drop_if_empty();
   return false;
 }
@@ -348,6 +365,7 @@ void Journal::clear() {
   bound_known_ = false;
   has_appends_ = false;
   run_open_ = false;
+  drop_packed();
 }
 
 // Undoes entries down to log size `mark` (or an earlier pending target). An
@@ -360,6 +378,7 @@ void Journal::undo_to(std::size_t mark, OrderedIndex& index) {
   while (log_.size() > *pending_) {
     Entry& e = log_.back();
     if (e.is_run()) {
+      drop_packed();  // appended keys go: the packed puts no longer match
       if (!last) last = index.cursor();
       while (e.key.i > 0) {
         last->seek_last();
@@ -398,6 +417,17 @@ const Value& row_at(const Value* base, std::size_t i, std::size_t stride) {
   return *reinterpret_cast<const Value*>(reinterpret_cast<const char*>(base) + i * stride);
 }
 }  // namespace
+
+std::vector<Journal::Change> Journal::recorded_changes(const OrderedIndex& index) const {
+  const std::vector<const Value*> keys = touched_keys();
+  std::vector<Change> out;
+  out.reserve(keys.size());
+  for (const Value* k : keys) {
+    const auto found = index.lookup(*k);
+    out.push_back(found.key ? Change{found.key, found.value} : Change{k, nullptr});
+  }
+  return out;
+}
 
 // The keys recorded one by one (their state looked up) merged with the keys
 // above appended_above_ (walked in the index: every one of them was appended

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/value.hpp"
+#include "index/change_batch.hpp"
 
 namespace kv {
 
@@ -167,6 +168,17 @@ class Journal {
     const Value* value;
   };
   std::vector<Change> changes(const OrderedIndex& index) const;
+  // The appended keys' puts, packed as they came (change_batch.hpp: what the
+  // commit writes, packed while the rows were at hand), while that is still
+  // exactly their final state: nullptr once a rollback reached an append, a
+  // key above the first append's bound was recorded, or packing failed (out
+  // of memory: the writes go on, unpacked).
+  const PackedPuts* packed_appends() const { return has_appends_ && packed_ok_ ? &packed_ : nullptr; }
+  // packed_appends() is the whole index (it was empty at the first append).
+  bool packed_is_everything() const { return packed_appends() != nullptr && appended_all_; }
+  // With packed_appends(): changes() without the appended keys (these sort
+  // after every one of them).
+  std::vector<Change> recorded_changes(const OrderedIndex& index) const;
 
  private:
   struct Entry {
@@ -185,6 +197,7 @@ class Journal {
   std::vector<const Value*> touched_keys() const;
   bool append(OrderedIndex& index, const Value& k, Value&& v);  // false: k was present
   void undo_to(std::size_t mark, OrderedIndex& index);
+  void drop_packed() noexcept;
   std::deque<Entry> log_;  // a deque: growing never moves the entries' strings
   std::vector<std::size_t> marks_;  // marks_[n]: log size at savepoint(n)
   std::optional<std::size_t> pending_;  // an interrupted rollback's target log size
@@ -197,6 +210,8 @@ class Journal {
   bool bound_known_ = false, bound_empty_ = false;
   bool has_appends_ = false, appended_all_ = false;
   bool run_open_ = false;  // log_.back() is a run the next append may extend
+  PackedPuts packed_;
+  bool packed_ok_ = false;
 };
 
 }  // namespace kv

@@ -27,6 +27,7 @@
 
 #include "alloc_hooks.hpp"
 #include "common/value.hpp"
+#include "index/change_batch.hpp"
 #include "index/ordered_index.hpp"
 #include "index/sql_value_order.hpp"
 
@@ -80,6 +81,42 @@ void expect_changes_replay(const kv::Journal& j, const kv::OrderedIndex& index, 
     }
   }
   expect_same(replayed, contents(index), where + ": replaying changes()");
+  // The packed form the commit writes when it is still exact: the recorded
+  // changes, then the appended puts (each piece a whole batch, a snapshot run).
+  const kv::PackedPuts* packed = j.packed_appends();
+  if (!packed) return;
+  Model replayed_packed = at_clear;
+  for (const auto& c : j.recorded_changes(index)) {
+    replayed_packed.erase(*c.key);
+    if (c.value) replayed_packed.emplace(*c.key, *c.value);
+  }
+  Model appended;
+  std::size_t entries = 0;
+  for (std::size_t p = 0; p < packed->pieces(); ++p) {
+    kv::BatchReader r(packed->piece(p));
+    Value k, v;
+    bool erase = false;
+    std::size_t in_piece = 0;
+    while (r.next(k, v, erase)) {
+      ASSERT_FALSE(erase) << where;
+      ASSERT_TRUE(appended.empty() || kv::sql_compare(appended.rbegin()->first, k) < 0) << where;
+      appended.emplace(k, v);
+      ++in_piece;
+    }
+    ASSERT_GT(in_piece, 0u) << where;
+    ASSERT_LE(in_piece, kv::kSnapshotRunEntries) << where;
+    entries += in_piece;
+  }
+  ASSERT_EQ(entries, packed->entries()) << where;
+  for (const auto& [k, v] : appended) {
+    ASSERT_TRUE(replayed_packed.empty() || kv::sql_compare(replayed_packed.rbegin()->first, k) < 0 ||
+                !at_clear.count(k))
+        << where;
+    replayed_packed.erase(k);
+    replayed_packed.emplace(k, v);
+  }
+  expect_same(replayed_packed, contents(index), where + ": replaying recorded changes + packed appends");
+  if (j.packed_is_everything()) expect_same(appended, contents(index), where + ": packed puts are not the index");
 }
 
 class JournalAppends : public ::testing::TestWithParam<Param> {};
@@ -174,6 +211,50 @@ TEST_P(JournalAppends, ClearForgetsTheBound) {
   EXPECT_FALSE(j.past_end(*index, Value::integer(9)));
   EXPECT_FALSE(j.insert_new(*index, Value::integer(9), Value::null()));
   EXPECT_TRUE(j.past_end(*index, Value::text("")));  // text sorts after every number
+}
+
+// The packed appends (what a commit writes without walking the index): kept
+// while only keys at or below the first append's bound are recorded, cut into
+// snapshot-run pieces by count and by size, dropped by a rollback that
+// reaches an append and by a change above the bound.
+TEST_P(JournalAppends, PackedAppendsStayExactOrAreDropped) {
+  for (const bool big_values : {false, true}) {
+    auto index = kv::OrderedIndex::make(GetParam().backend, GetParam().order);
+    kv::Journal j;
+    // A load into the empty table: the packed puts are the whole index.
+    const auto value = [&](int i) { return big_values ? Value::blob(std::string(1000, static_cast<char>(i))) : Value::integer(i); };
+    for (int i = 0; i < 100; ++i) ASSERT_TRUE(j.insert_new(*index, Value::integer(i), value(i)));
+    ASSERT_TRUE(j.packed_is_everything());
+    expect_changes_replay(j, *index, Model(), "load");
+    j.clear();
+    const Model at_clear = contents(*index);
+    // Changes at or below the end, then appends past it: still packed.
+    j.erase(*index, Value::integer(5));
+    j.put(*index, Value::real(7.0), Value::text("seven"), index->lookup(Value::real(7.0)));
+    j.put(*index, Value::integer(99), Value::text("last"), index->lookup(Value::integer(99)));
+    for (int i = 100; i < 10100; ++i) ASSERT_TRUE(j.insert_new(*index, Value::integer(i), value(i)));
+    j.erase(*index, Value::integer(50));  // below the bound of the first append: still packed
+    ASSERT_NE(j.packed_appends(), nullptr);
+    EXPECT_FALSE(j.packed_is_everything());
+    EXPECT_EQ(j.packed_appends()->entries(), 10000u);
+    EXPECT_GE(j.packed_appends()->pieces(), big_values ? 150u : 3u);
+    expect_changes_replay(j, *index, at_clear, big_values ? "big values" : "numbers");
+    // A savepoint, more appends, rolled back: the packed puts are dropped, changes() still exact.
+    j.savepoint(0);
+    for (int i = 10100; i < 10110; ++i) ASSERT_TRUE(j.insert_new(*index, Value::integer(i), value(i)));
+    j.rollback_to(0, *index);
+    EXPECT_EQ(j.packed_appends(), nullptr);
+    expect_changes_replay(j, *index, at_clear, "after the rollback");
+    // A new transaction: packed again until a change above the bound touches an appended key.
+    j.clear();
+    const Model again = contents(*index);
+    for (int i = 20000; i < 20010; ++i) ASSERT_TRUE(j.insert_new(*index, Value::integer(i), value(i)));
+    ASSERT_NE(j.packed_appends(), nullptr);
+    j.put(*index, Value::integer(20003), Value::null(), index->lookup(Value::integer(20003)));
+    EXPECT_EQ(j.packed_appends(), nullptr);
+    expect_changes_replay(j, *index, again, "after a change to an appended key");
+    if (HasFailure()) return;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, JournalAppends,
