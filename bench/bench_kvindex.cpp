@@ -14,7 +14,9 @@
 //   ceiling the point and range workloads once more on the least work any
 //           virtual table can do (ceiling_vtab.hpp: a sorted vector, binary
 //           search, TRANSIENT results), timed in the same rounds: the ratio
-//           SQLite's virtual-table interface allows at all on these workloads
+//           SQLite's virtual-table interface allows at all on these workloads;
+//           and once more with no copy of the value at all (SQLITE_STATIC:
+//           allowed only for values that never change; an upper bound)
 // Both backends (csbtree, skiplist). Databases in a temporary directory, WAL,
 // synchronous=NORMAL. Each timed workload runs kRounds times alternating the
 // sides; the best time of each side counts.
@@ -101,7 +103,7 @@ double insert_keys(sqlite3* db, const std::string& table, const std::vector<long
   return seconds(t0, Clock::now());
 }
 
-// Side: 0 kvindex, 1 plain, 2 ceiling; a template only so that a profile (callgrind)
+// Side: 0 kvindex, 1 plain, 2 ceiling, 3 ceiling without copies; a template only so that a profile (callgrind)
 // shows the sides as separate functions (not inlined).
 template <int Side>
 [[gnu::noinline]]
@@ -205,12 +207,14 @@ void run_backend(const fs::path& dir, const std::string& backend, std::vector<Ro
       for (long long k = 0; k < kTableKeys; ++k) ceiling_rows.emplace_back(k, "value-" + std::to_string(k));
       check(kvbench::register_ceiling_vtab(db, &ceiling_rows), db, "ceiling module");
       exec(db, "CREATE VIRTUAL TABLE temp.c USING ceiling_vtab");
+      exec(db, "CREATE VIRTUAL TABLE temp.c0 USING ceiling_vtab(no_copy)");
     }
     std::mt19937 rng(7);
     std::vector<long long> probes(kPointLookups), starts(kRangeScans);
     for (auto& p : probes) p = static_cast<long long>(rng() % kTableKeys);
     for (auto& s : starts) s = static_cast<long long>(rng() % (kTableKeys - kRangeWidth));
-    double ours = 1e9, plain = 1e9, ours_r = 1e9, plain_r = 1e9, ceil = 1e9, ceil_r = 1e9;
+    double ours = 1e9, plain = 1e9, ours_r = 1e9, plain_r = 1e9, ceil = 1e9, ceil_r = 1e9, ceil0 = 1e9,
+           ceil0_r = 1e9;
     const int rounds =
         std::getenv("KV_BENCH_RANGES_ONLY") || std::getenv("KV_BENCH_POINTS_ONLY") ? 10 : kRounds;
     for (int r = 0; r < rounds; ++r) {
@@ -218,16 +222,20 @@ void run_backend(const fs::path& dir, const std::string& backend, std::vector<Ro
         ours = std::min(ours, point_lookups<0>(db, "t", probes));
         plain = std::min(plain, point_lookups<1>(db, "p", probes));
         if (with_ceiling) ceil = std::min(ceil, point_lookups<2>(db, "c", probes));
+        if (with_ceiling) ceil0 = std::min(ceil0, point_lookups<3>(db, "c0", probes));
       }
       if (std::getenv("KV_BENCH_POINTS_ONLY")) continue;  // profiling aid
       ours_r = std::min(ours_r, range_scans<0>(db, "t", starts));
       plain_r = std::min(plain_r, range_scans<1>(db, "p", starts));
       if (with_ceiling) ceil_r = std::min(ceil_r, range_scans<2>(db, "c", starts));
+      if (with_ceiling) ceil0_r = std::min(ceil0_r, range_scans<3>(db, "c0", starts));
     }
     out.push_back({backend + ": 200k point lookups", ours, plain});
     out.push_back({backend + ": 20k 100-key range scans", ours_r, plain_r});
     if (with_ceiling && ceil < 1e9) out.push_back({"ceiling: any virtual table, point lookups", ceil, plain});
     if (with_ceiling && ceil_r < 1e9) out.push_back({"ceiling: any virtual table, range scans", ceil_r, plain_r});
+    if (with_ceiling && ceil0 < 1e9) out.push_back({"ceiling, no copy (STATIC), point lookups", ceil0, plain});
+    if (with_ceiling && ceil0_r < 1e9) out.push_back({"ceiling, no copy (STATIC), range scans", ceil0_r, plain_r});
     sqlite3_close(db);
   }
   if (std::getenv("KV_BENCH_READS_ONLY")) return;  // profiling aid

@@ -19,6 +19,8 @@
 #include <cstdio>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "bench_util.hpp"
 #include "kohakuvault.h"
@@ -77,22 +79,22 @@ int main() try {
   exec(db, std::string("insert into docs(doc) select ") + kDoc + series);
   exec(db, "update docs set mp = kv_pack('msgpack', doc), cb = kv_pack('cbor', doc)");
 
-  Result results[] = {
-      compare(db, "msgpack pack_inline",
-              std::string("select sum(length(kv_pack('msgpack', ") + kDoc + ")))" + series,
-              std::string("select sum(length(json(") + kDoc + ")))" + series),
-      compare(db, "msgpack pack", "select sum(length(kv_pack('msgpack', doc))) from docs",
-              "select sum(length(json(doc))) from docs"),
-      compare(db, "msgpack unpack", "select sum(length(kv_unpack('msgpack', mp))) from docs",
-              "select sum(length(json(doc))) from docs"),
-      compare(db, "cbor pack_inline",
-              std::string("select sum(length(kv_pack('cbor', ") + kDoc + ")))" + series,
-              std::string("select sum(length(json(") + kDoc + ")))" + series),
-      compare(db, "cbor pack", "select sum(length(kv_pack('cbor', doc))) from docs",
-              "select sum(length(json(doc))) from docs"),
-      compare(db, "cbor unpack", "select sum(length(kv_unpack('cbor', cb))) from docs",
-              "select sum(length(json(doc))) from docs"),
-  };
+  // Per format: its name and the docs column that holds its packed documents.
+  const std::pair<const char*, const char*> formats[] = {{"msgpack", "mp"}, {"cbor", "cb"}};
+  const std::string plain_inline = std::string("select sum(length(json(") + kDoc + ")))" + series;
+  const std::string plain_docs = "select sum(length(json(doc))) from docs";
+  std::vector<Result> results;
+  for (const auto& [format, column] : formats) {
+    const std::string f = format;
+    results.push_back(compare(db, f + " pack_inline",
+                              "select sum(length(kv_pack('" + f + "', " + kDoc + ")))" + series,
+                              plain_inline));
+    results.push_back(
+        compare(db, f + " pack", "select sum(length(kv_pack('" + f + "', doc))) from docs", plain_docs));
+    results.push_back(compare(db, f + " unpack",
+                              "select sum(length(kv_unpack('" + f + "', " + column + "))) from docs",
+                              plain_docs));
+  }
   std::printf("%d documents, best of %d rounds; ratio = json() time / ours (> 1: ours faster)\n", kRows,
               kRounds);
   std::printf("%-22s %10s %10s %7s\n", "workload", "ours ms", "json() ms", "ratio");

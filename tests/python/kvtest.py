@@ -1,6 +1,8 @@
 """Shared helpers for the Python tests: open a connection with the module
-loaded, capture errors, and the SIGKILL crash-test loop (kill_rounds; the
-kvcolumn crash tests: kvcolumn_sigkill_test)."""
+loaded, temporary database files (temp_db, temp_dir), random values
+(random_text, random_json_doc, random_vector), capture errors, and the SIGKILL
+crash-test loop (kill_rounds; the kvcolumn crash tests: kvcolumn_sigkill_test)."""
+import contextlib
 import json
 import os
 import random
@@ -23,10 +25,43 @@ def connect(path=":memory:", **kwargs):
     return conn
 
 
+@contextlib.contextmanager
+def temp_db(name="t.db"):
+    """with temp_db("x.db") as path: a database file path in a new temporary
+    directory, removed (with everything in it) when the block ends."""
+    with tempfile.TemporaryDirectory() as tmp:
+        yield os.path.join(tmp, name)
+
+
+def temp_dir(test):
+    """A new temporary directory for one test (a unittest.TestCase), removed
+    when the test ends (a cleanup, after tearDown)."""
+    tmp = tempfile.TemporaryDirectory()
+    test.addCleanup(tmp.cleanup)
+    return tmp.name
+
+
 def random_text(r, longest):
     """Text of 0..longest characters mixing ASCII, 2-, 3- and 4-byte UTF-8."""
     n = r.choice([0, 1, r.randint(2, 20), r.randint(20, longest)])
     return "".join(r.choice("abcxyz é€😀") for _ in range(n))
+
+
+def random_json_doc(r, longest, most_items, more=()):
+    """A document for msgpack/cbor columns, as JSON text or a number: an
+    integer, an object holding a string of up to `longest` characters, an array
+    of up to `most_items` integers, or one of `more`."""
+    return r.choice([
+        r.randint(-10**12, 10**12),
+        '{"k":%d,"s":"%s"}' % (r.randint(0, 99), "x" * r.randint(0, longest)),
+        "[%s]" % ",".join(str(r.randint(-5, 300)) for _ in range(r.randint(0, most_items))),
+        *more,
+    ])
+
+
+def random_vector(r, n):
+    """A vec:f32 element as JSON text: n multiples of 0.25 in -10..10 (exact in f32)."""
+    return "[" + ",".join(repr(r.randint(-40, 40) * 0.25) for _ in range(n)) + "]"
 
 
 def as_python(value):

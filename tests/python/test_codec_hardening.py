@@ -9,12 +9,10 @@
   size and the limit;
 * f32 extremes printed by kv_unpack_many pack back to the same bits.
 """
-import os
 import sqlite3
 import struct
 import subprocess
 import sys
-import tempfile
 import unittest
 
 import kvtest
@@ -50,8 +48,7 @@ class MessagesAreValidUtf8(unittest.TestCase):
         self.assertIn("\\xFF", str(e))
 
     def test_corrupt_info_schema_bytes(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "t.db")
+        with kvtest.temp_db("t.db") as path:
             conn = kvtest.connect(path, isolation_level=None)
             conn.execute("""create virtual table t using kvcolumn(msgpack, schema='{"type":"integer"}')""")
             conn.execute("insert into t(value) values (1)")
@@ -77,8 +74,7 @@ except sqlite3.Error as e:
 '''
         for schema in ('{"$ref":"#"}', '{"allOf":[{"$ref":"#"}]}',
                        '{"definitions":{"a":{"$ref":"#/definitions/b"},"b":{"$ref":"#/definitions/a"}},"$ref":"#/definitions/a"}'):
-            with self.subTest(schema=schema), tempfile.TemporaryDirectory() as tmp:
-                path = os.path.join(tmp, "t.db")
+            with self.subTest(schema=schema), kvtest.temp_db("t.db") as path:
                 conn = kvtest.connect(path, isolation_level=None)
                 conn.execute("""create virtual table t using kvcolumn(msgpack, schema='{"type":"integer"}')""")
                 conn.execute("update t_info set value = ? where key = 'schema'", (schema,))

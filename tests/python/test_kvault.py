@@ -3,10 +3,9 @@ transactions, conflict handling, pushdown and the hidden columns."""
 import os
 import random
 import sqlite3
-import tempfile
 import unittest
 
-from kvtest import connect, error_of
+from kvtest import connect, error_of, temp_db, temp_dir
 
 
 def as_bytes(k):
@@ -19,15 +18,13 @@ class DifferentialTest(unittest.TestCase):
     ALPHABET = [b"a", b"b", b"c:", b"\x00", b"\xff", b"\xfe", b"z"]
 
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.path = os.path.join(self.tmp.name, "d.db")
+        self.path = os.path.join(temp_dir(self), "d.db")
         self.conn = connect(self.path, isolation_level=None)
         self.conn.execute("CREATE VIRTUAL TABLE kv USING kvault")
         self.rng = random.Random(1234)
 
     def tearDown(self):
         self.conn.close()
-        self.tmp.cleanup()
 
     def random_key(self):
         k = b"".join(self.rng.choice(self.ALPHABET) for _ in range(self.rng.randint(0, 4)))
@@ -253,8 +250,7 @@ class TableTest(unittest.TestCase):
         self.assertEqual(got[b"txt"], ("utf8", 13))
 
     def test_second_connection_sees_commits(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "x.db")
+        with temp_db("x.db") as path:
             a = connect(path, isolation_level=None)
             b = connect(path, isolation_level=None)
             a.execute("CREATE VIRTUAL TABLE media USING kvault")
@@ -348,8 +344,7 @@ class PointReadTest(unittest.TestCase):
     POINT = "SELECT length(value), value FROM {t} WHERE key = ?"
 
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        path = os.path.join(self.tmp.name, "p.db")
+        path = os.path.join(temp_dir(self), "p.db")
         self.a = connect(path, isolation_level=None)
         self.b = connect(path, isolation_level=None)
         self.a.execute("PRAGMA journal_mode = WAL")
@@ -360,7 +355,6 @@ class PointReadTest(unittest.TestCase):
     def tearDown(self):
         self.a.close()
         self.b.close()
-        self.tmp.cleanup()
 
     def both(self, conn, sql, *args):
         for t in ("media", "plain"):

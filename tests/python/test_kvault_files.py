@@ -5,25 +5,22 @@ devices, FIFOs, symlinks, hard-linked files and directories are refused and
 left exactly as they were; import reads regular files only."""
 import os
 import stat
-import tempfile
 import unittest
 
-from kvtest import connect, error_of
+from kvtest import connect, error_of, temp_dir
 
 DATA = b"exported bytes \x00\x01\x02"
 
 
 class ExportTargets(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.dir = self.tmp.name
+        self.dir = temp_dir(self)
         self.conn = connect(os.path.join(self.dir, "f.db"), isolation_level=None)
         self.conn.execute("CREATE VIRTUAL TABLE media USING kvault")
         self.conn.execute("INSERT INTO media(key, value) VALUES ('k', ?)", (DATA,))
 
     def tearDown(self):
         self.conn.close()
-        self.tmp.cleanup()
 
     def path(self, name):
         return os.path.join(self.dir, name)
@@ -181,14 +178,12 @@ class ExportTargets(unittest.TestCase):
 
 class ImportSources(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.dir = self.tmp.name
+        self.dir = temp_dir(self)
         self.conn = connect(os.path.join(self.dir, "f.db"), isolation_level=None)
         self.conn.execute("CREATE VIRTUAL TABLE media USING kvault")
 
     def tearDown(self):
         self.conn.close()
-        self.tmp.cleanup()
 
     def import_error(self, path):
         return error_of(self.conn, "SELECT kvault_import('media', 'k', ?)", (path,))

@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import unittest
 
-from kvtest import MODULE, connect, error_of
+from kvtest import MODULE, connect, error_of, temp_dir
 
 SQLITE_CANTOPEN = 14
 SQLITE_TOOBIG = 18
@@ -25,14 +25,12 @@ def code_of(conn, sql, params=()):
 
 class StreamTest(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.dir = self.tmp.name
+        self.dir = temp_dir(self)
         self.conn = connect(os.path.join(self.dir, "s.db"), isolation_level=None)
         self.conn.execute("CREATE VIRTUAL TABLE media USING kvault")
 
     def tearDown(self):
         self.conn.close()
-        self.tmp.cleanup()
 
     def file(self, name, data):
         path = os.path.join(self.dir, name)

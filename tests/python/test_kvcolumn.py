@@ -5,7 +5,6 @@ import os
 import random
 import sqlite3
 import struct
-import tempfile
 import unittest
 
 import kvtest
@@ -26,7 +25,7 @@ DTYPES = {
     "'str:16:utf8'": lambda r: "".join(r.choice("abcxyzé€") for _ in range(r.randint(0, 5))),
     "'bytes:8'": lambda r: bytes(r.randint(1, 255) for _ in range(8)),
     "f32": _f32,
-    "'vec:f32:3'": lambda r: "[" + ",".join(repr(r.randint(-40, 40) * 0.25) for _ in range(3)) + "]",
+    "'vec:f32:3'": lambda r: kvtest.random_vector(r, 3),
     "'msgpack:16'": lambda r: r.choice([r.randint(-1000, 1000), '{"k":%d}' % r.randint(0, 99)]),
 }
 
@@ -48,11 +47,11 @@ class Model:
 
 class KvColumnDifferential(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.path = os.path.join(self.tmp.name, "t.db")
+        self.new_database()
 
-    def tearDown(self):
-        self.tmp.cleanup()
+    def new_database(self):
+        """self.path: a database file of its own (removed after the test)."""
+        self.path = os.path.join(kvtest.temp_dir(self), "t.db")
 
     def open(self):
         conn = kvtest.connect(self.path, isolation_level=None)
@@ -169,20 +168,19 @@ class KvColumnDifferential(unittest.TestCase):
         self.assertEqual(conn.execute("pragma integrity_check").fetchone()[0], "ok")
         conn.close()
 
-    def test_dtypes_default_options(self):
-        for n, (dtype, gen) in enumerate(DTYPES.items()):
+    def run_each(self, dtypes, first_seed, options, steps=160):
+        """run_random for every dtype -> generator of `dtypes` (seeds first_seed,
+        first_seed + 1, ...), each in a subtest on a new database file."""
+        for n, (dtype, gen) in enumerate(dtypes.items()):
             with self.subTest(dtype=dtype):
-                self.tearDown()
-                self.setUp()
-                self.run_random(dtype, gen, 100 + n, "")
+                self.new_database()
+                self.run_random(dtype, gen, first_seed + n, options, steps)
+
+    def test_dtypes_default_options(self):
+        self.run_each(DTYPES, 100, "")
 
     def test_tiny_chunks_and_cache(self):
-        for n, (dtype, gen) in enumerate(DTYPES.items()):
-            with self.subTest(dtype=dtype):
-                self.tearDown()
-                self.setUp()
-                self.run_random(dtype, gen, 200 + n, ", min_chunk_bytes=16, max_chunk_bytes=48, cache_bytes=40",
-                                steps=220)
+        self.run_each(DTYPES, 200, ", min_chunk_bytes=16, max_chunk_bytes=48, cache_bytes=40", steps=220)
 
     def test_wal_mode(self):
         conn = self.open()
@@ -218,8 +216,7 @@ class KvColumnBehaviour(unittest.TestCase):
         self.assertEqual([v for (v,) in conn.execute("select value from t")], [1, 2, 3])
 
     def test_second_connection_never_stale(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "t.db")
+        with kvtest.temp_db("t.db") as path:
             a = kvtest.connect(path, isolation_level=None)
             b = kvtest.connect(path, isolation_level=None)
             a.execute("create virtual table t using kvcolumn(f64, min_chunk_bytes=16, max_chunk_bytes=32)")
@@ -237,8 +234,7 @@ class KvColumnBehaviour(unittest.TestCase):
             self.assertEqual([v for (v,) in a.execute("select value from t")], [10.0, 3.0, 4.0, 5.0])
 
     def test_busy_surfaces(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "t.db")
+        with kvtest.temp_db("t.db") as path:
             a = kvtest.connect(path, isolation_level=None, timeout=0)
             b = kvtest.connect(path, isolation_level=None, timeout=0)
             a.execute("create virtual table t using kvcolumn(i64)")
@@ -263,8 +259,7 @@ class KvColumnBehaviour(unittest.TestCase):
         self.assertEqual(got, vals + [float(i) for i in range(1, 11)])
 
     def test_vacuum_and_defensive(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "t.db")
+        with kvtest.temp_db("t.db") as path:
             conn = kvtest.connect(path, isolation_level=None)
             conn.execute("create virtual table t using kvcolumn(i16, min_chunk_bytes=4, max_chunk_bytes=8)")
             conn.executemany("insert into t(value) values (?)", [(i,) for i in range(50)])

@@ -6,7 +6,6 @@ import json
 import os
 import random
 import sqlite3
-import tempfile
 import unittest
 
 import kvtest
@@ -21,17 +20,11 @@ def _text(r):
 
 
 def _doc(r):
-    return r.choice([
-        r.randint(-10**12, 10**12),
-        '{"k":%d,"s":"%s"}' % (r.randint(0, 99), "x" * r.randint(0, 40)),
-        "[%s]" % ",".join(str(r.randint(-5, 300)) for _ in range(r.randint(0, 8))),
-        None,
-        2.5,
-    ])
+    return kvtest.random_json_doc(r, 40, 8, more=(None, 2.5))
 
 
 def _vec(r):
-    return "[" + ",".join(repr(r.randint(-40, 40) * 0.25) for _ in range(r.randint(0, 12))) + "]"
+    return kvtest.random_vector(r, r.randint(0, 12))
 
 
 # dtype -> generator of values for INSERT ... (value)
@@ -200,8 +193,7 @@ def _normal(dtype, v):
 class BulkAppend(unittest.TestCase):
     def test_append_differential_with_bad_items_and_savepoints(self):
         r = random.Random(3)
-        with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, "t.db")
+        with kvtest.temp_db("t.db") as path:
             for n, (dtype, (gen, _, bad)) in enumerate(APPEND_DTYPES.items()):
                 with self.subTest(dtype=dtype):
                     table = f"t{n}"
@@ -276,11 +268,7 @@ class BulkAppend(unittest.TestCase):
 
 class ConnectFromInfo(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.path = os.path.join(self.tmp.name, "t.db")
-
-    def tearDown(self):
-        self.tmp.cleanup()
+        self.path = os.path.join(kvtest.temp_dir(self), "t.db")
 
     def tamper_schema(self, old, new):
         conn = sqlite3.connect(self.path)

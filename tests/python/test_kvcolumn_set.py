@@ -195,8 +195,7 @@ class TestNumeric(SetFunctionsBase):
 
     def test_transactions_savepoints_deletes_and_other_connections(self):
         r = random.Random(7)
-        with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, "db.sqlite")
+        with kvtest.temp_db("db.sqlite") as path:
             a = kvtest.connect(path, isolation_level=None)
             b = kvtest.connect(path, isolation_level=None)
             for dtype in ("f64", "i32", "u16"):
@@ -448,8 +447,7 @@ class TestWrite(SetFunctionsBase):
             self.assertEqual(conn.execute("SELECT kvcolumn_slice(?, 0)", (t,)).fetchone()[0], pack(dtype, model))
 
     def test_write_is_committed_for_other_connections(self):
-        with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, "w.db")
+        with kvtest.temp_db("w.db") as path:
             a = kvtest.connect(path, isolation_level=None)
             b = kvtest.connect(path, isolation_level=None)
             a.execute("CREATE VIRTUAL TABLE t USING kvcolumn(i32, %s)" % SMALL_CHUNKS)

@@ -93,8 +93,7 @@ class TestBoundedMemory(unittest.TestCase):
         if not os.path.exists("/proc/self/clear_refs"):
             self.skipTest("needs Linux /proc/self/clear_refs to reset the peak RSS")
         d, n = 1024, 320 * 1024  # 320 Ki elements of 1 + 1024 bytes: 328 MB, more than the 256 MiB LRU
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "vecs.db")
+        with kvtest.temp_db("vecs.db") as path:
             conn = kvtest.connect(path)
             conn.execute("CREATE VIRTUAL TABLE vecs USING kvcolumn('vec:u8:%d')" % d)
             tb = conn.execute("SELECT substr(kv_pack('vec:u8:1', '[0]'), 1, 1)").fetchone()[0]

@@ -18,49 +18,36 @@ def _text(r):
 
 
 def _msgpack(r):
-    return r.choice([
-        r.randint(-10**12, 10**12),
-        '{"k":%d,"s":"%s"}' % (r.randint(0, 99), "x" * r.randint(0, 60)),
-        "[%s]" % ",".join(str(r.randint(-5, 300)) for _ in range(r.randint(0, 12))),
-    ])
+    return kvtest.random_json_doc(r, 60, 12)
 
 
 VAR_DTYPES = {
     "'str:utf8'": _text,
     "bytes": lambda r: bytes(r.randint(0, 255) for _ in range(r.choice([1, r.randint(1, 30), r.randint(30, 150)]))),
     "msgpack": _msgpack,
-    "'vec:f32'": lambda r: "[" + ",".join(repr(r.randint(-40, 40) * 0.25) for _ in range(r.randint(1, 24))) + "]",
+    "'vec:f32'": lambda r: kvtest.random_vector(r, r.randint(1, 24)),
 }
 
 
 class KvColumnVarDifferential(unittest.TestCase):
     setUp = test_kvcolumn.KvColumnDifferential.setUp
-    tearDown = test_kvcolumn.KvColumnDifferential.tearDown
+    new_database = test_kvcolumn.KvColumnDifferential.new_database
     open = test_kvcolumn.KvColumnDifferential.open
     check = test_kvcolumn.KvColumnDifferential.check
     run_random = test_kvcolumn.KvColumnDifferential.run_random
+    run_each = test_kvcolumn.KvColumnDifferential.run_each
 
     def test_dtypes_default_options(self):
-        for n, (dtype, gen) in enumerate(VAR_DTYPES.items()):
-            with self.subTest(dtype=dtype):
-                self.tearDown()
-                self.setUp()
-                self.run_random(dtype, gen, 300 + n, "")
+        self.run_each(VAR_DTYPES, 300, "")
 
     def test_tiny_chunks_and_cache(self):
         # Chunks of 48 bytes: most elements cross chunk boundaries.
-        for n, (dtype, gen) in enumerate(VAR_DTYPES.items()):
-            with self.subTest(dtype=dtype):
-                self.tearDown()
-                self.setUp()
-                self.run_random(dtype, gen, 400 + n, ", min_chunk_bytes=16, max_chunk_bytes=48, cache_bytes=40",
-                                steps=220)
+        self.run_each(VAR_DTYPES, 400, ", min_chunk_bytes=16, max_chunk_bytes=48, cache_bytes=40", steps=220)
 
 
 class KvColumnVarBehaviour(unittest.TestCase):
     def test_element_larger_than_a_chunk(self):
-        with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, "t.db")
+        with kvtest.temp_db("t.db") as path:
             conn = kvtest.connect(path)
             conn.execute("create virtual table t using kvcolumn(bytes, min_chunk_bytes=64, max_chunk_bytes=1024)")
             big = bytes(random.Random(1).randrange(256) for _ in range(100_000))
@@ -115,8 +102,7 @@ class KvColumnVarBehaviour(unittest.TestCase):
         conn2.close()
 
     def test_schema_option_survives_reopen(self):
-        with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, "t.db")
+        with kvtest.temp_db("t.db") as path:
             conn = kvtest.connect(path)
             conn.execute("""create virtual table p using kvcolumn(cbor, schema='{"type":"array","maxItems":2}')""")
             conn.execute("insert into p(value) values ('[1,2]')")
@@ -129,11 +115,10 @@ class KvColumnVarBehaviour(unittest.TestCase):
 
     def test_fuzzed_shadow_rows_never_crash(self):
         r = random.Random(77)
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
+        tmp = kvtest.temp_dir(self)
         errors = 0
         for trial in range(40):
-            path = os.path.join(tmp.name, "f%d.db" % trial)
+            path = os.path.join(tmp, "f%d.db" % trial)
             conn = kvtest.connect(path)
             conn.execute("create virtual table s using kvcolumn('str:utf8', min_chunk_bytes=32, max_chunk_bytes=64)")
             conn.executemany("insert into s(value) values (?)", [("x%d" % i * (i % 7),) for i in range(60)])
@@ -184,8 +169,7 @@ class KvColumnVarBehaviour(unittest.TestCase):
     def test_format_1_tables_are_refused(self):
         # Format 1 variable-size tables had 16-byte index entries: opening one
         # must fail loudly instead of reading its entries as 7-byte ones.
-        with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, "t.db")
+        with kvtest.temp_db("t.db") as path:
             conn = kvtest.connect(path)
             conn.execute("create virtual table s using kvcolumn('str:utf8')")
             conn.execute("insert into s(value) values ('abc')")

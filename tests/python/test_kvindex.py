@@ -3,10 +3,8 @@ WITHOUT ROWID table (same connection, same transactions) and a sorted-map model
 in SQLite's value order, plus reopen, second connection, memory tables and
 error paths."""
 import functools
-import os
 import random
 import sqlite3
-import tempfile
 import unittest
 
 import kvtest
@@ -146,8 +144,7 @@ class Differential:
 class KvindexDifferential(unittest.TestCase):
     def run_backend(self, args, seed, steps=2500, durable=True):
         rng = random.Random(seed)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "d.db")
+        with kvtest.temp_db("d.db") as path:
             conn = connect(path)
             conn.execute(f"CREATE VIRTUAL TABLE x USING kvindex({args})")
             conn.execute("CREATE TABLE p(key PRIMARY KEY, value) WITHOUT ROWID")
@@ -197,8 +194,7 @@ class KvindexDifferential(unittest.TestCase):
 
 class KvindexBehaviour(unittest.TestCase):
     def test_memory_table_survives_schema_reparse_not_close(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "m.db")
+        with kvtest.temp_db("m.db") as path:
             conn = connect(path)
             conn.execute("CREATE VIRTUAL TABLE m USING kvindex(csbtree, storage=memory)")
             conn.execute("INSERT INTO m VALUES (1, 'one'), (2, 'two')")
@@ -211,8 +207,7 @@ class KvindexBehaviour(unittest.TestCase):
             self.assertEqual(conn.execute("SELECT count(*) FROM m2").fetchone(), (0,))
 
     def test_durable_table_survives_vacuum_and_rename(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "v.db")
+        with kvtest.temp_db("v.db") as path:
             conn = connect(path)
             conn.execute("CREATE VIRTUAL TABLE d USING kvindex(skiplist)")
             conn.executemany("INSERT INTO d VALUES (?, ?)", [(i, str(i)) for i in range(100)])
@@ -244,8 +239,7 @@ class KvindexBehaviour(unittest.TestCase):
                       kvtest.error_of(conn, "CREATE VIRTUAL TABLE b USING kvindex(csbtree, fanout=4)"))
 
     def test_corrupt_shadow_rows_are_reported(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "c.db")
+        with kvtest.temp_db("c.db") as path:
             conn = connect(path)
             conn.execute("CREATE VIRTUAL TABLE t USING kvindex(csbtree)")
             conn.execute("INSERT INTO t VALUES (1, 'a')")
@@ -269,8 +263,7 @@ class KvindexBehaviour(unittest.TestCase):
     def test_rebuilds_only_after_other_connections_commit(self):
         # Observed through _info: a rebuild re-reads it, so a bad format_version
         # written by this connection surfaces only once the table must be reloaded.
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "r.db")
+        with kvtest.temp_db("r.db") as path:
             conn = connect(path)
             conn.execute("CREATE VIRTUAL TABLE t USING kvindex(csbtree)")
             conn.execute("CREATE TABLE other(x)")
@@ -294,8 +287,7 @@ class KvindexBehaviour(unittest.TestCase):
             return int(pairs["kvindex_full_loads"]), int(pairs["kvindex_catch_ups"])
 
         for backend in ("csbtree", "skiplist"):
-            with self.subTest(backend=backend), tempfile.TemporaryDirectory() as tmp:
-                path = os.path.join(tmp, "f.db")
+            with self.subTest(backend=backend), kvtest.temp_db("f.db") as path:
                 conn = connect(path)
                 conn.execute(f"CREATE VIRTUAL TABLE t USING kvindex({backend})")
                 conn.execute("CREATE TABLE other(x)")
@@ -348,8 +340,7 @@ class KvindexBehaviour(unittest.TestCase):
         # A table as older builds wrote it (format 1: one _data row per key),
         # made with their SQL shape by hand; the second one has no instance_id
         # (the oldest builds).
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "old.db")
+        with kvtest.temp_db("old.db") as path:
             raw = sqlite3.connect(path, isolation_level=None)
             for name, backend, extra in (("old", "csbtree", ", ('instance_id', '00112233445566778899aabbccddeeff')"),
                                           ("olds", "skiplist", "")):

@@ -7,8 +7,6 @@ before, and _info seq must count those transactions. The child announces
 itself only after 40 transactions (so a compaction has happened before the
 first kill, however slow the machine) and after its first commit in later
 rounds."""
-import os
-import tempfile
 import unittest
 
 import kvtest
@@ -48,8 +46,7 @@ def model(txns):
 
 class KvindexCrash(unittest.TestCase):
     def run_rounds(self, backend, seed, rounds=6):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "crash.db")
+        with kvtest.temp_db("crash.db") as path:
             conn = kvtest.connect(path, isolation_level=None)
             conn.execute(f"create virtual table t using kvindex({backend})")
             conn.close()

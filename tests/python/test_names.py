@@ -5,10 +5,9 @@ may claim, and how functions taking a table name find it
 import os
 import sqlite3
 import subprocess
-import tempfile
 import unittest
 
-from kvtest import MODULE, connect, error_of
+from kvtest import MODULE, connect, error_of, temp_dir
 
 MODULES = {"kvcolumn": "kvcolumn(f64)", "kvindex": "kvindex", "kvault": "kvault"}
 
@@ -23,14 +22,12 @@ def shell(db_path, script):
 
 class Fixture(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.dir = self.tmp.name
+        self.dir = temp_dir(self)
         self.db_path = os.path.join(self.dir, "n.db")
         self.conn = connect(self.db_path, isolation_level=None)
 
     def tearDown(self):
         self.conn.close()
-        self.tmp.cleanup()
 
     def rows(self, sql, params=()):
         return self.conn.execute(sql, params).fetchall()

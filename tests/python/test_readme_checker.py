@@ -3,7 +3,6 @@ file and fails on any error that the block didn't announce."""
 import os
 import subprocess
 import sys
-import tempfile
 import textwrap
 import unittest
 
@@ -14,8 +13,7 @@ CHECKER = os.path.join(SOURCE, "tests", "tools", "check_readme.py")
 
 
 def check(markdown):
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "doc.md")
+    with kvtest.temp_db("doc.md") as path:
         with open(path, "w", encoding="utf-8") as f:
             f.write(textwrap.dedent(markdown))
         proc = subprocess.run([sys.executable, CHECKER, kvtest.MODULE, path], capture_output=True, text=True,

@@ -12,7 +12,6 @@ and Python's sqlite3 in its default (implicit BEGIN) mode loses nothing."""
 import os
 import random
 import sqlite3
-import tempfile
 import unittest
 
 import kvtest
@@ -146,11 +145,7 @@ DURABLE = {name for name in MODELS if name != "kvindex_memory"}
 
 class SchemaChangeInsideTransaction(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.path = os.path.join(self.tmp.name, "t.db")
-
-    def tearDown(self):
-        self.tmp.cleanup()
+        self.path = os.path.join(kvtest.temp_dir(self), "t.db")
 
     def fresh(self, name):
         if os.path.exists(self.path):
@@ -439,7 +434,6 @@ class SchemaChangeInsideTransaction(unittest.TestCase):
                 self.check(conn, model, "a write after VACUUM")
                 conn.close()
 
-
     def test_drop_and_create_again_inside_a_transaction(self):
         """After a reparse the old connection object of a table stays in the
         transaction; once the table is dropped and created again under the
@@ -541,8 +535,7 @@ class MemoryKvindexRollback(unittest.TestCase):
         self.assertEqual(self.rows("m2"), [(1, "one"), (2, "two")])
 
     def test_drop_committed_then_another_connection_recreates_it(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "m.db")
+        with kvtest.temp_db("m.db") as path:
             a = connect(path)
             a.execute("CREATE VIRTUAL TABLE m USING kvindex(csbtree, storage=memory)")
             a.execute("INSERT INTO m VALUES (1, 'one')")

@@ -1,10 +1,13 @@
 // Test helper: a fresh connection with kohakuvault registered (static library),
 // and a query helper that returns either the rows or the error, so both can be
-// asserted.
+// asserted; a statement kept open (Stmt); the defensive-mode check of shadow
+// tables (expect_shadow_writes_refused).
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -72,14 +75,13 @@ class Db {
 // while other statements (writes, ROLLBACK) run on the same connection.
 //
 //   kvtest::Stmt scan(db, "SELECT key FROM t");
-//   ASSERT_EQ(scan.prepare_rc, SQLITE_OK);
-//   ASSERT_EQ(scan.step(), SQLITE_ROW);
+//   ASSERT_TRUE(scan.at_first_row());
 //   ... db.query("ROLLBACK") ...
 //   const kvtest::Stmt::Rest rest = scan.step_to_end();
 class Stmt {
  public:
-  Stmt(const Db& db, const std::string& sql) {
-    prepare_rc = sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &stmt_, nullptr);
+  Stmt(const Db& db, const std::string& sql) : db_(db.get()), sql_(sql) {
+    prepare_rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt_, nullptr);
   }
   ~Stmt() { sqlite3_finalize(stmt_); }
   Stmt(const Stmt&) = delete;
@@ -87,6 +89,15 @@ class Stmt {
 
   sqlite3_stmt* get() const { return stmt_; }
   int step() { return sqlite3_step(stmt_); }
+  // Prepared, then stepped onto its first row: the start of a scan kept open.
+  ::testing::AssertionResult at_first_row() {
+    if (prepare_rc != SQLITE_OK)
+      return ::testing::AssertionFailure() << "prepare " << sql_ << ": " << sqlite3_errmsg(db_);
+    if (const int rc = step(); rc != SQLITE_ROW)
+      return ::testing::AssertionFailure()
+             << "first step of " << sql_ << " gave " << rc << ", not a row: " << sqlite3_errmsg(db_);
+    return ::testing::AssertionSuccess();
+  }
   // The rows left and the code that ended them (SQLITE_DONE or an error).
   struct Rest {
     int rows = 0;
@@ -101,7 +112,23 @@ class Stmt {
   int prepare_rc = SQLITE_OK;
 
  private:
+  sqlite3* db_;
+  std::string sql_;
   sqlite3_stmt* stmt_ = nullptr;
 };
+
+// Turns on SQLITE_DBCONFIG_DEFENSIVE and expects each of `writes` (statements
+// that write a module's shadow tables directly) to fail with SQLite's "may not
+// be modified". Call it as ASSERT_NO_FATAL_FAILURE(expect_shadow_writes_refused(...)).
+inline void expect_shadow_writes_refused(const Db& db, std::initializer_list<const char*> writes) {
+  int on = 0;
+  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, &on);
+  ASSERT_EQ(on, 1);
+  for (const char* sql : writes) {
+    const Result r = db.query(sql);
+    EXPECT_NE(r.rc, SQLITE_OK) << sql;
+    EXPECT_NE(r.error.find("may not be modified"), std::string::npos) << sql << ": " << r.error;
+  }
+}
 
 }  // namespace kvtest

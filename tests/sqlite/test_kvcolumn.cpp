@@ -12,6 +12,13 @@
 using kvtest::Db;
 using kvtest::TempDb;
 
+namespace {
+
+// The values of the kvcolumn t in idx order, comma-separated.
+std::string values_of_t(const Db& db) { return db.scalar("SELECT group_concat(value) FROM t"); }
+
+}  // namespace
+
 TEST(KvColumnSql, CorruptChunkIsCorruptVtabNamingTheTable) {
   Db db;
   ASSERT_EQ(db.query("CREATE VIRTUAL TABLE temps USING kvcolumn(i32, min_chunk_bytes=8, max_chunk_bytes=8);"
@@ -46,15 +53,12 @@ TEST(KvColumnSql, DefensiveModeMakesShadowTablesReadOnly) {
   Db db;
   ASSERT_EQ(db.query("CREATE VIRTUAL TABLE t USING kvcolumn(f64); INSERT INTO t(value) VALUES (1.5)").rc,
             SQLITE_OK);
-  int on = 0;
-  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, &on);
-  ASSERT_EQ(on, 1);
-  EXPECT_NE(db.query("DELETE FROM t_chunks").rc, SQLITE_OK);
-  EXPECT_NE(db.query("UPDATE t_info SET value = 5 WHERE key = 'length'").rc, SQLITE_OK);
+  ASSERT_NO_FATAL_FAILURE(kvtest::expect_shadow_writes_refused(
+      db, {"DELETE FROM t_chunks", "UPDATE t_info SET value = 5 WHERE key = 'length'"}));
   // The table itself still writes its shadow tables (incl. blob writes in place).
   EXPECT_EQ(db.query("INSERT INTO t(value) VALUES (2.5); UPDATE t SET value = 9 WHERE idx = 0").rc,
             SQLITE_OK);
-  EXPECT_EQ(db.scalar("SELECT group_concat(value) FROM t"), "9.0,2.5");
+  EXPECT_EQ(values_of_t(db), "9.0,2.5");
   EXPECT_EQ(db.scalar("SELECT kvcolumn_check('t')"), "ok");
 }
 
@@ -65,14 +69,14 @@ TEST(KvColumnSql, SecondConnectionSeesOnlyCommittedData) {
                     "INSERT INTO t(value) VALUES (1), (2), (3)")
                 .rc,
             SQLITE_OK);
-  EXPECT_EQ(b.scalar("SELECT group_concat(value) FROM t"), "1,2,3");
+  EXPECT_EQ(values_of_t(b), "1,2,3");
   ASSERT_EQ(a.query("BEGIN; INSERT INTO t(value) VALUES (4); DELETE FROM t WHERE idx = 0").rc, SQLITE_OK);
-  EXPECT_EQ(a.scalar("SELECT group_concat(value) FROM t"), "2,3,4");
-  EXPECT_EQ(b.scalar("SELECT group_concat(value) FROM t"), "1,2,3");
+  EXPECT_EQ(values_of_t(a), "2,3,4");
+  EXPECT_EQ(values_of_t(b), "1,2,3");
   ASSERT_EQ(a.query("COMMIT").rc, SQLITE_OK);
-  EXPECT_EQ(b.scalar("SELECT group_concat(value) FROM t"), "2,3,4");
+  EXPECT_EQ(values_of_t(b), "2,3,4");
   ASSERT_EQ(b.query("UPDATE t SET value = 20 WHERE idx = 0").rc, SQLITE_OK);
-  EXPECT_EQ(a.scalar("SELECT group_concat(value) FROM t"), "20,3,4");  // a's chunk cache revalidated
+  EXPECT_EQ(values_of_t(a), "20,3,4");  // a's chunk cache revalidated
   EXPECT_EQ(a.scalar("SELECT length FROM kvcolumns WHERE name = 't'"), "3");
 }
 
@@ -84,7 +88,7 @@ TEST(KvColumnSql, BusyIsSqliteBusy) {
   EXPECT_EQ(b.query("INSERT INTO t(value) VALUES (2)").rc, SQLITE_BUSY);
   ASSERT_EQ(a.query("COMMIT").rc, SQLITE_OK);
   EXPECT_EQ(b.query("INSERT INTO t(value) VALUES (2)").rc, SQLITE_OK);
-  EXPECT_EQ(a.scalar("SELECT group_concat(value) FROM t"), "1,2");
+  EXPECT_EQ(values_of_t(a), "1,2");
 }
 
 TEST(KvColumnSql, FlushInsideSavepointIsRolledBackExactly) {
@@ -99,11 +103,11 @@ TEST(KvColumnSql, FlushInsideSavepointIsRolledBackExactly) {
                      "DELETE FROM t WHERE idx % 2 = 0; INSERT INTO t(idx, value) VALUES (0, 100)")
                 .rc,
             SQLITE_OK);
-  EXPECT_EQ(db.scalar("SELECT group_concat(value) FROM t"), "100,2,4,6,8,10");
+  EXPECT_EQ(values_of_t(db), "100,2,4,6,8,10");
   ASSERT_EQ(db.query("ROLLBACK TO a").rc, SQLITE_OK);
-  EXPECT_EQ(db.scalar("SELECT group_concat(value) FROM t"), "1,2,3,4,5");
+  EXPECT_EQ(values_of_t(db), "1,2,3,4,5");
   ASSERT_EQ(db.query("INSERT INTO t(value) VALUES (6); COMMIT").rc, SQLITE_OK);
-  EXPECT_EQ(db.scalar("SELECT group_concat(value) FROM t"), "1,2,3,4,5,6");
+  EXPECT_EQ(values_of_t(db), "1,2,3,4,5,6");
   EXPECT_EQ(db.scalar("SELECT kvcolumn_check('t')"), "ok");
 }
 
@@ -114,11 +118,10 @@ TEST(KvColumnSql, RollbackUnderAnOpenCursorDoesNotCrash) {
                 .rc,
             SQLITE_OK);
   kvtest::Stmt scan(db, "SELECT value FROM t");
-  ASSERT_EQ(scan.prepare_rc, SQLITE_OK);
-  ASSERT_EQ(scan.step(), SQLITE_ROW);
+  ASSERT_TRUE(scan.at_first_row());
   sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
   scan.step_to_end();
-  EXPECT_EQ(db.scalar("SELECT group_concat(value) FROM t"), "1,2,3");
+  EXPECT_EQ(values_of_t(db), "1,2,3");
 }
 
 TEST(KvColumnSql, StorageOverheadAndCounts) {
@@ -162,10 +165,10 @@ TEST(KvColumnSql, FlushLeavesNoBlobHandleOpen) {
             SQLITE_OK);
   // In-place writes into three chunks reuse one blob handle inside the flush.
   ASSERT_EQ(a.query("BEGIN; UPDATE t SET value = value * 10 WHERE idx IN (0, 5, 8); COMMIT").rc, SQLITE_OK);
-  EXPECT_EQ(a.scalar("SELECT group_concat(value) FROM t"), "10,2,3,4,5,60,7,8,90");
+  EXPECT_EQ(values_of_t(a), "10,2,3,4,5,60,7,8,90");
   for (sqlite3_stmt* s = sqlite3_next_stmt(a.get(), nullptr); s; s = sqlite3_next_stmt(a.get(), s))
     EXPECT_FALSE(sqlite3_stmt_busy(s)) << sqlite3_sql(s);       // cached statements are reset; no blob handle
   EXPECT_EQ(a.query("VACUUM").rc, SQLITE_OK);                   // no statement in progress
   EXPECT_EQ(b.query("BEGIN EXCLUSIVE; COMMIT").rc, SQLITE_OK);  // no read lock pinned by a
-  EXPECT_EQ(b.scalar("SELECT group_concat(value) FROM t"), "10,2,3,4,5,60,7,8,90");
+  EXPECT_EQ(values_of_t(b), "10,2,3,4,5,60,7,8,90");
 }

@@ -784,13 +784,9 @@ TEST(KvColumnVar, ShadowTablesExistAreProtectedRenamedAndDropped) {
                      base + "_info', '" + base + "_idx', '" + base + "_data') ORDER BY name)");
   };
   EXPECT_EQ(shadows("t"), "t_data,t_idx,t_info");
-  int on = 0;
-  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, &on);
-  ASSERT_EQ(on, 1);
-  EXPECT_NE(db.query("DELETE FROM t_data").rc, SQLITE_OK);
-  EXPECT_NE(db.query("DELETE FROM t_idx").rc, SQLITE_OK);
-  EXPECT_NE(db.query("UPDATE t_info SET value = 0").rc, SQLITE_OK);
-  EXPECT_NE(db.query("INSERT INTO t_idx(chunk_idx, data) VALUES (99, x'00')").rc, SQLITE_OK);
+  ASSERT_NO_FATAL_FAILURE(kvtest::expect_shadow_writes_refused(
+      db, {"DELETE FROM t_data", "DELETE FROM t_idx", "UPDATE t_info SET value = 0",
+           "INSERT INTO t_idx(chunk_idx, data) VALUES (99, x'00')"}));
   // The table itself still writes them.
   ASSERT_EQ(db.query("INSERT INTO t(value) VALUES ('{\"a\":\"b\"}'); UPDATE t SET value = 3 WHERE idx = 0;"
                      "INSERT INTO t(t) VALUES ('compact')")

@@ -30,18 +30,24 @@ std::string stored(const TempFile& f, const char* sql) {
   return other.scalar(sql);
 }
 
-// The parameter is the kvindex(...) argument list; create_t() is the CREATE of t.
+// The parameter is the kvindex(...) argument list. Each test starts with an
+// empty table t made with it, in a database file of its own (f) open as db.
 class KvindexBackends : public ::testing::TestWithParam<const char*> {
  protected:
-  std::string create_t() const {
-    return std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ")";
+  void SetUp() override { create_t(db); }
+
+  // Makes the empty kvindex t with the parameter's arguments on `on`.
+  void create_t(const kvtest::Db& on) const {
+    const kvtest::Result r =
+        on.query(std::string("CREATE VIRTUAL TABLE t USING kvindex(") + GetParam() + ")");
+    ASSERT_EQ(r.rc, SQLITE_OK) << r.error;
   }
+
+  TempFile f;
+  kvtest::Db db{f.path()};
 };
 
 TEST_P(KvindexBackends, StatementRollbackInsideTransactionUndoesOnlyThatStatement) {
-  TempFile f;
-  kvtest::Db db(f.path());
-  ASSERT_EQ(db.query(create_t()).rc, SQLITE_OK);
   ASSERT_EQ(db.query("BEGIN; INSERT INTO t VALUES (1, 'a'), (2, 'b')").rc, SQLITE_OK);
   auto r = db.query("INSERT INTO t VALUES (3, 'c'), (4, 'd'), (2, 'dup'), (5, 'e')");
   EXPECT_EQ(r.rc, SQLITE_CONSTRAINT);
@@ -54,9 +60,6 @@ TEST_P(KvindexBackends, StatementRollbackInsideTransactionUndoesOnlyThatStatemen
 }
 
 TEST_P(KvindexBackends, OrFailKeepsEarlierRowsOfTheStatement) {
-  TempFile f;
-  kvtest::Db db(f.path());
-  ASSERT_EQ(db.query(create_t()).rc, SQLITE_OK);
   ASSERT_EQ(db.query("INSERT INTO t VALUES (2, 'b')").rc, SQLITE_OK);
   EXPECT_EQ(db.query("INSERT OR FAIL INTO t VALUES (1, 'a'), (2, 'dup'), (3, 'c')").rc, SQLITE_CONSTRAINT);
   EXPECT_EQ(db.scalar("SELECT group_concat(key || '=' || value) FROM t"), "1=a,2=b");
@@ -64,9 +67,6 @@ TEST_P(KvindexBackends, OrFailKeepsEarlierRowsOfTheStatement) {
 }
 
 TEST_P(KvindexBackends, NestedSavepoints) {
-  TempFile f;
-  kvtest::Db db(f.path());
-  ASSERT_EQ(db.query(create_t()).rc, SQLITE_OK);
   ASSERT_EQ(db.query("INSERT INTO t VALUES (1, 'a')").rc, SQLITE_OK);
   ASSERT_EQ(db.query("SAVEPOINT a; UPDATE t SET value = 'a2' WHERE key = 1; SAVEPOINT b; DELETE FROM t; "
                      "INSERT INTO t VALUES (9, 'z'); SAVEPOINT c; INSERT INTO t VALUES (10, 'y')")
@@ -82,19 +82,13 @@ TEST_P(KvindexBackends, NestedSavepoints) {
 }
 
 TEST_P(KvindexBackends, PersistsAndSeesOtherConnections) {
-  TempFile f;
-  {
-    kvtest::Db a(f.path());
-    ASSERT_EQ(a.query(create_t()).rc, SQLITE_OK);
-    ASSERT_EQ(a.query("INSERT INTO t VALUES ('x', 1), (2.5, 2), (X'00', 3)").rc, SQLITE_OK);
-    kvtest::Db b(f.path());
-    EXPECT_EQ(b.scalar("SELECT group_concat(quote(key)) FROM t"), "2.5,'x',X'00'");
-    ASSERT_EQ(b.query("DELETE FROM t WHERE key = 'x'; INSERT INTO t VALUES (-1, 0)").rc, SQLITE_OK);
-    EXPECT_EQ(a.scalar("SELECT group_concat(quote(key)) FROM t"), "-1,2.5,X'00'");
-    EXPECT_EQ(a.scalar("SELECT value FROM t WHERE key = -1"), "0");
-  }
-  kvtest::Db c(f.path());
-  EXPECT_EQ(c.scalar("SELECT group_concat(quote(key)) FROM t ORDER BY key"), "-1,2.5,X'00'");
+  ASSERT_EQ(db.query("INSERT INTO t VALUES ('x', 1), (2.5, 2), (X'00', 3)").rc, SQLITE_OK);
+  kvtest::Db b(f.path());
+  EXPECT_EQ(b.scalar("SELECT group_concat(quote(key)) FROM t"), "2.5,'x',X'00'");
+  ASSERT_EQ(b.query("DELETE FROM t WHERE key = 'x'; INSERT INTO t VALUES (-1, 0)").rc, SQLITE_OK);
+  EXPECT_EQ(db.scalar("SELECT group_concat(quote(key)) FROM t"), "-1,2.5,X'00'");
+  EXPECT_EQ(db.scalar("SELECT value FROM t WHERE key = -1"), "0");
+  EXPECT_EQ(stored(f, "SELECT group_concat(quote(key)) FROM t ORDER BY key"), "-1,2.5,X'00'");
 }
 
 INSTANTIATE_TEST_SUITE_P(Both, KvindexBackends, ::testing::Values("csbtree", "skiplist", "csbtree, order=3"));
@@ -102,13 +96,9 @@ INSTANTIATE_TEST_SUITE_P(Both, KvindexBackends, ::testing::Values("csbtree", "sk
 TEST(Kvindex, DefensiveModeProtectsShadowTables) {
   kvtest::Db db;
   ASSERT_EQ(db.query("CREATE VIRTUAL TABLE t USING kvindex(csbtree)").rc, SQLITE_OK);
-  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
-  for (const char* sql : {"INSERT INTO t_log VALUES (1, X'01')", "INSERT INTO t_snap VALUES (1, X'01')",
-                          "UPDATE t_info SET v = 3 WHERE k = 'seq'"}) {
-    auto r = db.query(sql);
-    EXPECT_NE(r.rc, SQLITE_OK) << sql;
-    EXPECT_NE(r.error.find("may not be modified"), std::string::npos) << r.error;
-  }
+  ASSERT_NO_FATAL_FAILURE(kvtest::expect_shadow_writes_refused(
+      db, {"INSERT INTO t_log VALUES (1, X'01')", "INSERT INTO t_snap VALUES (1, X'01')",
+           "UPDATE t_info SET v = 3 WHERE k = 'seq'"}));
   EXPECT_EQ(db.query("INSERT INTO t VALUES (1, 2)").rc, SQLITE_OK);
 }
 
@@ -281,13 +271,10 @@ void expect_same_as_plain(const kvtest::Db& db, const std::string& when) {
   }
 }
 
-// The kvindex t (backend args) and its plain mirror m with the same 40 keys
-// k000..k039 (values 0..39), then more_sql.
-void create_table_and_mirror(const kvtest::Db& db, const std::string& backend, const char* more_sql = "") {
-  ASSERT_EQ(db.query("CREATE VIRTUAL TABLE t USING kvindex(" + backend +
-                     ");"
-                     "CREATE TABLE m(key PRIMARY KEY, value) WITHOUT ROWID;" +
-                     more_sql +
+// The plain mirror m of the empty kvindex t, then more_sql, then the same 40
+// keys k000..k039 (values 0..39) in both.
+void fill_table_and_mirror(const kvtest::Db& db, const char* more_sql = "") {
+  ASSERT_EQ(db.query(std::string("CREATE TABLE m(key PRIMARY KEY, value) WITHOUT ROWID;") + more_sql +
                      "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 39)"
                      " INSERT INTO t SELECT printf('k%03d', i), i FROM n;"
                      "INSERT INTO m SELECT key, value FROM t;")
@@ -308,11 +295,12 @@ TEST_P(KvindexBackends, CatchUpFromLogUnderSchemaReparseInsideTransaction) {
        {"CREATE TABLE other(x)", "ALTER TABLE keep ADD COLUMN y", "ALTER TABLE keep RENAME TO kept",
         "DROP TABLE keep", "CREATE VIRTUAL TABLE other USING kvindex(skiplist)"}) {
     SCOPED_TRACE(schema_change);
-    TempFile f;
-    kvtest::Db a(f.path());
-    create_table_and_mirror(a, GetParam(), "CREATE TABLE keep(x);");
+    TempFile file;  // one of its own for each schema change
+    kvtest::Db a(file.path());
+    ASSERT_NO_FATAL_FAILURE(create_t(a));
+    ASSERT_NO_FATAL_FAILURE(fill_table_and_mirror(a, "CREATE TABLE keep(x);"));
     expect_same_as_plain(a, "after setup");  // a has loaded t
-    kvtest::Db b(f.path());
+    kvtest::Db b(file.path());
     for (const char* table : {"t", "m"}) {
       char* sql = sqlite3_mprintf(
           "BEGIN; INSERT INTO %s VALUES ('new', 'b'), (7, X'07');"
@@ -341,7 +329,7 @@ TEST_P(KvindexBackends, CatchUpFromLogUnderSchemaReparseInsideTransaction) {
     expect_same_as_plain(a, "after writing inside the transaction");
     ASSERT_EQ(a.query("COMMIT").rc, SQLITE_OK);
     expect_same_as_plain(b, "another connection after the commit");
-    kvtest::Db c(f.path());
+    kvtest::Db c(file.path());
     expect_same_as_plain(c, "a fresh connection");
   }
 }
@@ -365,9 +353,8 @@ int deny_data_version(void* deny, int action, const char* name, const char*, con
 // message naming the table; nothing is written; once allowed again, the next
 // statement checks again (the version was forgotten) and sees the commit.
 TEST_P(KvindexBackends, DataVersionFailureSurfacesAndTheNextStatementChecksAgain) {
-  TempFile f;
-  kvtest::Db a(f.path());
-  create_table_and_mirror(a, GetParam());
+  kvtest::Db& a = db;
+  ASSERT_NO_FATAL_FAILURE(fill_table_and_mirror(a));
   expect_same_as_plain(a, "loaded");
   {
     kvtest::Db b(f.path());

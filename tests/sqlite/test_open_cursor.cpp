@@ -198,8 +198,7 @@ TEST(OpenCursorRepro, KvcolumnScanEndsAfterDeleteOfTheRest) {
                 .rc,
             SQLITE_OK);
   kvtest::Stmt scan(db, "SELECT idx, value FROM t");
-  ASSERT_EQ(scan.prepare_rc, SQLITE_OK);
-  ASSERT_EQ(scan.step(), SQLITE_ROW);
+  ASSERT_TRUE(scan.at_first_row());
   ASSERT_EQ(scan.step(), SQLITE_ROW);
   EXPECT_EQ(sqlite3_column_int(scan.get(), 0), 1);
   ASSERT_EQ(db.query("DELETE FROM t WHERE idx >= 2").rc, SQLITE_OK);

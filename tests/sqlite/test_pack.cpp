@@ -1,5 +1,6 @@
 // The DataPacker functions through the C API: result types, error codes,
-// JSON subtypes, per-row dtypes, the aggregate and the table-valued function.
+// JSON subtypes, per-row dtypes, the aggregate, the table-valued function and
+// the auto header.
 #include <gtest/gtest.h>
 
 #include "kvdb.hpp"
@@ -171,6 +172,15 @@ TEST(Pack, ValidateFunctions) {
   EXPECT_EQ(db.scalar("select hex(kv_pack('msgpack', '{\"a\":1}', '{\"required\":[\"a\"]}'))"), "81A16101");
   EXPECT_EQ(db.scalar("select hex(kv_pack('str', 'ab', '{\"maxLength\":2}'))"), "6162");
   EXPECT_EQ(rc_of(db, "select kv_pack('str', 'abc', '{\"maxLength\":2}')"), SQLITE_CONSTRAINT);
+}
+
+TEST(Pack, AutoHeaderRoundTripsFromSql) {
+  Db db;
+  EXPECT_EQ(db.scalar("SELECT hex(kv_pack('auto', 1))"), "894B010400000000564B01");
+  EXPECT_EQ(db.scalar("SELECT kv_unpack('auto', kv_pack('auto', 1700000000000))"), "1700000000000");
+  EXPECT_EQ(db.scalar("SELECT typeof(kv_unpack('auto', kv_pack('auto', 0.0)))"), "real");
+  EXPECT_EQ(db.scalar("SELECT kv_unpack('auto', kv_pack('auto', 'hé'))"), "hé");
+  EXPECT_EQ(db.scalar("SELECT hex(kv_unpack('auto', X'0102'))"), "0102");
 }
 
 }  // namespace
