@@ -76,6 +76,8 @@ int kvindexBegin(sqlite3_vtab* vtab) {
     s.txn.join(&t->joining, [&] {
       ensure_fresh(t);
       s.journal.clear();
+      // Appends are packed for the commit's _log record / snapshot (format 2 only).
+      s.journal.pack_appends(s.opts.durable && !s.dropped && s.stored.format == kFormatVersion);
       s.written_seq = s.stored.seq;
       s.written_log = s.stored.log_entries;
       s.written_snap = s.stored.snap_entries;

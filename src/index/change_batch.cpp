@@ -1,6 +1,7 @@
 // Packed change batches (layout in change_batch.hpp).
 #include "index/change_batch.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -116,39 +117,34 @@ void BatchWriter::append(const PackedPuts& puts) {
 }
 
 void PackedPuts::put(const Value& key, const Value& value) {
-  const std::size_t piece_start = ends_.empty() ? 0 : ends_.back();
-  const bool closes = piece_entries_ + 1 >= kSnapshotRunEntries;  // (or by size, checked below)
-  ends_.reserve(ends_.size() + 1);  // so closing the piece below cannot throw
-  const std::size_t size_before = bytes_.size();
-  if (piece_entries_ == 0) bytes_.push_back(static_cast<char>(kBatchFormat));
-  try {
-    append_entry(bytes_, static_cast<unsigned char>((tag_of(key) << 3) | tag_of(value)), key, &value);
-  } catch (...) {
-    bytes_.resize(size_before);  // shrinking: no allocation
-    throw;
+  const std::size_t most = 1 + max_value_bytes(key) + max_value_bytes(value);
+  if (pieces_.empty() || pieces_.back().entries >= kSnapshotRunEntries || pieces_.back().size >= kSnapshotRunBytes) {
+    Piece fresh;  // a new piece (the last one is full); allocated before it is added
+    fresh.capacity = std::max<std::size_t>(256, 1 + most);
+    fresh.data.reset(new char[fresh.capacity]);
+    fresh.data[0] = static_cast<char>(kBatchFormat);
+    fresh.size = 1;
+    pieces_.push_back(std::move(fresh));
   }
+  Piece& p = pieces_.back();
+  if (p.size + most > p.capacity) {  // grow this piece only
+    const std::size_t capacity = std::max(p.capacity * 2, p.size + most);
+    std::unique_ptr<char[]> bigger(new char[capacity]);
+    std::memcpy(bigger.get(), p.data.get(), p.size);
+    p.data = std::move(bigger);
+    p.capacity = capacity;
+  }
+  // Nothing can fail from here on.
+  const char* end = write_entry(p.data.get() + p.size,
+                                static_cast<unsigned char>((tag_of(key) << 3) | tag_of(value)), key, &value);
+  p.size = static_cast<std::size_t>(end - p.data.get());
+  ++p.entries;
   ++entries_;
-  ++piece_entries_;
-  if (closes || bytes_.size() - piece_start >= kSnapshotRunBytes) {
-    ends_.push_back(bytes_.size());
-    piece_entries_ = 0;
-  }
 }
 
 void PackedPuts::clear() noexcept {
-  if (bytes_.capacity() > kSnapshotRunBytes) {
-    std::string().swap(bytes_);
-    std::vector<std::size_t>().swap(ends_);
-  }
-  bytes_.clear();
-  ends_.clear();
-  entries_ = piece_entries_ = 0;
-}
-
-std::string_view PackedPuts::piece(std::size_t i) const {
-  const std::size_t start = i == 0 ? 0 : ends_[i - 1];
-  const std::size_t end = i < ends_.size() ? ends_[i] : bytes_.size();
-  return std::string_view(bytes_).substr(start, end - start);
+  pieces_.clear();
+  entries_ = 0;
 }
 
 BatchReader::BatchReader(std::string_view data) : d_(data) {

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,16 +64,21 @@ class PackedPuts {
  public:
   // Strong: when it throws, nothing was added.
   void put(const Value& key, const Value& value);
-  void clear() noexcept;  // and frees a big buffer
+  void clear() noexcept;  // frees the pieces
   std::size_t entries() const { return entries_; }
-  std::size_t pieces() const { return ends_.size() + (piece_entries_ > 0 ? 1 : 0); }
+  std::size_t pieces() const { return pieces_.size(); }
   // Piece i: a whole batch (format byte first) of up to kSnapshotRunEntries puts.
-  std::string_view piece(std::size_t i) const;
+  std::string_view piece(std::size_t i) const { return {pieces_[i].data.get(), pieces_[i].size}; }
 
  private:
-  std::string bytes_;               // the pieces back to back
-  std::vector<std::size_t> ends_;   // where each closed piece ends
-  std::size_t entries_ = 0, piece_entries_ = 0;
+  // Each piece its own buffer, written in place (an entry is encoded straight
+  // into it; growing copies one piece, never the whole load).
+  struct Piece {
+    std::unique_ptr<char[]> data;
+    std::size_t size = 0, capacity = 0, entries = 0;
+  };
+  std::vector<Piece> pieces_;
+  std::size_t entries_ = 0;
 };
 
 // Reads a batch entry by entry; throws kv::Error(corrupt) describing the

@@ -251,7 +251,7 @@ bool Journal::append(OrderedIndex& index, const Value& k, Value&& v) {
     if (!bound_empty_) appended_above_ = bound_;
     appended_all_ = bound_empty_;
     has_appends_ = true;  // a superset of the appended keys from here on: harmless
-    packed_ok_ = true;
+    packed_ok_ = pack_;
   }
   if (!run_open_ || log_.empty() || !log_.back().is_run()) {
     log_.emplace_back();  // key NULL: a run of key.i = 0 appends

@@ -174,6 +174,9 @@ class Journal {
   // key above the first append's bound was recorded, or packing failed (out
   // of memory: the writes go on, unpacked).
   const PackedPuts* packed_appends() const { return has_appends_ && packed_ok_ ? &packed_ : nullptr; }
+  // Whether appends are packed at all (off by default: only a table whose
+  // commit writes them wants the work); read at the first append after clear().
+  void pack_appends(bool on) { pack_ = on; }
   // packed_appends() is the whole index (it was empty at the first append).
   bool packed_is_everything() const { return packed_appends() != nullptr && appended_all_; }
   // With packed_appends(): changes() without the appended keys (these sort
@@ -211,7 +214,7 @@ class Journal {
   bool has_appends_ = false, appended_all_ = false;
   bool run_open_ = false;  // log_.back() is a run the next append may extend
   PackedPuts packed_;
-  bool packed_ok_ = false;
+  bool pack_ = false, packed_ok_ = false;
 };
 
 }  // namespace kv

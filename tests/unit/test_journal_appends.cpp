@@ -127,6 +127,7 @@ TEST_P(JournalAppends, MatchModelAndChangesReplay) {
   for (int round = 0; round < 6; ++round) {
     auto index = kv::OrderedIndex::make(GetParam().backend, GetParam().order);
     kv::Journal j;
+    j.pack_appends(true);
     Model model;
     std::int64_t top = 0;
     // Committed transactions, then one that ends in a rollback.
@@ -205,6 +206,7 @@ TEST_P(JournalAppends, MatchModelAndChangesReplay) {
 TEST_P(JournalAppends, ClearForgetsTheBound) {
   auto index = kv::OrderedIndex::make(GetParam().backend, GetParam().order);
   kv::Journal j;
+  j.pack_appends(true);
   ASSERT_TRUE(j.insert_new(*index, Value::integer(5), Value::null()));
   index->insert_absent(Value::integer(9), Value::null());  // behind the journal's back
   j.clear();
@@ -221,6 +223,7 @@ TEST_P(JournalAppends, PackedAppendsStayExactOrAreDropped) {
   for (const bool big_values : {false, true}) {
     auto index = kv::OrderedIndex::make(GetParam().backend, GetParam().order);
     kv::Journal j;
+    j.pack_appends(true);
     // A load into the empty table: the packed puts are the whole index.
     const auto value = [&](int i) { return big_values ? Value::blob(std::string(1000, static_cast<char>(i))) : Value::integer(i); };
     for (int i = 0; i < 100; ++i) ASSERT_TRUE(j.insert_new(*index, Value::integer(i), value(i)));
@@ -255,6 +258,18 @@ TEST_P(JournalAppends, PackedAppendsStayExactOrAreDropped) {
     expect_changes_replay(j, *index, again, "after a change to an appended key");
     if (HasFailure()) return;
   }
+}
+
+// Packing is asked for (kvindex: durable format-2 tables); without it the
+// appends are still journaled as counts and listed by changes().
+TEST_P(JournalAppends, NoPackingUnlessAsked) {
+  auto index = kv::OrderedIndex::make(GetParam().backend, GetParam().order);
+  kv::Journal j;
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(j.insert_new(*index, Value::integer(i), Value::integer(-i)));
+  EXPECT_EQ(j.packed_appends(), nullptr);
+  EXPECT_FALSE(j.packed_is_everything());
+  EXPECT_EQ(j.size(), 50u);
+  expect_changes_replay(j, *index, Model(), "unpacked");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, JournalAppends,
@@ -295,6 +310,7 @@ TEST_P(JournalAppendsOom, FailedStatementOfAppendsRollsBackExactly) {
       const std::string where = std::string(persistent ? "persistent" : "transient") + " N=" + std::to_string(n);
       auto index = kv::OrderedIndex::make(GetParam(), 3);
       kv::Journal j;
+      j.pack_appends(true);
       for (int i = 0; i < 60; ++i) index->insert_absent(Value::text(long_text("k", i)), Value::integer(i));
       const Model before = contents(*index);
       j.savepoint(0);
