@@ -120,7 +120,9 @@ void PackedPuts::put(const Value& key, const Value& value) {
   const std::size_t most = 1 + max_value_bytes(key) + max_value_bytes(value);
   if (pieces_.empty() || pieces_.back().entries >= kSnapshotRunEntries || pieces_.back().size >= kSnapshotRunBytes) {
     Piece fresh;  // a new piece (the last one is full); allocated before it is added
-    fresh.capacity = std::max<std::size_t>(256, 1 + most);
+    // The first starts small (most transactions append a few rows); later
+    // ones as big as the last one grew, so a big load grows each piece once.
+    fresh.capacity = std::max<std::size_t>(pieces_.empty() ? 256 : pieces_.back().capacity, 1 + most);
     fresh.data.reset(new char[fresh.capacity]);
     fresh.data[0] = static_cast<char>(kBatchFormat);
     fresh.size = 1;
