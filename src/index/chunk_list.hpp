@@ -1,6 +1,7 @@
 // ChunkedSkipList: a lock-free ordered map whose keys live in small immutable
-// sorted chunks (an "unrolled" skip list), so a search touches ~log(n/B) index
-// nodes plus one chunk instead of ~20 separately allocated one-key nodes.
+// sorted chunks (an "unrolled" skip list), so a search reads a small sorted
+// directory of the chunks' slots and one chunk instead of ~20 separately
+// allocated one-key nodes.
 // Concurrent readers and writers, no locks (EpochDomain's retire list is the
 // only mutex, as for kv::SkipList), epoch-based reclamation (epoch.hpp).
 //
@@ -12,9 +13,20 @@
 //          right is null), then hint words, Entry pointers, hint classes.
 //   Slot   atomic word = Chunk* | DEAD bit, an immutable lo key (the head
 //          slot: -inf, never dies). A slot covers [lo, chunk->hi).
-//   Index  a kv::SkipList<Key, Slot*> keyed by lo (the head is not in it).
-//          Only a shortcut: every search checks hi and moves right (B-link
-//          rule), so a missing, late or stale index entry costs speed only.
+//   Directory  (chunk_list_directory.hpp) the first level of every search:
+//          an immutable sorted array of (lo hint, Slot*) of the live slots
+//          (the head is not in it), in two-line blocks of 7 under a summary
+//          of the blocks' first hints. Rebuilt whole from the chain and
+//          republished (copy-on-write, the old one retired) once the slots
+//          split off or released since the last build reach 1/8 of its
+//          entries: O(1) amortized per split, and most searches land on
+//          their slot or a step left of it.
+//   Index  a kv::SkipList<Key, Slot*> keyed by lo (the head is not in it),
+//          kept exact by splitters and absorbers: the fallback when a walk
+//          from the directory's slot takes more than kLongWalk steps (many
+//          splits in one place since the last rebuild).
+//          Both are only shortcuts: every search checks hi and moves right
+//          (B-link rule), so a missing, late or stale entry costs speed only.
 //
 // The list: following `right` from the head through each slot's chunk gives
 // the slots in key order. A slot stays in that list until it is absorbed; a
@@ -25,9 +37,11 @@
 // absorb, which needs the freeze first).
 //
 // Protocols (linearization points in brackets)
-//  * Find(k): slot = index.last_below(k, or_equal) or the head; if that slot
-//    is DEAD (it may have been absorbed: the index cannot tell) search the
-//    index strictly below its lo and retry; then walk right while k >= hi.
+//  * Find(k): slot = the directory's last entry with lo <= k, or the head; if
+//    that slot is DEAD (it may have been absorbed: the directory cannot tell)
+//    take the entry before it; then walk right while k >= hi (after
+//    kLongWalk steps: once to index.last_below(k) when that is further right;
+//    a DEAD slot from the index: search the index strictly below its lo).
 //    Slots reached through `right` are in the list (even DEAD ones: their
 //    final chunk is read), so no retry is needed there. Binary search of the
 //    chunk: hints first, the key on ties. [the load of the chunk's slot word]
@@ -47,16 +61,26 @@
 //    chunk has right == S is CASed to P' {P's entries + C's, right = C.right}.
 //    Any writer meeting a DEAD slot does the same (idempotent: when P's chunk
 //    no longer has right == S it is done; a DEAD P is absorbed first).
+//  * Directory rebuild: by the writer whose split or release reaches the
+//    threshold; one thread at a time (dir_building_ is a try-flag: a writer
+//    that finds it taken skips the rebuild, nobody waits; readers never
+//    touch it). [the exchange of dir_]
 //  * Appends: tail_ names the last slot as its splitter (or bulk_load) left
 //    it; a writer whose key is >= its lo and finds it live with right == null
 //    uses it without searching the index. The absorber of that slot (or its
 //    splitter, when it died meanwhile) clears tail_ before the slot can be
 //    released, so tail_ never names a freed slot.
-//  * Reclamation: chunks, entries and values via EpochDomain. A Slot (with
-//    its final chunk) is retired only after BOTH its creator (the splitter,
-//    after its index insert, erasing that entry again if the slot died
-//    meanwhile) and its absorber (after unlinking and erasing its index
-//    entry) released it: no index entry can point at a freed slot.
+//  * Reclamation: chunks, entries, values and replaced directories via
+//    EpochDomain. A Slot (with its final chunk) is released only after BOTH
+//    its creator (the splitter, after its index insert, erasing that entry
+//    again if the slot died meanwhile) and its absorber (after unlinking and
+//    erasing its index entry) let go of it: no index entry can point at a
+//    freed slot. A released slot is parked (unlinked_), not retired: the
+//    next directory rebuild takes the parked list BEFORE it walks the chain
+//    (so its directory cannot name them: they were unlinked before), publishes,
+//    then retires the old directory and the parked slots together. A reader
+//    that found a parked slot in an older directory holds a guard older than
+//    that retirement; no directory can point at a freed slot either.
 //
 // What a reader sees (every read runs inside an EpochGuard): find/get/
 // contains are linearizable. A scan (first/lower_bound/upper_bound then next)
@@ -71,7 +95,8 @@
 // Out of memory: a writer builds its entry and chunk versions and takes its
 // EpochDomain::Reservation before its CAS; a failed allocation changes
 // nothing. Work after the CAS that could allocate is optional: the index
-// insert after a split (skipped: speed only), the absorb after an erase (the
+// insert after a split (skipped: speed only), the directory rebuild (skipped;
+// the parked slots wait for the next one, or the list's end), the absorb after an erase (the
 // slot stays DEAD until a later writer absorbs it), the index erase of an
 // absorbed slot (a spare reservation is released just before it so it does
 // not allocate; if it still fails the slot is kept: never retired, so the
@@ -91,14 +116,18 @@
 #include <vector>
 
 #include "index/chunk_list_detail.hpp"
+#include "index/chunk_list_directory.hpp"
 #include "index/epoch.hpp"
+#include "index/map_writes.hpp"
 #include "index/order_hint.hpp"
 #include "index/skiplist.hpp"
 
 namespace kv {
 
 template <class Key, class T, class Compare = std::less<Key>>
-class ChunkedSkipList {
+class ChunkedSkipList : public MapWrites<ChunkedSkipList<Key, T, Compare>, Key, T> {
+  friend class MapWrites<ChunkedSkipList, Key, T>;
+
  public:
   static constexpr std::uint32_t kDefaultChunkSize = 64;
 
@@ -124,6 +153,7 @@ class ChunkedSkipList {
   using Chunk = chunk_list_detail::Chunk<Entry, Slot>;
   using Order = chunk_list_detail::HintedOrder<Key, Compare>;
   using Index = SkipList<Key, Slot*, Compare>;
+  using Directory = chunk_list_detail::SlotDirectory<Slot>;
 
  public:
   // A position: a chunk version and an index in it. Readable while the
@@ -159,17 +189,8 @@ class ChunkedSkipList {
   ChunkedSkipList& operator=(const ChunkedSkipList&) = delete;
 
   std::uint32_t chunk_size() const { return b_; }
-  // Number of keys (exact when no writer is running).
-  std::size_t size() const { return size_.load(); }
-  bool empty() const { return size() == 0; }
-
-  // Inserts (k, v) if k is absent; returns false and changes nothing otherwise.
-  bool insert(const Key& k, const T& v) { return insert_impl<false>(k, v); }
-  // The same, moving v into the entry (v may be left moved-from even when the
-  // key turns out to be present).
-  bool insert(const Key& k, T&& v) { return insert_impl<false>(k, std::move(v)); }
-  // Inserts, or atomically replaces the value of an existing key; true when inserted.
-  bool insert_or_assign(const Key& k, const T& v) { return insert_impl<true>(k, v); }
+  // size, empty, insert, insert_or_assign: MapWrites (map_writes.hpp).
+  using MapWrites<ChunkedSkipList<Key, T, Compare>, Key, T>::size;
 
   // Removes k; false when absent (or removed concurrently by another thread).
   bool erase(const Key& k) {
@@ -212,7 +233,10 @@ class ChunkedSkipList {
     const OrderHint hk = Order::hint(k);
     const Located at = locate(k, hk, false);
     const std::uint32_t i = search(at.chunk, k, hk, false);
-    if (i < at.chunk->count && cmp_at(k, hk, at.chunk, i) == 0) return {at.chunk, i};
+    if (i < at.chunk->count && cmp_at(k, hk, at.chunk, i) == 0) {
+      prefetch(at.chunk->entries()[i]);  // the caller reads its key and value next
+      return {at.chunk, i};
+    }
     return {};
   }
   Pos first() const { return first_from(head_); }
@@ -319,8 +343,10 @@ class ChunkedSkipList {
           c->push(e, Order::hint(e->key()));
         }
       }
+      dir_changes_.store(static_cast<std::uint32_t>(lows.size()));
       index_.bulk_load(std::move(lows));
       if (last != head_) tail_.store(last);
+      rebuild_directory();  // speed only: skipped when out of memory
     } catch (...) {
       clear();
       throw;
@@ -362,7 +388,25 @@ class ChunkedSkipList {
       if (std::find(chain.begin(), chain.end(), s) == chain.end() && !is_kept(s)) return false;
       if (cmp_(node->key(), s->lo) || cmp_(s->lo, node->key())) return false;
     }
-    return true;
+    // The directory: lo strictly increasing, each entry with its slot's lo
+    // hint, naming a slot of the chain, a parked or a kept one (never a freed
+    // one); no more slots of the chain missing from it than changes counted
+    // since it was built.
+    std::size_t named = 0;
+    std::vector<const Slot*> slots(chain.begin() + 1, chain.end());
+    std::sort(slots.begin(), slots.end());
+    if (const Directory* d = dir_.load()) {
+      for (std::uint32_t j = 0; j < d->size(); ++j) {
+        const Slot* s = d->slot(j);
+        if (d->hint(j).word != s->lo_hint.word || d->hint(j).cls != s->lo_hint.cls) return false;
+        if (j > 0 && !cmp_(d->slot(j - 1)->lo, s->lo)) return false;
+        if (std::binary_search(slots.begin(), slots.end(), s))
+          ++named;
+        else if (!is_parked(s) && !is_kept(s))
+          return false;
+      }
+    }
+    return chain.size() - 1 - named <= dir_changes_.load();
   }
   // For tests: slots in the chain (the head included). Exclusive access only.
   std::size_t chunk_count() const {
@@ -381,6 +425,8 @@ class ChunkedSkipList {
 
   static constexpr std::uintptr_t kDead = 1;
   static constexpr std::uint32_t kPrefetchAhead = 3;
+  // Steps right from the directory's slot before the index is asked instead.
+  static constexpr std::uint32_t kLongWalk = 3;
 
   struct Slot {
     Slot(const Key& k, OrderHint h) : lo_hint(h), lo(k) {}
@@ -389,6 +435,7 @@ class ChunkedSkipList {
     OrderHint lo_hint;
     Key lo;  // immutable; the head's is unused (-infinity)
     Slot* next_kept = nullptr;  // in kept_ (see unindex)
+    Slot* next_unlinked = nullptr;  // in unlinked_ (see release)
   };
   struct Located {
     Slot* slot;
@@ -408,10 +455,17 @@ class ChunkedSkipList {
     const int r = Order::compare(cmp_, k, hk, c->hi_hint(), [&]() -> const Key& { return c->right->lo; });
     return strict ? r > 0 : r >= 0;
   }
-  // First index whose key is >= k (upper: > k).
+  // First index whose key is >= k (upper: > k). Hints first; once the
+  // range fits a line of Entry pointers, that line is asked for (the caller
+  // reads the entry next), overlapping its miss with the last probes.
   std::uint32_t search(const Chunk* c, const Key& k, OrderHint hk, bool upper) const {
     std::uint32_t lo = 0, hi = c->count;
+    bool asked = false;
     while (lo < hi) {
+      if (!asked && hi - lo <= 8) {
+        __builtin_prefetch(&c->entries()[lo]);
+        asked = true;
+      }
       const std::uint32_t mid = (lo + hi) / 2;
       const int r = cmp_at(k, hk, c, mid);
       if (upper ? r >= 0 : r > 0)
@@ -446,15 +500,46 @@ class ChunkedSkipList {
   // The slot whose range holds k (strict: holds the keys just below k, i.e.
   // lo < k <= hi), with its chunk as read. The slot may be DEAD when it was
   // reached through a `right` link (its final chunk is then the truth).
+  // Starts from the directory; a walk longer than kLongWalk (the directory
+  // is stale there) jumps once to where the skip-list index leads, when that
+  // is further right.
   Located locate(const Key& k, OrderHint hk, bool strict) const {
-    auto [s, w] = live_from_index(index_.last_below(k, !strict));
+    const Directory* d = dir_.load(std::memory_order_acquire);
+    auto [s, w] = d ? live_from_directory(d, k, hk, strict) : live_from_index(index_.last_below(k, !strict));
     const Chunk* c = chunk_of(w);
+    std::uint32_t steps = 0;
     while (c->right && beyond(k, hk, c, strict)) {
+      if (++steps == kLongWalk && d) {
+        auto [t, tw] = live_from_index(index_.last_below(k, !strict));
+        if (t != head_ && (s == head_ || cmp_(s->lo, t->lo))) {
+          s = t;
+          w = tw;
+          c = chunk_of(w);
+          continue;
+        }
+      }
       s = c->right;
       w = s->word.load(std::memory_order_acquire);
       c = chunk_of(w);
     }
     return {s, w, c};
+  }
+  // The last live slot the directory names at or below k (strict: below k),
+  // or the head. A DEAD one may have been absorbed already: the entry before
+  // it is taken instead (every slot d names is still allocated: see
+  // rebuild_directory).
+  std::pair<Slot*, std::uintptr_t> live_from_directory(const Directory* d, const Key& k, OrderHint hk,
+                                                       bool strict) const {
+    std::uint32_t j = d->count_at_or_below([&](OrderHint h, std::uint32_t e) {
+      const int r = Order::compare(cmp_, k, hk, h, [&]() -> const Key& { return d->slot(e)->lo; });
+      return strict ? r <= 0 : r < 0;  // the entry's lo is above k (strict: at or above)
+    });
+    for (; j > 0; --j) {
+      Slot* s = d->slot(j - 1);
+      const std::uintptr_t w = s->word.load(std::memory_order_acquire);
+      if (!(w & kDead)) return {s, w};
+    }
+    return {head_, head_->word.load(std::memory_order_acquire)};
   }
   // The same, helping absorb until the slot is live (writers). Keys at or
   // past the last slot's lo go straight to it (sorted appends skip the index).
@@ -488,7 +573,10 @@ class ChunkedSkipList {
     const OrderHint hk = Order::hint(k);
     const Located at = locate(k, hk, false);
     const std::uint32_t i = search(at.chunk, k, hk, upper);
-    if (i < at.chunk->count) return {at.chunk, i};
+    if (i < at.chunk->count) {
+      prefetch(at.chunk->entries()[i]);  // the caller reads its key and value next
+      return {at.chunk, i};
+    }
     return first_from(at.chunk->right);
   }
 
@@ -561,7 +649,7 @@ class ChunkedSkipList {
     auto key_at = [&](std::uint32_t j) -> const Key& { return j == i ? entry->key() : c->entries()[j < i ? j : j - 1]->key(); };
     auto hint_at = [&](std::uint32_t j) { return j == i ? he : c->hint(j < i ? j : j - 1); };
 
-    EpochDomain::Reservation room(2);  // the old chunk, the new slot's release
+    EpochDomain::Reservation room(1);  // the old chunk
     std::optional<EpochDomain::Reservation> spare(std::in_place, 1);  // for the index's erase
     auto* s2 = new Slot(key_at(left), hint_at(left));
     Chunk* c2 = nullptr;
@@ -596,10 +684,14 @@ class ChunkedSkipList {
       forget_tail(s2);
       if (indexed) {
         spare.reset();
-        if (!unindex(s2)) return true;  // the entry stays: never free s2
+        if (!unindex(s2)) {  // the entry stays: never free s2
+          note_slot_change();
+          return true;
+        }
       }
     }
-    release(s2, room);
+    release(s2);
+    note_slot_change();
     return true;
   }
 
@@ -614,7 +706,7 @@ class ChunkedSkipList {
       const Located pred = locate(s->lo, s->lo_hint, true);
       if (pred.chunk->right != s || (pred.word & kDead)) return;
       if (n > 0 && pred.chunk->count + n > b_ * 3 / 4) return;
-      EpochDomain::Reservation room(2);  // pred's chunk, s's release
+      EpochDomain::Reservation room(1);  // pred's chunk
       std::optional<EpochDomain::Reservation> spare(std::in_place, 1);  // for the index's erase
       Chunk* merged = make_merged(pred.chunk, fresh);
       std::uintptr_t expected = bits(fresh);
@@ -646,7 +738,7 @@ class ChunkedSkipList {
         target = pred.slot;
         continue;
       }
-      EpochDomain::Reservation room(2);  // pred's chunk, target's release
+      EpochDomain::Reservation room(1);  // pred's chunk
       std::optional<EpochDomain::Reservation> spare(std::in_place, 1);  // for the index's erase
       Chunk* merged = make_merged(pred.chunk, chunk_of(target->word.load(std::memory_order_acquire)));
       if (!finish_absorb(pred, target, merged, room, spare)) {
@@ -674,7 +766,8 @@ class ChunkedSkipList {
     room.retire(const_cast<Chunk*>(pred.chunk), &free_chunk_erased);
     forget_tail(target);
     spare.reset();  // so the index's erase finds its room without allocating
-    if (unindex(target)) release(target, room);
+    if (unindex(target)) release(target);
+    note_slot_change();
     return true;
   }
   // The tail shortcut must not outlive s: cleared (if it still names s)
@@ -702,14 +795,84 @@ class ChunkedSkipList {
       s->next_kept = head;
     } while (!kept_.compare_exchange_weak(head, s, std::memory_order_release, std::memory_order_relaxed));
   }
+  bool is_parked(const Slot* s) const noexcept {
+    for (const Slot* p = unlinked_.load(std::memory_order_acquire); p; p = p->next_unlinked)
+      if (p == s) return true;
+    return false;
+  }
   bool is_kept(const Slot* s) const noexcept {
     for (const Slot* k = kept_.load(std::memory_order_acquire); k; k = k->next_kept)
       if (k == s) return true;
     return false;
   }
 
-  static void release(Slot* s, EpochDomain::Reservation& room) {
-    if (s->refs.fetch_sub(1) == 1) room.retire(s, &free_slot_erased);
+  // Drops one of s's two references; the last one parks s (unlinked_) until
+  // a directory built after its unlink replaces every one that may name it.
+  void release(Slot* s) noexcept {
+    if (s->refs.fetch_sub(1) == 1) park(s);
+  }
+  void park(Slot* s) noexcept {
+    Slot* head = unlinked_.load(std::memory_order_relaxed);
+    do {
+      s->next_unlinked = head;
+    } while (!unlinked_.compare_exchange_weak(head, s, std::memory_order_release, std::memory_order_relaxed));
+  }
+
+  // ---- the directory (chunk_list_directory.hpp) -------------------------------
+  // A slot was split off or unlinked: counted, and the directory is rebuilt
+  // once the changes reach an eighth of its entries (at least one), so
+  // rebuilding costs O(1) amortized per split and a stale directory sends
+  // few searches more than a step right. Optional work: gives up when another
+  // thread is rebuilding (it or the next change's writer builds) or memory
+  // runs out (the next change tries again).
+  void note_slot_change() noexcept {
+    const std::uint32_t changes = dir_changes_.fetch_add(1) + 1;
+    const Directory* d = dir_.load(std::memory_order_acquire);
+    if (d && changes < std::max<std::uint32_t>(1, d->size() / 8)) return;
+    if (dir_building_.exchange(true, std::memory_order_acquire)) return;
+    rebuild_directory();
+    dir_building_.store(false, std::memory_order_release);
+  }
+  // Builds a directory of the live slots of the chain and publishes it; then
+  // retires the replaced one and the slots parked in unlinked_ before the
+  // walk. Those were unlinked before it began, so the new directory does not
+  // name them, and a reader that found one in an older directory holds an
+  // epoch guard older than their retirement. Caller: dir_building_ held,
+  // inside an EpochGuard (or exclusive access). On out of memory nothing
+  // changes (the parked slots go back).
+  void rebuild_directory() noexcept {
+    Slot* parked = unlinked_.exchange(nullptr, std::memory_order_acquire);
+    std::size_t n_parked = 0;
+    for (Slot* p = parked; p; p = p->next_unlinked) ++n_parked;
+    const std::uint32_t changes = dir_changes_.exchange(0);
+    Directory* fresh = nullptr;
+    try {
+      EpochDomain::Reservation room(n_parked + 1);
+      dir_scratch_.clear();
+      const Chunk* c = chunk_of(head_->word.load(std::memory_order_acquire));
+      while (Slot* s = c->right) {
+        const std::uintptr_t w = s->word.load(std::memory_order_acquire);
+        if (!(w & kDead)) dir_scratch_.push_back(s);
+        c = chunk_of(w);
+      }
+      fresh = Directory::make(static_cast<std::uint32_t>(dir_scratch_.size()));
+      for (Slot* s : dir_scratch_) fresh->push(s->lo_hint, s);
+      if (const Directory* old = dir_.exchange(fresh, std::memory_order_acq_rel))
+        room.retire(const_cast<Directory*>(old), &Directory::destroy_erased);
+      while (parked) {
+        Slot* next = parked->next_unlinked;
+        room.retire(parked, &free_slot_erased);
+        parked = next;
+      }
+    } catch (const std::bad_alloc&) {
+      Directory::destroy(fresh);
+      dir_changes_.fetch_add(changes);
+      while (parked) {  // back to unlinked_ (the first reference was dropped already)
+        Slot* next = parked->next_unlinked;
+        park(parked);
+        parked = next;
+      }
+    }
   }
 
   // ---- memory ------------------------------------------------------------------
@@ -741,6 +904,13 @@ class ChunkedSkipList {
       free_slot_erased(k);
       k = next;
     }
+    for (Slot* p = unlinked_.exchange(nullptr); p;) {
+      Slot* next = p->next_unlinked;
+      free_slot_erased(p);
+      p = next;
+    }
+    Directory::destroy(dir_.exchange(nullptr));
+    dir_changes_.store(0);
     Slot* s = head_;
     while (s) {
       auto* c = const_cast<Chunk*>(chunk_of(s->word.load()));
@@ -763,6 +933,17 @@ class ChunkedSkipList {
   // The last slot (never the head) as its splitter left it, or null: a
   // shortcut for appends. Cleared before that slot can be released.
   std::atomic<Slot*> tail_{nullptr};
+  // The read-mostly upper level (chunk_list_directory.hpp); null until the
+  // first split or bulk_load. Replaced whole, retired through the epoch domain.
+  std::atomic<const Directory*> dir_{nullptr};
+  // Slots split off or unlinked since the directory was built.
+  std::atomic<std::uint32_t> dir_changes_{0};
+  // Held by the one thread rebuilding the directory (it owns dir_scratch_).
+  std::atomic<bool> dir_building_{false};
+  std::vector<Slot*> dir_scratch_;
+  // Released slots (both references dropped) that a directory may still name:
+  // retired by the next rebuild_directory, freed with the list otherwise.
+  std::atomic<Slot*> unlinked_{nullptr};
   // Absorbed slots whose index entry could not be erased (unindex): never
   // retired while the list lives (the entry may still lead a reader to them).
   std::atomic<Slot*> kept_{nullptr};

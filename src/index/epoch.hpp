@@ -67,7 +67,9 @@ class EpochDomain {
   class Reservation {
    public:
     explicit Reservation(std::size_t n) : n_(n) { EpochDomain::global().reserve(n); }
-    ~Reservation() { EpochDomain::global().unreserve(n_); }
+    ~Reservation() {
+      if (n_) EpochDomain::global().unreserve(n_);  // all used: no second trip through the mutex
+    }
     Reservation(const Reservation&) = delete;
     Reservation& operator=(const Reservation&) = delete;
     // Hands p to the domain under this reservation; never allocates.

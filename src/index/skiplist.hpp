@@ -71,12 +71,14 @@
 #include <vector>
 
 #include "index/epoch.hpp"
+#include "index/map_writes.hpp"
 #include "index/order_hint.hpp"
 
 namespace kv {
 
 template <class Key, class T, class Compare = std::less<Key>>
-class SkipList {
+class SkipList : public MapWrites<SkipList<Key, T, Compare>, Key, T> {
+  friend class MapWrites<SkipList, Key, T>;
   struct Body;
 
  public:
@@ -114,17 +116,8 @@ class SkipList {
   SkipList(const SkipList&) = delete;
   SkipList& operator=(const SkipList&) = delete;
 
-  // Number of keys (exact when no writer is running).
-  std::size_t size() const { return size_.load(); }
-  bool empty() const { return size() == 0; }
-
-  // Inserts (k, v) if k is absent; returns false and changes nothing otherwise.
-  bool insert(const Key& k, const T& v) { return insert_impl<false>(k, v); }
-  // The same, moving v into the node (v may be left moved-from even when the
-  // key turns out to be present: a concurrent insert of k won the race).
-  bool insert(const Key& k, T&& v) { return insert_impl<false>(k, std::move(v)); }
-  // Inserts, or atomically replaces the value of an existing key; true when inserted.
-  bool insert_or_assign(const Key& k, const T& v) { return insert_impl<true>(k, v); }
+  // size, empty, insert, insert_or_assign: MapWrites (map_writes.hpp).
+  using MapWrites<SkipList<Key, T, Compare>, Key, T>::size;
 
   // Removes k; false when absent (or removed concurrently by another thread).
   bool erase(const Key& k) {

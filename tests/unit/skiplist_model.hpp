@@ -9,6 +9,9 @@
 #include <cstdint>
 #include <iterator>
 #include <map>
+#include <random>
+#include <thread>
+#include <vector>
 
 #include "index/epoch.hpp"
 
@@ -29,6 +32,51 @@ void writer_step(List& l, int op, std::int64_t k, std::int64_t v, std::map<std::
   } else {
     if (l.erase(k) != (mine.erase(k) == 1)) errors++;
   }
+}
+
+// Starts one writer per model in `expected`: writer w owns the keys
+// k % writers == w below max (but those kept(k) says are permanent) and makes
+// `rounds` passes over them of random writer_steps (values k * 1000 + round),
+// mirrored in expected[w]. The stress tests of both lists.
+template <class List, class Kept>
+void start_stripe_writers(std::vector<std::thread>& threads, List& l,
+                          std::vector<std::map<std::int64_t, std::int64_t>>& expected,
+                          std::atomic<std::uint64_t>& errors, std::int64_t max, int rounds, Kept kept) {
+  const auto writers = static_cast<std::int64_t>(expected.size());
+  for (std::int64_t w = 0; w < writers; ++w) {
+    threads.emplace_back([&l, &expected, &errors, max, rounds, kept, writers, w] {
+      std::mt19937 rng(static_cast<std::uint32_t>(w + 100));
+      auto& mine = expected[static_cast<std::size_t>(w)];
+      for (int round = 0; round < rounds; ++round) {
+        for (std::int64_t k = w; k < max; k += writers) {
+          if (kept(k)) continue;
+          const int op = static_cast<int>(rng() % 3);
+          writer_step(l, op, k, k * 1000 + round, mine, errors);
+        }
+      }
+    });
+  }
+}
+
+// 4 writers fight over the SAME 64 keys, 20,000 steps each: insert_or_assign
+// (value k * 1000 + writer) or erase, chosen at random (the concurrent
+// same-keys tests of both lists; the caller checks what is left).
+template <class List>
+void fight_over_same_keys(List& l) {
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 4; ++w) {
+    threads.emplace_back([&l, w] {
+      std::mt19937 rng(static_cast<std::uint32_t>(w));
+      for (int i = 0; i < 20000; ++i) {
+        const std::int64_t k = rng() % 64;
+        if (rng() % 2)
+          l.insert_or_assign(k, k * 1000 + w);
+        else
+          l.erase(k);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
 }
 
 // Same size, and the same (key, value) pairs walking forward and backward.

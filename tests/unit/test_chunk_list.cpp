@@ -203,6 +203,31 @@ std::uint64_t scan_errors(const List& l, std::int64_t k, std::int64_t max, int s
   return errors;
 }
 
+// The shared state of a stress test: writers (started first, each with its
+// own model of the keys it owns) and readers (running until done), counting
+// errors.
+struct Stress {
+  explicit Stress(std::size_t writers) : expected(writers) {}
+  std::atomic<bool> done{false};
+  std::atomic<std::uint64_t> errors{0};
+  std::vector<std::thread> threads;
+  std::vector<Model> expected;
+
+  // Joins the writers, then stops and joins the readers: no thread counted
+  // an error, and the list holds the permanent keys (k * 1000 every kStride
+  // below max) plus what each writer's model holds.
+  void finish(const List& l, std::int64_t max) {
+    for (std::size_t t = 0; t < expected.size(); ++t) threads[t].join();
+    done = true;
+    for (std::size_t t = expected.size(); t < threads.size(); ++t) threads[t].join();
+    EXPECT_EQ(errors.load(), 0u);
+    Model all;
+    for (std::int64_t k = 0; k < max; k += kStride) all[k] = k * 1000;
+    for (const auto& m : expected) all.insert(m.begin(), m.end());
+    ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, all));
+  }
+};
+
 }  // namespace
 
 // 4 writers on disjoint key stripes (insert, replace, erase; never touching
@@ -215,24 +240,10 @@ TEST(ChunkListStress, ConcurrentWritersAndReaders) {
   constexpr std::int64_t kKeys = 16000;  // [0, kKeys); odd keys above it are never inserted
   constexpr int kRounds = 4;
   for (std::int64_t k = 0; k < kKeys; k += kStride) l.insert(k, k * 1000);
-  std::atomic<bool> done{false};
-  std::atomic<std::uint64_t> errors{0};
-  std::vector<std::thread> threads;
-  std::vector<Model> expected(kWriters);
-  for (int w = 0; w < kWriters; ++w) {
-    threads.emplace_back([&, w] {
-      std::mt19937 rng(static_cast<std::uint32_t>(w + 100));
-      auto& mine = expected[static_cast<std::size_t>(w)];
-      for (int round = 0; round < kRounds; ++round) {
-        for (std::int64_t k = w; k < kKeys; k += kWriters) {
-          if (k % kStride == 0) continue;  // permanent
-          const int op = static_cast<int>(rng() % 3);
-          const std::int64_t v = k * 1000 + round;
-          kvtest::writer_step(l, op, k, v, mine, errors);
-        }
-      }
-    });
-  }
+  Stress run(kWriters);
+  auto& [done, errors, threads, expected] = run;
+  kvtest::start_stripe_writers(threads, l, expected, errors, kKeys, kRounds,
+                               [](std::int64_t k) { return k % kStride == 0; });  // permanent
   for (int r = 0; r < kReaders; ++r) {
     threads.emplace_back([&, r] {
       std::mt19937 rng(static_cast<std::uint32_t>(r + 7));
@@ -255,14 +266,7 @@ TEST(ChunkListStress, ConcurrentWritersAndReaders) {
       }
     });
   }
-  for (int w = 0; w < kWriters; ++w) threads[static_cast<std::size_t>(w)].join();
-  done = true;
-  for (std::size_t t = kWriters; t < threads.size(); ++t) threads[t].join();
-  EXPECT_EQ(errors.load(), 0u);
-  Model all;
-  for (std::int64_t k = 0; k < kKeys; k += kStride) all[k] = k * 1000;
-  for (auto& m : expected) all.insert(m.begin(), m.end());
-  ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, all));
+  ASSERT_NO_FATAL_FAILURE(run.finish(l, kKeys));
   kv::EpochDomain::global().collect();
 }
 
@@ -275,10 +279,8 @@ TEST(ChunkListStress, HotSpotSplitAbsorbRaces) {
   constexpr std::int64_t kRange = 256;
   constexpr int kWriters = 4;
   for (std::int64_t k = 0; k < kRange; k += kStride) l.insert(k, k * 1000);
-  std::atomic<bool> done{false};
-  std::atomic<std::uint64_t> errors{0};
-  std::vector<std::thread> threads;
-  std::vector<Model> expected(kWriters);
+  Stress run(kWriters);
+  auto& [done, errors, threads, expected] = run;
   for (int w = 0; w < kWriters; ++w) {
     threads.emplace_back([&, w] {
       std::mt19937 rng(static_cast<std::uint32_t>(w + 1));
@@ -303,34 +305,14 @@ TEST(ChunkListStress, HotSpotSplitAbsorbRaces) {
       errors += scan_errors(l, static_cast<std::int64_t>(rng() % kRange), kRange, 40);
     }
   });
-  for (int w = 0; w < kWriters; ++w) threads[static_cast<std::size_t>(w)].join();
-  done = true;
-  threads.back().join();
-  EXPECT_EQ(errors.load(), 0u);
-  Model all;
-  for (std::int64_t k = 0; k < kRange; k += kStride) all[k] = k * 1000;
-  for (auto& m : expected) all.insert(m.begin(), m.end());
-  ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, all));
+  ASSERT_NO_FATAL_FAILURE(run.finish(l, kRange));
 }
 
 // Writers fight over the SAME keys (insert_or_assign vs erase); afterwards
 // every key present is found once, in order, with a value of its own.
 TEST(ChunkListStress, ConcurrentInsertEraseSameKeys) {
   List l(4);
-  std::vector<std::thread> threads;
-  for (int w = 0; w < 4; ++w) {
-    threads.emplace_back([&, w] {
-      std::mt19937 rng(static_cast<std::uint32_t>(w));
-      for (int i = 0; i < 20000; ++i) {
-        const std::int64_t k = rng() % 64;
-        if (rng() % 2)
-          l.insert_or_assign(k, k * 1000 + w);
-        else
-          l.erase(k);
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
+  kvtest::fight_over_same_keys(l);
   ASSERT_TRUE(l.well_formed());
   kv::EpochGuard g;
   std::size_t count = 0;
@@ -343,4 +325,78 @@ TEST(ChunkListStress, ConcurrentInsertEraseSameKeys) {
     ++count;
   }
   EXPECT_EQ(count, l.size());
+}
+
+// The directory (chunk_list_directory.hpp) under concurrency: chunks of 2
+// keys, so nearly every write splits or absorbs and the directory is rebuilt
+// (copy-on-write, parked slots retired) all the time, while readers search
+// through whichever version they loaded. Writers insert runs of consecutive
+// keys into one gap at a time (the gap's slots are missing from the
+// directory until the next rebuild: long walks, the index fallback) and
+// erase them again; readers check the permanent keys, keys never inserted,
+// bounds and scans; the end state equals the writers' models.
+TEST(ChunkListStress, DirectoryRebuildsUnderConcurrentReadersAndWriters) {
+  List l(2);
+  constexpr int kWriters = 2, kReaders = 2;
+  constexpr std::int64_t kKeys = 8000;
+  std::vector<std::pair<std::int64_t, std::int64_t>> items;
+  for (std::int64_t k = 0; k < kKeys; k += kStride) items.emplace_back(k, k * 1000);
+  l.bulk_load(std::move(items));
+  Stress run(kWriters);
+  auto& [done, errors, threads, expected] = run;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      std::mt19937 rng(static_cast<std::uint32_t>(w + 50));
+      auto& mine = expected[static_cast<std::size_t>(w)];
+      for (int round = 0; round < 60; ++round) {
+        const std::int64_t gap = static_cast<std::int64_t>(rng() % (kKeys / kStride)) * kStride;
+        for (std::int64_t k = gap + 1 + w; k < gap + kStride; k += kWriters)  // a sorted run in the gap
+          kvtest::writer_step(l, static_cast<int>(rng() % 2), k, k * 1000 + round, mine, errors);
+        if (rng() % 3 == 0)
+          for (std::int64_t k = gap + 1 + w; k < gap + kStride; k += kWriters) kvtest::writer_step(l, 2, k, 0, mine, errors);
+      }
+    });
+  }
+  for (int r = 0; r < kReaders; ++r) {
+    threads.emplace_back([&, r] {
+      std::mt19937 rng(static_cast<std::uint32_t>(r + 70));
+      while (!done.load()) {
+        const std::int64_t k = rng() % kKeys;
+        const std::int64_t perm = k / kStride * kStride;
+        const auto v = l.get(perm);
+        if (!v || *v != perm * 1000) errors++;
+        if (l.contains(kKeys + 2 * k + 1)) errors++;  // never inserted
+        errors += scan_errors(l, k, kKeys, 40);
+        kv::EpochGuard g;
+        const auto ub = l.upper_bound(perm);
+        if (perm + kStride < kKeys && (!ub || ub.key() > perm + kStride)) errors++;
+        const auto le = l.last_below(k, true);
+        if (!le || le.key() < perm || le.key() > k) errors++;
+      }
+    });
+  }
+  ASSERT_NO_FATAL_FAILURE(run.finish(l, kKeys));
+  kv::EpochDomain::global().collect();
+}
+
+// One thread: a directory built over 4,000 slots, then 1,000 keys into ONE
+// gap (about 500 new slots there, fewer changes than the rebuild threshold):
+// searches into the gap start far to the left and walk, or fall back to the
+// skip-list index; every read still matches the model.
+TEST(ChunkList, StaleDirectoryGapReadsMatchStdMap) {
+  List l(2);
+  Model m;
+  std::vector<std::pair<std::int64_t, std::int64_t>> items;
+  for (std::int64_t k = 0; k < 4000; ++k) {
+    items.emplace_back(k * 10000, k);
+    m[k * 10000] = k;
+  }
+  l.bulk_load(std::move(items));
+  for (std::int64_t k = 1; k <= 1000; ++k) {
+    ASSERT_TRUE(l.insert(20000 + k, -k));
+    m[20000 + k] = -k;
+  }
+  ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, m));
+  kv::EpochGuard g;
+  for (std::int64_t k = 19990; k <= 30010; k += 3) ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunk_bounds_match(l, m, k));
 }

@@ -105,20 +105,8 @@ TEST(SkipListStress, ConcurrentWritersAndReaders) {
   std::atomic<std::uint64_t> reader_errors{0};
   std::vector<std::thread> threads;
   std::vector<std::map<std::int64_t, std::int64_t>> expected(kWriters);
-  for (int w = 0; w < kWriters; ++w) {
-    threads.emplace_back([&, w] {
-      std::mt19937 rng(static_cast<std::uint32_t>(w + 100));
-      auto& mine = expected[static_cast<std::size_t>(w)];
-      for (int round = 0; round < kRounds; ++round) {
-        for (std::int64_t i = 0; i < kKeysPerWriter; ++i) {
-          const std::int64_t k = i * kWriters + w;  // stripe w
-          const int op = static_cast<int>(rng() % 3);
-          const std::int64_t v = k * 1000 + round;
-          kvtest::writer_step(l, op, k, v, mine, reader_errors);
-        }
-      }
-    });
-  }
+  kvtest::start_stripe_writers(threads, l, expected, reader_errors, kKeysPerWriter * kWriters, kRounds,
+                               [](std::int64_t) { return false; });
   for (int r = 0; r < kReaders; ++r) {
     threads.emplace_back([&, r] {
       std::mt19937 rng(static_cast<std::uint32_t>(r + 7));
@@ -152,20 +140,7 @@ TEST(SkipListStress, ConcurrentInsertEraseSameKeys) {
   // Writers fight over the same small key range; at the end, every key that is
   // present must be findable exactly once in order.
   List l;
-  std::vector<std::thread> threads;
-  for (int w = 0; w < 4; ++w) {
-    threads.emplace_back([&, w] {
-      std::mt19937 rng(static_cast<std::uint32_t>(w));
-      for (int i = 0; i < 20000; ++i) {
-        const std::int64_t k = rng() % 64;
-        if (rng() % 2)
-          l.insert_or_assign(k, k * 1000 + w);
-        else
-          l.erase(k);
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
+  kvtest::fight_over_same_keys(l);
   kv::EpochGuard g;
   std::size_t count = 0;
   std::int64_t prev = -1;
