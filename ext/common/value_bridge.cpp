@@ -35,7 +35,10 @@ kv::ValueView to_view(sqlite3_value* value) {
 
 void assign_value(kv::Value& out, sqlite3_value* value) {
   const kv::ValueView view = to_view(value);
-  out.bytes.assign(view.bytes.data(), view.bytes.size());  // the only step that can fail: first
+  if (view.bytes.empty())
+    out.bytes.clear();  // numbers: no call into the string (kvindex's per-row keys)
+  else
+    out.bytes.assign(view.bytes.data(), view.bytes.size());  // the only step that can fail: first
   out.kind = view.kind;
   out.i = view.i;
   out.r = view.r;

@@ -78,18 +78,24 @@ class ShadowTables {
   // Format 2, inside the committing transaction: moves _info seq from
   // `expect` to `expect + 1` (throws busy when it is not `expect`: another
   // connection wrote the table) and appends one _log record under it: the
-  // final state in index of every key in `keys` (sorted, distinct).
-  void append(long long expect, const std::vector<const kv::Value*>& keys, const kv::OrderedIndex& index);
+  // final state of every changed key (Journal::changes: sorted, distinct;
+  // or Journal::recorded_changes followed by the packed appended puts).
+  void append(long long expect, const std::vector<kv::Journal::Change>& changes,
+              const kv::PackedPuts* appended = nullptr);
   // Format 2: the same seq move, then rewrites _snap from the whole index and
   // empties _log (snap_seq = the new seq). Returns the pairs written.
   std::size_t compact(long long expect, const kv::OrderedIndex& index);
-  // Format 1: writes the current state of `keys` (sorted) from index to _data.
-  void flush(const std::vector<const kv::Value*>& keys, const kv::OrderedIndex& index);
+  // The same from puts packed as snapshot runs that are the whole index
+  // (Journal::packed_is_everything: a load into an empty table).
+  std::size_t compact(long long expect, const kv::PackedPuts& everything);
+  // Format 1: writes the final state of every changed key to _data.
+  void flush(const std::vector<kv::Journal::Change>& changes);
 
  private:
   sqlite3_stmt* cached(Statement& slot, const char* sql_format);
   void step_done(sqlite3_stmt* s, const char* what);
   void move_seq(long long expect);
+  void start_snapshot(long long expect);  // compact's seq moves, _snap and _log emptied
   std::string label(const char* what) const;  // "kvindex table 't': what" (error context)
   [[noreturn]] void corrupt(const std::string& what) const;
 

@@ -7,8 +7,8 @@
 //       snap_seq  the seq folded into _snap (records <= snap_seq are in it)
 //   "<t>_snap"(id INTEGER PRIMARY KEY, data BLOB)
 //       the whole table at snap_seq, in key order: rows 0, 1, 2 ... each one
-//       packed run (index/change_batch.hpp) of up to kSnapRunEntries pairs or
-//       about kSnapRunBytes bytes
+//       packed run (index/change_batch.hpp) of up to kSnapshotRunEntries pairs
+//       or about kSnapshotRunBytes bytes
 //   "<t>_log"(seq INTEGER PRIMARY KEY, data BLOB)
 //       one packed change batch per committed transaction after snap_seq:
 //       every key the transaction touched, once, with its final state (put
@@ -43,9 +43,6 @@
 namespace kvx::kvindex {
 
 namespace {
-
-constexpr std::size_t kSnapRunEntries = 4096;
-constexpr std::size_t kSnapRunBytes = 64 * 1024;
 
 std::string_view column_bytes(sqlite3_stmt* s, int col) {
   const void* p = sqlite3_column_blob(s, col);
@@ -308,15 +305,16 @@ void ShadowTables::move_seq(long long expect) {
                              "(_info seq is not " + std::to_string(expect) + ")");
 }
 
-void ShadowTables::append(long long expect, const std::vector<const kv::Value*>& keys, const kv::OrderedIndex& index) {
+void ShadowTables::append(long long expect, const std::vector<kv::Journal::Change>& changes,
+                          const kv::PackedPuts* appended) {
   kv::BatchWriter w(buffer_);
-  for (const kv::Value* k : keys) {
-    const auto found = index.lookup(*k);
-    if (found.key)
-      w.put(*found.key, *found.value);
+  for (const auto& c : changes) {
+    if (c.value)
+      w.put(*c.key, *c.value);
     else
-      w.erase(*k);
+      w.erase(*c.key);
   }
+  if (appended) w.append(*appended);
   move_seq(expect);
   sqlite3_stmt* s = cached(append_, "INSERT INTO \"%w\".\"%w_log\"(seq, data) VALUES (?1, ?2)");
   sqlite3_bind_int64(s, 1, expect + 1);
@@ -324,7 +322,7 @@ void ShadowTables::append(long long expect, const std::vector<const kv::Value*>&
   step_done(s, "writing _log");
 }
 
-std::size_t ShadowTables::compact(long long expect, const kv::OrderedIndex& index) {
+void ShadowTables::start_snapshot(long long expect) {
   move_seq(expect);
   sqlite3_stmt* snap_seq = cached(set_snap_seq_, "UPDATE \"%w\".\"%w_info\" SET v = ?1 WHERE k = 'snap_seq'");
   sqlite3_bind_int64(snap_seq, 1, expect + 1);
@@ -332,6 +330,10 @@ std::size_t ShadowTables::compact(long long expect, const kv::OrderedIndex& inde
   const std::string clear = mprintf("DELETE FROM \"%w\".\"%w_snap\"; DELETE FROM \"%w\".\"%w_log\";",
                                     schema_.c_str(), table_.c_str(), schema_.c_str(), table_.c_str());
   exec(db_, clear, label("emptying _snap and _log"));
+}
+
+std::size_t ShadowTables::compact(long long expect, const kv::OrderedIndex& index) {
+  start_snapshot(expect);
   sqlite3_stmt* put = cached(snap_put_, "INSERT INTO \"%w\".\"%w_snap\"(id, data) VALUES (?1, ?2)");
   long long id = 0;
   std::size_t pairs = 0;
@@ -342,31 +344,45 @@ std::size_t ShadowTables::compact(long long expect, const kv::OrderedIndex& inde
     step_done(put, "writing _snap");
     pairs += entries;
   };
+  // The index's blocks of adjacent rows (IndexCursor::run: a CSB+-tree leaf),
+  // one virtual call per block.
   auto it = index.cursor();
+  it->seek_first();
   kv::BatchWriter w(buffer_);
-  for (it->seek_first(); it->valid(); it->next()) {
-    w.put(it->key(), it->value());
-    if (w.entries() >= kSnapRunEntries || w.size() >= kSnapRunBytes) {
-      write_run(w.entries());
-      w.restart();
+  for (auto run = it->run(); run.size > 0; run = it->next_run()) {
+    const char* key = reinterpret_cast<const char*>(run.key) + run.pos * run.stride;
+    const char* value = reinterpret_cast<const char*>(run.value) + run.pos * run.stride;
+    for (std::size_t i = run.pos; i < run.size; ++i, key += run.stride, value += run.stride) {
+      w.put(*reinterpret_cast<const kv::Value*>(key), *reinterpret_cast<const kv::Value*>(value));
+      if (w.entries() >= kv::kSnapshotRunEntries || w.size() >= kv::kSnapshotRunBytes) {
+        write_run(w.entries());
+        w.restart();
+      }
     }
   }
   write_run(w.entries());
   return pairs;
 }
 
-void ShadowTables::flush(const std::vector<const kv::Value*>& keys, const kv::OrderedIndex& index) {
+std::size_t ShadowTables::compact(long long expect, const kv::PackedPuts& everything) {
+  start_snapshot(expect);
+  sqlite3_stmt* put = cached(snap_put_, "INSERT INTO \"%w\".\"%w_snap\"(id, data) VALUES (?1, ?2)");
+  for (std::size_t i = 0; i < everything.pieces(); ++i) {  // each piece is a run as it stands
+    const std::string_view run = everything.piece(i);
+    sqlite3_bind_int64(put, 1, static_cast<sqlite3_int64>(i));
+    sqlite3_bind_blob64(put, 2, run.data(), run.size(), SQLITE_STATIC);
+    step_done(put, "writing _snap");
+  }
+  return everything.entries();
+}
+
+void ShadowTables::flush(const std::vector<kv::Journal::Change>& changes) {
   sqlite3_stmt* up = cached(upsert_, "INSERT OR REPLACE INTO \"%w\".\"%w_data\"(key, value) VALUES (?1, ?2)");
   sqlite3_stmt* del = cached(delete_, "DELETE FROM \"%w\".\"%w_data\" WHERE key = ?1");
-  for (const kv::Value* k : keys) {
-    const auto found = index.lookup(*k);
-    sqlite3_stmt* s = found.key ? up : del;
-    if (found.key) {
-      bind_value(s, 1, *found.key);
-      bind_value(s, 2, *found.value);
-    } else {
-      bind_value(s, 1, *k);
-    }
+  for (const auto& c : changes) {
+    sqlite3_stmt* s = c.value ? up : del;
+    bind_value(s, 1, *c.key);
+    if (c.value) bind_value(s, 2, *c.value);
     step_done(s, "writing _data");
   }
 }

@@ -48,9 +48,8 @@ int kvindexUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_in
       if (!s.journal.insert_new(*s.index, k, std::move(v))) duplicate_key(t, k);
       return SQLITE_OK;
     }
-    if (u.kind == UpdateKind::insert) {  // INSERT OR REPLACE
-      const auto found = s.index->lookup(k);
-      if (found.key && !replace) duplicate_key(t, k);
+    if (u.kind == UpdateKind::insert) {  // INSERT OR REPLACE; an append needs no lookup
+      const auto found = s.journal.past_end(*s.index, k) ? kv::OrderedIndex::Found{} : s.index->lookup(k);
       detach_cursors(t);
       s.journal.put(*s.index, k, v, found);
       return SQLITE_OK;
@@ -77,6 +76,8 @@ int kvindexBegin(sqlite3_vtab* vtab) {
     s.txn.join(&t->joining, [&] {
       ensure_fresh(t);
       s.journal.clear();
+      // Appends are packed for the commit's _log record / snapshot (format 2 only).
+      s.journal.pack_appends(s.opts.durable && !s.dropped && s.stored.format == kFormatVersion);
       s.written_seq = s.stored.seq;
       s.written_log = s.stored.log_entries;
       s.written_snap = s.stored.snap_entries;
@@ -104,15 +105,22 @@ int kvindexSync(sqlite3_vtab* vtab) {
     s.journal.settle(*s.index);  // an interrupted ROLLBACK TO: never write a half-undone index
     if (!s.opts.durable || s.dropped || s.journal.empty() || s.synced) return SQLITE_OK;
     if (s.stored.format == kFormatDataTable) {
-      t->shadow->flush(s.journal.touched_keys(), *s.index);
+      t->shadow->flush(s.journal.changes(*s.index));
     } else if (s.written_log + s.journal.size() > std::max(kMinLogEntries, s.written_snap / 2)) {
-      s.written_snap = t->shadow->compact(s.written_seq, *s.index);
+      // A load into an empty table: its appends were packed as snapshot runs.
+      s.written_snap = s.journal.packed_is_everything() ? t->shadow->compact(s.written_seq, *s.journal.packed_appends())
+                                                        : t->shadow->compact(s.written_seq, *s.index);
       s.written_log = 0;
       ++s.written_seq;
+    } else if (const kv::PackedPuts* appended = s.journal.packed_appends()) {
+      const auto recorded = s.journal.recorded_changes(*s.index);
+      t->shadow->append(s.written_seq, recorded, appended);
+      s.written_log += recorded.size() + appended->entries();
+      ++s.written_seq;
     } else {
-      const auto keys = s.journal.touched_keys();
-      t->shadow->append(s.written_seq, keys, *s.index);
-      s.written_log += keys.size();
+      const auto changes = s.journal.changes(*s.index);
+      t->shadow->append(s.written_seq, changes);
+      s.written_log += changes.size();
       ++s.written_seq;
     }
     s.synced = true;

@@ -1,6 +1,7 @@
 // Packed change batches (layout in change_batch.hpp).
 #include "index/change_batch.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -26,38 +27,72 @@ unsigned char tag_of(const Value& v) {
   return kNull;
 }
 
-void put_varint(std::string& out, std::uint64_t v) {
-  char buf[10];
-  int n = 0;
-  while (v >= 0x80) {
-    buf[n++] = static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
+// The writer encodes an entry at a char pointer (room for max_entry_bytes)
+// and returns the end: small entries (the usual numbers and short strings)
+// go through a stack buffer and one append, larger ones straight into the
+// grown batch.
+constexpr std::size_t kMaxVarint = 10;
+constexpr std::size_t kSmallEntry = 64;
+
+std::size_t max_value_bytes(const Value& v) {
+  switch (v.kind) {
+    case Kind::integer: return kMaxVarint;
+    case Kind::real: return 8;
+    case Kind::text:
+    case Kind::json:
+    case Kind::blob: return kMaxVarint + v.bytes.size();
+    case Kind::null: return 0;
   }
-  buf[n++] = static_cast<char>(v);
-  out.append(buf, static_cast<std::size_t>(n));
+  return 0;
 }
 
-void put_value(std::string& out, const Value& v) {
+char* write_varint(char* p, std::uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+char* write_value(char* p, const Value& v) {
   switch (v.kind) {
     case Kind::integer: {
       const auto u = static_cast<std::uint64_t>(v.i);
-      put_varint(out, (u << 1) ^ (v.i < 0 ? ~std::uint64_t{0} : 0));
-      break;
+      return write_varint(p, (u << 1) ^ (v.i < 0 ? ~std::uint64_t{0} : 0));
     }
-    case Kind::real: {
-      char b[8];
-      detail::store_le(b, v.r);
-      out.append(b, 8);
-      break;
-    }
+    case Kind::real:
+      detail::store_le(p, v.r);
+      return p + 8;
     case Kind::text:
     case Kind::json:
     case Kind::blob:
-      put_varint(out, v.bytes.size());
-      out.append(v.bytes);
-      break;
-    case Kind::null: break;
+      p = write_varint(p, v.bytes.size());
+      if (!v.bytes.empty()) std::memcpy(p, v.bytes.data(), v.bytes.size());
+      return p + v.bytes.size();
+    case Kind::null: return p;
   }
+  return p;
+}
+
+// tag, key, and the value unless it is an erase (value nullptr).
+char* write_entry(char* p, unsigned char tag, const Value& key, const Value* value) {
+  *p++ = static_cast<char>(tag);
+  p = write_value(p, key);
+  return value ? write_value(p, *value) : p;
+}
+
+void append_entry(std::string& out, unsigned char tag, const Value& key, const Value* value) {
+  const std::size_t most = 1 + max_value_bytes(key) + (value ? max_value_bytes(*value) : 0);
+  if (most <= kSmallEntry) {
+    char buf[kSmallEntry];
+    out.append(buf, static_cast<std::size_t>(write_entry(buf, tag, key, value) - buf));
+    return;
+  }
+  const std::size_t at = out.size();
+  out.resize(at + most);
+  const char* end = write_entry(out.data() + at, tag, key, value);
+  out.resize(static_cast<std::size_t>(end - out.data()));
 }
 
 [[noreturn]] void bad(const std::string& what, std::size_t pos) {
@@ -67,16 +102,51 @@ void put_value(std::string& out, const Value& v) {
 }  // namespace
 
 void BatchWriter::put(const Value& key, const Value& value) {
-  out_.push_back(static_cast<char>((tag_of(key) << 3) | tag_of(value)));
-  put_value(out_, key);
-  put_value(out_, value);
+  append_entry(out_, static_cast<unsigned char>((tag_of(key) << 3) | tag_of(value)), key, &value);
   ++entries_;
 }
 
 void BatchWriter::erase(const Value& key) {
-  out_.push_back(static_cast<char>(kEraseBit | (tag_of(key) << 3)));
-  put_value(out_, key);
+  append_entry(out_, static_cast<unsigned char>(kEraseBit | (tag_of(key) << 3)), key, nullptr);
   ++entries_;
+}
+
+void BatchWriter::append(const PackedPuts& puts) {
+  for (std::size_t i = 0; i < puts.pieces(); ++i) out_.append(puts.piece(i).substr(1));  // no format byte
+  entries_ += puts.entries();
+}
+
+void PackedPuts::put(const Value& key, const Value& value) {
+  const std::size_t most = 1 + max_value_bytes(key) + max_value_bytes(value);
+  if (pieces_.empty() || pieces_.back().entries >= kSnapshotRunEntries || pieces_.back().size >= kSnapshotRunBytes) {
+    Piece fresh;  // a new piece (the last one is full); allocated before it is added
+    // The first starts small (most transactions append a few rows); later
+    // ones as big as the last one grew, so a big load grows each piece once.
+    fresh.capacity = std::max<std::size_t>(pieces_.empty() ? 256 : pieces_.back().capacity, 1 + most);
+    fresh.data.reset(new char[fresh.capacity]);
+    fresh.data[0] = static_cast<char>(kBatchFormat);
+    fresh.size = 1;
+    pieces_.push_back(std::move(fresh));
+  }
+  Piece& p = pieces_.back();
+  if (p.size + most > p.capacity) {  // grow this piece only
+    const std::size_t capacity = std::max(p.capacity * 2, p.size + most);
+    std::unique_ptr<char[]> bigger(new char[capacity]);
+    std::memcpy(bigger.get(), p.data.get(), p.size);
+    p.data = std::move(bigger);
+    p.capacity = capacity;
+  }
+  // Nothing can fail from here on.
+  const char* end = write_entry(p.data.get() + p.size,
+                                static_cast<unsigned char>((tag_of(key) << 3) | tag_of(value)), key, &value);
+  p.size = static_cast<std::size_t>(end - p.data.get());
+  ++p.entries;
+  ++entries_;
+}
+
+void PackedPuts::clear() noexcept {
+  pieces_.clear();
+  entries_ = 0;
 }
 
 BatchReader::BatchReader(std::string_view data) : d_(data) {

@@ -14,17 +14,30 @@
 // Keys are never NULL. Within one batch a key appears at most once; a
 // snapshot run holds puts only, strictly increasing in SQLite's order.
 // Decoding checks every length and tag: bad bytes throw kv::Error(corrupt).
+//
+// PackedPuts: puts packed as they come, in key order (kvindex: a transaction's
+// appends), as consecutive batches ("pieces") of the snapshot run size, each
+// with its own format byte: a piece is a snapshot run as it stands.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/value.hpp"
 
 namespace kv {
 
 inline constexpr unsigned char kBatchFormat = 1;
+
+// A snapshot run holds at most this many pairs; a run is closed once it
+// holds this many bytes or more.
+inline constexpr std::size_t kSnapshotRunEntries = 4096;
+inline constexpr std::size_t kSnapshotRunBytes = 64 * 1024;
+
+class PackedPuts;
 
 class BatchWriter {
  public:
@@ -37,11 +50,34 @@ class BatchWriter {
   }
   void put(const Value& key, const Value& value);
   void erase(const Value& key);
+  // Every entry of `puts` (whose keys must sort after this batch's).
+  void append(const PackedPuts& puts);
   std::size_t size() const { return out_.size(); }
   std::size_t entries() const { return entries_; }
 
  private:
   std::string& out_;
+  std::size_t entries_ = 0;
+};
+
+class PackedPuts {
+ public:
+  // Strong: when it throws, nothing was added.
+  void put(const Value& key, const Value& value);
+  void clear() noexcept;  // frees the pieces
+  std::size_t entries() const { return entries_; }
+  std::size_t pieces() const { return pieces_.size(); }
+  // Piece i: a whole batch (format byte first) of up to kSnapshotRunEntries puts.
+  std::string_view piece(std::size_t i) const { return {pieces_[i].data.get(), pieces_[i].size}; }
+
+ private:
+  // Each piece its own buffer, written in place (an entry is encoded straight
+  // into it; growing copies one piece, never the whole load).
+  struct Piece {
+    std::unique_ptr<char[]> data;
+    std::size_t size = 0, capacity = 0, entries = 0;
+  };
+  std::vector<Piece> pieces_;
   std::size_t entries_ = 0;
 };
 

@@ -207,6 +207,26 @@ void Journal::record(const Value& key, const Value* old_key, const Value* old_va
   std::unique_ptr<std::pair<Value, Value>> old;
   if (old_key != nullptr && old_value != nullptr) old = std::make_unique<std::pair<Value, Value>>(*old_key, *old_value);
   log_.push_back({key, std::move(old)});
+  run_open_ = false;
+  ++changes_;
+  // A change above the first append's bound may touch an appended key.
+  if (packed_ok_ && has_appends_ && (appended_all_ || sql_compare(key, appended_above_) > 0)) drop_packed();
+}
+
+void Journal::drop_packed() noexcept {
+  packed_ok_ = false;
+  packed_.clear();
+}
+
+bool Journal::past_end(const OrderedIndex& index, const Value& k) {
+  if (!bound_known_) {
+    auto c = index.cursor();
+    c->seek_last();
+    bound_empty_ = !c->valid();
+    if (!bound_empty_) bound_ = c->key();
+    bound_known_ = true;
+  }
+  return bound_empty_ || sql_compare(bound_, k) < 0;
 }
 
 bool Journal::erase(OrderedIndex& index, const Value& k) {
@@ -220,15 +240,88 @@ bool Journal::erase(OrderedIndex& index, const Value& k) {
 
 bool Journal::insert_new(OrderedIndex& index, const Value& k, Value&& v) {
   settle(index);
+  if (past_end(index, k)) return append(index, k, std::move(v));
   record(k, nullptr, nullptr);
   // A throw keeps the entry: its undo (erase k) is right whether or not k went in.
   const bool inserted = index.insert_new(k, std::move(v));
-  if (!inserted) log_.pop_back();  // present: nothing changed
+  if (!inserted) {  // present: nothing changed
+    log_.pop_back();
+    --changes_;
+  }
   return inserted;
+}
+
+// k is past every key (past_end): counted in the open run once the index
+// holds it. Everything that can fail before the insert happens first.
+bool Journal::append(OrderedIndex& index, const Value& k, Value&& v) {
+  if (!has_appends_) {
+    if (!bound_empty_) appended_above_ = bound_;
+    appended_all_ = bound_empty_;
+    has_appends_ = true;  // a superset of the appended keys from here on: harmless
+    packed_ok_ = pack_;
+  }
+  if (!run_open_ || log_.empty() || !log_.back().is_run()) {
+    log_.emplace_back();  // key NULL: a run of key.i = 0 appends
+    run_open_ = true;
+  }
+  Entry& run = log_.back();
+  const auto counted = [&]() noexcept {
+    ++run.key.i;
+    ++changes_;
+    try {
+      if (k.bytes.empty())
+        bound_.bytes.clear();  // numbers: no call into the string
+      else
+        bound_.bytes = k.bytes;
+      bound_.kind = k.kind;
+      bound_.i = k.i;
+      bound_.r = k.r;
+      bound_empty_ = false;
+    } catch (...) {
+      bound_known_ = false;  // learned from the index again next time
+    }
+  };
+  const auto drop_if_empty = [&]() noexcept {
+    if (run.key.i > 0) return;
+    log_.pop_back();
+    run_open_ = false;
+  };
+  if (packed_ok_) {
+    try {
+      packed_.put(k, v);  // v before it moves into the index
+    } catch (...) {
+      drop_packed();  // optional: the commit walks the index instead
+    }
+  }
+  const std::size_t before = index.size();
+  bool inserted = false;
+  try {
+    inserted = index.insert_new(k, std::move(v));
+  } catch (...) {
+    drop_packed();  // its last entry may not be in the index
+    if (index.size() != before) counted();  // it went in: its undo must erase it
+    drop_if_empty();
+    throw;
+  }
+  if (inserted) {
+    counted();
+    return true;
+  }
+  // Cannot happen while bound_ bounds the index; if it ever did, k was
+  // present and nothing changed: report the duplicate, relearn the bound.
+  bound_known_ = false;
+  drop_packed();
+  drop_if_empty();
+  return false;
 }
 
 void Journal::put(OrderedIndex& index, const Value& k, const Value& v, const OrderedIndex::Found& found) {
   settle(index);
+  if (!found.key && past_end(index, k)) {
+    if (append(index, k, Value(v))) return;
+    put(index, k, v, index.lookup(k));  // (never: the bound was wrong, k is present)
+    return;
+  }
   record(k, found.key, found.value);
   if (found.key)
     index.put(k, v);
@@ -240,6 +333,7 @@ void Journal::savepoint(int level) {
   if (level < 0) return;
   marks_.resize(static_cast<std::size_t>(level) + 1, log_.size());
   marks_[static_cast<std::size_t>(level)] = log_.size();
+  run_open_ = false;  // appends after the mark start their own run
 }
 
 void Journal::release(int level) {
@@ -274,18 +368,39 @@ void Journal::clear() {
   log_.clear();
   marks_.clear();
   pending_.reset();
+  changes_ = 0;
+  bound_known_ = false;
+  has_appends_ = false;
+  run_open_ = false;
+  drop_packed();
 }
 
 // Undoes entries down to log size `mark` (or an earlier pending target). An
-// entry goes only once its undo happened, so a throw leaves the rest pending.
+// entry goes only once its undo happened (a run: one append at a time), so a
+// throw leaves the rest pending.
 void Journal::undo_to(std::size_t mark, OrderedIndex& index) {
   pending_ = pending_ ? std::min(*pending_, mark) : mark;
+  run_open_ = false;
+  std::unique_ptr<IndexCursor> last;  // for runs: one cursor, sought again per key
   while (log_.size() > *pending_) {
     Entry& e = log_.back();
-    if (e.old) {
+    if (e.is_run()) {
+      drop_packed();  // appended keys go: the packed puts no longer match
+      if (!last) last = index.cursor();
+      while (e.key.i > 0) {
+        last->seek_last();
+        if (!last->valid()) fail(Errc::internal, "undo journal: an appended key is missing from the index");
+        const Value k = last->key();  // erase must not be handed its own stored key
+        index.erase(k);
+        --e.key.i;
+        --changes_;
+      }
+    } else if (e.old) {
       index.put(e.old->first, e.old->second);
+      --changes_;
     } else {
       index.erase(e.key);
+      --changes_;
     }
     log_.pop_back();
   }
@@ -295,12 +410,71 @@ void Journal::undo_to(std::size_t mark, OrderedIndex& index) {
 std::vector<const Value*> Journal::touched_keys() const {
   std::vector<const Value*> keys;
   keys.reserve(log_.size());
-  for (const auto& e : log_) keys.push_back(&e.key);
+  for (const auto& e : log_)
+    if (!e.is_run()) keys.push_back(&e.key);
   std::stable_sort(keys.begin(), keys.end(), [](const Value* a, const Value* b) { return sql_compare(*a, *b) < 0; });
   keys.erase(std::unique(keys.begin(), keys.end(),
                          [](const Value* a, const Value* b) { return sql_compare(*a, *b) == 0; }),
              keys.end());
   return keys;
+}
+
+namespace {
+const Value& row_at(const Value* base, std::size_t i, std::size_t stride) {
+  return *reinterpret_cast<const Value*>(reinterpret_cast<const char*>(base) + i * stride);
+}
+}  // namespace
+
+std::vector<Journal::Change> Journal::recorded_changes(const OrderedIndex& index) const {
+  const std::vector<const Value*> keys = touched_keys();
+  std::vector<Change> out;
+  out.reserve(keys.size());
+  for (const Value* k : keys) {
+    const auto found = index.lookup(*k);
+    out.push_back(found.key ? Change{found.key, found.value} : Change{k, nullptr});
+  }
+  return out;
+}
+
+// The keys recorded one by one (their state looked up) merged with the keys
+// above appended_above_ (walked in the index: every one of them was appended
+// or recorded since clear(), since the bound was above all keys then).
+std::vector<Journal::Change> Journal::changes(const OrderedIndex& index) const {
+  const std::vector<const Value*> keys = touched_keys();
+  std::vector<Change> out;
+  out.reserve(keys.size() + (has_appends_ ? changes_ - std::min(changes_, keys.size()) : 0));
+  std::unique_ptr<IndexCursor> c;
+  IndexCursor::Run run;
+  std::size_t i = 0;
+  if (has_appends_) {
+    c = index.cursor();
+    if (appended_all_)
+      c->seek_first();
+    else
+      c->seek_gt(appended_above_);
+    run = c->run();
+    i = run.pos;
+  }
+  // The next appended row, or nullptr.
+  const auto head = [&]() -> const Value* { return run.size > 0 ? &row_at(run.key, i, run.stride) : nullptr; };
+  const auto take = [&] {
+    out.push_back({&row_at(run.key, i, run.stride), &row_at(run.value, i, run.stride)});
+    if (++i == run.size) {
+      run = c->next_run();
+      i = run.pos;
+    }
+  };
+  for (const Value* k : keys) {
+    while (head() && sql_compare(*head(), *k) < 0) take();
+    if (head() && sql_compare(*head(), *k) == 0) {
+      take();
+      continue;
+    }
+    const auto found = index.lookup(*k);
+    out.push_back(found.key ? Change{found.key, found.value} : Change{k, nullptr});
+  }
+  while (head()) take();
+  return out;
 }
 
 }  // namespace kv
