@@ -30,6 +30,7 @@
 #include "index/change_batch.hpp"
 #include "index/ordered_index.hpp"
 #include "index/sql_value_order.hpp"
+#include "statement_under_oom.hpp"
 
 namespace {
 
@@ -313,22 +314,7 @@ TEST_P(JournalAppendsOom, FailedStatementOfAppendsRollsBackExactly) {
       j.pack_appends(true);
       for (int i = 0; i < 60; ++i) index->insert_absent(Value::text(long_text("k", i)), Value::integer(i));
       const Model before = contents(*index);
-      j.savepoint(0);
-      bool failed = false;
-      kvtest::AllocFailures f;
-      {
-        kvtest::AllocFailureScope armed(n, persistent);
-        try {
-          append_statement(*index, j);
-        } catch (const std::bad_alloc&) {
-          failed = true;
-          try {
-            j.rollback_to(0, *index);  // may be interrupted: the rest stays pending
-          } catch (const std::bad_alloc&) {
-          }
-        }
-        f = kvtest::disarm_alloc_failure();
-      }
+      const auto [failed, f] = kvtest::run_statement_under_oom(*index, j, n, persistent, append_statement);
       j.settle(*index);
       EXPECT_FALSE(j.undo_pending()) << where;
       if (failed) {

@@ -27,6 +27,7 @@
 #include "index/csbtree.hpp"
 #include "index/ordered_index.hpp"
 #include "index/sql_value_order.hpp"
+#include "statement_under_oom.hpp"
 
 namespace {
 
@@ -177,22 +178,7 @@ TEST_P(JournalOom, FailedStatementRollsBackExactly) {
       for (int i = 0; i < 90; ++i) index->insert_absent(text_key(i), Value::integer(i));
       index->insert_absent(Value::integer(2), Value::null());
       const Contents before = contents(*index);
-      j.savepoint(0);  // the statement's savepoint
-      bool failed = false;
-      kvtest::AllocFailures f;
-      {
-        kvtest::AllocFailureScope armed(n, persistent);
-        try {
-          statement(*index, j);
-        } catch (const std::bad_alloc&) {
-          failed = true;
-          try {
-            j.rollback_to(0, *index);  // may be interrupted: the rest stays pending
-          } catch (const std::bad_alloc&) {
-          }
-        }
-        f = kvtest::disarm_alloc_failure();
-      }
+      const auto [failed, f] = kvtest::run_statement_under_oom(*index, j, n, persistent, statement);
       if (j.undo_pending()) ++pending_seen;
       j.settle(*index);  // allocations work again: any pending undo finishes
       EXPECT_FALSE(j.undo_pending()) << where;
