@@ -210,6 +210,28 @@ std::vector<Scenario> build() {
     v.push_back(s);
   }
 
+  for (const char* backend : {"csbtree", "skiplist"}) {
+    // Appends (keys past every key), first into an empty table: the journal's
+    // counted runs and the packed rows the commit writes as _snap / _log
+    // instead of walking the index, under a ROLLBACK TO across appends and a
+    // schema change inside the transaction, then appends and a REPLACE of the
+    // last key.
+    Scenario s{std::string("kvindex_appends_") + backend,
+               "kvindex",
+               std::string("CREATE VIRTUAL TABLE ix USING kvindex(") + backend + ");",
+               script({"BEGIN",
+                       "INSERT INTO ix WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 119) "
+                       "SELECT i, printf('v%d', i) FROM n",
+                       "SAVEPOINT s",
+                       "INSERT INTO ix WITH RECURSIVE n(i) AS (SELECT 200 UNION ALL SELECT i + 1 FROM n WHERE i < 259) "
+                       "SELECT i, 'gone' FROM n",
+                       "CREATE TABLE other(x)", "ROLLBACK TO s", "INSERT INTO ix VALUES (1000, 'a'), (1001, 'b')",
+                       "INSERT OR REPLACE INTO ix VALUES (1001, 'B'), (1002, 'c')", "COMMIT"}),
+               {"SELECT quote(key), quote(value) FROM ix ORDER BY key", "SELECT name FROM sqlite_schema WHERE name = 'other'"},
+               {"ix"}};
+    v.push_back(s);
+  }
+
   {
     // Format 2's catch-up from _log under a schema change inside a transaction:
     // connection 1 commits to ix, then connection 0 changes the schema in a
@@ -377,6 +399,18 @@ const std::vector<KnownFailure>& known_failures() {
       {"json_schema", "oom", "leak suppressed",
        "libre2 leaks its partial parse when an allocation fails inside RE2::RE2 (third party, not "
        "exception-safe)"},
+      // Found by kvindex_appends_* (session 8), not fixed yet: after ROLLBACK TO undid a CREATE
+      // TABLE, the next statement on the kvindex table is re-prepared (SQLITE_SCHEMA) and the
+      // table reconnected; when an allocation fails there, sqlite3_step returns the failure but
+      // sqlite3_extended_errcode() says SQLITE_ROW (probable cause, not yet confirmed: SQLite's
+      // re-prepare failure path does not set the connection's error code, so the SQLITE_ROW of
+      // an inner statement stepped during the reconnect is left in it). Nothing
+      // is lost (the model and shadow checks pass at every point); only the error code is wrong.
+      // Without the schema change every point of these scenarios passes (make faults).
+      {"kvindex_appends_csbtree", "oom", "returned another row available",
+       "kvindex reconnect during a re-prepare under OOM leaves sqlite3_errcode() = SQLITE_ROW"},
+      {"kvindex_appends_skiplist", "oom", "returned another row available",
+       "kvindex reconnect during a re-prepare under OOM leaves sqlite3_errcode() = SQLITE_ROW"},
   };
   return list;
 }

@@ -29,6 +29,12 @@ def connect(path):
     return conn
 
 
+def insert_series(conn, table, first, last, value_sql):
+    """INSERT INTO table SELECT value, <value_sql> for value = first..last."""
+    conn.execute(f"INSERT INTO {table} WITH RECURSIVE n(value) AS (SELECT {first} UNION ALL "
+                 f"SELECT value + 1 FROM n WHERE value < {last}) SELECT value, {value_sql} FROM n")
+
+
 def contents(conn, table):
     return conn.execute(f"SELECT key, typeof(key), value FROM {table} ORDER BY key").fetchall()
 
@@ -217,6 +223,57 @@ class KvindexAppends(unittest.TestCase):
             self.assertEqual(other.execute("SELECT typeof(key) FROM x WHERE key = 3").fetchone()[0], "real")
             other.close()
             conn.close()
+
+    def test_appends_under_an_open_scan_and_a_schema_change(self):
+        """State the append path keeps across statements (the journal's append
+        bound and count, the packed rows) under an open cursor of the same
+        connection that each append moves (every row read appends a key past
+        the end, which the scan then reaches, as in a plain table) and under a
+        schema change inside the transaction (the table is reconnected), then
+        a ROLLBACK TO across both; the plain table is the model, a second
+        connection and a reopen read what the commit wrote."""
+        for backend in ("csbtree", "csbtree, order=3", "skiplist"):
+            with self.subTest(backend=backend), tempfile.TemporaryDirectory() as tmp:
+                path = os.path.join(tmp, "c.db")
+                conn = connect(path)
+                conn.execute(f"CREATE VIRTUAL TABLE x USING kvindex({backend})")
+                conn.execute("CREATE TABLE p(key PRIMARY KEY, value) WITHOUT ROWID")
+                conn.execute("BEGIN")
+                for t in ("x", "p"):
+                    insert_series(conn, t, 1, 20, "'v' || value")
+                seen = {}
+                for t in ("x", "p"):
+                    scan = conn.execute(f"SELECT key FROM {t} WHERE key >= 5 ORDER BY key")
+                    read, top = [], 20
+                    for (key,) in scan:
+                        read.append(key)
+                        top += 1
+                        conn.execute(f"INSERT INTO {t} VALUES (?, 'scan')", (top,))
+                        if len(read) == 60:
+                            break
+                    scan.close()
+                    seen[t] = read
+                self.assertEqual(seen["x"], seen["p"])
+                conn.execute("SAVEPOINT s")
+                conn.execute("CREATE TABLE other(y)")  # reparse: x is reconnected
+                for t in ("x", "p"):
+                    insert_series(conn, t, 1000, 1100, "'after'")
+                self.assertEqual(contents(conn, "x"), contents(conn, "p"))
+                conn.execute("ROLLBACK TO s")  # the schema change and these appends undone
+                for t in ("x", "p"):
+                    insert_series(conn, t, 2000, 2050, "'kept'")
+                conn.execute("RELEASE s")
+                conn.execute("COMMIT")
+                self.assertEqual(contents(conn, "x"), contents(conn, "p"))
+                self.assertIsNone(conn.execute("SELECT name FROM sqlite_schema WHERE name = 'other'").fetchone())
+                other = connect(path)
+                self.assertEqual(contents(other, "x"), contents(conn, "p"))
+                other.close()
+                expect = contents(conn, "p")
+                conn.close()
+                conn = connect(path)  # rebuilt from the shadow tables
+                self.assertEqual(contents(conn, "x"), expect)
+                conn.close()
 
 
 if __name__ == "__main__":
