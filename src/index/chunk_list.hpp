@@ -434,7 +434,8 @@ class ChunkedSkipList : public MapWrites<ChunkedSkipList<Key, T, Compare>, Key, 
     std::atomic<std::uint32_t> refs{2};   // the creator and the (eventual) absorber
     OrderHint lo_hint;
     Key lo;  // immutable; the head's is unused (-infinity)
-    Slot* next_kept = nullptr;  // in kept_ (see unindex)
+    Slot* next_kept = nullptr;          // in kept_ (see unindex)
+    std::atomic<bool> is_kept{false};   // pushed on kept_ (once: both its splitter and absorber may fail)
     Slot* next_unlinked = nullptr;  // in unlinked_ (see release)
   };
   struct Located {
@@ -674,7 +675,10 @@ class ChunkedSkipList : public MapWrites<ChunkedSkipList<Key, T, Compare>, Key, 
     }
     room.retire(const_cast<Chunk*>(c), &free_chunk_erased);
     // The list is complete; the tail and index entries are shortcuts.
-    if (!c->right) tail_.store(s2, std::memory_order_release);
+    // seq_cst, not release: the load of s2->word below must not be ordered
+    // before this store, or an absorber's forget_tail could run unseen and
+    // leave tail_ naming s2 after it is released.
+    if (!c->right) tail_.store(s2);
     bool indexed = false;
     try {
       indexed = index_.insert(s2->lo, s2);
@@ -789,7 +793,11 @@ class ChunkedSkipList : public MapWrites<ChunkedSkipList<Key, T, Compare>, Key, 
       return false;
     }
   }
+  // Once per slot: its absorber's unindex and its splitter's may both run
+  // out of memory, and a second push would link s twice (a loop, or a
+  // double free in destroy_all).
   void keep(Slot* s) noexcept {
+    if (s->is_kept.exchange(true)) return;
     Slot* head = kept_.load(std::memory_order_relaxed);
     do {
       s->next_kept = head;

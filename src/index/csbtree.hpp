@@ -497,10 +497,12 @@ class CsbTree {
   // binary search reads several, each depending on the one before). Done
   // for leaves only: the nodes above them are few and stay cached (200k
   // keys: ~110 level-1 nodes), and prefetching their lines measured slower.
-  void prefetch_words(const void* words) const {
+  // Only the words in use (a large order's empty tail is not fetched).
+  void prefetch_words(const std::vector<std::uint64_t>& words) const {
     if constexpr (Words::kHas) {
-      const char* p = static_cast<const char*>(words);
-      for (std::size_t off = 0; off < order_ * sizeof(std::uint64_t); off += 64) __builtin_prefetch(p + off);
+      const char* p = reinterpret_cast<const char*>(words.data());
+      const std::size_t bytes = words.size() * sizeof(std::uint64_t);
+      for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(p + off);
     }
   }
 
@@ -627,7 +629,7 @@ class CsbTree {
     }
     g = static_cast<LeafGroup*>(n->child);
     li = static_cast<std::uint32_t>(child_index(n, k, wk));
-    prefetch_words(g->leaves[li].words.data());
+    prefetch_words(g->leaves[li].words);
   }
   iterator bound(const Key& k, bool upper) const {
     const std::uint64_t wk = Words::of(k);
@@ -676,7 +678,7 @@ class CsbTree {
       } else {
         p.group = static_cast<LeafGroup*>(n->child);
         p.leaf = i;
-        prefetch_words(p.group->leaves[i].words.data());
+        prefetch_words(p.group->leaves[i].words);
       }
     }
   }

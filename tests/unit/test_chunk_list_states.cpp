@@ -105,6 +105,14 @@ struct ChunkListTestAccess {
     p.l.keep(p.s);
   }
   static bool kept(const List& l, const Slot* s) { return l.is_kept(s); }
+  // A late splitter whose own unindex of s also ran out of memory keeps s again.
+  static void keep_again(PendingAbsorb& p) { p.l.keep(p.s); }
+  // How often s is linked in kept_ (a walk bounded, so a loop shows as a count).
+  static int times_kept(const List& l, const Slot* s) {
+    int n = 0, steps = 0;
+    for (const Slot* k = l.kept_.load(); k && steps < 1000; k = k->next_kept, ++steps) n += k == s;
+    return n;
+  }
   // The index entry of s alone (erased by its absorber; inserted by a late splitter).
   static void unindex(PendingAbsorb& p) { ASSERT_TRUE(p.l.index_.erase(p.s->lo)); }
   static void reindex(PendingAbsorb& p) { ASSERT_TRUE(p.l.index_.insert(p.s->lo, p.s)); }
@@ -384,6 +392,19 @@ TEST(ChunkListStates, KeptSlotRoutedAroundAndFreedWithTheList) {
     ASSERT_NE(Access::tail(l), s);
     ASSERT_NO_FATAL_FAILURE(expect_reads_match(l, m));
     ASSERT_NO_FATAL_FAILURE(writes_checking_reads(l, m, lo, 7000));
+    ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, m));
+  });
+}
+
+// Both sides of a slot's retirement fail to unindex it (the absorber's erase,
+// then the late splitter's, each out of memory): the slot is kept once, not
+// linked twice (a loop in kept_, or a double free when the list goes).
+TEST(ChunkListStates, SlotKeptByAbsorberAndSplitterIsKeptOnce) {
+  for_each_stopped_absorb(Stop::unlinked, kTargets, [](List& l, Model& m, std::int64_t lo, Access::Slot* s, auto& p) {
+    ASSERT_NO_FATAL_FAILURE(Access::keep(p));
+    Access::keep_again(p);
+    ASSERT_EQ(Access::times_kept(l, s), 1);
+    ASSERT_NO_FATAL_FAILURE(writes_checking_reads(l, m, lo, 7500));
     ASSERT_NO_FATAL_FAILURE(kvtest::expect_chunks_match_model(l, m));
   });
 }
