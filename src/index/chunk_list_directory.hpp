@@ -12,7 +12,7 @@
 //
 // Layout (one allocation, immutable once published):
 //
-//   header                 n (entries), blocks, summary offset
+//   header                 n (entries), cap_blocks (room for blocks), padding to 64 bytes
 //   Block[blocks]          64-byte aligned pairs of lines:
 //     line 1: words[7] (8-byte hint words) cls[7] (hint classes) 1 spare byte
 //     line 2: slots[7] (Slot*) 8 spare bytes
@@ -27,7 +27,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <new>
 
 #include "index/order_hint.hpp"

@@ -231,6 +231,10 @@ bool Journal::past_end(const OrderedIndex& index, const Value& k) {
 
 bool Journal::erase(OrderedIndex& index, const Value& k) {
   settle(index);
+  // The bound is learned before the first erase: learned after an erase of
+  // the last key, it would make a re-insert of that key an append, listed
+  // (and packed) next to its recorded erase.
+  (void)past_end(index, k);
   const auto found = index.lookup(k);
   if (!found.key) return false;
   record(k, found.key, found.value);

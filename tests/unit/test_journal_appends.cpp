@@ -87,7 +87,9 @@ void expect_changes_replay(const kv::Journal& j, const kv::OrderedIndex& index, 
   const kv::PackedPuts* packed = j.packed_appends();
   if (!packed) return;
   Model replayed_packed = at_clear;
+  std::vector<Value> recorded_keys;  // the record's first part: none of them may be packed too
   for (const auto& c : j.recorded_changes(index)) {
+    recorded_keys.push_back(*c.key);
     replayed_packed.erase(*c.key);
     if (c.value) replayed_packed.emplace(*c.key, *c.value);
   }
@@ -101,6 +103,8 @@ void expect_changes_replay(const kv::Journal& j, const kv::OrderedIndex& index, 
     while (r.next(k, v, erase)) {
       ASSERT_FALSE(erase) << where;
       ASSERT_TRUE(appended.empty() || kv::sql_compare(appended.rbegin()->first, k) < 0) << where;
+      for (const Value& rk : recorded_keys)
+        ASSERT_LT(kv::sql_compare(rk, k), 0) << where << ": a recorded key not before every packed one";
       appended.emplace(k, v);
       ++in_piece;
     }
@@ -214,6 +218,24 @@ TEST_P(JournalAppends, ClearForgetsTheBound) {
   EXPECT_FALSE(j.past_end(*index, Value::integer(9)));
   EXPECT_FALSE(j.insert_new(*index, Value::integer(9), Value::null()));
   EXPECT_TRUE(j.past_end(*index, Value::text("")));  // text sorts after every number
+}
+
+// The transaction's first write erases the last key, then that key and one
+// past it are inserted: the bound is the erased key (learned before the
+// erase), so the re-insert is recorded, not appended, and each key is listed
+// (and packed) once.
+TEST_P(JournalAppends, EraseOfTheLastKeyThenReinsertListsEachKeyOnce) {
+  auto index = kv::OrderedIndex::make(GetParam().backend, GetParam().order);
+  index->insert_absent(Value::integer(1), Value::null());
+  index->insert_absent(Value::integer(10), Value::null());
+  const Model at_clear = contents(*index);
+  kv::Journal j;
+  j.pack_appends(true);
+  ASSERT_TRUE(j.erase(*index, Value::integer(10)));
+  ASSERT_TRUE(j.insert_new(*index, Value::integer(10), Value::text("new")));
+  ASSERT_TRUE(j.insert_new(*index, Value::integer(11), Value::text("n")));
+  EXPECT_EQ(j.changes(*index).size(), 2u);
+  expect_changes_replay(j, *index, at_clear, "erase of the last key, re-insert, append");
 }
 
 // The packed appends (what a commit writes without walking the index): kept
